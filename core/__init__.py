@@ -1,0 +1,126 @@
+"""Kernel: the app factory and the shared machinery every area builds on.
+
+The factory is the one place that knows every area: it registers their blueprints,
+CLI commands and periodic jobs.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from core import context
+from core.config import load_config
+from core.errors import register_error_handlers
+from core.extensions import babel, csrf, db, limiter, login_manager, ma, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("zh", "en")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    lang = session.get("lang") or request.accept_languages.best_match(LANGUAGES, default="zh")
+    return "en" if lang == "en" else "zh_Hans_CN"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    instance_path = os.environ.get("QINGLIAN_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=False)
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = None  # the server-side login session is the protection
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(PROJECT_ROOT / "core" / "translations"))
+    ma.init_app(app)
+    limiter.init_app(app)
+    register_error_handlers(app)
+
+    _register_areas(app)
+    _register_request_pipeline(app)
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    return app
+
+
+def _register_areas(app: Flask) -> None:
+    from core import api, health, jobs
+    from core.audit import jobs as audit_jobs
+    from core.cli import register_cli
+    from core.identity import jobs as identity_jobs
+    from core.identity.views import bp as auth_bp
+    from tenants import api as tenants_api  # noqa: F401  (routes on the api blueprint)
+    from tenants.cli import register_tenancy_cli
+    from tenants.views import admin_bp, workspace_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(workspace_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api.api)
+    register_cli(app)
+    register_tenancy_cli(app)
+    app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC]
+    app.extensions["qinglian_jobs"] = jobs
+
+
+def _register_request_pipeline(app: Flask) -> None:
+    from core.identity.sessions import bearer_authenticated, login_gate
+    from tenants.access import flush_denial_audit
+    from tenants.resolution import resolve_acting_unit
+
+    @app.before_request
+    def _check_csrf():
+        # Browser sessions carry a CSRF token on every unsafe request; bearer-token clients do not use cookies.
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_authenticated():
+            csrf.protect()
+
+    @app.before_request
+    def _identify():
+        user = current_user._get_current_object()
+        if user.is_authenticated:
+            context.activate(
+                context.ActingContext(account_id=user.id, platform_role=user.platform_role), db.session
+            )
+        else:
+            context.activate(context.NO_CONTEXT, db.session)
+
+    app.before_request(login_gate)
+    app.before_request(resolve_acting_unit)
+
+    @app.after_request
+    def _finish(response):
+        # One commit per request: changes made by operations persist only if the answer is a success.
+        if g.get("audit_denial"):
+            flush_denial_audit()
+        elif response.status_code < 400:
+            db.session.commit()
+            from core.jobs import run_inline_jobs
+
+            run_inline_jobs()
+        else:
+            db.session.rollback()
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if current_user.is_authenticated or request.path.startswith("/api/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,96 @@
+"""Configuration from the environment.
+
+Embedded mode (the default) needs nothing: the database is a SQLite file under
+``instance/`` and the secrets are generated once and kept in ``instance/secrets.json``.
+Production mode (``QINGLIAN_ENV=production``) refuses to start without the secrets.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _generated_secrets(instance_path: Path) -> dict:
+    """Secrets for the embedded mode, created on first start and then reused."""
+    path = instance_path / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance_path.mkdir(parents=True, exist_ok=True)
+    data = {
+        "SECRET_KEY": secrets.token_hex(32),
+        "FIELD_KEYS": f"k1:{secrets.token_hex(16)}",
+        "MATCHING_KEY": secrets.token_hex(32),
+    }
+    path.write_text(json.dumps(data, indent=2))
+    path.chmod(0o600)
+    return data
+
+
+def load_config(instance_path: Path) -> dict:
+    env = os.environ.get("QINGLIAN_ENV", "embedded")
+    production = env == "production"
+    generated = {} if production else _generated_secrets(instance_path)
+
+    def secret(var: str, key: str) -> str:
+        value = os.environ.get(var) or generated.get(key)
+        if not value:
+            raise ConfigError(f"{var} must be set when QINGLIAN_ENV=production")
+        return value
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'qinglian.db'}"
+    if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
+        # psycopg 3 is the driver; accept the libpq-style URL operators write.
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    migration_url = os.environ.get("DATABASE_MIGRATION_URL") or database_url
+    if migration_url.startswith("postgresql://"):
+        migration_url = "postgresql+psycopg://" + migration_url.split("://", 1)[1]
+
+    return {
+        "QINGLIAN_ENV": env,
+        "SECRET_KEY": secret("SECRET_KEY", "SECRET_KEY"),
+        "FIELD_KEYS": secret("QINGLIAN_FIELD_KEYS", "FIELD_KEYS"),
+        "MATCHING_KEY": secret("QINGLIAN_MATCHING_KEY", "MATCHING_KEY"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DATABASE_MIGRATION_URL": migration_url,
+        "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "qinglian_app"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "RQ_QUEUE_PREFIX": os.environ.get("RQ_QUEUE_PREFIX", "qinglian"),
+        # Security settings (DESIGN.md §5).
+        "PASSWORD_MIN_LENGTH": _env_int("QINGLIAN_PASSWORD_MIN_LENGTH", 10),
+        "PASSWORD_MAX_AGE_DAYS": _env_int("QINGLIAN_PASSWORD_MAX_AGE_DAYS", 90),
+        "LOCKOUT_THRESHOLD": _env_int("QINGLIAN_LOCKOUT_THRESHOLD", 5),
+        "LOCKOUT_MINUTES": _env_int("QINGLIAN_LOCKOUT_MINUTES", 15),
+        "SESSION_IDLE_MINUTES": _env_int("QINGLIAN_SESSION_IDLE_MINUTES", 30),
+        "SESSION_ABSOLUTE_HOURS": _env_int("QINGLIAN_SESSION_ABSOLUTE_HOURS", 12),
+        "API_TOKEN_DAYS": _env_int("QINGLIAN_API_TOKEN_DAYS", 30),
+        "AUDIT_RETENTION_DAYS": _env_int("QINGLIAN_AUDIT_RETENTION_DAYS", 180),
+        "ARGON2_TIME_COST": _env_int("QINGLIAN_ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_COST": _env_int("QINGLIAN_ARGON2_MEMORY_COST", 65536),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("QINGLIAN_SESSION_ABSOLUTE_HOURS", 12)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_NAME": "qinglian_session",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in one before_request, bearer-token API excepted
+        "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds the token's life
+        "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("QINGLIAN_LOGIN_RATE_LIMIT", "30 per minute"),
+    }

@@ -1,0 +1,92 @@
+"""The acting context of a request or job: who acts, in which unit, in which capacity.
+
+It is the input of all three isolation layers: the scoped loader and the ORM
+auto-filter read it in Python; on PostgreSQL it is copied into transaction-local
+settings (``set_config(..., true)``) at the start of every transaction, where the
+row-level-security policies read it. No context means no tenant rows.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from flask import g, has_app_context
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class ActingContext:
+    account_id: int | None = None
+    unit_id: int | None = None
+    unit_path: str | None = None
+    platform_role: str | None = None
+    # Only CLI maintenance commands and cross-unit jobs set this; never a request.
+    maintenance: bool = False
+
+    def settings(self) -> dict[str, str]:
+        return {
+            "qinglian.account_id": str(self.account_id or ""),
+            "qinglian.unit_id": str(self.unit_id or ""),
+            "qinglian.unit_path": self.unit_path or "",
+            "qinglian.platform_role": self.platform_role or "",
+            "qinglian.maintenance": "on" if self.maintenance else "",
+        }
+
+
+NO_CONTEXT = ActingContext()
+_SET_CONFIG = text(
+    "SELECT set_config('qinglian.account_id', :a, true), set_config('qinglian.unit_id', :u, true),"
+    " set_config('qinglian.unit_path', :p, true), set_config('qinglian.platform_role', :r, true),"
+    " set_config('qinglian.maintenance', :m, true)"
+)
+
+
+def current() -> ActingContext:
+    if not has_app_context():
+        return NO_CONTEXT
+    return g.get("acting_context", NO_CONTEXT)
+
+
+def activate(ctx: ActingContext, session: Session | None = None) -> None:
+    """Make ``ctx`` current; re-apply it to a transaction already open on ``session``."""
+    g.acting_context = ctx
+    if session is not None and session.in_transaction():
+        bind = session.get_bind()
+        if bind.dialect.name == "postgresql":
+            _apply(session.connection(), ctx)
+
+
+@contextmanager
+def acting(ctx: ActingContext, session: Session | None = None):
+    previous = current()
+    activate(ctx, session)
+    try:
+        yield ctx
+    finally:
+        activate(previous, session)
+
+
+def maintenance_context(**overrides) -> ActingContext:
+    return replace(ActingContext(maintenance=True), **overrides)
+
+
+def _apply(connection, ctx: ActingContext) -> None:
+    s = ctx.settings()
+    connection.execute(
+        _SET_CONFIG,
+        {
+            "a": s["qinglian.account_id"],
+            "u": s["qinglian.unit_id"],
+            "p": s["qinglian.unit_path"],
+            "r": s["qinglian.platform_role"],
+            "m": s["qinglian.maintenance"],
+        },
+    )
+
+
+@event.listens_for(Session, "after_begin")
+def _set_transaction_context(session, transaction, connection):
+    # Transaction-local settings cannot leak through the pool to the next user.
+    if connection.dialect.name == "postgresql":
+        _apply(connection, current())

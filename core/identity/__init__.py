@@ -1,0 +1,1 @@
+"""Identity: accounts, passwords, lockout, login sessions, second factor, API tokens."""

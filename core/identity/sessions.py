@@ -1,0 +1,75 @@
+"""Who is asking: the login-session cookie or a bearer token, plus the gates every login passes."""
+from __future__ import annotations
+
+from flask import abort, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from core.clock import utcnow
+from core.extensions import db, login_manager
+from core.identity import operations as identity_ops
+from core.identity.models import LoginSession
+
+# Endpoints reachable while a login is only half done (second factor, forced password change).
+_GATE_OPEN = {"auth.logout", "auth.second_factor", "auth.enrol_totp", "auth.change_password", "static",
+              "health.healthz", "auth.login"}
+
+
+@login_manager.user_loader
+def _load_from_session(session_key: str):
+    login_session = db.session.scalar(db.select(LoginSession).where(LoginSession.session_key == session_key))
+    if login_session is None:
+        return None
+    now = utcnow()
+    reason = identity_ops.session_expiry_reason(login_session, now)
+    account = login_session.account
+    if reason or not account.is_active:
+        identity_ops.end_session(login_session, reason or "account_archived")
+        return None
+    identity_ops.touch_session(login_session, now)
+    account.authenticated_by = login_session
+    return account
+
+
+@login_manager.request_loader
+def _load_from_bearer(req):
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = identity_ops.find_token(header[7:].strip())
+    if token is None:
+        return None
+    account = token.account
+    account.authenticated_by = token
+    return account
+
+
+def bearer_authenticated() -> bool:
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+def login_gate():
+    """Hold a half-finished login at its gate: second factor, enrolment, password change."""
+    if not current_user.is_authenticated or bearer_authenticated() or request.endpoint in _GATE_OPEN:
+        return None
+    login_session = current_user.authenticated_by
+    if isinstance(login_session, LoginSession) and not login_session.second_factor_passed:
+        return _gate("auth.second_factor")
+    if current_user.requires_totp and not current_user.has_totp:
+        return _gate("auth.enrol_totp")
+    if identity_ops.password_expired(current_user):
+        return _gate("auth.change_password")
+    return None
+
+
+def _gate(endpoint: str):
+    if request.path.startswith("/api/"):
+        abort(401)
+    return redirect(url_for(endpoint))
+
+
+def end_current_login(reason: str = "logout") -> None:
+    login_session = getattr(current_user, "authenticated_by", None)
+    if isinstance(login_session, LoginSession):
+        identity_ops.end_session(login_session, reason)
+    logout_user()
+    session.clear()

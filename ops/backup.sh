@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Qinglian database backup: pg_dump in custom format (-Fc) to a timestamped file,
+# with a sha256 checksum file next to it, then deletes dumps past the retention.
+#
+#   ops/backup.sh [BACKUP_DIR]
+#
+# Connection (first one set wins; postgresql+psycopg:// URLs are accepted):
+#   BACKUP_DATABASE_URL     the backup role (BYPASSRLS, read-only; ops/postgres/init-roles.sql)
+#   DATABASE_MIGRATION_URL  the owner role - NOTE: tables are FORCE ROW LEVEL SECURITY, so
+#                           pg_dump as the owner fails on tables holding rows; use it only
+#                           for an empty database or point it at a superuser
+#   PGHOST/PGPORT/PGUSER/PGDATABASE/PGPASSWORD/~/.pgpass  (e.g. `sudo -u postgres
+#                           env PGDATABASE=qinglian ops/backup.sh ...` on the DB host)
+# A password inside the URL is moved to PGPASSWORD, so it never shows in `ps`.
+#
+# Target directory: the argument, else BACKUP_DIR.
+# Retention: BACKUP_RETENTION_DAYS (default 190; 0 = never delete).
+#   The audit trail must be kept at least 180 days (GB/T 22239 level 3,
+#   QINGLIAN_AUDIT_RETENTION_DAYS), and the dumps are the copy of it that survives
+#   a lost database, so retention below 180 days is refused.
+#
+# Not in the dump: the field-encryption keys (QINGLIAN_FIELD_KEYS,
+# QINGLIAN_MATCHING_KEY) and files under QINGLIAN_INSTANCE_PATH - back those up
+# separately, the keys kept apart from the dumps.
+#
+# Exit status is non-zero on any failure; nothing half-written is left behind.
+set -euo pipefail
+umask 077
+
+prog=${0##*/}
+log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$prog" "$*"; }
+die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
+
+case "${1:-}" in
+  -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+  -*) die "unknown option: $1 (usage: $prog [BACKUP_DIR])" ;;
+esac
+[[ $# -le 1 ]] || die "usage: $prog [BACKUP_DIR]"
+
+for tool in pg_dump pg_restore psql sha256sum flock; do
+  command -v "$tool" >/dev/null || die "$tool not found (install postgresql-client-15 / coreutils / util-linux)"
+done
+
+# --- where to ---------------------------------------------------------------
+dir=${1:-${BACKUP_DIR:-}}
+[[ -n $dir ]] || die "no target directory: pass it as the argument or set BACKUP_DIR"
+retention=${BACKUP_RETENTION_DAYS:-190}
+[[ $retention =~ ^[0-9]+$ ]] || die "BACKUP_RETENTION_DAYS must be a whole number of days, got '$retention'"
+if ((retention > 0 && retention < 180)); then
+  die "BACKUP_RETENTION_DAYS=$retention is below the 180-day audit retention; use >= 180 (or 0 to keep everything)"
+fi
+
+# --- connection ---------------------------------------------------------------
+url=${BACKUP_DATABASE_URL:-${DATABASE_MIGRATION_URL:-}}
+source_var=BACKUP_DATABASE_URL
+[[ -n ${BACKUP_DATABASE_URL:-} ]] || source_var=DATABASE_MIGRATION_URL
+conn=()
+if [[ -n $url ]]; then
+  # SQLAlchemy driver suffix -> plain libpq URL.
+  url=$(printf '%s' "$url" | sed -E 's#^postgres(ql)?\+[A-Za-z0-9_]+://#postgresql://#; s#^postgres://#postgresql://#')
+  [[ $url == postgresql://* ]] || die "$source_var is not a PostgreSQL URL"
+  # Move the password out of the URL (and so out of the process list).
+  if [[ $url =~ ^postgresql://([^:@/]*):([^@/]*)@(.*)$ ]]; then
+    pw=${BASH_REMATCH[2]}
+    pw=${pw//\\/\\\\}                             # keep literal backslashes
+    PGPASSWORD=$(printf '%b' "${pw//%/\\x}")  # percent-decoding
+    export PGPASSWORD
+    url="postgresql://${BASH_REMATCH[1]}@${BASH_REMATCH[3]}"
+  fi
+  conn=(--dbname="$url")
+  log "source: $source_var ($url)"
+else
+  log "source: libpq environment (PGHOST=${PGHOST:-<socket>} PGUSER=${PGUSER:-$(id -un)} PGDATABASE=${PGDATABASE:-<user name>})"
+fi
+
+# Connectivity check, and the real database name for the file name.
+info=$(psql -X -w -A -t -q "${conn[@]}" -c "SELECT current_database(), current_user, current_setting('server_version')" -F '|') \
+  || die "cannot connect to the database"
+IFS='|' read -r dbname dbuser server_version <<<"$info"
+[[ -n $dbname ]] || die "could not determine the database name"
+log "database '$dbname' as '$dbuser' (server $server_version), pg_dump $(pg_dump --version | awk '{print $3}')"
+
+# --- dump -------------------------------------------------------------------
+mkdir -p -- "$dir"
+dir=$(cd -- "$dir" && pwd)
+exec 9>"$dir/.backup.lock"
+flock -n 9 || die "another backup is running in $dir"
+
+safe_name=$(printf '%s' "$dbname" | tr -c 'A-Za-z0-9_.-' '_')
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+base="$safe_name-$stamp.dump"
+final="$dir/$base"
+partial="$dir/.$base.partial"
+sum_partial="$dir/.$base.sha256.partial"
+[[ ! -e $final ]] || die "$final already exists"
+
+cleanup() { rm -f -- "$partial" "$sum_partial"; }
+trap cleanup EXIT
+
+started=$SECONDS
+log "dumping to $final"
+if ! pg_dump -w --format=custom --compress=6 --file="$partial" "${conn[@]}"; then
+  printf '%s: pg_dump failed. If it says "query would be affected by row-level security policy":\n' "$prog" >&2
+  printf '%s: the tables are FORCE ROW LEVEL SECURITY, so only the backup role (BYPASSRLS)\n' "$prog" >&2
+  printf '%s: or a superuser can dump them - set BACKUP_DATABASE_URL (see init-roles.sql).\n' "$prog" >&2
+  exit 1
+fi
+
+# The archive must be readable by pg_restore before it counts as a backup.
+listing=$(pg_restore --list -- "$partial") || die "pg_restore cannot read the new dump; not keeping it"
+entries=$(grep -cv '^;' <<<"$listing" || true)  # 0 for an empty database, which is fine
+
+hash=$(sha256sum -- "$partial" | awk '{print $1}')
+printf '%s  %s\n' "$hash" "$base" >"$sum_partial"
+mv -- "$partial" "$final"
+mv -- "$sum_partial" "$final.sha256"
+size=$(numfmt --to=iec --suffix=B "$(stat -c %s -- "$final")")
+log "wrote $final ($size, $entries archive entries, $((SECONDS - started)) s)"
+log "wrote $final.sha256 (sha256 $hash)"
+
+# --- retention ------------------------------------------------------------------
+if ((retention > 0)); then
+  deleted=0
+  while IFS= read -r -d '' old; do
+    [[ $old == "$final" ]] && continue
+    rm -f -- "$old" "$old.sha256"
+    log "deleted $old (older than $retention days)"
+    deleted=$((deleted + 1))
+  done < <(find "$dir" -maxdepth 1 -type f -name "$safe_name-*.dump" -mtime +"$retention" -print0)
+  log "retention $retention days: $deleted old dump(s) deleted"
+else
+  log "retention disabled (BACKUP_RETENTION_DAYS=0): nothing deleted"
+fi
+log "done"

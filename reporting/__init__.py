@@ -1,0 +1,1 @@
+"""Reporting: subtree sums of the per-unit stats rows (numbers only, never records)."""

@@ -1,0 +1,1 @@
+"""Tenancy: the unit tree, memberships and roles, access decisions, scoping, shares, stats rows."""

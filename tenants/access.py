@@ -1,0 +1,127 @@
+"""The one place that answers "may this account do this here".
+
+Every view, API endpoint, loader and job asks ``can``/``ensure``; nothing else decides.
+Denials look like absence (404), never like a forbidden door (403), so a probe learns
+nothing about other units. Anything not granted below is denied.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from flask import abort, g, has_request_context
+from sqlalchemy import select
+
+from core.audit.operations import record as audit
+from core.extensions import db
+from core.identity.models import Account, PlatformRole
+from tenants.models import Membership, Role, Unit
+
+
+class Action(StrEnum):
+    # Platform administration (三员).
+    UNITS_MANAGE = "units.manage"  # system admin: create, rename, move, archive, import
+    ACCOUNTS_MANAGE = "accounts.manage"  # system admin: create, reset password, archive
+    ACCOUNTS_SECURE = "accounts.secure"  # security admin: unlock, reset 2FA, platform roles
+    AUDIT_READ = "audit.read"  # audit admin
+    JOBS_STATUS = "jobs.status"  # system admin
+    ACCOUNTS_VIEW = "accounts.view"  # system or security admin
+    # Within a unit.
+    WORKSPACE_ENTER = "workspace.enter"
+    MEMBERSHIPS_MANAGE = "memberships.manage"  # security admin anywhere; unit admin of that unit
+    UNIT_VIEW = "unit.view"  # see a unit's name and place in the tree
+    ROLLUPS_READ = "rollups.read"  # numbers of a unit (and for leaders/analysts, its subtree)
+    RECORDS_READ = "records.read"  # casework records of the unit
+
+
+PLATFORM_GRANTS = {
+    PlatformRole.SYSTEM: {Action.UNITS_MANAGE, Action.ACCOUNTS_MANAGE, Action.JOBS_STATUS, Action.ACCOUNTS_VIEW,
+                          Action.UNIT_VIEW},
+    PlatformRole.SECURITY: {Action.ACCOUNTS_SECURE, Action.MEMBERSHIPS_MANAGE, Action.ACCOUNTS_VIEW,
+                            Action.UNIT_VIEW},
+    PlatformRole.AUDIT: {Action.AUDIT_READ, Action.UNIT_VIEW},
+}
+
+# Roles whose roll-ups cover the whole subtree (DESIGN.md access matrix); others see their unit only.
+SUBTREE_ROLLUP_ROLES = {Role.LEADER, Role.ANALYST}
+RECORD_READERS = {Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CASE_ADMIN}
+
+
+def active_memberships(account: Account) -> list[Membership]:
+    """The account's current memberships in active units, cached for the request."""
+    cache = g.setdefault("_memberships", {}) if has_request_context() else {}
+    if account.id not in cache:
+        cache[account.id] = list(
+            db.session.scalars(
+                select(Membership)
+                .join(Unit, Unit.id == Membership.unit_id)
+                .where(Membership.account_id == account.id, Membership.ended_at.is_(None), Unit.archived_at.is_(None))
+                .order_by(Unit.path, Membership.role)
+            )
+        )
+    return cache[account.id]
+
+
+def forget_cached_memberships() -> None:
+    if has_request_context():
+        g.pop("_memberships", None)
+
+
+def roles_at(account: Account, unit: Unit) -> set[Role]:
+    return {Role(m.role) for m in active_memberships(account) if m.unit_id == unit.id}
+
+
+def member_units(account: Account) -> list[Unit]:
+    seen: dict[int, Unit] = {}
+    for m in active_memberships(account):
+        seen.setdefault(m.unit_id, m.unit)
+    return list(seen.values())
+
+
+def can(account, action: Action, unit: Unit | None = None, target: Unit | None = None) -> bool:
+    """May ``account``, acting in ``unit``, do ``action`` (to ``target``, for unit-level questions)?"""
+    if account is None or not getattr(account, "is_authenticated", False) or not account.is_active:
+        return False
+    if account.is_platform_admin:
+        if action not in PLATFORM_GRANTS.get(PlatformRole(account.platform_role), set()):
+            return False
+        return True
+    if unit is None or not unit.is_active:
+        return False
+    roles = roles_at(account, unit)
+    if not roles:
+        return False
+    match action:
+        case Action.WORKSPACE_ENTER:
+            return True
+        case Action.MEMBERSHIPS_MANAGE:
+            return Role.UNIT_ADMIN in roles and (target is None or target.id == unit.id)
+        case Action.UNIT_VIEW | Action.ROLLUPS_READ:
+            if target is None or target.id == unit.id:
+                return action == Action.UNIT_VIEW or bool(roles - {Role.UNIT_ADMIN})
+            return bool(roles & SUBTREE_ROLLUP_ROLES) and unit.contains(target) and target.is_active
+        case Action.RECORDS_READ:
+            return bool(roles & RECORD_READERS)
+    return False
+
+
+def ensure(account, action: Action, unit: Unit | None = None, target: Unit | None = None, *,
+           object_type: str | None = None, object_id=None) -> None:
+    """``can`` or 404, with the denial audited."""
+    if not can(account, action, unit, target):
+        deny(action, unit=unit, object_type=object_type or ("unit" if target else None),
+             object_id=object_id if object_id is not None else getattr(target, "id", None))
+
+
+def deny(action: str, *, unit: Unit | None = None, object_type: str | None = None, object_id=None):
+    g.audit_denial = dict(action=str(action), unit_id=getattr(unit, "id", None), object_type=object_type,
+                          object_id=object_id)
+    abort(404)
+
+
+def flush_denial_audit() -> None:
+    """Record a denial noted during the request, in its own transaction (the request's rolled back)."""
+    denial = g.pop("audit_denial", None) if has_request_context() else None
+    if denial:
+        db.session.rollback()
+        audit(denial.pop("action"), outcome="denied", **denial)
+        db.session.commit()

@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from core.extensions import db
+from core.identity.models import Account
+from core.models import TimestampMixin, VersionedMixin
+
+
+class UnitLevel(StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+    STATIONED = "stationed"  # 派驻组, under a city or county
+
+
+LEVEL_LABELS = {
+    UnitLevel.PROVINCE: "省",
+    UnitLevel.CITY: "市",
+    UnitLevel.COUNTY: "县(区)",
+    UnitLevel.TOWNSHIP: "乡镇(街道)",
+    UnitLevel.STATIONED: "派驻组",
+}
+
+# Which level may sit under which (a county-level unit directly under a province covers
+# 省直管县; a township directly under a city covers cities without counties).
+ALLOWED_PARENTS = {
+    UnitLevel.PROVINCE: {None},
+    UnitLevel.CITY: {UnitLevel.PROVINCE},
+    UnitLevel.COUNTY: {UnitLevel.CITY, UnitLevel.PROVINCE},
+    UnitLevel.TOWNSHIP: {UnitLevel.COUNTY, UnitLevel.CITY},
+    UnitLevel.STATIONED: {UnitLevel.CITY, UnitLevel.COUNTY},
+}
+
+
+class Role(StrEnum):
+    LEADER = "leader"
+    OFFICER = "officer"
+    INTAKE = "intake"
+    REVIEWER = "reviewer"
+    CASE_ADMIN = "case_admin"
+    ANALYST = "analyst"
+    UNIT_ADMIN = "unit_admin"
+
+
+ROLE_LABELS = {
+    Role.LEADER: "委领导",
+    Role.OFFICER: "承办",
+    Role.INTAKE: "信访",
+    Role.REVIEWER: "审理",
+    Role.CASE_ADMIN: "案管",
+    Role.ANALYST: "统计",
+    Role.UNIT_ADMIN: "单位管理员",
+}
+
+
+def upper_bound(path: str) -> str:
+    """Exclusive upper bound of the subtree range: '1.5.' -> '1.5/' ('/' follows '.')."""
+    return path[:-1] + "/"
+
+
+class Unit(TimestampMixin, VersionedMixin, db.Model):
+    """A tenant. Not itself tenant-owned: the tree's shape is known to the platform."""
+
+    __tablename__ = "units"
+    __table_args__ = (Index("ix_units_path", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    level: Mapped[str] = mapped_column(String(16), nullable=False)
+    code: Mapped[str] = mapped_column(String(16), unique=True, nullable=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.archived_at is None
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS[UnitLevel(self.level)]
+
+    @property
+    def depth(self) -> int:
+        return self.path.count(".")
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(p) for p in self.path.split(".")[:-2]]
+
+    def contains(self, other: Unit) -> bool:
+        """True when ``other`` is this unit or one of its descendants."""
+        return other.path.startswith(self.path)
+
+
+class TenantOwned:
+    """Mixin for every tenant-owned row: carries its owning unit and that unit's path.
+
+    Such tables get the ORM auto-filter and, on PostgreSQL, forced row-level security.
+    ``unit_path`` follows the unit when it moves (tenants.operations.move_unit).
+    """
+
+    @declared_attr
+    def unit_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("units.id"), nullable=False, index=True)
+
+    @declared_attr
+    def unit_path(cls) -> Mapped[str]:
+        return mapped_column(String(255), nullable=False, index=True)
+
+
+class Membership(TimestampMixin, VersionedMixin, db.Model):
+    """An account's role at a unit. Ended memberships are kept (archived), never deleted."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        Index("ix_memberships_account_id", "account_id"),
+        Index("ix_memberships_unit_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), nullable=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    account: Mapped[Account] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[Role(self.role)]
+
+
+class Share(TimestampMixin, db.Model):
+    """Explicit visibility of one record to another unit or account, made by a flow.
+
+    ``unit_id`` is the record's owning unit (the grantor side). A share never carries
+    informant identity: loaders mask it for anyone reading through a share.
+    """
+
+    __tablename__ = "shares"
+    __table_args__ = (
+        Index("ix_shares_object", "object_type", "object_id"),
+        Index("ix_shares_grantee_unit_id", "grantee_unit_id"),
+        Index("ix_shares_unit_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    object_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), nullable=False)
+    grantee_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    grantee_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    transitions: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def allowed_transitions(self) -> set[str]:
+        return {t for t in self.transitions.split(",") if t}
+
+
+class UnitStat(TenantOwned, db.Model):
+    """One figure of one unit (stock by stage, dated increments). Ancestors sum these by path range."""
+
+    __tablename__ = "unit_stats"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "metric", "period"),
+        Index("ix_unit_stats_metric_unit_path", "metric", "unit_path"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    metric: Mapped[str] = mapped_column(String(64), nullable=False)
+    # '' for current stock; an ISO week/month/day key for dated increments.
+    period: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), nullable=False, default=0)

@@ -1,0 +1,104 @@
+"""PostgreSQL row-level-security policies, as SQL the migrations execute.
+
+Policies read the transaction-local settings written by core.context. Every tenant table
+gets ENABLE + FORCE (so even its owner is filtered) and policies per command; a command
+without a policy is refused, which is how DELETE is refused on records (nothing is
+hard-deleted) and UPDATE/DELETE on the audit trail.
+"""
+CTX_UNIT = "NULLIF(current_setting('qinglian.unit_id', true), '')::integer"
+CTX_ACCOUNT = "NULLIF(current_setting('qinglian.account_id', true), '')::integer"
+CTX_PATH = "NULLIF(current_setting('qinglian.unit_path', true), '')"
+CTX_ROLE = "current_setting('qinglian.platform_role', true)"
+MAINTENANCE = "(current_setting('qinglian.maintenance', true) = 'on')"
+
+
+def _shared(table: str) -> str:
+    return (
+        "EXISTS (SELECT 1 FROM shares s WHERE s.object_type = '{t}' AND s.object_id = {t}.id"
+        " AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())"
+        " AND (s.grantee_unit_id = {u} OR s.grantee_account_id = {a}))"
+    ).format(t=table, u=CTX_UNIT, a=CTX_ACCOUNT)
+
+
+def _enable(table: str) -> list[str]:
+    return [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"]
+
+
+def _policy(table: str, name: str, command: str, using: str | None = None, check: str | None = None) -> str:
+    sql = f"CREATE POLICY {table}_{name} ON {table} FOR {command}"
+    if using:
+        sql += f" USING ({using})"
+    if check:
+        sql += f" WITH CHECK ({check})"
+    return sql
+
+
+def record_table(table: str) -> list[str]:
+    """A casework record table: own unit's rows, plus rows shared to the acting unit/account."""
+    visible = f"unit_id = {CTX_UNIT} OR {MAINTENANCE} OR {_shared(table)}"
+    own = f"unit_id = {CTX_UNIT} OR {MAINTENANCE}"
+    return _enable(table) + [
+        _policy(table, "select", "SELECT", using=visible),
+        _policy(table, "insert", "INSERT", check=own),
+        # A share may name transitions, so the grantee can update; the row stays in its unit.
+        _policy(table, "update", "UPDATE", using=visible, check=f"unit_id = {CTX_UNIT} OR {MAINTENANCE} OR {_shared(table)}"),
+    ]
+
+
+def memberships_table() -> list[str]:
+    read = (f"unit_id = {CTX_UNIT} OR account_id = {CTX_ACCOUNT} OR {CTX_ROLE} IN ('system', 'security')"
+            f" OR {MAINTENANCE}")
+    write = f"unit_id = {CTX_UNIT} OR {CTX_ROLE} = 'security' OR {MAINTENANCE}"
+    return _enable("memberships") + [
+        _policy("memberships", "select", "SELECT", using=read),
+        _policy("memberships", "insert", "INSERT", check=write),
+        _policy("memberships", "update", "UPDATE", using=write, check=write),
+    ]
+
+
+def shares_table() -> list[str]:
+    read = (f"unit_id = {CTX_UNIT} OR grantee_unit_id = {CTX_UNIT} OR grantee_account_id = {CTX_ACCOUNT}"
+            f" OR {MAINTENANCE}")
+    write = f"unit_id = {CTX_UNIT} OR grantee_unit_id = {CTX_UNIT} OR {MAINTENANCE}"
+    return _enable("shares") + [
+        _policy("shares", "select", "SELECT", using=read),
+        _policy("shares", "insert", "INSERT", check=f"unit_id = {CTX_UNIT} OR {MAINTENANCE}"),
+        _policy("shares", "update", "UPDATE", using=write, check=write),
+    ]
+
+
+def audit_table() -> list[str]:
+    return _enable("audit_events") + [
+        _policy("audit_events", "select", "SELECT", using=f"{CTX_ROLE} = 'audit' OR {MAINTENANCE}"),
+        # Anyone may append (denials of anonymous requests too); nobody may change or delete.
+        _policy("audit_events", "insert", "INSERT", check="true"),
+    ]
+
+
+def stats_table() -> list[str]:
+    subtree = f"(unit_path >= {CTX_PATH} AND unit_path < overlay({CTX_PATH} placing '/' from length({CTX_PATH})))"
+    own = f"unit_id = {CTX_UNIT} OR {MAINTENANCE}"
+    return _enable("unit_stats") + [
+        _policy("unit_stats", "select", "SELECT", using=f"{subtree} OR {MAINTENANCE}"),
+        _policy("unit_stats", "insert", "INSERT", check=own),
+        _policy("unit_stats", "update", "UPDATE", using=own, check=own),
+    ]
+
+
+def drop_policies(table: str, names: list[str]) -> list[str]:
+    return [f"DROP POLICY IF EXISTS {table}_{n} ON {table}" for n in names] + [
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
+def grant_app_role(role: str) -> list[str]:
+    """The app role reads and writes tables but only appends to the audit trail, and owns nothing."""
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}",
+        f"REVOKE DELETE, TRUNCATE ON alembic_version FROM {role}",
+        f"REVOKE INSERT, UPDATE ON alembic_version FROM {role}",
+    ]

@@ -1,0 +1,115 @@
+"""Query scoping: the ORM auto-filter (safety net) and the one scoped loader.
+
+Layer 1 is ``load_scoped``: every view loads a tenant object through it and gets 404 for
+anything outside the acting unit. Layer 2 is the auto-filter below, added to every ORM
+SELECT/UPDATE/DELETE of a tenant table. Layer 3 is PostgreSQL RLS (tenants/rls.py).
+The filter has known gaps (``Session.get`` served from the identity map, Core SQL), which
+is why it is never the only guard.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, event, false, or_, select, true
+from sqlalchemy.orm import Session, with_loader_criteria
+
+from core import context
+from core.audit.models import AuditEvent
+from core.clock import utcnow
+from core.extensions import db
+from core.identity.models import PlatformRole
+from tenants.access import Action, can, deny
+from tenants.models import Membership, Share, TenantOwned, Unit, UnitStat, upper_bound
+
+
+def active_shares_clause(object_type: str, ctx: context.ActingContext):
+    grantee = []
+    if ctx.unit_id:
+        grantee.append(Share.grantee_unit_id == ctx.unit_id)
+    if ctx.account_id:
+        grantee.append(Share.grantee_account_id == ctx.account_id)
+    if not grantee:
+        return false()
+    return and_(
+        Share.object_type == object_type,
+        Share.revoked_at.is_(None),
+        or_(Share.expires_at.is_(None), Share.expires_at > utcnow()),
+        or_(*grantee),
+    )
+
+
+def _record_criteria(model, ctx):
+    own = model.unit_id == ctx.unit_id if ctx.unit_id else false()
+    shared = model.id.in_(select(Share.object_id).where(active_shares_clause(model.__tablename__, ctx)))
+    return or_(own, shared)
+
+
+def _criteria(model, ctx: context.ActingContext):
+    if model is AuditEvent:
+        return true() if ctx.platform_role == PlatformRole.AUDIT else false()
+    if model is Membership:
+        clauses = []
+        if ctx.unit_id:
+            clauses.append(Membership.unit_id == ctx.unit_id)
+        if ctx.account_id:
+            clauses.append(Membership.account_id == ctx.account_id)
+        if ctx.platform_role in (PlatformRole.SYSTEM, PlatformRole.SECURITY):
+            clauses.append(true())
+        return or_(*clauses) if clauses else false()
+    if model is Share:
+        clauses = []
+        if ctx.unit_id:
+            clauses += [Share.unit_id == ctx.unit_id, Share.grantee_unit_id == ctx.unit_id]
+        if ctx.account_id:
+            clauses.append(Share.grantee_account_id == ctx.account_id)
+        return or_(*clauses) if clauses else false()
+    if model is UnitStat:
+        if not ctx.unit_path:
+            return false()
+        return and_(UnitStat.unit_path >= ctx.unit_path, UnitStat.unit_path < upper_bound(ctx.unit_path))
+    return _record_criteria(model, ctx)
+
+
+def tenant_models() -> list[type]:
+    """Every mapped class whose table carries ``unit_id`` (the tables RLS covers too)."""
+    return [
+        mapper.class_
+        for mapper in db.Model.registry.mappers
+        if "unit_id" in mapper.local_table.c and mapper.local_table.name != "units"
+    ]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _add_tenant_filter(state):
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("skip_tenant_filter"):
+        return
+    ctx = context.current()
+    if ctx.maintenance:
+        return
+    options = [
+        with_loader_criteria(model, _criteria(model, ctx), include_aliases=True) for model in tenant_models()
+    ]
+    state.statement = state.statement.options(*options)
+
+
+def active_share(object_type: str, object_id: int, ctx: context.ActingContext | None = None) -> Share | None:
+    ctx = ctx or context.current()
+    return db.session.scalar(
+        select(Share).where(Share.object_id == object_id, active_shares_clause(object_type, ctx)).limit(1)
+    )
+
+
+def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Action.RECORDS_READ):
+    """The one way to load a tenant object for a request: its own, or shared to the acting unit; else 404."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
+    obj = db.session.scalar(select(model).where(model.id == object_id))
+    visible = obj is not None and (
+        obj.unit_id == unit.id
+        or (issubclass(model, TenantOwned) and active_share(model.__tablename__, obj.id) is not None)
+    )
+    if not visible or not can(account, action, unit, target=unit):
+        deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
+    return obj

@@ -1,0 +1,393 @@
+"""HTML pages of the tenancy layer: the workspace of a unit, and the platform admin pages."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import (Blueprint, Response, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from core import jobs
+from core.audit import queries as audit_queries
+from core.audit.jobs import verify_audit_chains
+from core.clock import utcnow
+from core.errors import InvalidInput
+from core.extensions import db
+from core.identity import operations as identity_ops
+from core.identity.models import PLATFORM_ROLE_LABELS, Account, PlatformRole
+from tenants import operations as tenancy_ops
+from tenants import provisioning
+from tenants.access import Action, active_memberships, can, deny, ensure, member_units, roles_at
+from tenants.models import LEVEL_LABELS, ROLE_LABELS, Membership, Role, Unit, UnitLevel, upper_bound
+from tenants.scoping import load_scoped
+
+workspace_bp = Blueprint("workspace", __name__, template_folder="templates")
+admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+@workspace_bp.app_context_processor
+def _navigation():
+    if not current_user.is_authenticated:
+        return {}
+    admin_links = []
+    if can(current_user, Action.UNITS_MANAGE):
+        admin_links += [(url_for("admin.units"), _("单位管理")), (url_for("admin.import_units"), _("批量导入"))]
+    if can(current_user, Action.ACCOUNTS_VIEW):
+        admin_links.append((url_for("admin.accounts"), _("账户与角色")))
+    if can(current_user, Action.AUDIT_READ):
+        admin_links.append((url_for("admin.audit"), _("审计日志")))
+    if can(current_user, Action.JOBS_STATUS):
+        admin_links.append((url_for("admin.status"), _("运行状态")))
+    return {
+        "nav_units": member_units(current_user),
+        "current_unit": g.get("unit"),
+        "admin_links": admin_links,
+        "ROLE_LABELS": ROLE_LABELS,
+        "LEVEL_LABELS": LEVEL_LABELS,
+        "PLATFORM_ROLE_LABELS": PLATFORM_ROLE_LABELS,
+    }
+
+
+# ---------------------------------------------------------------- workspace
+
+
+@workspace_bp.get("/")
+@login_required
+def home():
+    if current_user.is_platform_admin:
+        return redirect(url_for("admin.home"))
+    units = member_units(current_user)
+    if not units:
+        return render_template("tenants/no_unit.html")
+    last = session.get("last_unit_id")
+    target = next((u for u in units if u.id == last), units[0])
+    return redirect(url_for("workspace.unit_home", unit_id=target.id))
+
+
+@workspace_bp.get("/u/<int:unit_id>/")
+@login_required
+def unit_home(unit_id: int):
+    unit = g.unit
+    roles = roles_at(current_user, unit)
+    subtree = None
+    if can(current_user, Action.ROLLUPS_READ, unit, target=unit) and roles & {Role.LEADER, Role.ANALYST}:
+        counts = dict(db.session.execute(
+            select(Unit.level, func.count(Unit.id))
+            .where(Unit.path > unit.path, Unit.path < upper_bound(unit.path), Unit.archived_at.is_(None))
+            .group_by(Unit.level)).all())
+        children = db.session.scalars(
+            select(Unit).where(Unit.parent_id == unit.id, Unit.archived_at.is_(None)).order_by(Unit.code)).all()
+        subtree = {"counts": [(LEVEL_LABELS[lvl], counts.get(lvl.value, 0)) for lvl in UnitLevel
+                              if counts.get(lvl.value)], "children": children}
+    chain = db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids)).order_by(Unit.path)).all()
+    return render_template("tenants/unit_home.html", unit=unit, roles=sorted(roles), subtree=subtree, chain=chain,
+                           can_manage_members=can(current_user, Action.MEMBERSHIPS_MANAGE, unit, target=unit))
+
+
+@workspace_bp.route("/u/<int:unit_id>/members", methods=["GET", "POST"])
+@login_required
+def unit_members(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.MEMBERSHIPS_MANAGE, unit, target=unit)
+    errors: list[str] = []
+    if request.method == "POST":
+        account = db.session.scalar(select(Account).where(Account.username == request.form.get("username", "").strip()))
+        try:
+            if account is None:
+                raise InvalidInput({"username": [_("没有这个账户，请先请系统管理员建立账户")]})
+            tenancy_ops.add_membership(account, unit, request.form.get("role", ""))
+        except InvalidInput as exc:
+            errors = exc.messages
+        else:
+            flash(_("已添加 %(name)s", name=account.display_name), "success")
+            return redirect(url_for("workspace.unit_members", unit_id=unit.id))
+    members = db.session.scalars(
+        select(Membership).where(Membership.unit_id == unit.id, Membership.ended_at.is_(None))
+        .order_by(Membership.role, Membership.id)).all()
+    return render_template("tenants/unit_members.html", unit=unit, members=members, errors=errors,
+                           roles=list(Role)), 422 if errors else 200
+
+
+@workspace_bp.post("/u/<int:unit_id>/members/<int:membership_id>/end")
+@login_required
+def end_unit_member(unit_id: int, membership_id: int):
+    membership = load_scoped(Membership, membership_id, unit=g.unit, account=current_user,
+                             action=Action.MEMBERSHIPS_MANAGE)
+    tenancy_ops.end_membership(membership, expected_version=request.form.get("version", type=int))
+    flash(_("已移除该成员的角色"), "success")
+    return redirect(url_for("workspace.unit_members", unit_id=g.unit.id))
+
+
+# ---------------------------------------------------------------- platform administration
+
+
+@admin_bp.get("/")
+@login_required
+def home():
+    ensure(current_user, Action.UNIT_VIEW)
+    return render_template("tenants/admin_home.html")
+
+
+def _load_unit_for_admin(unit_id: int, action: Action = Action.UNITS_MANAGE) -> Unit:
+    ensure(current_user, action, object_type="unit", object_id=unit_id)
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        deny(action, object_type="unit", object_id=unit_id)
+    return unit
+
+
+@admin_bp.get("/units")
+@login_required
+def units():
+    ensure(current_user, Action.UNITS_MANAGE)
+    q = request.args.get("q", "").strip()
+    show_archived = request.args.get("archived") == "1"
+    stmt = select(Unit).order_by(Unit.path)
+    if not show_archived:
+        stmt = stmt.where(Unit.archived_at.is_(None))
+    if q:
+        matches = db.session.scalars(stmt.where(or_(Unit.name.contains(q), Unit.code.startswith(q))).limit(200)).all()
+        return render_template("tenants/admin_units.html", tree=None, matches=matches, q=q, show_archived=show_archived)
+    rows = db.session.scalars(stmt).all()
+    return render_template("tenants/admin_units.html", tree=rows, matches=None, q=q, show_archived=show_archived)
+
+
+def _parent_choices():
+    return db.session.scalars(
+        select(Unit).where(Unit.archived_at.is_(None), Unit.level.in_(["province", "city", "county"]))
+        .order_by(Unit.path)).all()
+
+
+@admin_bp.route("/units/new", methods=["GET", "POST"])
+@login_required
+def new_unit():
+    ensure(current_user, Action.UNITS_MANAGE)
+    errors: dict = {}
+    form = request.form if request.method == "POST" else {"parent_id": request.args.get("parent_id", "")}
+    if request.method == "POST":
+        parent_id = request.form.get("parent_id", type=int)
+        parent = _load_unit_for_admin(parent_id) if parent_id else None
+        try:
+            unit = tenancy_ops.create_unit(form.get("name", ""), form.get("level", ""), form.get("code", ""), parent)
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            flash(_("已建立单位：%(name)s", name=unit.name), "success")
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+    return render_template("tenants/admin_unit_form.html", unit=None, form=form, errors=errors,
+                           parents=_parent_choices(), levels=list(UnitLevel)), 422 if errors else 200
+
+
+@admin_bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@login_required
+def edit_unit(unit_id: int):
+    unit = _load_unit_for_admin(unit_id)
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.form.get("action")
+        version = request.form.get("version", type=int)
+        try:
+            if action == "rename":
+                tenancy_ops.rename_unit(unit, request.form.get("name", ""), expected_version=version)
+                flash(_("已更名"), "success")
+            elif action == "move":
+                parent = _load_unit_for_admin(request.form.get("parent_id", type=int) or 0)
+                moved = tenancy_ops.move_unit(unit, parent, expected_version=version)
+                flash(_("已移动 %(n)s 个单位", n=moved), "success")
+            elif action == "archive":
+                count = tenancy_ops.archive_unit(unit, expected_version=version)
+                flash(_("已撤销 %(n)s 个单位（记录保留，成员失去访问）", n=count), "success")
+            elif action == "restore":
+                tenancy_ops.restore_unit(unit, expected_version=version)
+                flash(_("已恢复"), "success")
+            else:
+                raise InvalidInput({"action": [_("未知操作")]})
+            db.session.flush()
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+    children = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.code)).all()
+    members = db.session.scalar(select(func.count(Membership.id)).where(
+        Membership.unit_id == unit.id, Membership.ended_at.is_(None)))
+    chain = db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids)).order_by(Unit.path)).all()
+    parents = [p for p in _parent_choices() if not unit.contains(p)]
+    return render_template("tenants/admin_unit_edit.html", unit=unit, children=children, members=members,
+                           chain=chain, parents=parents, errors=errors), 422 if errors else 200
+
+
+def _import_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@admin_bp.route("/units/import", methods=["GET", "POST"])
+@login_required
+def import_units():
+    """Upload → dry run (every row's result) → confirm → all-or-nothing commit."""
+    ensure(current_user, Action.UNITS_MANAGE)
+    if request.method == "GET":
+        return render_template("tenants/admin_import.html", check=None, errors=[])
+    try:
+        if request.form.get("confirm") and request.form.get("ticket"):
+            ticket = request.form["ticket"]
+            staged = session.get("import_tickets", {}).get(ticket)
+            path = _import_dir() / f"{ticket}.upload"
+            if not staged or not path.exists():
+                raise InvalidInput({"file": [_("预检结果已失效，请重新上传")]})
+            check = provisioning.check_sheet(provisioning.read_sheet(staged, path.read_bytes()))
+            if not check.ok:
+                return render_template("tenants/admin_import.html", check=check, ticket=None, errors=[
+                    _("数据已变化，重新预检发现错误，未导入任何单位")]), 422
+            created = tenancy_ops.import_units(check.new_units())
+            path.unlink(missing_ok=True)
+            session.get("import_tickets", {}).pop(ticket, None)
+            session.modified = True
+            flash(_("已导入 %(n)s 个单位", n=len(created)), "success")
+            return redirect(url_for("admin.units"))
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise InvalidInput({"file": [_("请选择要上传的文件")]})
+        data = upload.read()
+        check = provisioning.check_sheet(provisioning.read_sheet(upload.filename, data))
+    except InvalidInput as exc:
+        return render_template("tenants/admin_import.html", check=None, errors=exc.messages), 422
+    ticket = None
+    if check.ok:
+        ticket = secrets.token_urlsafe(16)
+        (_import_dir() / f"{ticket}.upload").write_bytes(data)
+        session.setdefault("import_tickets", {})[ticket] = upload.filename
+        session.modified = True
+    return render_template("tenants/admin_import.html", check=check, ticket=ticket, errors=[])
+
+
+@admin_bp.route("/accounts", methods=["GET", "POST"])
+@login_required
+def accounts():
+    ensure(current_user, Action.ACCOUNTS_VIEW)
+    errors: dict = {}
+    created = None
+    if request.method == "POST":
+        ensure(current_user, Action.ACCOUNTS_MANAGE)
+        try:
+            account, initial = identity_ops.create_account(request.form.get("username", ""),
+                                                           request.form.get("display_name", ""))
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            created = (account, initial)
+    q = request.args.get("q", "").strip()
+    stmt = select(Account).order_by(Account.username)
+    if q:
+        stmt = stmt.where(or_(Account.username.contains(q), Account.display_name.contains(q)))
+    rows = db.session.scalars(stmt.limit(500)).all()
+    return render_template("tenants/admin_accounts.html", accounts=rows, q=q, errors=errors, created=created,
+                           can_create=can(current_user, Action.ACCOUNTS_MANAGE), now=utcnow(),
+                           form=request.form), 422 if errors else 200
+
+
+@admin_bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
+@login_required
+def edit_account(account_id: int):
+    ensure(current_user, Action.ACCOUNTS_VIEW, object_type="account", object_id=account_id)
+    account = db.session.get(Account, account_id)
+    if account is None:
+        deny(Action.ACCOUNTS_VIEW, object_type="account", object_id=account_id)
+    errors: list[str] = []
+    new_password = None
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        system_actions = {"rename", "reset_password", "archive"}
+        security_actions = {"unlock", "reset_totp", "platform_role"}
+        membership_actions = {"add_membership", "end_membership"}
+        if action in system_actions:
+            ensure(current_user, Action.ACCOUNTS_MANAGE, object_type="account", object_id=account_id)
+        elif action in security_actions:
+            ensure(current_user, Action.ACCOUNTS_SECURE, object_type="account", object_id=account_id)
+        elif action in membership_actions:
+            ensure(current_user, Action.MEMBERSHIPS_MANAGE, object_type="account", object_id=account_id)
+        try:
+            if action == "rename":
+                identity_ops.rename_account(account, request.form.get("display_name", ""))
+            elif action == "reset_password":
+                new_password = identity_ops.reset_password(account)
+            elif action == "archive":
+                identity_ops.archive_account(account)
+            elif action == "unlock":
+                identity_ops.unlock(account)
+            elif action == "reset_totp":
+                identity_ops.remove_totp(account)
+            elif action == "platform_role":
+                if account.id == current_user.id:
+                    raise InvalidInput({"platform_role": [_("不能修改自己的三员角色")]})
+                tenancy_ops.set_platform_role(account, request.form.get("platform_role") or None)
+            elif action == "add_membership":
+                unit = db.session.scalar(select(Unit).where(Unit.code == request.form.get("unit_code", "").strip()))
+                if unit is None:
+                    raise InvalidInput({"unit_code": [_("没有这个区划代码的单位")]})
+                tenancy_ops.add_membership(account, unit, request.form.get("role", ""))
+            elif action == "end_membership":
+                membership = db.session.get(Membership, request.form.get("membership_id", type=int) or 0)
+                if membership is None or membership.account_id != account.id:
+                    raise InvalidInput({"membership_id": [_("该角色不存在")]})
+                tenancy_ops.end_membership(membership)
+            else:
+                raise InvalidInput({"action": [_("未知操作")]})
+            db.session.flush()
+        except InvalidInput as exc:
+            errors = exc.messages
+        else:
+            if new_password is None:
+                flash(_("已保存"), "success")
+                return redirect(url_for("admin.edit_account", account_id=account.id))
+    memberships = db.session.scalars(
+        select(Membership).where(Membership.account_id == account.id).order_by(Membership.ended_at.is_not(None),
+                                                                                Membership.id)).all()
+    return render_template(
+        "tenants/admin_account_edit.html", account=account, memberships=memberships, errors=errors,
+        new_password=new_password, now=utcnow(), roles=list(Role), platform_roles=list(PlatformRole),
+        can_manage=can(current_user, Action.ACCOUNTS_MANAGE), can_secure=can(current_user, Action.ACCOUNTS_SECURE),
+        can_memberships=can(current_user, Action.MEMBERSHIPS_MANAGE),
+    ), 422 if errors else 200
+
+
+@admin_bp.get("/audit")
+@login_required
+def audit():
+    ensure(current_user, Action.AUDIT_READ)
+    flt = audit_queries.AuditFilter.from_args(request.args)
+    if request.args.get("format") == "xlsx":
+        data = audit_queries.export_xlsx(flt)
+        return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": "attachment; filename=audit.xlsx"})
+    number = max(request.args.get("page", 1, type=int), 1)
+    events, has_more = audit_queries.page(flt, number)
+    def page_url(n: int) -> str:
+        return url_for("admin.audit", **{**request.args.to_dict(), "page": n})
+
+    return render_template("tenants/admin_audit.html", events=events, flt=flt, page=number, has_more=has_more,
+                           args=request.args, page_url=page_url)
+
+
+@admin_bp.post("/audit/verify")
+@login_required
+def verify_audit():
+    ensure(current_user, Action.AUDIT_READ)
+    verify_audit_chains.enqueue()
+    flash(_("已开始校验审计链，结果将作为一条“audit.verify”记录出现在日志中"), "success")
+    return redirect(url_for("admin.audit", action="audit.verify"))
+
+
+@admin_bp.get("/status")
+@login_required
+def status():
+    ensure(current_user, Action.JOBS_STATUS)
+    try:
+        info = jobs.status()
+    except Exception as exc:  # Redis down: the page must still say so
+        info = {"mode": "error", "error": str(exc), "queues": [], "workers": [], "failed": [], "periodic": []}
+    return render_template("tenants/admin_status.html", info=info)
