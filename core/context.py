@@ -51,10 +51,11 @@ def current() -> ActingContext:
 def activate(ctx: ActingContext, session: Session | None = None) -> None:
     """Make ``ctx`` current; re-apply it to a transaction already open on ``session``."""
     g.acting_context = ctx
-    if session is not None and session.in_transaction():
-        bind = session.get_bind()
-        if bind.dialect.name == "postgresql":
-            _apply(session.connection(), ctx)
+    if session is None:
+        return
+    real = session() if hasattr(session, "registry") else session  # a scoped_session proxies the real one
+    if real.in_transaction() and real.get_bind().dialect.name == "postgresql":
+        _apply(real.connection(), ctx)
 
 
 @contextmanager

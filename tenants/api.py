@@ -5,9 +5,8 @@ from flask import g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from webargs.flaskparser import use_args
 
-from core.api import api, documented, require_login
+from core.api import api, documented, parse_json, require_login
 from core.errors import InvalidInput
 from core.extensions import csrf, db, limiter
 from core.identity import operations as identity_ops
@@ -37,8 +36,8 @@ def _api_login():
 @limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_RATE_LIMIT"])
 @documented("/auth/token", "post", "Exchange username and password (and one-time code) for a bearer token",
             body=TokenRequestSchema, response=IssuedTokenSchema, tag="auth", public=True, status=201)
-@use_args(TokenRequestSchema(), location="json")
-def issue_token(args):
+def issue_token():
+    args = parse_json(TokenRequestSchema())
     try:
         account = identity_ops.authenticate(args["username"], args["password"])
         if account.has_totp:
@@ -133,9 +132,9 @@ def list_units():
 @api.post("/units")
 @documented("/units", "post", "Create a unit (system admin)", body=UnitCreateSchema, response=UnitSchema,
             tag="units", status=201)
-@use_args(UnitCreateSchema(), location="json")
-def create_unit(args):
+def create_unit():
     ensure(current_user, Action.UNITS_MANAGE)
+    args = parse_json(UnitCreateSchema())
     parent = _load_unit(args["parent_id"]) if args.get("parent_id") else None
     unit = tenancy_ops.create_unit(args["name"], args["level"], args["code"], parent)
     return jsonify(UnitSchema().dump(unit)), 201
@@ -150,10 +149,10 @@ def get_unit(unit_id: int):
 @api.patch("/units/<int:unit_id>")
 @documented("/units/{unit_id}", "patch", "Rename, move or archive/restore a unit (system admin)",
             body=UnitUpdateSchema, response=UnitSchema, tag="units")
-@use_args(UnitUpdateSchema(), location="json")
-def update_unit(args, unit_id: int):
+def update_unit(unit_id: int):
     unit = _load_unit(unit_id)
     ensure(current_user, Action.UNITS_MANAGE, object_type="unit", object_id=unit_id)
+    args = parse_json(UnitUpdateSchema())
     version = args.get("version")
     if "name" in args:
         tenancy_ops.rename_unit(unit, args["name"], expected_version=version)
@@ -225,9 +224,9 @@ def list_accounts():
 @api.post("/accounts")
 @documented("/accounts", "post", "Create an account with a temporary password (system admin)",
             body=AccountCreateSchema, response=AccountCreatedSchema, tag="accounts", status=201)
-@use_args(AccountCreateSchema(), location="json")
-def create_account(args):
+def create_account():
     ensure(current_user, Action.ACCOUNTS_MANAGE)
+    args = parse_json(AccountCreateSchema())
     account, initial = identity_ops.create_account(args["username"], args["display_name"])
     data = AccountSchema().dump(account)
     data["initial_password"] = initial
@@ -244,9 +243,9 @@ def get_account(account_id: int):
 @documented("/accounts/{account_id}", "patch", "Change an account: name/reset/archive (system admin); "
             "unlock, second-factor reset, platform role (security admin)", body=AccountUpdateSchema,
             response=AccountSchema, tag="accounts")
-@use_args(AccountUpdateSchema(), location="json")
-def update_account(args, account_id: int):
+def update_account(account_id: int):
     account = _load_account(account_id)
+    args = parse_json(AccountUpdateSchema())
     system_fields = {"display_name", "archived", "reset_password"} & args.keys()
     security_fields = {"unlock", "reset_second_factor", "platform_role"} & args.keys()
     if system_fields:
@@ -284,10 +283,10 @@ def account_memberships(account_id: int):
 @api.post("/accounts/<int:account_id>/memberships")
 @documented("/accounts/{account_id}/memberships", "post", "Give an account a role at a unit (security admin)",
             body=MembershipCreateSchema, response=MembershipSchema, tag="accounts", status=201)
-@use_args(MembershipCreateSchema(), location="json")
-def add_account_membership(args, account_id: int):
+def add_account_membership(account_id: int):
     account = _load_account(account_id)
     ensure(current_user, Action.MEMBERSHIPS_MANAGE, object_type="account", object_id=account_id)
+    args = parse_json(MembershipCreateSchema())
     unit = _load_unit(args["unit_id"])
     membership = tenancy_ops.add_membership(account, unit, args["role"])
     return jsonify(MembershipSchema().dump(membership)), 201
@@ -321,9 +320,9 @@ def unit_members(unit_id: int):
 @api.post("/u/<int:unit_id>/members")
 @documented("/u/{unit_id}/members", "post", "Add a member to the acting unit (its unit admin)",
             body=UnitMemberCreateSchema, response=MembershipSchema, tag="workspace", status=201)
-@use_args(UnitMemberCreateSchema(), location="json")
-def add_unit_member(args, unit_id: int):
+def add_unit_member(unit_id: int):
     ensure(current_user, Action.MEMBERSHIPS_MANAGE, g.unit, target=g.unit)
+    args = parse_json(UnitMemberCreateSchema())
     account = db.session.scalar(select(Account).where(Account.username == args["username"]))
     if account is None:
         raise InvalidInput({"username": [_("没有这个账户")]})

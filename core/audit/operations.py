@@ -91,7 +91,7 @@ def record(
     event.hash = event_hash(event)
     head.seq, head.hash = event.seq, event.hash
     db.session.add(event)
-    db.session.flush([event, head])
+    db.session.flush()
     return event
 
 

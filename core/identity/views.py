@@ -22,7 +22,8 @@ bp = Blueprint("auth", __name__)
 def _unauthorized():
     if request.path.startswith("/api/"):
         abort(401)
-    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("auth.login", next=None if target == "/" else target))
 
 
 def _safe_next(target: str | None) -> str:
