@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_login import current_user
 
 from core import context
@@ -26,6 +26,8 @@ CONTENT_SECURITY_POLICY = (
 
 
 def select_locale() -> str:
+    if not has_request_context():  # CLI and jobs: messages in the default language
+        return "zh_Hans_CN"
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         session["lang"] = chosen
@@ -53,6 +55,13 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     register_error_handlers(app)
 
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx: take the client address from X-Forwarded-For (audit trail, login rate limit).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
     _register_areas(app)
     _register_request_pipeline(app)
     from flask_babel import get_locale
@@ -75,6 +84,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
+    csrf.exempt(api.api)  # the API checks CSRF itself, for cookie-authenticated calls only
     app.register_blueprint(api.api)
     register_cli(app)
     register_tenancy_cli(app)
@@ -83,16 +93,9 @@ def _register_areas(app: Flask) -> None:
 
 
 def _register_request_pipeline(app: Flask) -> None:
-    from core.identity.sessions import bearer_authenticated, login_gate
+    from core.identity.sessions import login_gate
     from tenants.access import flush_denial_audit
     from tenants.resolution import resolve_acting_unit
-
-    @app.before_request
-    def _check_csrf():
-        # Browser sessions carry a CSRF token on every unsafe request; bearer-token clients do not use cookies.
-        if (request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_authenticated()
-                and app.config.get("WTF_CSRF_ENABLED", True)):
-            csrf.protect()
 
     @app.before_request
     def _identify():

@@ -57,6 +57,18 @@ def parse_json(schema):
     return parser.parse(schema, request, location="json")
 
 
+def check_csrf_for_cookie_sessions():
+    """A browser session's unsafe API calls carry X-CSRFToken; bearer-token clients send no cookie to abuse."""
+    from flask import current_app
+
+    from core.extensions import csrf
+    from core.identity.sessions import bearer_authenticated
+
+    if (request.method not in ("GET", "HEAD", "OPTIONS") and not bearer_authenticated()
+            and request.endpoint != "api.issue_token" and current_app.config.get("WTF_CSRF_ENABLED", True)):
+        csrf.protect()
+
+
 def require_login():
     if not current_user.is_authenticated:
         abort(401)

@@ -67,6 +67,8 @@ def load_config(instance_path: Path) -> dict:
         "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "qinglian_app"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Reverse proxies in front of the app (nginx): 1 in production, 0 when serving directly.
+        "TRUSTED_PROXIES": _env_int("QINGLIAN_TRUSTED_PROXIES", 1 if production else 0),
         "RQ_QUEUE_PREFIX": os.environ.get("RQ_QUEUE_PREFIX", "qinglian"),
         # Security settings (DESIGN.md §5).
         "PASSWORD_MIN_LENGTH": _env_int("QINGLIAN_PASSWORD_MIN_LENGTH", 10),
@@ -85,7 +87,6 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_NAME": "qinglian_session",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
-        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in one before_request, bearer-token API excepted
         "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds the token's life
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",

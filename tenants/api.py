@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from core.api import api, documented, parse_json, require_login
+from core.api import api, check_csrf_for_cookie_sessions, documented, parse_json, require_login
 from core.errors import InvalidInput
-from core.extensions import csrf, db, limiter
+from core.extensions import db, limiter
 from core.identity import operations as identity_ops
 from core.identity.models import Account, ApiToken
 from tenants import operations as tenancy_ops
@@ -24,6 +24,7 @@ from tenants.scoping import load_scoped
 
 @api.before_request
 def _api_login():
+    check_csrf_for_cookie_sessions()
     if request.endpoint not in ("api.issue_token", "api.openapi_json"):
         require_login()
 
@@ -32,7 +33,6 @@ def _api_login():
 
 
 @api.post("/auth/token")
-@csrf.exempt
 @limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_RATE_LIMIT"])
 @documented("/auth/token", "post", "Exchange username and password (and one-time code) for a bearer token",
             body=TokenRequestSchema, response=IssuedTokenSchema, tag="auth", public=True, status=201)

@@ -92,16 +92,18 @@ def register_tenancy_cli(app: Flask) -> None:
 
         try:
             result = _run(build_demo)
+            click.echo(f"demo province created: {result['units']} units")
         except RuntimeError as exc:
-            click.echo(f"demo: {exc}; leaving it as it is")
-            return
-        click.echo(f"demo province created: {result['units']} units")
-        click.echo(f"every demo account's password: {DEMO_PASSWORD}")
+            result = {"totp": {}}
+            click.echo(f"demo: {exc}; keeping it")
+        click.echo(f"demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, display, code, roles in MEMBERS:
-            click.echo(f"  {username:20s} {display}  @{code}  {','.join(roles)}")
+            click.echo(f"  {username:20s} {','.join(roles):12s} @{code}  {display}")
         for username, display, _role in ADMINS:
-            click.echo(f"  {username:20s} {display}  second-factor secret {result['totp'][username]}"
-                       f"  (current code: flask --app wsgi totp-code {username})")
+            secret = result["totp"].get(username)
+            click.echo(f"  {username:20s} {display}; second factor: "
+                       + (f"secret {secret} for an authenticator app, or " if secret else "")
+                       + f"the current code from: .venv/bin/flask --app wsgi totp-code {username}")
 
     @app.cli.command("totp-code")
     @click.argument("username")

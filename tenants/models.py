@@ -6,6 +6,8 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from flask_babel import lazy_gettext as _l
+
 from core.extensions import db
 from core.identity.models import Account
 from core.models import TimestampMixin, VersionedMixin
@@ -20,11 +22,11 @@ class UnitLevel(StrEnum):
 
 
 LEVEL_LABELS = {
-    UnitLevel.PROVINCE: "省",
-    UnitLevel.CITY: "市",
-    UnitLevel.COUNTY: "县(区)",
-    UnitLevel.TOWNSHIP: "乡镇(街道)",
-    UnitLevel.STATIONED: "派驻组",
+    UnitLevel.PROVINCE: _l("省"),
+    UnitLevel.CITY: _l("市"),
+    UnitLevel.COUNTY: _l("县(区)"),
+    UnitLevel.TOWNSHIP: _l("乡镇(街道)"),
+    UnitLevel.STATIONED: _l("派驻组"),
 }
 
 # Which level may sit under which (a county-level unit directly under a province covers
@@ -49,13 +51,13 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.LEADER: "委领导",
-    Role.OFFICER: "承办",
-    Role.INTAKE: "信访",
-    Role.REVIEWER: "审理",
-    Role.CASE_ADMIN: "案管",
-    Role.ANALYST: "统计",
-    Role.UNIT_ADMIN: "单位管理员",
+    Role.LEADER: _l("委领导"),
+    Role.OFFICER: _l("承办"),
+    Role.INTAKE: _l("信访"),
+    Role.REVIEWER: _l("审理"),
+    Role.CASE_ADMIN: _l("案管"),
+    Role.ANALYST: _l("统计"),
+    Role.UNIT_ADMIN: _l("单位管理员"),
 }
 
 

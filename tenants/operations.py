@@ -60,7 +60,7 @@ def unit_errors(name: str, level: str, code: str, parent: Unit | None, *, existi
 def lvl_label(level: UnitLevel) -> str:
     from tenants.models import LEVEL_LABELS
 
-    return LEVEL_LABELS[level]
+    return str(LEVEL_LABELS[level])
 
 
 def _assign_path(unit: Unit, parent: Unit | None) -> None:

@@ -196,7 +196,7 @@ class Browser:
         self.factory = factory
 
     def csrf(self, path="/login"):
-        page = self.client.get(path).get_data(as_text=True)
+        page = self.client.get(path, follow_redirects=True).get_data(as_text=True)
         match = CSRF_RE.search(page)
         assert match, f"no CSRF token on {path}"
         return match.group(1)
@@ -217,7 +217,7 @@ class Browser:
         return response
 
     def logout(self):
-        return self.post("/logout", form_page="/login")
+        return self.post("/logout", form_page="/")
 
 
 @pytest.fixture

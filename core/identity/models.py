@@ -7,6 +7,8 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import as_utc
+from flask_babel import lazy_gettext as _l
+
 from core.extensions import db
 from core.models import TimestampMixin, VersionedMixin
 
@@ -20,9 +22,9 @@ class PlatformRole(StrEnum):
 
 
 PLATFORM_ROLE_LABELS = {
-    PlatformRole.SYSTEM: "系统管理员",
-    PlatformRole.SECURITY: "安全管理员",
-    PlatformRole.AUDIT: "安全审计员",
+    PlatformRole.SYSTEM: _l("系统管理员"),
+    PlatformRole.SECURITY: _l("安全管理员"),
+    PlatformRole.AUDIT: _l("安全审计员"),
 }
 
 

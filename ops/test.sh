@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: on SQLite with jobs inline, then on PostgreSQL
+# (row-level security, app connecting as its own non-superuser role) with Redis/RQ.
+# Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/pybabel compile -q -d core/translations
+
+# The browser test drives Debian's Chromium (Playwright's own browser download needs the internet).
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
+PG_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}
+REDIS_URL_FOR_TESTS=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
+
+echo "== test suite on SQLite, jobs inline"
+env -u TEST_DATABASE_URL -u TEST_REDIS_URL .venv/bin/python -m pytest "$@"
+
+reachable() {
+  .venv/bin/python - "$PG_URL" "$REDIS_URL_FOR_TESTS" <<'PY'
+import sys, psycopg, redis
+try:
+    psycopg.connect(sys.argv[1].replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3).close()
+    redis.Redis.from_url(sys.argv[2], socket_connect_timeout=3).ping()
+except Exception as exc:
+    print(f"not reachable: {exc}")
+    sys.exit(1)
+PY
+}
+if reachable; then
+  echo "== test suite on PostgreSQL + Redis"
+  TEST_DATABASE_URL="$PG_URL" TEST_REDIS_URL="$REDIS_URL_FOR_TESTS" .venv/bin/python -m pytest "$@"
+elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
+  echo "PostgreSQL/Redis required but not reachable at $PG_URL / $REDIS_URL_FOR_TESTS" >&2
+  exit 1
+else
+  echo "== PostgreSQL + Redis pass skipped: set TEST_DATABASE_URL / TEST_REDIS_URL or start the services"
+fi
