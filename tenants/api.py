@@ -24,9 +24,9 @@ from tenants.scoping import load_scoped
 
 @api.before_request
 def _api_login():
-    check_csrf_for_cookie_sessions()
     if request.endpoint not in ("api.issue_token", "api.openapi_json"):
         require_login()
+    check_csrf_for_cookie_sessions()
 
 
 # ---------------------------------------------------------------- tokens and me

@@ -1,0 +1,155 @@
+"""The audit trail (chain, tamper detection, viewer, export) and the job plumbing."""
+from __future__ import annotations
+
+import io
+
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from tests.conftest import REDIS_URL
+
+
+def audit_context(app):
+    from core import context
+    from core.extensions import db
+
+    context.activate(context.ActingContext(platform_role="audit"), db.session)
+
+
+def test_editing_an_audit_row_behind_the_apps_back_is_reported_at_that_row(app, browser, factory, owner_engine):
+    tree = factory.tree()
+    factory.account("a", [(tree.town, "unit_admin")])
+    factory.account("b", [(tree.town, "officer")])
+    browser.login("a")
+    for _ in range(3):
+        browser.get(f"/u/{tree.county}/")  # denied: audited in the platform chain
+    with app.app_context():
+        from core.audit.models import AuditEvent
+        from core.audit.operations import verify_all
+        from core.extensions import db
+
+        audit_context(app)
+        assert verify_all() == []
+        victim = db.session.scalars(db.select(AuditEvent).where(AuditEvent.chain == f"unit:{tree.town}")
+                                    .order_by(AuditEvent.seq)).all()[1]
+        victim_id, victim_seq = victim.id, victim.seq
+        db.session.rollback()
+    with owner_engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL qinglian.maintenance = 'on'"))
+        conn.execute(text("UPDATE audit_events SET detail = '{\"forged\": true}' WHERE id = :i"), {"i": victim_id})
+    with app.app_context():
+        from core.audit.operations import verify_all
+
+        audit_context(app)
+        breaks = verify_all()
+        assert len(breaks) == 1
+        assert (breaks[0].chain, breaks[0].seq, breaks[0].event_id) == (f"unit:{tree.town}", victim_seq, victim_id)
+        assert breaks[0].reason == "event content altered"
+
+
+def test_deleting_an_audit_row_is_reported_as_a_gap(app, factory, owner_engine):
+    tree = factory.tree()
+    for name in ("x", "y", "z"):
+        factory.account(name, [(tree.town, "officer")])
+    with owner_engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL qinglian.maintenance = 'on'"))
+        conn.execute(text("DELETE FROM audit_events WHERE chain = :c AND seq = 2"), {"c": f"unit:{tree.town}"})
+    with app.app_context():
+        from core.audit.operations import verify_all
+
+        audit_context(app)
+        breaks = verify_all()
+        assert [(b.chain, b.seq, b.reason) for b in breaks] == [(f"unit:{tree.town}", 2, "missing event (sequence gap)")]
+
+
+def test_audit_admin_filters_and_exports(app, browser, factory):
+    tree = factory.tree()
+    factory.account("officer", [(tree.town, "officer")])
+    factory.account("aud", platform_role="audit")
+    browser.login("officer")
+    browser.get(f"/u/{tree.town2}/")  # a denied probe
+    browser.logout()
+    browser.login("aud")
+    page = browser.get("/admin/audit?outcome=denied&account=officer").get_data(as_text=True)
+    assert "workspace.enter" in page and "officer" in page
+    assert "login<" not in page  # filtered to denials
+    export = browser.get("/admin/audit?format=xlsx&account=officer")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    actions = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "workspace.enter" in actions and "login" in actions
+    assert browser.get("/admin/units").status_code == 404  # the audit admin does not manage units
+
+
+def test_verify_job_records_its_outcome(app, browser, factory):
+    factory.account("aud", platform_role="audit")
+    browser.login("aud")
+    assert browser.post("/admin/audit/verify", form_page="/admin/audit").status_code == 302
+    if REDIS_URL:
+        with app.app_context():
+            from core.jobs import QUEUES, get_queue
+            from rq import SimpleWorker
+
+            SimpleWorker([get_queue(q) for q in QUEUES], connection=get_queue("default").connection).work(burst=True)
+    page = browser.get("/admin/audit?action=audit.verify").get_data(as_text=True)
+    assert "audit.verify" in page and ">ok<" in page
+
+
+def test_status_page_shows_queues_and_periodic_jobs(app, browser, factory):
+    factory.account("sys", platform_role="system")
+    browser.login("sys")
+    page = browser.get("/admin/status").get_data(as_text=True)
+    assert "core.audit.jobs.verify_audit_chains" in page
+    if REDIS_URL:
+        assert "maintenance" in page and "没有运行中的工作进程" in page
+    else:
+        assert "未配置 Redis" in page
+
+
+def test_healthz_reports_database_and_redis(app):
+    body = app.test_client().get("/healthz").get_json()
+    assert body["database"] == "ok"
+    assert body["redis"] == ("ok" if REDIS_URL else "not configured (jobs run inline)")
+
+
+def test_openapi_document_lists_the_endpoints(app):
+    doc = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    for path in ("/auth/token", "/me", "/units", "/units/{unit_id}", "/units/{unit_id}/children", "/accounts"):
+        assert path in doc["paths"], path
+    assert "UnitCreate" in doc["components"]["schemas"]
+
+
+def test_english_catalogue(app):
+    assert "Username" in app.test_client().get("/login?lang=en").get_data(as_text=True)
+    assert "用户名" in app.test_client().get("/login").get_data(as_text=True)
+
+
+def test_migrations_match_the_models(app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from core.extensions import db
+
+    engine = create_engine(app.config["DATABASE_MIGRATION_URL"])
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_unit_admin_manages_own_members_only(app, browser, factory):
+    tree = factory.tree()
+    factory.account("admin", [(tree.town, "unit_admin")])
+    factory.account("newcomer")
+    factory.account("sec", platform_role="security")
+    browser.login("admin")
+    added = browser.post(f"/u/{tree.town}/members", {"username": "newcomer", "role": "officer"})
+    assert added.status_code == 302
+    refused = browser.post(f"/u/{tree.town}/members", {"username": "sec", "role": "officer"})
+    assert refused.status_code == 422 and "三员" in refused.get_data(as_text=True)
+    browser.logout()
+    browser.login("newcomer")
+    assert browser.get("/").location.endswith(f"/u/{tree.town}/")
