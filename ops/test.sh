@@ -11,9 +11,11 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/pybabel compile -q -d core/translations
 
 # The browser test drives Debian's Chromium (Playwright's own browser download needs the internet).
-if ! command -v chromium >/dev/null 2>&1; then
+# A CJK font so screenshots of Chinese pages are legible.
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 
 PG_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}

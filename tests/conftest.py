@@ -74,8 +74,9 @@ def app(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def owner_engine(app):
-    """A connection as the schema owner (SQLite: the file itself), for tampering and cleanup."""
-    engine = create_engine(app.config["DATABASE_MIGRATION_URL"])
+    """A DBA's connection behind the app's back (PostgreSQL superuser; SQLite: the file), for tampering and cleanup."""
+    url = make_url(ADMIN_URL).set(drivername="postgresql+psycopg") if ADMIN_URL else app.config["DATABASE_MIGRATION_URL"]
+    engine = create_engine(url)
     yield engine
     engine.dispose()
 

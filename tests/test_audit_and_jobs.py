@@ -35,8 +35,6 @@ def test_editing_an_audit_row_behind_the_apps_back_is_reported_at_that_row(app, 
         victim_id, victim_seq = victim.id, victim.seq
         db.session.rollback()
     with owner_engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SET LOCAL qinglian.maintenance = 'on'"))
         conn.execute(text("UPDATE audit_events SET detail = '{\"forged\": true}' WHERE id = :i"), {"i": victim_id})
     with app.app_context():
         from core.audit.operations import verify_all
@@ -53,8 +51,6 @@ def test_deleting_an_audit_row_is_reported_as_a_gap(app, factory, owner_engine):
     for name in ("x", "y", "z"):
         factory.account(name, [(tree.town, "officer")])
     with owner_engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SET LOCAL qinglian.maintenance = 'on'"))
         conn.execute(text("DELETE FROM audit_events WHERE chain = :c AND seq = 2"), {"c": f"unit:{tree.town}"})
     with app.app_context():
         from core.audit.operations import verify_all
