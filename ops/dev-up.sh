@@ -7,7 +7,7 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e .
-.venv/bin/pybabel compile -q -d core/translations
+.venv/bin/pybabel compile -d core/translations >/dev/null
 export FLASK_APP=wsgi
 .venv/bin/flask db upgrade
 .venv/bin/flask demo

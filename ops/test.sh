@@ -8,7 +8,7 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
-.venv/bin/pybabel compile -q -d core/translations
+.venv/bin/pybabel compile -d core/translations >/dev/null
 
 # The browser test drives Debian's Chromium (Playwright's own browser download needs the internet).
 # A CJK font so screenshots of Chinese pages are legible.
