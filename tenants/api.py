@@ -13,7 +13,7 @@ from core.identity import operations as identity_ops
 from core.identity.models import Account, ApiToken
 from tenants import operations as tenancy_ops
 from tenants import provisioning
-from tenants.access import Action, active_memberships, can, deny, ensure
+from tenants.access import SUBTREE_ROLLUP_ROLES, Action, active_memberships, can, deny, ensure
 from tenants.models import Membership, Role, Unit, upper_bound
 from tenants.schemas import (AccountCreatedSchema, AccountCreateSchema, AccountSchema, AccountUpdateSchema,
                              ImportResultSchema, IssuedTokenSchema, MembershipCreateSchema, MembershipSchema,
@@ -90,7 +90,7 @@ def _visible_units_clause():
     clauses = []
     for m in active_memberships(current_user):
         clauses.append(Unit.id == m.unit_id)
-        if Role(m.role) in (Role.LEADER, Role.ANALYST):
+        if Role(m.role) in SUBTREE_ROLLUP_ROLES:
             clauses.append((Unit.path >= m.unit.path) & (Unit.path < upper_bound(m.unit.path)))
     return or_(*clauses) if clauses else Unit.id.is_(None)
 
