@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.audit.operations import record as audit
 from core.extensions import db
 from core.identity.models import Account, PlatformRole
-from tenants.models import Membership, Role, Unit
+from tenants.models import Membership, Role, Unit, UnitLevel
 
 
 class Action(StrEnum):
@@ -31,11 +31,25 @@ class Action(StrEnum):
     UNIT_VIEW = "unit.view"  # see a unit's name and place in the tree
     ROLLUPS_READ = "rollups.read"  # numbers of a unit (and for leaders/analysts, its subtree)
     RECORDS_READ = "records.read"  # casework records of the unit
+    INBOX_READ = "inbox.read"  # what awaits the account or its roles at the unit
+    # Downward flows (DESIGN.md: "downward items from U").
+    DIRECTIVES_SEND = "directives.send"  # leader of a unit above township: send, forward, remind, close
+    DIRECTIVES_TRACK = "directives.track"  # sender unit: tracking page, returns roll-up
+    DIRECTIVES_RECEIVE = "directives.receive"  # receiving unit: read, acknowledge, submit returns
+    SUPERVISION_ISSUE = "supervision.issue"  # leader: issue, accept, send back, close, admonition talk
+    SUPERVISION_HANDLE = "supervision.handle"  # receiving unit: receive, report progress, answer, report done
+    SUPERVISION_READ = "supervision.read"
+    # Petitions (信访举报).
+    PETITIONS_READ = "petitions.read"
+    PETITIONS_REGISTER = "petitions.register"
+    INFORMANT_REVEAL = "informant.reveal"  # intake and leaders of the receiving unit, with a reason
+    # Platform configuration.
+    CALENDAR_MANAGE = "calendar.manage"  # system admin: official holiday dates the package lacks
 
 
 PLATFORM_GRANTS = {
     PlatformRole.SYSTEM: {Action.UNITS_MANAGE, Action.ACCOUNTS_MANAGE, Action.JOBS_STATUS, Action.ACCOUNTS_VIEW,
-                          Action.UNIT_VIEW},
+                          Action.UNIT_VIEW, Action.CALENDAR_MANAGE},
     PlatformRole.SECURITY: {Action.ACCOUNTS_SECURE, Action.MEMBERSHIPS_MANAGE, Action.ACCOUNTS_VIEW,
                             Action.UNIT_VIEW},
     PlatformRole.AUDIT: {Action.AUDIT_READ, Action.UNIT_VIEW},
@@ -44,6 +58,18 @@ PLATFORM_GRANTS = {
 # Roles whose roll-ups cover the whole subtree (DESIGN.md access matrix); others see their unit only.
 SUBTREE_ROLLUP_ROLES = {Role.LEADER, Role.ANALYST}
 RECORD_READERS = {Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CASE_ADMIN}
+# Unit-level grants of the casework matrix; anything absent is denied.
+ROLE_GRANTS = {
+    Action.INBOX_READ: RECORD_READERS | {Role.ANALYST, Role.UNIT_ADMIN},
+    Action.DIRECTIVES_TRACK: {Role.LEADER, Role.OFFICER, Role.ANALYST},
+    Action.DIRECTIVES_RECEIVE: {Role.LEADER, Role.OFFICER, Role.CASE_ADMIN},
+    Action.SUPERVISION_ISSUE: {Role.LEADER},
+    Action.SUPERVISION_HANDLE: {Role.LEADER, Role.OFFICER},
+    Action.SUPERVISION_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
+    Action.PETITIONS_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CASE_ADMIN},
+    Action.PETITIONS_REGISTER: {Role.INTAKE, Role.OFFICER},
+    Action.INFORMANT_REVEAL: {Role.INTAKE, Role.LEADER},
+}
 
 
 def active_memberships(account: Account) -> list[Membership]:
@@ -101,7 +127,10 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
             return bool(roles & SUBTREE_ROLLUP_ROLES) and unit.contains(target) and target.is_active
         case Action.RECORDS_READ:
             return bool(roles & RECORD_READERS)
-    return False
+        case Action.DIRECTIVES_SEND:
+            # Townships are the bottom of the tree: nothing below them to steer.
+            return Role.LEADER in roles and unit.level != UnitLevel.TOWNSHIP
+    return bool(roles & ROLE_GRANTS.get(action, set()))
 
 
 def ensure(account, action: Action, unit: Unit | None = None, target: Unit | None = None, *,
