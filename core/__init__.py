@@ -71,8 +71,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_areas(app: Flask) -> None:
-    from core import api, health, jobs
+    from core import api, calendar, health, jobs, numbering, workflow  # noqa: F401  (kernel models)
+    from core.directives import models as directive_models  # noqa: F401
+    from core.inbox import models as inbox_models  # noqa: F401
+    from core.petitions import models as petition_models  # noqa: F401
+    from core.supervision import models as supervision_models  # noqa: F401
     from core.audit import jobs as audit_jobs
+    from core.calendar_views import calendar_bp
     from core.cli import register_cli
     from core.identity import jobs as identity_jobs
     from core.identity.views import bp as auth_bp
@@ -84,6 +89,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(calendar_bp)
     csrf.exempt(api.api)  # the API checks CSRF itself, for cookie-authenticated calls only
     app.register_blueprint(api.api)
     register_cli(app)

@@ -108,7 +108,18 @@ class TenantOwned:
 
     Such tables get the ORM auto-filter and, on PostgreSQL, forced row-level security.
     ``unit_path`` follows the unit when it moves (tenants.operations.move_unit).
+
+    Downward flows give a row a second audience, declared on the model and enforced by both
+    the auto-filter (tenants/scoping.py) and RLS (the migration passes the same to tenants/rls.py):
+
+    - ``__counterparty__ = "column"``: the unit named in that column sees and writes the row too
+      (the other party of a supervision item or of a directive receipt);
+    - ``__received_via__ = (table, column, local_column)``: a unit owning a row of ``table`` whose
+      ``column`` equals this row's ``local_column`` sees the row (a directive, seen by its receivers).
     """
+
+    __counterparty__: str | None = None
+    __received_via__: tuple[str, str, str] | None = None
 
     @declared_attr
     def unit_id(cls) -> Mapped[int]:

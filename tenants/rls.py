@@ -33,15 +33,41 @@ def _policy(table: str, name: str, command: str, using: str | None = None, check
     return sql
 
 
-def record_table(table: str) -> list[str]:
-    """A casework record table: own unit's rows, plus rows shared to the acting unit/account."""
-    visible = f"unit_id = {CTX_UNIT} OR {MAINTENANCE} OR {_shared(table)}"
+def record_table(table: str, *, counterparty: str | None = None,
+                 received_via: tuple[str, str, str] | None = None) -> list[str]:
+    """A casework record table: own unit's rows, plus rows shared to the acting unit/account.
+
+    ``counterparty`` and ``received_via`` mirror the model's ``__counterparty__`` and
+    ``__received_via__`` (tenants.models.TenantOwned): the other party reads and writes,
+    a receiver only reads.
+    """
     own = f"unit_id = {CTX_UNIT} OR {MAINTENANCE}"
+    if counterparty:
+        own += f" OR {counterparty} = {CTX_UNIT}"
+    visible = f"{own} OR {_shared(table)}"
+    if received_via:
+        via, column, local = received_via
+        visible += f" OR EXISTS (SELECT 1 FROM {via} r WHERE r.{column} = {table}.{local} AND r.unit_id = {CTX_UNIT})"
     return _enable(table) + [
         _policy(table, "select", "SELECT", using=visible),
         _policy(table, "insert", "INSERT", check=own),
         # A share may name transitions, so the grantee can update; the row stays in its unit.
-        _policy(table, "update", "UPDATE", using=visible, check=f"unit_id = {CTX_UNIT} OR {MAINTENANCE} OR {_shared(table)}"),
+        _policy(table, "update", "UPDATE", using=f"{own} OR {_shared(table)}", check=f"{own} OR {_shared(table)}"),
+    ]
+
+
+def history_table() -> list[str]:
+    """Workflow history: the record's owner and counterpart, and grantees of a share of the record."""
+    t = "workflow_history"
+    own = f"unit_id = {CTX_UNIT} OR counterpart_unit_id = {CTX_UNIT} OR {MAINTENANCE}"
+    shared = (
+        f"EXISTS (SELECT 1 FROM shares s WHERE s.object_type = {t}.object_type AND s.object_id = {t}.object_id"
+        " AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())"
+        f" AND (s.grantee_unit_id = {CTX_UNIT} OR s.grantee_account_id = {CTX_ACCOUNT}))"
+    )
+    return _enable(t) + [
+        _policy(t, "select", "SELECT", using=f"{own} OR {shared}"),
+        _policy(t, "insert", "INSERT", check=f"{own} OR {shared}"),
     ]
 
 
@@ -65,6 +91,19 @@ def shares_table() -> list[str]:
         _policy("shares", "insert", "INSERT", check=f"unit_id = {CTX_UNIT} OR {MAINTENANCE}"),
         _policy("shares", "update", "UPDATE", using=write, check=write),
     ]
+
+
+def shares_granted_by_ancestors() -> list[str]:
+    """Since 0002: an ancestor may also grant itself a share of a descendant's record.
+
+    Supervision and escalated review make a lower unit's record visible to the higher unit
+    that supervises it; which flow may do so is the access module's decision.
+    """
+    owner_path = "(SELECT u.path FROM units u WHERE u.id = shares.unit_id)"
+    by_ancestor = (f"(grantee_unit_id = {CTX_UNIT} AND {owner_path} > {CTX_PATH}"
+                   f" AND {owner_path} < overlay({CTX_PATH} placing '/' from length({CTX_PATH})))")
+    return ["DROP POLICY shares_insert ON shares",
+            _policy("shares", "insert", "INSERT", check=f"unit_id = {CTX_UNIT} OR {MAINTENANCE} OR {by_ancestor}")]
 
 
 def audit_table() -> list[str]:

@@ -15,12 +15,17 @@ from core import context
 from core.audit.models import AuditEvent
 from core.clock import utcnow
 from core.extensions import db
+from core.workflow import TransitionRecord
 from core.identity.models import PlatformRole
 from tenants.access import Action, can, deny
 from tenants.models import Membership, Share, TenantOwned, Unit, UnitStat, upper_bound
 
 
 def active_shares_clause(object_type: str, ctx: context.ActingContext):
+    return and_(Share.object_type == object_type, active_shares_clause_any(ctx))
+
+
+def active_shares_clause_any(ctx: context.ActingContext):
     grantee = []
     if ctx.unit_id:
         grantee.append(Share.grantee_unit_id == ctx.unit_id)
@@ -29,7 +34,6 @@ def active_shares_clause(object_type: str, ctx: context.ActingContext):
     if not grantee:
         return false()
     return and_(
-        Share.object_type == object_type,
         Share.revoked_at.is_(None),
         or_(Share.expires_at.is_(None), Share.expires_at > utcnow()),
         or_(*grantee),
@@ -38,8 +42,14 @@ def active_shares_clause(object_type: str, ctx: context.ActingContext):
 
 def _record_criteria(model, ctx):
     own = model.unit_id == ctx.unit_id if ctx.unit_id else false()
-    shared = model.id.in_(select(Share.object_id).where(active_shares_clause(model.__tablename__, ctx)))
-    return or_(own, shared)
+    clauses = [own, model.id.in_(select(Share.object_id).where(active_shares_clause(model.__tablename__, ctx)))]
+    if ctx.unit_id and getattr(model, "__counterparty__", None):
+        clauses.append(getattr(model, model.__counterparty__) == ctx.unit_id)
+    if ctx.unit_id and getattr(model, "__received_via__", None):
+        table_name, column, local = model.__received_via__
+        via = db.metadata.tables[table_name]
+        clauses.append(getattr(model, local).in_(select(via.c[column]).where(via.c.unit_id == ctx.unit_id)))
+    return or_(*clauses)
 
 
 def _criteria(model, ctx: context.ActingContext):
@@ -65,6 +75,13 @@ def _criteria(model, ctx: context.ActingContext):
         if not ctx.unit_path:
             return false()
         return and_(UnitStat.unit_path >= ctx.unit_path, UnitStat.unit_path < upper_bound(ctx.unit_path))
+    if model is TransitionRecord:
+        # A record's history follows the record: its owner, its counterpart, and shares of the record itself.
+        clauses = [select(Share.id).where(Share.object_type == model.object_type, Share.object_id == model.object_id,
+                                          active_shares_clause_any(ctx)).exists()]
+        if ctx.unit_id:
+            clauses += [model.unit_id == ctx.unit_id, model.counterpart_unit_id == ctx.unit_id]
+        return or_(*clauses)
     return _record_criteria(model, ctx)
 
 
@@ -99,6 +116,18 @@ def active_share(object_type: str, object_id: int, ctx: context.ActingContext | 
     )
 
 
+def _second_audience(model, obj, unit: Unit) -> bool:
+    """The counterparty or a receiver of a downward item (see ``TenantOwned``)."""
+    if model.__counterparty__ and getattr(obj, model.__counterparty__) == unit.id:
+        return True
+    if model.__received_via__:
+        table_name, column, local = model.__received_via__
+        via = db.metadata.tables[table_name]
+        return db.session.scalar(select(via.c.id).where(via.c[column] == getattr(obj, local),
+                                                        via.c.unit_id == unit.id).limit(1)) is not None
+    return False
+
+
 def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Action.RECORDS_READ):
     """The one way to load a tenant object for a request: its own, or shared to the acting unit; else 404."""
     try:
@@ -106,10 +135,8 @@ def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Actio
     except (TypeError, ValueError):
         deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
     obj = db.session.scalar(select(model).where(model.id == object_id))
-    visible = obj is not None and (
-        obj.unit_id == unit.id
-        or (issubclass(model, TenantOwned) and active_share(model.__tablename__, obj.id) is not None)
-    )
+    visible = obj is not None and (obj.unit_id == unit.id or (issubclass(model, TenantOwned) and (
+        _second_audience(model, obj, unit) or active_share(model.__tablename__, obj.id) is not None)))
     if not visible or not can(account, action, unit, target=unit):
         deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
     return obj

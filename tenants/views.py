@@ -39,6 +39,8 @@ def _navigation():
         admin_links.append((url_for("admin.accounts"), _("账户与角色")))
     if can(current_user, Action.AUDIT_READ):
         admin_links.append((url_for("admin.audit"), _("审计日志")))
+    if can(current_user, Action.CALENDAR_MANAGE):
+        admin_links.append((url_for("calendar.admin"), _("工作日历")))
     if can(current_user, Action.JOBS_STATUS):
         admin_links.append((url_for("admin.status"), _("运行状态")))
     return {

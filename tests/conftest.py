@@ -81,7 +81,10 @@ def owner_engine(app):
     engine.dispose()
 
 
-TABLES = ["audit_events", "audit_chain_heads", "unit_stats", "shares", "memberships", "api_tokens",
+TABLES = ["supervision_reports", "supervision_problems", "supervision_items", "directive_returns",
+          "directive_receipts", "directive_attachments", "campaign_phases", "campaign_enrolments", "directives",
+          "inbox_items", "petitions", "number_counters", "workflow_history", "calendar_days",
+          "audit_events", "audit_chain_heads", "unit_stats", "shares", "memberships", "api_tokens",
           "login_sessions", "accounts", "units"]
 
 

@@ -1,0 +1,108 @@
+"""Reading directives: the sender's tracking table, late units, and the roll-up of returns."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from core.directives.models import CampaignPhase, Directive, DirectiveReceipt, DirectiveReturn
+from core.directives.operations import Period, current_period, return_periods
+from core.extensions import db
+from tenants.models import Unit
+
+
+@dataclass
+class TrackingRow:
+    receipt: DirectiveReceipt
+    returns: dict[str, DirectiveReturn] = field(default_factory=dict)
+
+    def status(self, period: Period, today: date) -> str:
+        """returned | late_returned | late | pending."""
+        filed = self.returns.get(period.key)
+        if filed:
+            return "late_returned" if filed.submitted_at.date() > period.due_on else "returned"
+        return "late" if today > period.due_on else "pending"
+
+
+def receipts(directive: Directive) -> list[DirectiveReceipt]:
+    return list(db.session.scalars(
+        select(DirectiveReceipt).options(joinedload(DirectiveReceipt.unit))
+        .where(DirectiveReceipt.directive_id == directive.id)
+        .join(Unit, Unit.id == DirectiveReceipt.unit_id).order_by(Unit.path)))
+
+
+def tracking(directive: Directive) -> list[TrackingRow]:
+    rows = {r.unit_id: TrackingRow(r) for r in receipts(directive)}
+    for filed in db.session.scalars(select(DirectiveReturn).where(DirectiveReturn.directive_id == directive.id)):
+        if filed.unit_id in rows:
+            rows[filed.unit_id].returns[filed.period] = filed
+    return list(rows.values())
+
+
+def late(directive: Directive, today: date) -> dict[str, list[TrackingRow]]:
+    """Per past period, the receivers that have not returned (and, under "ack", the unacknowledged)."""
+    rows = tracking(directive)
+    out: dict[str, list[TrackingRow]] = {}
+    if directive.requires_ack:
+        out["ack"] = [r for r in rows if r.receipt.state != "acknowledged"]
+    for period in return_periods(directive, today):
+        if period.due_on < today:
+            out[period.key] = [r for r in rows if r.status(period, today) == "late"]
+    return out
+
+
+@dataclass
+class Rollup:
+    period: Period
+    fields: list[dict]
+    totals: dict[str, float]
+    by_child: list[tuple[Unit, dict[str, float], int, int]]  # child, sums, returned, expected
+    returned: int
+    expected: int
+
+
+def rollup(directive: Directive, period: Period) -> Rollup:
+    """Numeric fields of one period summed over the sender's subtree and per child of the sender."""
+    fields = directive.numeric_fields
+    children = list(db.session.scalars(
+        select(Unit).where(Unit.parent_id == directive.unit_id).order_by(Unit.code)))
+    sums: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    returned: dict[int, int] = defaultdict(int)
+    expected: dict[int, int] = defaultdict(int)
+    totals: dict[str, float] = defaultdict(float)
+
+    def child_of(path: str) -> int | None:
+        return next((c.id for c in children if path.startswith(c.path)), None)
+
+    for receipt in receipts(directive):
+        if (cid := child_of(receipt.unit_path)) is not None:
+            expected[cid] += 1
+    filed = db.session.scalars(select(DirectiveReturn).where(DirectiveReturn.directive_id == directive.id,
+                                                             DirectiveReturn.period == period.key))
+    count = 0
+    for r in filed:
+        count += 1
+        cid = child_of(r.unit_path)
+        if cid is not None:
+            returned[cid] += 1
+        for f in fields:
+            value = r.values.get(f["key"])
+            if isinstance(value, (int, float)):
+                totals[f["key"]] += value
+                if cid is not None:
+                    sums[cid][f["key"]] += value
+    by_child = [(c, dict(sums[c.id]), returned[c.id], expected[c.id]) for c in children if expected[c.id]]
+    return Rollup(period, fields, dict(totals), by_child, count, sum(expected.values()))
+
+
+def phase_on(directive: Directive, today: date) -> CampaignPhase | None:
+    return next((p for p in directive.phases if p.starts_on <= today <= p.ends_on), None)
+
+
+def periods_for_tracking(directive: Directive, today: date) -> list[Period]:
+    """Past periods and the current one (newest first): the tracking page's columns."""
+    current = current_period(directive, today)
+    return [p for p in return_periods(directive, today) if p.due_on < today or p == current][::-1]

@@ -1,0 +1,114 @@
+"""Supervision items (督办件): issued by a unit to a descendant, tracked to acceptance."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.identity.models import Account
+from core.models import TimestampMixin, VersionedMixin
+from tenants.models import TenantOwned, Unit
+
+
+class ItemKind(StrEnum):
+    REGISTERED = "registered"  # 挂号督办: about a record of the receiver, progress reports at a cadence
+    RECTIFICATION = "rectification"  # 整改交办单/督改单: problems, each answered and checked off
+    ASSIGNED = "assigned"  # 交办件
+    TALK = "talk"  # 约谈: the record of an admonition talk
+
+
+KIND_LABELS = {
+    ItemKind.REGISTERED: _l("挂号督办"),
+    ItemKind.RECTIFICATION: _l("整改交办单"),
+    ItemKind.ASSIGNED: _l("交办件"),
+    ItemKind.TALK: _l("约谈"),
+}
+
+
+class SupervisionItem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+    """Owned by the issuing unit; the receiving unit is its counterparty (reads and reports)."""
+
+    __tablename__ = "supervision_items"
+    __table_args__ = (Index("ix_supervision_items_open_due", "state", "due_on"),)
+    __counterparty__ = "recipient_unit_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    number: Mapped[str] = mapped_column(String(64), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The record concerned (挂号督办: a petition of the receiver), seen by the issuer through a share.
+    subject_type: Mapped[str | None] = mapped_column(String(64))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    subject_label: Mapped[str | None] = mapped_column(String(200))
+    share_id: Mapped[int | None] = mapped_column(ForeignKey("shares.id"))
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="issued")
+    issued_on: Mapped[date] = mapped_column(Date, nullable=False)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    report_cadence: Mapped[str | None] = mapped_column(String(16))  # "weekly:1" — progress report every Monday
+    next_report_on: Mapped[date | None] = mapped_column(Date)
+    # 0: none; 1: warned the receiver's leader; 2: raised to the issuer (who may hold a talk).
+    escalation: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_items.id"))  # a talk about an item
+    talk: Mapped[dict | None] = mapped_column(JSON)  # 约谈: who, whom, held_on, reason, outcome
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    unit: Mapped[Unit] = relationship(foreign_keys="SupervisionItem.unit_id")
+    recipient_unit: Mapped[Unit] = relationship(foreign_keys=[recipient_unit_id])
+    issued_by: Mapped[Account | None] = relationship()
+    problems: Mapped[list[SupervisionProblem]] = relationship(order_by="SupervisionProblem.seq",
+                                                              back_populates="item")
+    reports: Mapped[list[ProgressReport]] = relationship(order_by="ProgressReport.id")
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS[ItemKind(self.kind)])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in ("accepted", "closed")
+
+
+class SupervisionProblem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+    """One problem of a rectification order: the receiver answers it, the issuer checks it off (销号)."""
+
+    __tablename__ = "supervision_problems"
+    __counterparty__ = "recipient_unit_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("supervision_items.id"), nullable=False, index=True)
+    recipient_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    requirement: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    checked: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    item: Mapped[SupervisionItem] = relationship(back_populates="problems")
+
+
+class ProgressReport(TenantOwned, db.Model):
+    """A progress report (进展报告) from the receiver, or its final report of completion."""
+
+    __tablename__ = "supervision_reports"
+    __counterparty__ = "recipient_unit_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("supervision_items.id"), nullable=False, index=True)
+    recipient_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    final: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    reported_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+    reported_by: Mapped[Account | None] = relationship()
