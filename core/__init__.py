@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core import context
@@ -72,10 +73,16 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     from core import api, calendar, health, jobs, numbering, workflow  # noqa: F401  (kernel models)
-    from core.directives import models as directive_models  # noqa: F401
-    from core.inbox import models as inbox_models  # noqa: F401
-    from core.petitions import models as petition_models  # noqa: F401
-    from core.supervision import models as supervision_models  # noqa: F401
+    from core.directives import api as directives_api  # noqa: F401  (routes on the api blueprint)
+    from core.directives import jobs as directive_jobs
+    from core.directives.views import bp as directives_bp
+    from core.inbox import api as inbox_api  # noqa: F401
+    from core.inbox.views import bp as inbox_bp
+    from core.petitions.views import petitions_bp
+    from core.supervision import api as supervision_api  # noqa: F401
+    from core.supervision import jobs as supervision_jobs
+    from core.supervision.views import bp as supervision_bp
+    from tenants.access import Action
     from core.audit import jobs as audit_jobs
     from core.calendar_views import calendar_bp
     from core.cli import register_cli
@@ -90,11 +97,20 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)
+    for area_bp in (inbox_bp, directives_bp, supervision_bp, petitions_bp):
+        app.register_blueprint(area_bp)
+    # The workspace menu: (endpoint, label, action the account needs at the unit).
+    app.extensions["qinglian_workspace_links"] = [
+        ("directives.index", _l("通知与专项活动"), Action.INBOX_READ),
+        ("supervision.index", _l("督办件"), Action.SUPERVISION_READ),
+        ("petitions.index", _l("信访举报"), Action.PETITIONS_READ),
+    ]
     csrf.exempt(api.api)  # the API checks CSRF itself, for cookie-authenticated calls only
     app.register_blueprint(api.api)
     register_cli(app)
     register_tenancy_cli(app)
-    app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC]
+    app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
+                                           *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC]
     app.extensions["qinglian_jobs"] = jobs
 
 

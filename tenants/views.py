@@ -43,7 +43,12 @@ def _navigation():
         admin_links.append((url_for("calendar.admin"), _("工作日历")))
     if can(current_user, Action.JOBS_STATUS):
         admin_links.append((url_for("admin.status"), _("运行状态")))
+    unit = g.get("unit")
+    workspace_links = [(url_for(endpoint, unit_id=unit.id), label)
+                       for endpoint, label, action in current_app.extensions.get("qinglian_workspace_links", [])
+                       if unit is not None and can(current_user, action, unit)]
     return {
+        "workspace_links": workspace_links,
         "nav_units": member_units(current_user),
         "current_unit": g.get("unit"),
         "admin_links": admin_links,

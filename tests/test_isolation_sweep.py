@@ -30,38 +30,75 @@ def world(app, factory):
         from core import context
         from tenants.models import Membership
 
-        context.activate(context.maintenance_context(), db.session)
+        context.activate(context.maintenance_context(account_id=victim_account), db.session)
         victim_token = identity_ops.issue_token(db.session.get(Account, victim_account)).token.id
         victim_membership = db.session.scalar(db.select(Membership.id).where(Membership.account_id == victim_admin))
+        objects = _victim_casework(tree)
         db.session.commit()
     return {
         "tree": tree,
         "attackers": attackers,
         "args": {"unit_id": tree.town2, "membership_id": victim_membership, "account_id": victim_account,
-                 "token_id": victim_token},
-        "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002"],
+                 "token_id": victim_token, **objects},
+        "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
+                    "王秘密", "13800001111", "victim-attachment.txt"],
     }
 
 
-def victim_args(rule, args):
-    missing = set(rule.arguments) - set(args)
+def _victim_casework(tree) -> dict:
+    """Records of the victim township (西镇): a petition, a directive it received from its county (with an
+    attachment), and a rectification order and a registered supervision addressed to it."""
+    from datetime import timedelta
+
+    from core import calendar
+    from core.directives import operations as directive_ops
+    from core.extensions import db
+    from core.petitions import operations as petition_ops
+    from core.supervision import operations as supervision_ops
+    from tenants.models import Unit
+
+    town2, county = db.session.get(Unit, tree.town2), db.session.get(Unit, tree.county)
+    today = calendar.today()
+    petition = petition_ops.register_petition(
+        town2, channel="letter", received_on=today, anonymous=False,
+        informant={"name": "王秘密", "phone": "13800001111"}, accused_name="李某", summary="反映西镇某干部问题")
+    directive = directive_ops.send_directive(
+        county, title="西镇专报", audience={"mode": "units", "unit_ids": [town2.id]},
+        return_fields=[{"label": "件数", "type": "number", "required": True}], return_cadence="weekly:1",
+        attachments=[directive_ops.Upload("victim-attachment.txt", "text/plain", b"secret")])
+    item = supervision_ops.issue_item(county, town2, kind="rectification", title="机密整改事项",
+                                      due_on=today + timedelta(days=10), problems=[{"description": "问题一"}])
+    supervision_ops.issue_item(county, town2, kind="registered", title="挂号督办西镇", due_on=today + timedelta(days=10),
+                               report_cadence="weekly:1", subject_number=petition.number)
+    return {"petition_id": petition.id, "directive_id": directive.id, "attachment_id": directive.attachments[0].id,
+            "item_id": item.id, "problem_id": item.problems[0].id}
+
+
+def victim_args(rule, args, choice=None):
+    missing = set(rule.arguments) - set(args) - set(choice or {})
     assert not missing, f"teach the isolation sweep the URL parameter(s) {missing} of {rule.rule}"
-    return {name: args[name] for name in rule.arguments}
+    return {name: (choice or {}).get(name, args.get(name)) for name in rule.arguments}
 
 
 def sweep_rules(app):
+    """Every (rule, method, choice): ``choice`` fixes each ``any(...)`` parameter to one of its values."""
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS:
             continue
+        choices = [{}]
+        for name, converter in rule._converters.items():
+            if hasattr(converter, "items"):
+                choices = [{**c, name: value} for c in choices for value in sorted(converter.items)]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield rule, method
+            for choice in choices:
+                yield rule, method, choice
 
 
-def call(client, rule, method, args, headers=None):
+def call(client, rule, method, args, headers=None, choice=None):
     from flask import url_for
 
     with client.application.test_request_context():
-        path = url_for(rule.endpoint, **victim_args(rule, args))
+        path = url_for(rule.endpoint, **victim_args(rule, args, choice))
     kwargs = {"headers": headers or {}}
     if rule.rule.startswith("/api/") and method in ("POST", "PATCH"):
         kwargs["json"] = {}
@@ -72,8 +109,8 @@ def test_anonymous_gets_login_or_401_everywhere(app, world):
     client = app.test_client()
     app.config["WTF_CSRF_ENABLED"] = False
     try:
-        for rule, method in sweep_rules(app):
-            response = call(client, rule, method, world["args"])
+        for rule, method, choice in sweep_rules(app):
+            response = call(client, rule, method, world["args"], choice=choice)
             body = response.get_data(as_text=True)
             if rule.rule.startswith("/api/"):
                 assert response.status_code == 401, (rule.rule, method, response.status_code)
@@ -97,10 +134,10 @@ def test_members_of_other_units_get_404_for_every_object_of_the_victim_unit(app,
                 client.post("/login", data={"username": username, "password": "Correct-Horse-42"})
             else:
                 headers = bearer(app, username)
-            for rule, method in sweep_rules(app):
+            for rule, method, choice in sweep_rules(app):
                 if via == "token" and not rule.rule.startswith("/api/"):
                     continue
-                response = call(client, rule, method, world["args"], headers)
+                response = call(client, rule, method, world["args"], headers, choice)
                 body = response.get_data(as_text=True)
                 leaked = [m for m in world["markers"] if m in body]
                 assert not leaked, f"{username} {method} {rule.rule} shows {leaked}"
@@ -108,6 +145,41 @@ def test_members_of_other_units_get_404_for_every_object_of_the_victim_unit(app,
                     assert response.status_code == 404, f"{username} {method} {rule.rule} -> {response.status_code}"
                 checked += 1
         assert checked > 100
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.mark.parametrize("via", ["session", "token"])
+def test_victim_objects_through_the_attackers_own_unit_are_404(app, world, via):
+    """The IDOR probe: a member of a sibling township or another county puts the victim's object ids
+    into URLs of its own unit. Its own unit resolves; the objects must not."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    own_units = {"east-leader": world["tree"].town, "east-officer": world["tree"].town,
+                 "east-intake": world["tree"].town, "east-reviewer": world["tree"].town,
+                 "other-county-leader": world["tree"].other_county}
+    try:
+        checked = 0
+        for username, own in own_units.items():
+            client = app.test_client()
+            headers = None
+            if via == "session":
+                client.post("/login", data={"username": username, "password": "Correct-Horse-42"})
+            else:
+                headers = bearer(app, username)
+            args = {**world["args"], "unit_id": own}
+            for rule, method, choice in sweep_rules(app):
+                objects = set(rule.arguments) - {"unit_id"} - set(choice)
+                if "unit_id" not in rule.arguments or not objects:
+                    continue
+                if via == "token" and not rule.rule.startswith("/api/"):
+                    continue
+                response = call(client, rule, method, args, headers, choice)
+                body = response.get_data(as_text=True)
+                leaked = [m for m in world["markers"] if m in body]
+                assert not leaked, f"{username} {method} {rule.rule} shows {leaked}"
+                assert response.status_code == 404, f"{username} {method} {rule.rule} -> {response.status_code}"
+                checked += 1
+        assert checked > 20
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
 
@@ -122,9 +194,9 @@ def test_platform_admins_never_enter_a_unit_workspace(app, world, factory, brows
             client = app.test_client()
             browser.client = client
             browser.login(f"{role}-admin")
-            for rule, method in sweep_rules(app):
+            for rule, method, choice in sweep_rules(app):
                 if rule.rule.startswith(("/u/", "/api/v1/u/")):
-                    assert call(client, rule, method, world["args"]).status_code == 404, (role, rule.rule)
+                    assert call(client, rule, method, world["args"], choice=choice).status_code == 404, (role, rule.rule)
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
 

@@ -399,3 +399,44 @@ def enrol(campaign: Directive, unit: Unit, object_type: str, object_id: int, lab
     audit("campaign.enrol", unit_id=unit.id, object_type=object_type, object_id=object_id,
           detail={"campaign": campaign.id})
     return entry
+
+
+# ---------------------------------------------------------------- deadlines (the periodic job)
+
+
+def scan_deadlines(today: date) -> dict[str, int]:
+    """Post each period's return task, due-soon warnings, the automatic reminder the working day
+    before due, and overdue warnings. Idempotent: keys per receipt, period and threshold."""
+    posted = {"tasks": 0, "due_soon": 0, "reminders": 0, "overdue": 0}
+    for directive in db.session.scalars(select(Directive).where(Directive.state == "sent")):
+        if not directive.has_return:
+            continue
+        periods = [p for p in return_periods(directive, today) if p.due_on >= today - timedelta(days=31)]
+        if not periods:
+            continue
+        current = current_period(directive, today)
+        filed = set(db.session.execute(select(DirectiveReturn.unit_id, DirectiveReturn.period)
+                                       .where(DirectiveReturn.directive_id == directive.id)).all())
+        for receipt in db.session.scalars(select(DirectiveReceipt).where(DirectiveReceipt.directive_id == directive.id)):
+            unit = receipt.unit
+            for period in periods:
+                if (receipt.unit_id, period.key) in filed:
+                    continue
+                prefix = f"receipt:{receipt.id}:{period.key}"
+                common = dict(object_type="directive_receipts", object_id=receipt.id, due_on=period.due_on,
+                              roles=RECEIVER_ROLES)
+                if period == current:
+                    posted["tasks"] += inbox.post(unit, f"{prefix}:return", kind=InboxKind.TASK,
+                                                  title=_("请报送：%(t)s（%(p)s）", t=directive.title, p=period.label),
+                                                  **common)
+                    if calendar.due_state(period.due_on, today) == "due_soon":
+                        posted["due_soon"] += inbox.post(unit, f"{prefix}:due_soon", kind=InboxKind.DUE_SOON,
+                                                         title=_("报表即将到期：%(t)s", t=directive.title), **common)
+                    if calendar.workdays_between(today, period.due_on) == 1:
+                        posted["reminders"] += inbox.post(unit, f"{prefix}:auto", kind=InboxKind.REMINDER,
+                                                          title=_("明日截止：%(t)s", t=directive.title), **common)
+                elif period.due_on < today:
+                    posted["overdue"] += inbox.post(unit, f"{prefix}:overdue", kind=InboxKind.OVERDUE,
+                                                    title=_("报表逾期未报：%(t)s（%(p)s）", t=directive.title,
+                                                            p=period.label), **common)
+    return posted

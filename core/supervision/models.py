@@ -72,7 +72,7 @@ class SupervisionItem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state not in ("accepted", "closed")
+        return self.state in ("issued", "received", "in_progress", "reported_done")
 
 
 class SupervisionProblem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):

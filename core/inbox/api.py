@@ -1,0 +1,57 @@
+"""JSON API of the inbox: the caller's open entries in every unit it belongs to, or in one."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import g, jsonify
+from flask_login import current_user
+from marshmallow import Schema, fields
+
+from core import context
+from core.api import api, documented
+from core.extensions import db
+from core.inbox.queries import open_items_for
+from core.inbox.views import link_for
+from tenants.access import Action, can, ensure, member_units, roles_at
+
+
+class InboxItemSchema(Schema):
+    id = fields.Integer()
+    unit_id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    object_type = fields.String()
+    object_id = fields.Integer()
+    due_on = fields.Date(allow_none=True)
+    created_at = fields.DateTime()
+
+
+def _items(unit) -> list[dict]:
+    items = db.session.scalars(open_items_for(unit, {r.value for r in roles_at(current_user, unit)},
+                                              current_user.id)).all()
+    out = InboxItemSchema(many=True).dump(items)
+    for data, item in zip(out, items):
+        data["url"] = link_for(item, unit.id)
+    return out
+
+
+@api.get("/inbox")
+@documented("/inbox", "get", "My open inbox entries in every unit I belong to", response=InboxItemSchema,
+            many=True, tag="inbox")
+def my_inbox():
+    entries = []
+    for unit in member_units(current_user):
+        if not can(current_user, Action.INBOX_READ, unit):
+            continue
+        # Each unit's entries are read as that unit, so RLS and the auto-filter see the right context.
+        with context.acting(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session):
+            entries += _items(unit)
+    return jsonify(entries)
+
+
+@api.get("/u/<int:unit_id>/inbox")
+@documented("/u/{unit_id}/inbox", "get", "My open inbox entries at one unit", response=InboxItemSchema, many=True,
+            tag="inbox")
+def unit_inbox(unit_id: int):
+    ensure(current_user, Action.INBOX_READ, g.unit, target=g.unit)
+    return jsonify(_items(g.unit))

@@ -1,0 +1,143 @@
+"""Every write of petitions: registration (informant encrypted at rest) and the audited reveal."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import gettext as _
+
+from core import calendar, context
+from core.audit.operations import record
+from core.crypto import decrypt_field, encrypt_field
+from core.errors import InvalidInput
+from core.extensions import db
+from core.numbering import next_number
+from core.petitions.models import INFORMANT_FIELDS, Channel, Petition
+from tenants import operations as tenancy_ops
+from tenants.models import Unit
+
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+_PHONE = re.compile(r"^[\d\-+() ]{3,30}$")
+_INFORMANT_LIMITS = {"name": 50, "id_number": 18, "phone": 30, "address": 200}
+
+
+def _err(errors: dict, field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _associated(petition: Petition, field: str) -> str:
+    return f"petitions:{petition.id}:{field}"
+
+
+def _parse_date(value) -> date | None:
+    if isinstance(value, date) or value is None:
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def register_petition(unit: Unit, *, channel: str, received_on, anonymous: bool, informant: dict | None,
+                      accused_name: str, accused_position: str = "", accused_work_unit: str = "",
+                      category: str = "", summary: str, content: str = "") -> Petition:
+    """Validate everything, number the petition, store the informant encrypted; audited without the informant."""
+    errors: dict[str, list[str]] = {}
+    text = {k: (v or "").strip() for k, v in dict(accused_name=accused_name, accused_position=accused_position,
+                                                    accused_work_unit=accused_work_unit, category=category,
+                                                    summary=summary, content=content).items()}
+    if channel not in Channel.__members__.values():
+        _err(errors, "channel", _("请选择受理方式（来信、来访、来电或网络举报）"))
+    received = _parse_date(received_on)
+    if received is None:
+        _err(errors, "received_on", _("请填写受理日期（如 2026-03-01）"))
+    elif received > calendar.today():
+        _err(errors, "received_on", _("受理日期不能晚于今天"))
+    if not text["accused_name"]:
+        _err(errors, "accused_name", _("请填写被反映人姓名"))
+    elif len(text["accused_name"]) > 50:
+        _err(errors, "accused_name", _("被反映人姓名不能超过 50 个字"))
+    for field, label in (("accused_position", _("被反映人职务")), ("accused_work_unit", _("被反映人单位"))):
+        if len(text[field]) > 100:
+            _err(errors, field, _("%(label)s不能超过 100 个字", label=label))
+    if len(text["category"]) > 50:
+        _err(errors, "category", _("问题类别不能超过 50 个字"))
+    if not text["summary"]:
+        _err(errors, "summary", _("请填写反映问题摘要"))
+    elif len(text["summary"]) > 300:
+        _err(errors, "summary", _("反映问题摘要不能超过 300 个字"))
+
+    anonymous = bool(anonymous)
+    people = {} if anonymous else {f: (str((informant or {}).get(f) or "")).strip() for f in INFORMANT_FIELDS}
+    if not anonymous:
+        people["id_number"] = people["id_number"].upper()
+        if not people["name"]:
+            _err(errors, "informant_name", _("实名举报须填写举报人姓名；否则请勾选“匿名”"))
+        for field, limit in _INFORMANT_LIMITS.items():
+            if len(people[field]) > limit:
+                _err(errors, f"informant_{field}", _("举报人%(label)s不能超过 %(n)s 个字",
+                                                     label=INFORMANT_FIELDS[field], n=limit))
+        if people["id_number"] and not _ID_NUMBER.match(people["id_number"]):
+            _err(errors, "informant_id_number", _("身份证号应为 18 位（前 17 位为数字，末位为数字或 X）"))
+        if people["phone"] and not _PHONE.match(people["phone"]):
+            _err(errors, "informant_phone", _("联系电话格式不正确"))
+    if errors:
+        raise InvalidInput(errors)
+
+    year = calendar.today().year  # numbered in the year of registration, like every other series
+    seq, number = next_number(unit, "petition", year)
+    petition = Petition(unit_id=unit.id, unit_path=unit.path, year=year, seq=seq, number=number,
+                        channel=channel, received_on=received, anonymous=anonymous, state="registered",
+                        registered_by_id=context.current().account_id, **text)
+    db.session.add(petition)
+    db.session.flush()  # the id is part of each field's associated data
+    for field, value in people.items():
+        if value:
+            setattr(petition, f"informant_{field}", encrypt_field(value, _associated(petition, field)))
+    db.session.flush()
+    tenancy_ops.bump_stat(unit, "petitions.open", 1)
+    record("petition.register", unit_id=unit.id, object_type="petitions", object_id=petition.id,
+           detail={"number": number, "channel": channel, "anonymous": anonymous})
+    return petition
+
+
+def _decrypted(petition: Petition) -> dict[str, str]:
+    values = {}
+    for field in INFORMANT_FIELDS:
+        token = getattr(petition, f"informant_{field}")
+        values[field] = decrypt_field(token, _associated(petition, field)) if token else ""
+    return values
+
+
+def reveal_informant(petition: Petition, reason: str) -> dict[str, str]:
+    """The informant in plain text, for this response only; the reason (never the values) is audited."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": [_("查看举报人信息须填写事由")]})
+    if len(reason) > 500:
+        raise InvalidInput({"reason": [_("事由不能超过 500 个字")]})
+    if petition.anonymous:
+        raise InvalidInput({"_schema": [_("匿名举报，没有可查看的举报人信息")]})
+    values = _decrypted(petition)
+    record("petition.informant_reveal", unit_id=petition.unit_id, object_type="petitions", object_id=petition.id,
+           detail={"number": petition.number, "reason": reason})
+    return values
+
+
+def _mask(field: str, value: str) -> str:
+    if not value:
+        return ""
+    if field == "name":
+        return value[0] + "*" * max(len(value) - 1, 1)
+    if field == "id_number":
+        return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
+    if field == "phone":
+        return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
+    return _("已加密")
+
+
+def masked_informant(petition: Petition) -> dict[str, str]:
+    """What every page but the reveal shows: 张** / 1101**********1234 / 138****5678 / 已加密, or 匿名."""
+    if petition.anonymous:
+        return dict.fromkeys(INFORMANT_FIELDS, _("匿名"))
+    return {field: _mask(field, value) for field, value in _decrypted(petition).items()}

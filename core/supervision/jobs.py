@@ -1,0 +1,14 @@
+"""Periodic job of supervision items: due-soon and overdue warnings, escalation, late progress reports."""
+from core import calendar, context
+from core.extensions import db
+from core.jobs import Periodic, job
+from core.supervision import operations as ops
+
+
+@job("maintenance", timeout=1800)
+def scan_supervision_deadlines() -> dict:
+    with context.acting(context.maintenance_context(), db.session):
+        return ops.scan_deadlines(calendar.today())
+
+
+PERIODIC = [Periodic(scan_supervision_deadlines, "*/10 * * * *")]

@@ -1,0 +1,228 @@
+"""HTML pages of supervision items: issue, receive, report, answer problems, accept, talk, documents."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from core import calendar
+from core.documents import docx_response, render_docx
+from core.errors import InvalidInput
+from core.extensions import db
+from core.supervision import operations as ops
+from core.supervision.models import KIND_LABELS, ItemKind, SupervisionItem, SupervisionProblem
+from core.supervision.workflow import ITEM_FLOW
+from core.inbox.views import register_link
+from core.workflow import history
+from tenants.access import Action, can, deny, ensure
+from tenants.models import Unit, upper_bound
+from tenants.scoping import load_scoped
+
+bp = Blueprint("supervision", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/supervision")
+PROBLEM_ROWS = 6
+WEEKDAYS = [(1, "周一"), (2, "周二"), (3, "周三"), (4, "周四"), (5, "周五")]
+# Which side may take which step; the workflow checks the state.
+ISSUER_STEPS = {"accept", "send_back", "close"}
+RECIPIENT_STEPS = {"receive", "progress", "done"}
+
+
+def load_item(item_id: int) -> tuple[SupervisionItem, bool]:
+    """The item and whether the acting unit is its issuer (else its recipient)."""
+    item = load_scoped(SupervisionItem, item_id, unit=g.unit, account=current_user, action=Action.SUPERVISION_READ)
+    return item, item.unit_id == g.unit.id
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("")
+@login_required
+def index(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.SUPERVISION_READ, unit, target=unit)
+    items = db.session.scalars(
+        select(SupervisionItem).where(or_(SupervisionItem.unit_id == unit.id,
+                                          SupervisionItem.recipient_unit_id == unit.id))
+        .order_by(SupervisionItem.id.desc())).all()
+    today = calendar.today()
+    return render_template("supervision/index.html", unit=unit, today=today, flow=ITEM_FLOW,
+                           issued=[i for i in items if i.unit_id == unit.id],
+                           received=[i for i in items if i.recipient_unit_id == unit.id],
+                           due_state=calendar.due_state, DUE_LABELS=calendar.DUE_STATE_LABELS,
+                           can_issue=can(current_user, Action.SUPERVISION_ISSUE, unit))
+
+
+def _descendants(unit: Unit) -> list[Unit]:
+    return db.session.scalars(select(Unit).where(Unit.path > unit.path, Unit.path < upper_bound(unit.path),
+                                                 Unit.archived_at.is_(None)).order_by(Unit.path)).all()
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.SUPERVISION_ISSUE, unit, target=unit)
+    errors: list[str] = []
+    if request.method == "POST":
+        form = request.form
+        recipient = db.session.get(Unit, form.get("recipient_unit_id", type=int) or 0)
+        weekday = form.get("report_weekday")
+        try:
+            item = ops.issue_item(
+                unit, recipient, kind=form.get("kind", ""), title=form.get("title", ""), body=form.get("body", ""),
+                due_on=_date(form.get("due_on")), report_cadence=f"weekly:{weekday}" if weekday else None,
+                subject_number=form.get("subject_number"),
+                problems=[{"description": form.get(f"problem_{i}", ""), "requirement": form.get(f"requirement_{i}", "")}
+                          for i in range(PROBLEM_ROWS)])
+        except InvalidInput as exc:
+            errors = exc.messages
+        else:
+            flash(_("已下发 %(n)s", n=item.number), "success")
+            return redirect(url_for("supervision.show", unit_id=unit.id, item_id=item.id))
+    return render_template("supervision/form.html", unit=unit, errors=errors, form=request.form,
+                           descendants=_descendants(unit), kinds=[k for k in ItemKind if k != ItemKind.TALK],
+                           KIND_LABELS=KIND_LABELS, weekdays=WEEKDAYS,
+                           problem_rows=range(PROBLEM_ROWS)), 422 if errors else 200
+
+
+@bp.get("/<int:item_id>")
+@login_required
+def show(unit_id: int, item_id: int):
+    item, is_issuer = load_item(item_id)
+    today = calendar.today()
+    talks = db.session.scalars(select(SupervisionItem).where(SupervisionItem.parent_id == item.id)).all()
+    return render_template(
+        "supervision/show.html", unit=g.unit, item=item, is_issuer=is_issuer, flow=ITEM_FLOW, today=today,
+        due=calendar.due_state(item.due_on, today) if item.due_on and item.is_open else None,
+        DUE_LABELS=calendar.DUE_STATE_LABELS, history=history("supervision_items", item.id), talks=talks,
+        recipient=db.session.get(Unit, item.recipient_unit_id),
+        may_decide=is_issuer and can(current_user, Action.SUPERVISION_ISSUE, g.unit),
+        may_handle=not is_issuer and can(current_user, Action.SUPERVISION_HANDLE, g.unit),
+        subject_visible=bool(item.subject_id and is_issuer and item.is_open),
+    )
+
+
+@bp.post("/<int:item_id>/<any(receive, progress, done, accept, send_back, close):step>")
+@login_required
+def step(unit_id: int, item_id: int, step: str):
+    item, is_issuer = load_item(item_id)
+    if is_issuer:
+        ensure(current_user, Action.SUPERVISION_ISSUE, g.unit, object_type="supervision_items", object_id=item_id)
+        if step not in ISSUER_STEPS:
+            deny(Action.SUPERVISION_ISSUE, unit=g.unit, object_type="supervision_items", object_id=item_id)
+    else:
+        ensure(current_user, Action.SUPERVISION_HANDLE, g.unit, object_type="supervision_items", object_id=item_id)
+        if step not in RECIPIENT_STEPS:
+            deny(Action.SUPERVISION_HANDLE, unit=g.unit, object_type="supervision_items", object_id=item_id)
+    body, reason = request.form.get("body", ""), request.form.get("reason", "")
+    try:
+        match step:
+            case "receive":
+                ops.receive(item)
+            case "progress":
+                ops.report_progress(item, body)
+            case "done":
+                ops.report_done(item, body)
+            case "accept":
+                ops.accept(item)
+            case "send_back":
+                ops.send_back(item, reason)
+            case "close":
+                ops.close(item, reason)
+    except InvalidInput as exc:
+        db.session.rollback()
+        for message in exc.messages:
+            flash(message, "error")
+        return redirect(url_for("supervision.show", unit_id=unit_id, item_id=item_id)), 303
+    flash(_("已办理"), "success")
+    return redirect(url_for("supervision.show", unit_id=unit_id, item_id=item_id))
+
+
+def _problem(item: SupervisionItem, problem_id: int) -> SupervisionProblem:
+    problem = load_scoped(SupervisionProblem, problem_id, unit=g.unit, account=current_user,
+                          action=Action.SUPERVISION_READ)
+    if problem.item_id != item.id:
+        deny(Action.SUPERVISION_READ, unit=g.unit, object_type="supervision_problems", object_id=problem_id)
+    return problem
+
+
+@bp.post("/<int:item_id>/problems/<int:problem_id>/<any(answer, check):step>")
+@login_required
+def problem_step(unit_id: int, item_id: int, problem_id: int, step: str):
+    item, is_issuer = load_item(item_id)
+    problem = _problem(item, problem_id)
+    needed = Action.SUPERVISION_ISSUE if step == "check" else Action.SUPERVISION_HANDLE
+    if is_issuer != (step == "check"):
+        deny(needed, unit=g.unit, object_type="supervision_problems", object_id=problem_id)
+    ensure(current_user, needed, g.unit, object_type="supervision_problems", object_id=problem_id)
+    try:
+        if step == "answer":
+            ops.answer_problem(problem, request.form.get("answer", ""))
+        else:
+            ops.check_problem(problem, checked=request.form.get("checked", "1") == "1")
+    except InvalidInput as exc:
+        db.session.rollback()
+        for message in exc.messages:
+            flash(message, "error")
+        return redirect(url_for("supervision.show", unit_id=unit_id, item_id=item_id)), 303
+    return redirect(url_for("supervision.show", unit_id=unit_id, item_id=item_id))
+
+
+@bp.post("/<int:item_id>/talk")
+@login_required
+def talk(unit_id: int, item_id: int):
+    item, is_issuer = load_item(item_id)
+    if not is_issuer:
+        deny(Action.SUPERVISION_ISSUE, unit=g.unit, object_type="supervision_items", object_id=item_id)
+    ensure(current_user, Action.SUPERVISION_ISSUE, g.unit, object_type="supervision_items", object_id=item_id)
+    form = request.form
+    try:
+        record = ops.record_talk(g.unit, item, db.session.get(Unit, item.recipient_unit_id), who=form.get("who", ""),
+                                 whom=form.get("whom", ""), held_on=_date(form.get("held_on")),
+                                 reason=form.get("reason", ""), outcome=form.get("outcome", ""))
+    except InvalidInput as exc:
+        db.session.rollback()
+        for message in exc.messages:
+            flash(message, "error")
+        return redirect(url_for("supervision.show", unit_id=unit_id, item_id=item_id)), 303
+    flash(_("约谈已记录：%(n)s", n=record.number), "success")
+    return redirect(url_for("supervision.show", unit_id=unit_id, item_id=item_id))
+
+
+@bp.get("/<int:item_id>/document.docx")
+@login_required
+def document(unit_id: int, item_id: int):
+    """整改交办单 for rectification orders, 督办单 for the other kinds."""
+    item, _is_issuer = load_item(item_id)
+    if item.kind == ItemKind.TALK:
+        deny(Action.SUPERVISION_READ, unit=g.unit, object_type="supervision_items", object_id=item_id)
+    recipient = db.session.get(Unit, item.recipient_unit_id)
+    fields = {"number": item.number, "issuer": item.unit.name, "receiver": recipient.name, "subject": item.title,
+              "issued_on": _cn_date(item.issued_on), "due_on": _cn_date(item.due_on)}
+    if item.kind == ItemKind.RECTIFICATION:
+        data = render_docx("rectification_order", {**fields, "requirements": item.body or "—"}, {
+            "problems": [[str(p.seq), p.description, p.requirement, p.answer or "", "已核销" if p.checked else ""]
+                         for p in item.problems]})
+    else:
+        cadence = (_("每%(d)s报送进展", d=dict(WEEKDAYS)[int(item.report_cadence.split(":")[1])])
+                   if item.report_cadence else _("按要求报送进展"))
+        data = render_docx("supervision_order", {**fields, "kind": item.kind_label, "body": item.body or "—",
+                                                 "cadence": cadence}, {
+            "progress": [[r.reported_on.isoformat(), r.body] for r in item.reports]})
+    return docx_response(data, f"{item.number}.docx")
+
+
+def _cn_date(d: date | None) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if d else "—"
+
+
+@register_link("supervision_items")
+def _item_link(item, unit_id: int) -> str:
+    return url_for("supervision.show", unit_id=unit_id, item_id=item.object_id)
