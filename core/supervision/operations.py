@@ -238,7 +238,7 @@ def record_talk(issuer: Unit, about: SupervisionItem | None, recipient: Unit | N
     if errors:
         raise InvalidInput(errors)
     today = calendar.today()
-    _, number = next_number(issuer, "supervision", today.year)
+    _seq, number = next_number(issuer, "supervision", today.year)
     talk = SupervisionItem(
         unit_id=issuer.id, unit_path=issuer.path, recipient_unit_id=recipient.id, kind=ItemKind.TALK,
         number=number, title=_("约谈：%(whom)s", whom=whom.strip()), body=reason.strip(), state="recorded",
