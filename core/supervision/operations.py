@@ -159,8 +159,10 @@ def answer_problem(problem: SupervisionProblem, answer: str) -> None:
     answer = (answer or "").strip()
     if not answer:
         raise InvalidInput({"answer": [_("请填写整改情况")]})
-    if item.state not in ("received", "in_progress"):
+    if item.state not in ("issued", "received", "in_progress"):
         raise InvalidInput({"_schema": [_("当前状态不能填写整改情况")]})
+    if item.state == "issued":
+        receive(item)  # answering is receiving
     if item.state == "received":
         _apply(item, "start")
     problem.answer, problem.answered_at = answer, utcnow()
@@ -176,6 +178,8 @@ def report_done(item: SupervisionItem, body: str) -> None:
     unanswered = [p.seq for p in item.problems if not p.answer]
     if unanswered:
         raise InvalidInput({"problems": [_("第 %(n)s 项问题尚未填写整改情况", n="、".join(map(str, unanswered)))]})
+    if item.state == "issued":
+        receive(item)
     if item.state == "received":
         _apply(item, "start")
     _apply(item, "report_done")
