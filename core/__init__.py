@@ -112,6 +112,9 @@ def _register_areas(app: Flask) -> None:
     app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC]
     app.extensions["qinglian_jobs"] = jobs
+    from core.supervision import demo as casework_demo
+
+    app.extensions["qinglian_demo_seeders"] = [casework_demo.seed]
 
 
 def _register_request_pipeline(app: Flask) -> None:

@@ -93,6 +93,9 @@ def register_tenancy_cli(app: Flask) -> None:
         try:
             result = _run(build_demo)
             click.echo(f"demo province created: {result['units']} units")
+            # Casework areas add their demo records (the app factory lists them).
+            for seed in current_app.extensions.get("qinglian_demo_seeders", []):
+                click.echo(f"demo casework: {_run(seed)}")
         except RuntimeError as exc:
             result = {"totp": {}}
             click.echo(f"demo: {exc}; keeping it")

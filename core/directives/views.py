@@ -135,7 +135,9 @@ def show(unit_id: int, directive_id: int):
         args["original"] = db.session.get(Directive, directive.forwarded_from_id)
     if receipt is None:
         periods = queries.periods_for_tracking(directive, today)
-        chosen = next((p for p in periods if p.key == request.args.get("period")), periods[0] if periods else None)
+        # By default the latest period already due (its late units are the news), else the current one.
+        default = next((p for p in periods if p.due_on < today), periods[0] if periods else None)
+        chosen = next((p for p in periods if p.key == request.args.get("period")), default)
         rows = queries.tracking(directive)
         return render_template(
             "directives/track.html", rows=rows, periods=periods, chosen=chosen,
