@@ -199,10 +199,9 @@ def test_county_issues_a_rectification_order_township_answers_county_accepts(pag
     form.get_by_label("问题 1", exact=True).fill("回访记录不全")
     form.get_by_label("问题 2", exact=True).fill("澄清通知书未归档")
     form.get_by_role("button", name="下发").click()
-    page.wait_for_url(re.compile(r"/supervision/\d+$"))
-    item_path = page.url.removeprefix(live_server)
-    item_id = item_path.rsplit("/", 1)[1]
     expect(page.locator("main h1")).to_contain_text("已下发")
+    expect(page).to_have_url(re.compile(r"/supervision/\d+$"))
+    item_id = page.url.rsplit("/", 1)[1]
     _log_out(page, live_server)
 
     _log_in(page, "east-handler")

@@ -200,15 +200,16 @@ def test_deadline_job_posts_each_warning_once(app, factory):
     tree = factory.tree()
     factory.account("county-boss", [(tree.county, "leader")])
     with time_machine.travel(WEDNESDAY, tick=False):
-        app.test_client().post(f"/api/v1/u/{tree.county}/directives", headers=bearer(app, "county-boss"), json={
+        sent = app.test_client().post(f"/api/v1/u/{tree.county}/directives", headers=bearer(app, "county-boss"), json={
             "title": "月报", "audience": {"mode": "all"}, "requires_ack": False,
             "return_fields": [{"label": "件数", "type": "number"}], "return_cadence": "weekly:1"})
+        assert sent.status_code == 201, sent.get_json()
     counts = []
     for moment in (datetime(2026, 11, 20, 2, tzinfo=timezone.utc),  # Friday: due Monday is the next working day
                    datetime(2026, 11, 20, 6, tzinfo=timezone.utc),  # the same day again
                    datetime(2026, 11, 24, 2, tzinfo=timezone.utc)):  # Tuesday: overdue
         with time_machine.travel(moment, tick=False), app.app_context():
             counts.append(scan_directive_deadlines())
-    assert counts[0]["reminders"] == 2 and counts[0]["due_soon"] == 2  # the two townships
+    assert counts[0]["reminders"] == 2 and counts[0]["due_soon"] == 2, counts  # the two townships
     assert counts[1] == {"tasks": 0, "due_soon": 0, "reminders": 0, "overdue": 0}
     assert counts[2]["overdue"] == 2 and counts[2]["tasks"] == 2  # and the new period's task

@@ -290,7 +290,7 @@ def acknowledge(receipt: DirectiveReceipt) -> None:
     RECEIPT_FLOW.apply(receipt, "acknowledge", counterpart_unit_id=receipt.sender_unit_id)
     receipt.acknowledged_at = utcnow()
     receipt.acknowledged_by_id = current().account_id
-    inbox.close("directive_receipts", receipt.id, key_prefix=f"receipt:{receipt.id}:ack")
+    inbox.close("directive_receipts", receipt.id, unit_id=receipt.unit_id, key_prefix=f"receipt:{receipt.id}:ack")
 
 
 def clean_return_values(directive: Directive, raw: dict) -> dict:
@@ -350,7 +350,8 @@ def submit_return(receipt: DirectiveReceipt, period_key: str, raw: dict) -> Dire
         existing.values, existing.submitted_at = values, utcnow()
         existing.submitted_by_id = current().account_id
     db.session.flush()
-    inbox.close("directive_receipts", receipt.id, key_prefix=f"receipt:{receipt.id}:{period.key}:")
+    inbox.close("directive_receipts", receipt.id, unit_id=receipt.unit_id,
+                key_prefix=f"receipt:{receipt.id}:{period.key}:")
     audit("directive.return", unit_id=receipt.unit_id, object_type="directive_returns", object_id=existing.id,
           detail={"directive": directive.id, "period": period.key, "late": today > period.due_on})
     return existing
@@ -378,9 +379,10 @@ def remind(directive: Directive, receipts: list[DirectiveReceipt], period: Perio
 
 def close_directive(directive: Directive) -> None:
     DIRECTIVE_FLOW.apply(directive, "close")
-    receipt_ids = db.session.scalars(select(DirectiveReceipt.id).where(DirectiveReceipt.directive_id == directive.id))
-    for receipt_id in receipt_ids:
-        inbox.close("directive_receipts", receipt_id)
+    receipts = db.session.execute(select(DirectiveReceipt.id, DirectiveReceipt.unit_id)
+                                  .where(DirectiveReceipt.directive_id == directive.id)).all()
+    for receipt_id, unit_id in receipts:
+        inbox.close("directive_receipts", receipt_id, unit_id=unit_id)
 
 
 def enrol(campaign: Directive, unit: Unit, object_type: str, object_id: int, label: str) -> CampaignEnrolment:

@@ -1,11 +1,14 @@
 """Every write of the inbox: post an entry (idempotent by key), close entries when the work is done."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from core import context
 from core.clock import utcnow
 from core.extensions import db
 from core.inbox.models import InboxItem
@@ -16,23 +19,39 @@ def post(unit, key: str, *, kind: str, object_type: str, object_id: int, title: 
     """Add an entry unless one with ``key`` exists already; True when it was added."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(InboxItem.__table__).values(
+    with _delivering_to(unit.id, unit.path):
+        result = db.session.execute(insert(InboxItem.__table__).values(
         key=key, unit_id=unit.id, unit_path=unit.path, roles=f",{','.join(roles)}," if roles else None, account_id=account_id, kind=kind,
         object_type=object_type, object_id=object_id, title=title[:300], due_on=due_on, created_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["key"]))
+        ).on_conflict_do_nothing(index_elements=["key"]))
     return result.rowcount == 1
 
 
-def close(object_type: str, object_id: int, *, unit_id: int | None = None, key_prefix: str | None = None) -> int:
-    """Mark the open entries about one object done (for one unit, or those whose key starts so)."""
+@contextmanager
+def _delivering_to(unit_id: int, unit_path: str | None):
+    """Write into another unit's inbox as that unit, so RLS admits exactly its rows.
+
+    Downward items put entries in the receiver's inbox and reports put them in the issuer's;
+    the inbox stays readable only by its own unit.
+    """
+    ctx = context.current()
+    if ctx.maintenance or ctx.unit_id == unit_id:
+        yield
+        return
+    with context.acting(replace(ctx, unit_id=unit_id, unit_path=unit_path), db.session):
+        yield
+
+
+def close(object_type: str, object_id: int, *, unit_id: int, key_prefix: str | None = None) -> int:
+    """Mark one unit's open entries about one object done (those whose key starts so, if given)."""
     stmt = (update(InboxItem)
             .where(InboxItem.object_type == object_type, InboxItem.object_id == object_id,
                    InboxItem.done_at.is_(None))
             .values(done_at=utcnow())
             .execution_options(synchronize_session=False))
-    if unit_id is not None:
-        stmt = stmt.where(InboxItem.unit_id == unit_id)
+    stmt = stmt.where(InboxItem.unit_id == unit_id)
     if key_prefix is not None:
         stmt = stmt.where(InboxItem.key.startswith(key_prefix))
-    return db.session.execute(stmt).rowcount
+    with _delivering_to(unit_id, None):
+        return db.session.execute(stmt).rowcount
 

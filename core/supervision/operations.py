@@ -124,9 +124,14 @@ def _recipient(item: SupervisionItem) -> Unit:
     return db.session.get(Unit, item.recipient_unit_id)
 
 
+def _close_inbox_both_sides(item: SupervisionItem) -> None:
+    for unit_id in (item.unit_id, item.recipient_unit_id):
+        inbox.close("supervision_items", item.id, unit_id=unit_id)
+
+
 def receive(item: SupervisionItem) -> None:
     _apply(item, "receive")
-    inbox.close("supervision_items", item.id, key_prefix=f"sup:{item.id}:receive")
+    inbox.close("supervision_items", item.id, unit_id=item.recipient_unit_id, key_prefix=f"sup:{item.id}:receive")
     inbox.post(_recipient(item), f"sup:{item.id}:handle", kind=InboxKind.TASK, object_type="supervision_items",
                object_id=item.id, due_on=item.due_on, roles=HANDLERS,
                title=_("%(kind)s办理中：%(t)s", kind=item.kind_label, t=item.title))
@@ -149,7 +154,7 @@ def report_progress(item: SupervisionItem, body: str) -> ProgressReport:
     db.session.add(report)
     if item.report_cadence:
         item.next_report_on = next_report_date(item.report_cadence, today)
-        inbox.close("supervision_items", item.id, key_prefix=f"sup:{item.id}:report:")
+        inbox.close("supervision_items", item.id, unit_id=item.recipient_unit_id, key_prefix=f"sup:{item.id}:report:")
     db.session.flush()
     return report
 
@@ -205,7 +210,7 @@ def accept(item: SupervisionItem) -> None:
     if unchecked:
         raise InvalidInput({"problems": [_("第 %(n)s 项问题尚未核销", n="、".join(map(str, unchecked)))]})
     _apply(item, "accept")
-    inbox.close("supervision_items", item.id)
+    _close_inbox_both_sides(item)
 
 
 def send_back(item: SupervisionItem, reason: str) -> None:
@@ -222,7 +227,7 @@ def close(item: SupervisionItem, reason: str | None = None) -> None:
     item.closed_at = utcnow()
     if item.share_id:
         tenancy_ops.revoke_share(db.session.get(Share, item.share_id), reason=_("督办件已关闭"))
-    inbox.close("supervision_items", item.id)
+    _close_inbox_both_sides(item)
 
 
 def record_talk(issuer: Unit, about: SupervisionItem | None, recipient: Unit | None, *, who: str, whom: str,
