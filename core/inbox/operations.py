@@ -23,8 +23,9 @@ def post(unit, key: str, *, kind: str, object_type: str, object_id: int, title: 
         result = db.session.execute(insert(InboxItem.__table__).values(
         key=key, unit_id=unit.id, unit_path=unit.path, roles=f",{','.join(roles)}," if roles else None, account_id=account_id, kind=kind,
         object_type=object_type, object_id=object_id, title=title[:300], due_on=due_on, created_at=utcnow(),
-        ).on_conflict_do_nothing(index_elements=["key"]))
-    return result.rowcount == 1
+        ).on_conflict_do_nothing(index_elements=["key"]).returning(InboxItem.__table__.c.id))
+        # rowcount is not reliable with RETURNING on every driver; a returned id means "added".
+        return result.scalar() is not None
 
 
 @contextmanager
