@@ -39,7 +39,9 @@ def _delivering_to(unit_id: int, unit_path: str | None):
     if ctx.maintenance or ctx.unit_id == unit_id:
         yield
         return
-    with context.acting(replace(ctx, unit_id=unit_id, unit_path=unit_path), db.session):
+    db.session.flush()  # the caller's pending changes are written as the caller, not as the inbox's unit
+    with context.acting(replace(ctx, unit_id=unit_id, unit_path=unit_path), db.session), \
+            db.session.no_autoflush:
         yield
 
 
