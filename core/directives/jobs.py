@@ -9,7 +9,9 @@ from core.jobs import Periodic, job
 def scan_directive_deadlines() -> dict:
     # Spans every unit: the maintenance context, as for every cross-unit job.
     with context.acting(context.maintenance_context(), db.session):
-        return ops.scan_deadlines(calendar.today())
+        posted = ops.scan_deadlines(calendar.today())
+        db.session.flush()  # written while the context that RLS admits is still active
+        return posted
 
 
 PERIODIC = [Periodic(scan_directive_deadlines, "*/10 * * * *")]
