@@ -24,3 +24,13 @@ class VersionedMixin:
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.version}
+
+
+def upsert_insert(table):
+    """An INSERT of the session's dialect that supports ON CONFLICT (PostgreSQL and SQLite both do)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from core.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.extensions import db
+from core.models import upsert_insert
 
 # 督 = supervision orders, 澄 = clearing notices, 信 = petitions; shown in the number.
 SERIES_MARKS = {"supervision": "纪督", "clearing": "纪澄", "petition": "纪信"}
@@ -37,9 +37,7 @@ def short_name(unit_name: str) -> str:
 
 def next_number(unit, series: str, year: int) -> tuple[int, str]:
     """Advance the unit's counter; returns (sequence, formatted number)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(NumberCounter.__table__).values(
+    db.session.execute(upsert_insert(NumberCounter.__table__).values(
         unit_id=unit.id, unit_path=unit.path, series=series, year=year, last_value=0).on_conflict_do_nothing())
     counter = db.session.execute(
         select(NumberCounter).where(NumberCounter.unit_id == unit.id, NumberCounter.series == series,

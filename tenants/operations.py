@@ -6,17 +6,17 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core import context
 from core.audit.operations import record as audit
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
 from core.extensions import db
+from core.models import upsert_insert
 from core.identity.models import Account, PlatformRole
 from tenants import codes
 from tenants.access import forget_cached_memberships
-from tenants.models import (ALLOWED_PARENTS, Membership, Role, Share, TenantOwned, Unit, UnitLevel, UnitStat,
+from tenants.models import (ALLOWED_PARENTS, Membership, Role, Share, Unit, UnitLevel, UnitStat,
                             upper_bound)
 
 
@@ -289,10 +289,8 @@ def revoke_share(share: Share, reason: str | None = None) -> None:
 
 def bump_stat(unit: Unit, metric: str, delta: int, period: str = "") -> None:
     """Move one of the unit's own figures in the caller's transaction (ancestors are never touched)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(UnitStat.__table__).values(unit_id=unit.id, unit_path=unit.path, metric=metric, period=period,
-                                              value=delta)
+    stmt = upsert_insert(UnitStat.__table__).values(unit_id=unit.id, unit_path=unit.path, metric=metric,
+                                                    period=period, value=delta)
     stmt = stmt.on_conflict_do_update(
         index_elements=["unit_id", "metric", "period"],
         set_={"value": UnitStat.__table__.c.value + delta},

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from flask import has_request_context, request
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core.audit.models import PLATFORM_CHAIN, AuditChainHead, AuditEvent
 from core.clock import as_utc, utcnow
 from core.crypto import sm3_hex
 from core.extensions import db
+from core.models import upsert_insert
 
 GENESIS = "0" * 64
 
@@ -48,9 +48,7 @@ def event_hash(event: AuditEvent) -> str:
 
 
 def _insert_ignore(table, values):
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).values(**values).on_conflict_do_nothing()
+    return upsert_insert(table).values(**values).on_conflict_do_nothing()
 
 
 def record(

@@ -6,23 +6,22 @@ from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from core import context
 from core.clock import utcnow
 from core.extensions import db
+from core.models import upsert_insert
 from core.inbox.models import InboxItem
 
 
 def post(unit, key: str, *, kind: str, object_type: str, object_id: int, title: str,
          roles: tuple[str, ...] = (), account_id: int | None = None, due_on: date | None = None) -> bool:
     """Add an entry unless one with ``key`` exists already; True when it was added."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     with _delivering_to(unit.id, unit.path):
-        result = db.session.execute(insert(InboxItem.__table__).values(
-        key=key, unit_id=unit.id, unit_path=unit.path, roles=f",{','.join(roles)}," if roles else None, account_id=account_id, kind=kind,
-        object_type=object_type, object_id=object_id, title=title[:300], due_on=due_on, created_at=utcnow(),
+        result = db.session.execute(upsert_insert(InboxItem.__table__).values(
+            key=key, unit_id=unit.id, unit_path=unit.path, roles=f",{','.join(roles)}," if roles else None,
+            account_id=account_id, kind=kind, object_type=object_type, object_id=object_id, title=title[:300],
+            due_on=due_on, created_at=utcnow(),
         ).on_conflict_do_nothing(index_elements=["key"]).returning(InboxItem.__table__.c.id))
         # rowcount is not reliable with RETURNING on every driver; a returned id means "added".
         return result.scalar() is not None
