@@ -19,6 +19,11 @@ class InvalidInput(Exception):
         return [m for msgs in self.errors.values() for m in msgs]
 
 
+def add_error(errors: dict[str, list[str]], field: str, message: str) -> None:
+    """Collect a field's message; operations validate everything, then raise InvalidInput(errors) once."""
+    errors.setdefault(field, []).append(message)
+
+
 class Conflict(Exception):
     """The record changed since the user loaded it (optimistic locking) or a state race was lost."""
 

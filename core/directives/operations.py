@@ -20,7 +20,7 @@ from core.clock import utcnow
 from core.directives.models import (FIELD_TYPES, CampaignEnrolment, CampaignPhase, Directive, DirectiveAttachment,
                                     DirectiveKind, DirectiveReceipt, DirectiveReturn)
 from core.directives.workflow import DIRECTIVE_FLOW, RECEIPT_FLOW
-from core.errors import InvalidInput
+from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
@@ -51,10 +51,6 @@ class Upload:
     content: bytes
 
 
-def _err(errors: dict, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
-
-
 # ---------------------------------------------------------------- validation
 
 
@@ -68,7 +64,7 @@ def audience_units(sender: Unit, audience: dict, errors: dict) -> list[Unit]:
     elif mode == "levels":
         levels = [lvl for lvl in audience.get("levels") or [] if lvl in UnitLevel.__members__.values()]
         if not levels or len(levels) != len(audience.get("levels") or []):
-            _err(errors, "audience", _("请选择有效的接收单位级别"))
+            add_error(errors, "audience", _("请选择有效的接收单位级别"))
             return []
         units = list(db.session.scalars(below.where(Unit.level.in_(levels))))
     elif mode == "units":
@@ -76,14 +72,14 @@ def audience_units(sender: Unit, audience: dict, errors: dict) -> list[Unit]:
         units = list(db.session.scalars(below.where(Unit.id.in_(ids)))) if ids else []
         outside = ids - {u.id for u in units}
         if outside or not ids:
-            _err(errors, "audience", _("接收单位须是本单位下辖的单位（不在范围内：%(ids)s）",
+            add_error(errors, "audience", _("接收单位须是本单位下辖的单位（不在范围内：%(ids)s）",
                                        ids=", ".join(map(str, sorted(outside))) or "—"))
             return []
     else:
-        _err(errors, "audience", _("请选择接收范围：全部下级、指定级别或指定单位"))
+        add_error(errors, "audience", _("请选择接收范围：全部下级、指定级别或指定单位"))
         return []
     if not units:
-        _err(errors, "audience", _("所选范围内没有接收单位"))
+        add_error(errors, "audience", _("所选范围内没有接收单位"))
     return units
 
 
@@ -96,19 +92,19 @@ def clean_return_fields(fields: list[dict], errors: dict) -> list[dict]:
         if not label:
             continue  # an empty row of the form
         if kind not in FIELD_TYPES:
-            _err(errors, "return_fields", _("第 %(i)s 项的类型无效", i=i))
+            add_error(errors, "return_fields", _("第 %(i)s 项的类型无效", i=i))
             continue
         choices = [c.strip() for c in raw.get("choices") or [] if c and c.strip()]
         if kind == "choice" and len(choices) < 2:
-            _err(errors, "return_fields", _("第 %(i)s 项“%(label)s”是选项，至少需要两个选项", i=i, label=label))
+            add_error(errors, "return_fields", _("第 %(i)s 项“%(label)s”是选项，至少需要两个选项", i=i, label=label))
         key = raw.get("key") or f"f{i}"
         if label in keys:
-            _err(errors, "return_fields", _("报表项“%(label)s”重复", label=label))
+            add_error(errors, "return_fields", _("报表项“%(label)s”重复", label=label))
         keys.add(label)
         cleaned.append({"key": key, "label": label[:50], "type": kind, "required": bool(raw.get("required")),
                         "choices": choices if kind == "choice" else []})
     if len(cleaned) > MAX_FIELDS:
-        _err(errors, "return_fields", _("报表项最多 %(n)s 项", n=MAX_FIELDS))
+        add_error(errors, "return_fields", _("报表项最多 %(n)s 项", n=MAX_FIELDS))
     return cleaned
 
 
@@ -116,21 +112,21 @@ def check_schedule(has_return: bool, due_on: date | None, cadence: str | None, e
                    today: date, errors: dict) -> None:
     if not has_return:
         if due_on or cadence:
-            _err(errors, "return_fields", _("设置了报送期限，但没有定义报表项"))
+            add_error(errors, "return_fields", _("设置了报送期限，但没有定义报表项"))
         return
     if bool(due_on) == bool(cadence):
-        _err(errors, "return_cadence", _("请二选一：一次性报送的截止日期，或周期报送（每周/每月）"))
+        add_error(errors, "return_cadence", _("请二选一：一次性报送的截止日期，或周期报送（每周/每月）"))
         return
     if due_on and due_on < today:
-        _err(errors, "return_due_on", _("截止日期不能早于今天"))
+        add_error(errors, "return_due_on", _("截止日期不能早于今天"))
     if cadence:
         match = _CADENCE.match(cadence)
         if not match:
-            _err(errors, "return_cadence", _("报送周期无效：应为每周某日或每月某日"))
+            add_error(errors, "return_cadence", _("报送周期无效：应为每周某日或每月某日"))
         elif match.group(3) and not 1 <= int(match.group(4)) <= 28:
-            _err(errors, "return_cadence", _("每月报送日须在 1–28 日之间"))
+            add_error(errors, "return_cadence", _("每月报送日须在 1–28 日之间"))
         if ends_on and ends_on <= today:
-            _err(errors, "return_ends_on", _("周期报送的结束日期须晚于今天"))
+            add_error(errors, "return_ends_on", _("周期报送的结束日期须晚于今天"))
 
 
 def check_phases(phases: list[dict], errors: dict) -> list[tuple[str, date, date]]:
@@ -141,12 +137,12 @@ def check_phases(phases: list[dict], errors: dict) -> list[tuple[str, date, date
             continue
         start, end = p.get("starts_on"), p.get("ends_on")
         if not start or not end:
-            _err(errors, "phases", _("阶段“%(name)s”须有开始和结束日期", name=name))
+            add_error(errors, "phases", _("阶段“%(name)s”须有开始和结束日期", name=name))
             continue
         if end < start:
-            _err(errors, "phases", _("阶段“%(name)s”的结束日期早于开始日期", name=name))
+            add_error(errors, "phases", _("阶段“%(name)s”的结束日期早于开始日期", name=name))
         if cleaned and start <= cleaned[-1][2]:
-            _err(errors, "phases", _("阶段“%(name)s”与上一阶段重叠或顺序颠倒", name=name))
+            add_error(errors, "phases", _("阶段“%(name)s”与上一阶段重叠或顺序颠倒", name=name))
         cleaned.append((name[:50], start, end))
     return cleaned
 
@@ -214,21 +210,21 @@ def send_directive(sender: Unit, *, title: str, body: str = "", kind: str = Dire
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if not title or len(title) > 200:
-        _err(errors, "title", _("标题不能为空，最长 200 个字"))
+        add_error(errors, "title", _("标题不能为空，最长 200 个字"))
     if kind not in DirectiveKind.__members__.values():
-        _err(errors, "kind", _("类型无效"))
+        add_error(errors, "kind", _("类型无效"))
     units = audience_units(sender, audience, errors)
     fields = clean_return_fields(return_fields or [], errors)
     return_cadence = return_cadence or None
     check_schedule(bool(fields), return_due_on, return_cadence, return_ends_on, today, errors)
     cleaned_phases = check_phases(phases or [], errors)
     if kind == DirectiveKind.CAMPAIGN and not cleaned_phases:
-        _err(errors, "phases", _("专项活动至少需要一个阶段"))
+        add_error(errors, "phases", _("专项活动至少需要一个阶段"))
     for upload in attachments:
         if not upload.content:
-            _err(errors, "attachments", _("附件“%(name)s”是空文件", name=upload.filename))
+            add_error(errors, "attachments", _("附件“%(name)s”是空文件", name=upload.filename))
         elif len(upload.content) > MAX_ATTACHMENT_BYTES:
-            _err(errors, "attachments", _("附件“%(name)s”超过 20 MB", name=upload.filename))
+            add_error(errors, "attachments", _("附件“%(name)s”超过 20 MB", name=upload.filename))
     if errors:
         raise InvalidInput(errors)
 
@@ -301,25 +297,25 @@ def clean_return_values(directive: Directive, raw: dict) -> dict:
         value = value.strip() if isinstance(value, str) else value
         if value in (None, ""):
             if field["required"]:
-                _err(errors, key, _("“%(label)s”必须填写", label=field["label"]))
+                add_error(errors, key, _("“%(label)s”必须填写", label=field["label"]))
             continue
         if field["type"] == "number":
             try:
                 number = float(value)
             except (TypeError, ValueError):
-                _err(errors, key, _("“%(label)s”须是数字", label=field["label"]))
+                add_error(errors, key, _("“%(label)s”须是数字", label=field["label"]))
                 continue
             if number < 0:
-                _err(errors, key, _("“%(label)s”不能为负数", label=field["label"]))
+                add_error(errors, key, _("“%(label)s”不能为负数", label=field["label"]))
             values[key] = int(number) if number == int(number) else number
         elif field["type"] == "date":
             try:
                 values[key] = date.fromisoformat(str(value)).isoformat()
             except ValueError:
-                _err(errors, key, _("“%(label)s”须是日期（如 2026-11-23）", label=field["label"]))
+                add_error(errors, key, _("“%(label)s”须是日期（如 2026-11-23）", label=field["label"]))
         elif field["type"] == "choice":
             if value not in field["choices"]:
-                _err(errors, key, _("“%(label)s”须是给定的选项之一", label=field["label"]))
+                add_error(errors, key, _("“%(label)s”须是给定的选项之一", label=field["label"]))
             values[key] = value
         else:
             values[key] = str(value)[:2000]

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from core import calendar, context
 from core.audit.operations import record
 from core.crypto import decrypt_field, encrypt_field
-from core.errors import InvalidInput
+from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.numbering import next_number
 from core.petitions.models import INFORMANT_FIELDS, Channel, Petition
@@ -19,10 +19,6 @@ from tenants.models import Unit
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 _PHONE = re.compile(r"^[\d\-+() ]{3,30}$")
 _INFORMANT_LIMITS = {"name": 50, "id_number": 18, "phone": 30, "address": 200}
-
-
-def _err(errors: dict, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
 
 
 def _associated(petition: Petition, field: str) -> str:
@@ -47,40 +43,40 @@ def register_petition(unit: Unit, *, channel: str, received_on, anonymous: bool,
                                                     accused_work_unit=accused_work_unit, category=category,
                                                     summary=summary, content=content).items()}
     if channel not in Channel.__members__.values():
-        _err(errors, "channel", _("请选择受理方式（来信、来访、来电或网络举报）"))
+        add_error(errors, "channel", _("请选择受理方式（来信、来访、来电或网络举报）"))
     received = _parse_date(received_on)
     if received is None:
-        _err(errors, "received_on", _("请填写受理日期（如 2026-03-01）"))
+        add_error(errors, "received_on", _("请填写受理日期（如 2026-03-01）"))
     elif received > calendar.today():
-        _err(errors, "received_on", _("受理日期不能晚于今天"))
+        add_error(errors, "received_on", _("受理日期不能晚于今天"))
     if not text["accused_name"]:
-        _err(errors, "accused_name", _("请填写被反映人姓名"))
+        add_error(errors, "accused_name", _("请填写被反映人姓名"))
     elif len(text["accused_name"]) > 50:
-        _err(errors, "accused_name", _("被反映人姓名不能超过 50 个字"))
+        add_error(errors, "accused_name", _("被反映人姓名不能超过 50 个字"))
     for field, label in (("accused_position", _("被反映人职务")), ("accused_work_unit", _("被反映人单位"))):
         if len(text[field]) > 100:
-            _err(errors, field, _("%(label)s不能超过 100 个字", label=label))
+            add_error(errors, field, _("%(label)s不能超过 100 个字", label=label))
     if len(text["category"]) > 50:
-        _err(errors, "category", _("问题类别不能超过 50 个字"))
+        add_error(errors, "category", _("问题类别不能超过 50 个字"))
     if not text["summary"]:
-        _err(errors, "summary", _("请填写反映问题摘要"))
+        add_error(errors, "summary", _("请填写反映问题摘要"))
     elif len(text["summary"]) > 300:
-        _err(errors, "summary", _("反映问题摘要不能超过 300 个字"))
+        add_error(errors, "summary", _("反映问题摘要不能超过 300 个字"))
 
     anonymous = bool(anonymous)
     people = {} if anonymous else {f: (str((informant or {}).get(f) or "")).strip() for f in INFORMANT_FIELDS}
     if not anonymous:
         people["id_number"] = people["id_number"].upper()
         if not people["name"]:
-            _err(errors, "informant_name", _("实名举报须填写举报人姓名；否则请勾选“匿名”"))
+            add_error(errors, "informant_name", _("实名举报须填写举报人姓名；否则请勾选“匿名”"))
         for field, limit in _INFORMANT_LIMITS.items():
             if len(people[field]) > limit:
-                _err(errors, f"informant_{field}", _("举报人%(label)s不能超过 %(n)s 个字",
+                add_error(errors, f"informant_{field}", _("举报人%(label)s不能超过 %(n)s 个字",
                                                      label=INFORMANT_FIELDS[field], n=limit))
         if people["id_number"] and not _ID_NUMBER.match(people["id_number"]):
-            _err(errors, "informant_id_number", _("身份证号应为 18 位（前 17 位为数字，末位为数字或 X）"))
+            add_error(errors, "informant_id_number", _("身份证号应为 18 位（前 17 位为数字，末位为数字或 X）"))
         if people["phone"] and not _PHONE.match(people["phone"]):
-            _err(errors, "informant_phone", _("联系电话格式不正确"))
+            add_error(errors, "informant_phone", _("联系电话格式不正确"))
     if errors:
         raise InvalidInput(errors)
 

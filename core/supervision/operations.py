@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core import calendar
 from core import context
 from core.clock import utcnow
-from core.errors import InvalidInput
+from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
@@ -26,10 +26,6 @@ HANDLERS = (Role.LEADER.value, Role.OFFICER.value)
 # Working days an item may be overdue, with the receiver's leader warned, before it is raised to the issuer.
 ESCALATE_TO_ISSUER_AFTER = 2
 _WEEKLY = re.compile(r"^weekly:([1-7])$")
-
-
-def _err(errors: dict, field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
 
 
 def next_report_date(cadence: str | None, after: date) -> date | None:
@@ -59,32 +55,32 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     if kind not in ItemKind.__members__.values() or kind == ItemKind.TALK:
-        _err(errors, "kind", _("督办类型无效"))
+        add_error(errors, "kind", _("督办类型无效"))
     if not title or len(title) > 200:
-        _err(errors, "title", _("标题不能为空，最长 200 个字"))
+        add_error(errors, "title", _("标题不能为空，最长 200 个字"))
     if recipient is None or recipient.id == issuer.id or not issuer.contains(recipient) or not recipient.is_active:
-        _err(errors, "recipient_unit_id", _("督办对象须是本单位下辖的单位"))
+        add_error(errors, "recipient_unit_id", _("督办对象须是本单位下辖的单位"))
     if due_on is None:
-        _err(errors, "due_on", _("请填写办结期限"))
+        add_error(errors, "due_on", _("请填写办结期限"))
     elif due_on < today:
-        _err(errors, "due_on", _("办结期限不能早于今天"))
+        add_error(errors, "due_on", _("办结期限不能早于今天"))
     report_cadence = report_cadence or None
     if report_cadence and not _WEEKLY.match(report_cadence):
-        _err(errors, "report_cadence", _("进展报送周期无效：应为每周某日"))
+        add_error(errors, "report_cadence", _("进展报送周期无效：应为每周某日"))
     if kind == ItemKind.REGISTERED and not report_cadence:
-        _err(errors, "report_cadence", _("挂号督办须设定进展报送周期（如每周一）"))
+        add_error(errors, "report_cadence", _("挂号督办须设定进展报送周期（如每周一）"))
     cleaned_problems = [(p.get("description", "").strip(), (p.get("requirement") or "").strip())
                         for p in problems or [] if (p.get("description") or "").strip()]
     if kind == ItemKind.RECTIFICATION and not cleaned_problems:
-        _err(errors, "problems", _("整改交办单至少列出一个问题"))
+        add_error(errors, "problems", _("整改交办单至少列出一个问题"))
     subject = None
     if kind == ItemKind.REGISTERED and "recipient_unit_id" not in errors:
         if not (subject_number or "").strip():
-            _err(errors, "subject_number", _("挂号督办须注明所督办的件（受理编号）"))
+            add_error(errors, "subject_number", _("挂号督办须注明所督办的件（受理编号）"))
         else:
             subject = _subject_petition(recipient, subject_number)
             if subject is None:
-                _err(errors, "subject_number", _("%(unit)s 没有编号为 %(n)s 的信访件", unit=recipient.name,
+                add_error(errors, "subject_number", _("%(unit)s 没有编号为 %(n)s 的信访件", unit=recipient.name,
                                                  n=subject_number.strip()))
     if errors:
         raise InvalidInput(errors)
@@ -235,15 +231,15 @@ def record_talk(issuer: Unit, about: SupervisionItem | None, recipient: Unit | N
     """约谈: the record of an admonition talk, usually about an overdue item."""
     errors: dict[str, list[str]] = {}
     if recipient is None or recipient.id == issuer.id or not issuer.contains(recipient):
-        _err(errors, "recipient_unit_id", _("约谈对象须是本单位下辖的单位"))
+        add_error(errors, "recipient_unit_id", _("约谈对象须是本单位下辖的单位"))
     for field, value, label in (("who", who, _("约谈人")), ("whom", whom, _("被约谈人")),
                                 ("reason", reason, _("约谈事由")), ("outcome", outcome, _("约谈结果"))):
         if not (value or "").strip():
-            _err(errors, field, _("请填写%(label)s", label=label))
+            add_error(errors, field, _("请填写%(label)s", label=label))
     if held_on is None:
-        _err(errors, "held_on", _("请填写约谈日期"))
+        add_error(errors, "held_on", _("请填写约谈日期"))
     elif held_on > calendar.today():
-        _err(errors, "held_on", _("约谈日期不能晚于今天"))
+        add_error(errors, "held_on", _("约谈日期不能晚于今天"))
     if errors:
         raise InvalidInput(errors)
     today = calendar.today()
