@@ -27,6 +27,9 @@ from core.models import TimestampMixin
 CHINA = timezone(timedelta(hours=8))  # no daylight saving since 1991
 DUE_SOON_WORKDAYS = 3
 DUE_STATE_LABELS = {"overdue": _l("已逾期"), "due_soon": _l("即将到期"), "ok": _l("正常")}
+# ISO weekday -> label, for cadences such as "weekly:1" (每周一).
+WEEKDAY_LABELS = {1: _l("周一"), 2: _l("周二"), 3: _l("周三"), 4: _l("周四"), 5: _l("周五"), 6: _l("周六"),
+                  7: _l("周日")}
 
 _PACKAGE_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
 

@@ -66,6 +66,14 @@ def upper_bound(path: str) -> str:
     return path[:-1] + "/"
 
 
+def descendants_query(unit: "Unit"):
+    """The unit's active descendants (not itself), in tree order: the range scan on ``path``."""
+    from sqlalchemy import select
+
+    return (select(Unit).where(Unit.path > unit.path, Unit.path < upper_bound(unit.path), Unit.archived_at.is_(None))
+            .order_by(Unit.path))
+
+
 class Unit(TimestampMixin, VersionedMixin, db.Model):
     """A tenant. Not itself tenant-owned: the tree's shape is known to the platform."""
 

@@ -174,3 +174,20 @@ def test_rectification_order_downloads_as_word(app, factory):
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert "整改交办单" in text and "甲纪督〔2026〕1号" in text and "东镇" in text and "2026年12月10日" in text
     assert "回访记录不全" in cells and "补齐一人四访记录" in cells and "澄清通知书未存档" in cells
+
+
+def test_supervision_order_names_any_report_weekday(app, factory):
+    """A Saturday cadence (weekly:6, allowed by the API) prints as 每周六 in the 督办单."""
+    from docx import Document
+
+    tree = factory.tree()
+    factory.account("county-boss", [(tree.county, "leader")])
+    with time_machine.travel(MONDAY, tick=False):
+        item = app.test_client().post(f"/api/v1/u/{tree.county}/supervision-items", headers=bearer(app, "county-boss"),
+                                      json={"kind": "assigned", "recipient_unit_id": tree.town, "title": "交办件",
+                                            "due_on": "2026-12-10", "report_cadence": "weekly:6"}).get_json()
+        county = Browser(app, factory)
+        county.login("county-boss")
+        response = county.get(f"/u/{tree.county}/supervision/{item['id']}/document.docx")
+    assert response.status_code == 200
+    assert "每周六报送进展" in "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)

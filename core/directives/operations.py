@@ -24,7 +24,7 @@ from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
-from tenants.models import Role, Unit, UnitLevel, upper_bound
+from tenants.models import Role, Unit, UnitLevel, descendants_query
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_FIELDS = 20
@@ -57,8 +57,7 @@ class Upload:
 def audience_units(sender: Unit, audience: dict, errors: dict) -> list[Unit]:
     """The active descendants the sender chose: all, some levels, or named units (each inside its subtree)."""
     mode = audience.get("mode")
-    below = (select(Unit).where(Unit.path > sender.path, Unit.path < upper_bound(sender.path),
-                                Unit.archived_at.is_(None)).order_by(Unit.path))
+    below = descendants_query(sender)
     if mode == "all":
         units = list(db.session.scalars(below))
     elif mode == "levels":

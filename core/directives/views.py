@@ -20,13 +20,12 @@ from core.extensions import db
 from core.inbox.views import register_link
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
-from tenants.models import LEVEL_LABELS, Unit, UnitLevel, upper_bound
+from tenants.models import LEVEL_LABELS, UnitLevel, descendants_query
 from tenants.scoping import load_scoped
 
 bp = Blueprint("directives", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/directives")
 FIELD_ROWS = 6
 PHASE_ROWS = 4
-WEEKDAYS = [(1, "周一"), (2, "周二"), (3, "周三"), (4, "周四"), (5, "周五"), (6, "周六"), (7, "周日")]
 
 
 def load_directive(directive_id: int) -> tuple[Directive, DirectiveReceipt | None]:
@@ -81,12 +80,11 @@ def directive_fields_from_form() -> dict:
 
 def _form_page(template_args: dict, errors: list[str], status: int = 200):
     unit = g.unit
-    descendants = db.session.scalars(select(Unit).where(Unit.path > unit.path, Unit.path < upper_bound(unit.path),
-                                                        Unit.archived_at.is_(None)).order_by(Unit.path)).all()
+    descendants = db.session.scalars(descendants_query(unit)).all()
     levels = [lvl for lvl in UnitLevel if any(u.level == lvl for u in descendants)]
     return render_template("directives/form.html", unit=unit, errors=errors, form=request.form,
                            descendants=descendants, levels=levels, LEVEL_LABELS=LEVEL_LABELS,
-                           FIELD_TYPES=FIELD_TYPES, KIND_LABELS=KIND_LABELS, weekdays=WEEKDAYS,
+                           FIELD_TYPES=FIELD_TYPES, KIND_LABELS=KIND_LABELS, weekdays=list(calendar.WEEKDAY_LABELS.items()),
                            field_rows=range(FIELD_ROWS), phase_rows=range(PHASE_ROWS), **template_args), status
 
 

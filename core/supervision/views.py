@@ -18,12 +18,11 @@ from core.supervision.workflow import ITEM_FLOW
 from core.inbox.views import register_link
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
-from tenants.models import Unit, upper_bound
+from tenants.models import Unit, descendants_query
 from tenants.scoping import load_scoped
 
 bp = Blueprint("supervision", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/supervision")
 PROBLEM_ROWS = 6
-WEEKDAYS = [(1, "周一"), (2, "周二"), (3, "周三"), (4, "周四"), (5, "周五")]
 # Which side may take which step; the workflow checks the state.
 ISSUER_STEPS = {"accept", "send_back", "close"}
 RECIPIENT_STEPS = {"receive", "progress", "done"}
@@ -59,11 +58,6 @@ def index(unit_id: int):
                            can_issue=can(current_user, Action.SUPERVISION_ISSUE, unit))
 
 
-def _descendants(unit: Unit) -> list[Unit]:
-    return db.session.scalars(select(Unit).where(Unit.path > unit.path, Unit.path < upper_bound(unit.path),
-                                                 Unit.archived_at.is_(None)).order_by(Unit.path)).all()
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new(unit_id: int):
@@ -87,8 +81,9 @@ def new(unit_id: int):
             flash(_("已下发 %(n)s", n=item.number), "success")
             return redirect(url_for("supervision.show", unit_id=unit.id, item_id=item.id))
     return render_template("supervision/form.html", unit=unit, errors=errors, form=request.form,
-                           descendants=_descendants(unit), kinds=[k for k in ItemKind if k != ItemKind.TALK],
-                           KIND_LABELS=KIND_LABELS, weekdays=WEEKDAYS,
+                           descendants=db.session.scalars(descendants_query(unit)).all(), kinds=[k for k in ItemKind if k != ItemKind.TALK],
+                           KIND_LABELS=KIND_LABELS,
+                           weekdays=[(n, label) for n, label in calendar.WEEKDAY_LABELS.items() if n <= 5],
                            problem_rows=range(PROBLEM_ROWS)), 422 if errors else 200
 
 
@@ -211,7 +206,7 @@ def document(unit_id: int, item_id: int):
             "problems": [[str(p.seq), p.description, p.requirement, p.answer or "", "已核销" if p.checked else ""]
                          for p in item.problems]})
     else:
-        cadence = (_("每%(d)s报送进展", d=dict(WEEKDAYS)[int(item.report_cadence.split(":")[1])])
+        cadence = (_("每%(d)s报送进展", d=calendar.WEEKDAY_LABELS[int(item.report_cadence.split(":")[1])])
                    if item.report_cadence else _("按要求报送进展"))
         data = render_docx("supervision_order", {**fields, "kind": item.kind_label, "body": item.body or "—",
                                                  "cadence": cadence}, {
