@@ -79,7 +79,8 @@ def directive_receipts(unit_id: int, directive_id: int):
         item = ReceiptSchema().dump(row.receipt)
         item["returns"] = ReturnSchema(many=True).dump(list(row.returns.values()))
         receipts.append(item)
-    late = {key: [r.receipt.unit_id for r in late_rows] for key, late_rows in queries.late(directive, today).items()}
+    late = {key: [r.receipt.unit_id for r in late_rows]
+            for key, late_rows in queries.late(directive, today, rows).items()}
     periods = queries.periods_for_tracking(directive, today)
     chosen = next((p for p in periods if p.key == request.args.get("period")), periods[0] if periods else None)
     rollup = None

@@ -146,7 +146,6 @@ class CampaignEnrolment(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "campaign_enrolments"
     __table_args__ = (UniqueConstraint("directive_id", "object_type", "object_id"),)
-    __counterparty__ = None
 
     id: Mapped[int] = mapped_column(primary_key=True)
     directive_id: Mapped[int] = mapped_column(ForeignKey("directives.id"), nullable=False, index=True)

@@ -42,9 +42,9 @@ def tracking(directive: Directive) -> list[TrackingRow]:
     return list(rows.values())
 
 
-def late(directive: Directive, today: date) -> dict[str, list[TrackingRow]]:
+def late(directive: Directive, today: date, rows: list[TrackingRow] | None = None) -> dict[str, list[TrackingRow]]:
     """Per past period, the receivers that have not returned (and, under "ack", the unacknowledged)."""
-    rows = tracking(directive)
+    rows = tracking(directive) if rows is None else rows
     out: dict[str, list[TrackingRow]] = {}
     if directive.requires_ack:
         out["ack"] = [r for r in rows if r.receipt.state != "acknowledged"]

@@ -141,7 +141,7 @@ def show(unit_id: int, directive_id: int):
             "directives/track.html", rows=rows, periods=periods, chosen=chosen,
             returned_now=sum(1 for r in rows if chosen and chosen.key in r.returns),
             rollup=queries.rollup(directive, chosen) if chosen and directive.numeric_fields else None,
-            late=queries.late(directive, today), history=history("directives", directive.id),
+            late=queries.late(directive, today, rows), history=history("directives", directive.id),
             can_send=can(current_user, Action.DIRECTIVES_SEND, g.unit), **args)
     returns = db.session.scalars(select(DirectiveReturn).where(
         DirectiveReturn.directive_id == directive.id, DirectiveReturn.unit_id == g.unit.id)
@@ -206,7 +206,6 @@ def remind(unit_id: int, directive_id: int):
         deny(Action.DIRECTIVES_TRACK, unit=g.unit, object_type="directives", object_id=directive_id)
     today = calendar.today()
     what = request.form.get("period", "ack")
-    late = queries.late(directive, today)
     period = ops.find_period(directive, what, today) if what != "ack" else None
     if what != "ack" and period is None:
         flash(_("没有这一期"), "error")
@@ -215,7 +214,7 @@ def remind(unit_id: int, directive_id: int):
         # The current period: remind everyone who has not yet returned.
         rows = [r for r in queries.tracking(directive) if period.key not in r.returns]
     else:
-        rows = late.get(what, [])
+        rows = queries.late(directive, today).get(what, [])
     sent = ops.remind(directive, [r.receipt for r in rows], period)
     flash(_("已向 %(n)s 个单位发出催办", n=sent), "success")
     return redirect(url_for("directives.show", unit_id=unit_id, directive_id=directive_id,
