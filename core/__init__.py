@@ -73,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     from core import api, calendar, health, jobs, numbering, workflow  # noqa: F401  (kernel models)
+    from core.clearing import models as clearing_models  # noqa: F401  (until its views land)
     from core.directives import api as directives_api  # noqa: F401  (routes on the api blueprint)
     from core.directives import jobs as directive_jobs
     from core.directives.views import bp as directives_bp

@@ -78,6 +78,9 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_IDLE_MINUTES": _env_int("QINGLIAN_SESSION_IDLE_MINUTES", 30),
         "SESSION_ABSOLUTE_HOURS": _env_int("QINGLIAN_SESSION_ABSOLUTE_HOURS", 12),
         "API_TOKEN_DAYS": _env_int("QINGLIAN_API_TOKEN_DAYS", 30),
+        # Clearing names: working days to answer a green-channel application, and to make the follow-up visits.
+        "CLEARING_GREEN_CHANNEL_WORKDAYS": _env_int("QINGLIAN_CLEARING_GREEN_CHANNEL_WORKDAYS", 15),
+        "CLEARING_VISIT_WORKDAYS": _env_int("QINGLIAN_CLEARING_VISIT_WORKDAYS", 20),
         "AUDIT_RETENTION_DAYS": _env_int("QINGLIAN_AUDIT_RETENTION_DAYS", 180),
         "ARGON2_TIME_COST": _env_int("QINGLIAN_ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _env_int("QINGLIAN_ARGON2_MEMORY_COST", 65536),

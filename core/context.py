@@ -68,6 +68,27 @@ def acting(ctx: ActingContext, session: Session | None = None):
         activate(previous, session)
 
 
+@contextmanager
+def writing_as(unit_id: int, unit_path: str | None, session: Session | None = None):
+    """Write another unit's own rows as that unit, so RLS admits exactly its rows.
+
+    Downward items put entries in the receiver's inbox, reports in the issuer's, and a higher
+    unit acting on a shared record moves the owner's stats rows; each stays writable only by
+    its own unit. Pending changes are flushed first: they are written as the caller.
+    """
+    ctx = current()
+    if ctx.maintenance or ctx.unit_id == unit_id:
+        yield
+        return
+    if session is None:
+        from core.extensions import db
+
+        session = db.session
+    session.flush()
+    with acting(replace(ctx, unit_id=unit_id, unit_path=unit_path), session), session.no_autoflush:
+        yield
+
+
 def maintenance_context(**overrides) -> ActingContext:
     return replace(ActingContext(maintenance=True), **overrides)
 

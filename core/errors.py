@@ -25,7 +25,16 @@ def add_error(errors: dict[str, list[str]], field: str, message: str) -> None:
 
 
 class Conflict(Exception):
-    """The record changed since the user loaded it (optimistic locking) or a state race was lost."""
+    """The record changed since the user loaded it (optimistic locking) or a state race was lost.
+
+    ``message`` (for the user) and ``detail`` (for API clients: the current state, the allowed
+    steps) say what the record looks like now when the caller asked for a step it cannot take.
+    """
+
+    def __init__(self, message: str | None = None, detail: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail or {}
 
 
 def wants_json() -> bool:
@@ -68,6 +77,8 @@ def register_error_handlers(app) -> None:
         from core.extensions import db
 
         db.session.rollback()
+        message = getattr(exc, "message", None)
         if wants_json():
-            return jsonify(error="Conflict", message="The record was changed by someone else; reload it."), 409
-        return render_template("error.html", code=409, title=_error_title(409)), 409
+            return jsonify(error="Conflict", message=message or "The record was changed by someone else; reload it.",
+                           **getattr(exc, "detail", {})), 409
+        return render_template("error.html", code=409, title=message or _error_title(409)), 409

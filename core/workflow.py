@@ -49,6 +49,15 @@ class Workflow:
     def available(self, obj) -> list[Transition]:
         return [t for t in self.transitions if obj.state in t.sources]
 
+    def not_now(self, obj, name: str) -> Conflict:
+        """The answer to a step the record's state does not allow: where it stands, what it allows."""
+        allowed = self.available(obj)
+        return Conflict(
+            _("当前状态为“%(state)s”，不能%(step)s；可办理：%(allowed)s", state=self.label(obj.state),
+              step=self.step_label(name), allowed="、".join(str(t.label) for t in allowed) or _("无")),
+            detail={"current_state": obj.state, "current_state_label": self.label(obj.state),
+                    "allowed_transitions": [t.name for t in allowed]})
+
     def begin(self, obj, *, counterpart_unit_id: int | None = None, detail: dict | None = None) -> None:
         """The first step of a new record's history (it was created in ``obj.state``)."""
         db.session.flush()
@@ -60,7 +69,7 @@ class Workflow:
         transition = self._by_name[name]
         if obj.state not in transition.sources:
             # Someone else moved the record first (or a stale page): a conflict, not bad input.
-            raise Conflict()
+            raise self.not_now(obj, name)
         reason = (reason or "").strip() or None
         if transition.needs_reason and not reason:
             raise InvalidInput({"reason": [_("请填写理由")]})

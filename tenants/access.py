@@ -43,6 +43,12 @@ class Action(StrEnum):
     PETITIONS_READ = "petitions.read"
     PETITIONS_REGISTER = "petitions.register"
     INFORMANT_REVEAL = "informant.reveal"  # intake and leaders of the receiving unit, with a reason
+    # Clearing names (澄清正名).
+    CLEARING_READ = "clearing.read"
+    CLEARING_HANDLE = "clearing.handle"  # pool, green channel, assess, plan, clear, feedback, file, visits
+    CLEARING_DECIDE = "clearing.decide"  # leader: review, escalate, approve plans, decline, override a negative condition
+    CLEARING_REVIEW_ESCALATED = "clearing.review_escalated"  # the higher unit's review 提级审核, through a share
+    CLEARING_CONDITIONS = "clearing.conditions"  # leader of a province or city: the 正反清单 every unit below inherits
     # Platform configuration.
     CALENDAR_MANAGE = "calendar.manage"  # system admin: official holiday dates the package lacks
 
@@ -69,6 +75,10 @@ ROLE_GRANTS = {
     Action.PETITIONS_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CASE_ADMIN},
     Action.PETITIONS_REGISTER: {Role.INTAKE, Role.OFFICER},
     Action.INFORMANT_REVEAL: {Role.INTAKE, Role.LEADER},
+    Action.CLEARING_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
+    Action.CLEARING_HANDLE: {Role.LEADER, Role.OFFICER},
+    Action.CLEARING_DECIDE: {Role.LEADER},
+    Action.CLEARING_REVIEW_ESCALATED: {Role.LEADER, Role.REVIEWER},
 }
 
 
@@ -130,6 +140,9 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
         case Action.DIRECTIVES_SEND:
             # Townships are the bottom of the tree: nothing below them to steer.
             return Role.LEADER in roles and unit.level != UnitLevel.TOWNSHIP
+        case Action.CLEARING_CONDITIONS:
+            # The seed's 正反清单 is drawn up by the city (or province) and applies to every unit below.
+            return Role.LEADER in roles and unit.level in (UnitLevel.PROVINCE, UnitLevel.CITY)
     return bool(roles & ROLE_GRANTS.get(action, set()))
 
 

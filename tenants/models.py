@@ -123,11 +123,14 @@ class TenantOwned:
     - ``__counterparty__ = "column"``: the unit named in that column sees and writes the row too
       (the other party of a supervision item or of a directive receipt);
     - ``__received_via__ = (table, column, local_column)``: a unit owning a row of ``table`` whose
-      ``column`` equals this row's ``local_column`` sees the row (a directive, seen by its receivers).
+      ``column`` equals this row's ``local_column`` sees the row (a directive, seen by its receivers);
+    - ``__inherited__ = True``: every unit below the owner reads the row (a list the province or a
+      city defines for its whole subtree, like the clearing 正反清单); only the owner writes it.
     """
 
     __counterparty__: str | None = None
     __received_via__: tuple[str, str, str] | None = None
+    __inherited__: bool = False
 
     @declared_attr
     def unit_id(cls) -> Mapped[int]:

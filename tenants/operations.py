@@ -289,10 +289,19 @@ def revoke_share(share: Share, reason: str | None = None) -> None:
 
 def bump_stat(unit: Unit, metric: str, delta: int, period: str = "") -> None:
     """Move one of the unit's own figures in the caller's transaction (ancestors are never touched)."""
-    stmt = upsert_insert(UnitStat.__table__).values(unit_id=unit.id, unit_path=unit.path, metric=metric,
-                                                    period=period, value=delta)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["unit_id", "metric", "period"],
-        set_={"value": UnitStat.__table__.c.value + delta},
-    )
-    db.session.execute(stmt)
+    if delta:
+        _write_stat(unit, metric, period, delta, UnitStat.__table__.c.value + delta)
+
+
+def set_stat(unit: Unit, metric: str, value: int, period: str = "") -> None:
+    """Set a figure outright: time-based ones (overdue) that a scan recounts rather than moves."""
+    _write_stat(unit, metric, period, value, value)
+
+
+def _write_stat(unit: Unit, metric: str, period: str, initial: int, on_conflict) -> None:
+    # A higher unit acting on a shared record moves the owner's row, written as the owner (RLS).
+    with context.writing_as(unit.id, unit.path):
+        stmt = upsert_insert(UnitStat.__table__).values(unit_id=unit.id, unit_path=unit.path, metric=metric,
+                                                        period=period, value=initial)
+        db.session.execute(stmt.on_conflict_do_update(index_elements=["unit_id", "metric", "period"],
+                                                      set_={"value": on_conflict}))

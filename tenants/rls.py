@@ -34,12 +34,12 @@ def _policy(table: str, name: str, command: str, using: str | None = None, check
 
 
 def record_table(table: str, *, counterparty: str | None = None,
-                 received_via: tuple[str, str, str] | None = None) -> list[str]:
+                 received_via: tuple[str, str, str] | None = None, inherited: bool = False) -> list[str]:
     """A casework record table: own unit's rows, plus rows shared to the acting unit/account.
 
     ``counterparty`` and ``received_via`` mirror the model's ``__counterparty__`` and
-    ``__received_via__`` (tenants.models.TenantOwned): the other party reads and writes,
-    a receiver only reads.
+    ``__received_via__`` and ``__inherited__`` (tenants.models.TenantOwned): the other party reads
+    and writes, a receiver or a unit below an inherited row only reads.
     """
     own = f"unit_id = {CTX_UNIT} OR {MAINTENANCE}"
     if counterparty:
@@ -48,6 +48,8 @@ def record_table(table: str, *, counterparty: str | None = None,
     if received_via:
         via, column, local = received_via
         visible += f" OR EXISTS (SELECT 1 FROM {via} r WHERE r.{column} = {table}.{local} AND r.unit_id = {CTX_UNIT})"
+    if inherited:
+        visible += f" OR unit_id = ANY(string_to_array(rtrim({CTX_PATH}, '.'), '.')::integer[])"
     return _enable(table) + [
         _policy(table, "select", "SELECT", using=visible),
         _policy(table, "insert", "INSERT", check=own),

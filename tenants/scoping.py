@@ -49,7 +49,14 @@ def _record_criteria(model, ctx):
         table_name, column, local = model.__received_via__
         via = db.metadata.tables[table_name]
         clauses.append(getattr(model, local).in_(select(via.c[column]).where(via.c.unit_id == ctx.unit_id)))
+    if ctx.unit_path and getattr(model, "__inherited__", False):
+        clauses.append(model.unit_id.in_(path_ids(ctx.unit_path)))
     return or_(*clauses)
+
+
+def path_ids(path: str) -> list[int]:
+    """The unit ids of a materialized path, root first ('1.5.9.' -> [1, 5, 9])."""
+    return [int(p) for p in path.split(".") if p]
 
 
 def _criteria(model, ctx: context.ActingContext):
@@ -117,7 +124,9 @@ def active_share(object_type: str, object_id: int, ctx: context.ActingContext | 
 
 
 def _second_audience(model, obj, unit: Unit) -> bool:
-    """The counterparty or a receiver of a downward item (see ``TenantOwned``)."""
+    """The counterparty or a receiver of a downward item, or a unit below an inherited row (``TenantOwned``)."""
+    if model.__inherited__ and obj.unit_id in path_ids(unit.path):
+        return True
     if model.__counterparty__ and getattr(obj, model.__counterparty__) == unit.id:
         return True
     if model.__received_via__:

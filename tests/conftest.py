@@ -81,8 +81,9 @@ def owner_engine(app):
     engine.dispose()
 
 
-TABLES = ["supervision_reports", "supervision_problems", "supervision_items", "directive_returns",
+TABLES = ["clearing_visits", "supervision_reports", "supervision_problems", "supervision_items", "directive_returns",
           "directive_receipts", "directive_attachments", "campaign_phases", "campaign_enrolments", "directives",
+          "clearing_cases", "clearing_candidates", "clearing_batches", "clearing_conditions",
           "inbox_items", "petitions", "number_counters", "workflow_history", "calendar_days",
           "audit_events", "audit_chain_heads", "unit_stats", "shares", "memberships", "api_tokens",
           "login_sessions", "accounts", "units"]

@@ -1,8 +1,6 @@
 """Every write of the inbox: post an entry (idempotent by key), close entries when the work is done."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import update
@@ -17,7 +15,7 @@ from core.inbox.models import InboxItem
 def post(unit, key: str, *, kind: str, object_type: str, object_id: int, title: str,
          roles: tuple[str, ...] = (), account_id: int | None = None, due_on: date | None = None) -> bool:
     """Add an entry unless one with ``key`` exists already; True when it was added."""
-    with _delivering_to(unit.id, unit.path):
+    with context.writing_as(unit.id, unit.path):
         result = db.session.execute(upsert_insert(InboxItem.__table__).values(
             key=key, unit_id=unit.id, unit_path=unit.path, roles=f",{','.join(roles)}," if roles else None,
             account_id=account_id, kind=kind, object_type=object_type, object_id=object_id, title=title[:300],
@@ -25,23 +23,6 @@ def post(unit, key: str, *, kind: str, object_type: str, object_id: int, title: 
         ).on_conflict_do_nothing(index_elements=["key"]).returning(InboxItem.__table__.c.id))
         # rowcount is not reliable with RETURNING on every driver; a returned id means "added".
         return result.scalar() is not None
-
-
-@contextmanager
-def _delivering_to(unit_id: int, unit_path: str | None):
-    """Write into another unit's inbox as that unit, so RLS admits exactly its rows.
-
-    Downward items put entries in the receiver's inbox and reports put them in the issuer's;
-    the inbox stays readable only by its own unit.
-    """
-    ctx = context.current()
-    if ctx.maintenance or ctx.unit_id == unit_id:
-        yield
-        return
-    db.session.flush()  # the caller's pending changes are written as the caller, not as the inbox's unit
-    with context.acting(replace(ctx, unit_id=unit_id, unit_path=unit_path), db.session), \
-            db.session.no_autoflush:
-        yield
 
 
 def close(object_type: str, object_id: int, *, unit_id: int, key_prefix: str | None = None) -> int:
@@ -54,6 +35,6 @@ def close(object_type: str, object_id: int, *, unit_id: int, key_prefix: str | N
     stmt = stmt.where(InboxItem.unit_id == unit_id)
     if key_prefix is not None:
         stmt = stmt.where(InboxItem.key.startswith(key_prefix))
-    with _delivering_to(unit_id, None):
+    with context.writing_as(unit_id, None):
         return db.session.execute(stmt).rowcount
 

@@ -19,6 +19,7 @@ class ItemKind(StrEnum):
     RECTIFICATION = "rectification"  # 整改交办单/督改单: problems, each answered and checked off
     ASSIGNED = "assigned"  # 交办件
     TALK = "talk"  # 约谈: the record of an admonition talk
+    CHECK = "check"  # 三期检查: the record of a plan/progress/effect check of a lower unit's case
 
 
 KIND_LABELS = {
@@ -26,7 +27,22 @@ KIND_LABELS = {
     ItemKind.RECTIFICATION: _l("整改交办单"),
     ItemKind.ASSIGNED: _l("交办件"),
     ItemKind.TALK: _l("约谈"),
+    ItemKind.CHECK: _l("督导检查"),
 }
+# Records, not tasks: they are created in state "recorded" and have no deadline.
+RECORD_KINDS = (ItemKind.TALK, ItemKind.CHECK)
+
+
+class CheckPhase(StrEnum):
+    """The seed's 三期工作法 of supervising clearing."""
+
+    PLAN = "plan"
+    PROGRESS = "progress"
+    EFFECT = "effect"
+
+
+CHECK_PHASE_LABELS = {CheckPhase.PLAN: _l("前期查方案"), CheckPhase.PROGRESS: _l("中期查进度"),
+                      CheckPhase.EFFECT: _l("后期查效果")}
 
 
 class SupervisionItem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
@@ -42,7 +58,8 @@ class SupervisionItem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     number: Mapped[str] = mapped_column(String(64), nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    # The record concerned (挂号督办: a petition of the receiver), seen by the issuer through a share.
+    # The record concerned (挂号督办: a petition or clearing case of the receiver; a check: the case checked).
+    # Registered supervision lets the issuer read it through a share while the item is open.
     subject_type: Mapped[str | None] = mapped_column(String(64))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     subject_label: Mapped[str | None] = mapped_column(String(200))
@@ -56,6 +73,7 @@ class SupervisionItem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     escalation: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_items.id"))  # a talk about an item
     talk: Mapped[dict | None] = mapped_column(JSON)  # 约谈: who, whom, held_on, reason, outcome
+    inspection: Mapped[dict | None] = mapped_column(JSON)  # 检查: phase, checked_on, checked_by, findings
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -73,6 +91,10 @@ class SupervisionItem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     @property
     def is_open(self) -> bool:
         return self.state in ("issued", "received", "in_progress", "reported_done")
+
+    @property
+    def check_phase_label(self) -> str:
+        return str(CHECK_PHASE_LABELS[CheckPhase(self.check["phase"])]) if self.check else ""
 
 
 class SupervisionProblem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):

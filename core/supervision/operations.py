@@ -16,8 +16,10 @@ from core.extensions import db
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.numbering import next_number
+from core.clearing.models import ClearingCase
 from core.petitions.models import Petition
-from core.supervision.models import ItemKind, ProgressReport, SupervisionItem, SupervisionProblem
+from core.supervision.models import (RECORD_KINDS, CheckPhase, ItemKind, ProgressReport, SupervisionItem,
+                                     SupervisionProblem)
 from core.supervision.workflow import ITEM_FLOW
 from tenants import operations as tenancy_ops
 from tenants.models import Role, Share, Unit
@@ -36,16 +38,24 @@ def next_report_date(cadence: str | None, after: date) -> date | None:
     return after + timedelta(days=(weekday - after.isoweekday()) % 7 or 7)
 
 
-def _subject_petition(recipient: Unit, number: str) -> Petition | None:
-    """The receiver's petition with that number, looked up across the unit boundary.
+# The receiver's records an item may concern, found by their official number.
+SUBJECT_MODELS = (Petition, ClearingCase)
+
+
+def _subject_record(recipient: Unit, number: str):
+    """The receiver's petition or clearing case with that number, looked up across the unit boundary.
 
     The issuer cannot see the receiver's records before the share exists; this narrow lookup
-    (one unit, one exact number) is what makes registered supervision possible, and it
-    returns the record only to create the share.
+    (one unit, one exact number) is what makes registered supervision and checks possible, and
+    it returns the record only to link it (and, for registered supervision, to share it).
     """
     with context.acting(context.maintenance_context(account_id=context.current().account_id), db.session):
-        return db.session.scalar(select(Petition).where(Petition.unit_id == recipient.id,
-                                                        Petition.number == number.strip()))
+        for model in SUBJECT_MODELS:
+            record = db.session.scalar(select(model).where(model.unit_id == recipient.id,
+                                                           model.number == number.strip()))
+            if record is not None:
+                return record
+    return None
 
 
 def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, body: str = "",
@@ -54,7 +64,7 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
     today = calendar.today()
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
-    if kind not in ItemKind.__members__.values() or kind == ItemKind.TALK:
+    if kind not in ItemKind.__members__.values() or kind in RECORD_KINDS:
         add_error(errors, "kind", _("督办类型无效"))
     if not title or len(title) > 200:
         add_error(errors, "title", _("标题不能为空，最长 200 个字"))
@@ -78,10 +88,10 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
         if not (subject_number or "").strip():
             add_error(errors, "subject_number", _("挂号督办须注明所督办的件（受理编号）"))
         else:
-            subject = _subject_petition(recipient, subject_number)
+            subject = _subject_record(recipient, subject_number)
             if subject is None:
-                add_error(errors, "subject_number", _("%(unit)s 没有编号为 %(n)s 的信访件", unit=recipient.name,
-                                                 n=subject_number.strip()))
+                add_error(errors, "subject_number", _("%(unit)s 没有编号为 %(n)s 的信访件或澄清件",
+                                                 unit=recipient.name, n=subject_number.strip()))
     if errors:
         raise InvalidInput(errors)
 
@@ -93,7 +103,7 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
         issued_by_id=context.current().account_id,
     )
     if subject is not None:
-        item.subject_type, item.subject_id, item.subject_label = "petitions", subject.id, subject.label
+        item.subject_type, item.subject_id, item.subject_label = subject.__tablename__, subject.id, subject.label
     db.session.add(item)
     db.session.flush()
     for i, (description, requirement) in enumerate(cleaned_problems, start=1):
@@ -102,7 +112,7 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
                                           requirement=requirement))
     if subject is not None:
         # The record becomes visible to the issuer while the item is open (never its informant).
-        share = tenancy_ops.grant_share("petitions", subject.id, recipient, purpose="supervision",
+        share = tenancy_ops.grant_share(subject.__tablename__, subject.id, recipient, purpose="supervision",
                                         grantee_unit=issuer, reason=number)
         item.share_id = share.id
     ITEM_FLOW.begin(item, counterpart_unit_id=recipient.id, detail={"number": number, "kind": kind})
@@ -256,6 +266,45 @@ def record_talk(issuer: Unit, about: SupervisionItem | None, recipient: Unit | N
     if about is not None:
         inbox.close("supervision_items", about.id, unit_id=issuer.id, key_prefix=f"sup:{about.id}:escalate")
     return talk
+
+
+def record_check(issuer: Unit, recipient: Unit | None, *, phase: str, subject_number: str, checked_on: date | None,
+                 checked_by: str, findings: str) -> SupervisionItem:
+    """三期检查: the record of a plan, progress or effect check of a lower unit's clearing case."""
+    errors: dict[str, list[str]] = {}
+    if recipient is None or recipient.id == issuer.id or not issuer.contains(recipient):
+        add_error(errors, "recipient_unit_id", _("检查对象须是本单位下辖的单位"))
+    if phase not in CheckPhase.__members__.values():
+        add_error(errors, "phase", _("请选择检查阶段"))
+    if checked_on is None:
+        add_error(errors, "checked_on", _("请填写检查日期"))
+    elif checked_on > calendar.today():
+        add_error(errors, "checked_on", _("检查日期不能晚于今天"))
+    for field, value, label in (("checked_by", checked_by, _("检查人")), ("findings", findings, _("检查发现"))):
+        if not (value or "").strip():
+            add_error(errors, field, _("请填写%(label)s", label=label))
+    subject = None
+    if "recipient_unit_id" not in errors:
+        subject = _subject_record(recipient, subject_number or "") if (subject_number or "").strip() else None
+        if subject is None or subject.__tablename__ != ClearingCase.__tablename__:
+            add_error(errors, "subject_number", _("%(unit)s 没有编号为 %(n)s 的澄清件", unit=recipient.name,
+                                             n=(subject_number or "").strip() or "—"))
+    if errors:
+        raise InvalidInput(errors)
+    today = calendar.today()
+    _seq, number = next_number(issuer, "supervision", today.year)
+    record = SupervisionItem(
+        unit_id=issuer.id, unit_path=issuer.path, recipient_unit_id=recipient.id, kind=ItemKind.CHECK,
+        number=number, title=_("督导检查：%(s)s", s=subject.label), body=findings.strip(), state="recorded",
+        issued_on=today, subject_type=subject.__tablename__, subject_id=subject.id, subject_label=subject.label,
+        issued_by_id=context.current().account_id,
+        inspection={"phase": phase, "checked_on": checked_on.isoformat(), "checked_by": checked_by.strip(),
+               "findings": findings.strip()},
+    )
+    db.session.add(record)
+    # The checked unit reads it on the case's timeline and in its supervision list.
+    ITEM_FLOW.begin(record, counterpart_unit_id=recipient.id, detail={"number": number, "phase": phase})
+    return record
 
 
 # ---------------------------------------------------------------- deadlines (the periodic job)
