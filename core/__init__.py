@@ -73,7 +73,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_areas(app: Flask) -> None:
     from core import api, calendar, health, jobs, numbering, workflow  # noqa: F401  (kernel models)
-    from core.clearing import models as clearing_models  # noqa: F401  (until its views land)
+    from core.clearing import api as clearing_api  # noqa: F401
+    from core.clearing import jobs as clearing_jobs
+    from core.clearing.views import bp as clearing_bp
     from core.directives import api as directives_api  # noqa: F401  (routes on the api blueprint)
     from core.directives import jobs as directive_jobs
     from core.directives.views import bp as directives_bp
@@ -98,10 +100,11 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)
-    for area_bp in (inbox_bp, directives_bp, supervision_bp, petitions_bp):
+    for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp):
         app.register_blueprint(area_bp)
     # The workspace menu: (endpoint, label, action the account needs at the unit).
     app.extensions["qinglian_workspace_links"] = [
+        ("clearing.index", _l("澄清正名"), Action.CLEARING_READ),
         ("directives.index", _l("通知与专项活动"), Action.INBOX_READ),
         ("supervision.index", _l("督办件"), Action.SUPERVISION_READ),
         ("petitions.index", _l("信访举报"), Action.PETITIONS_READ),
@@ -111,7 +114,8 @@ def _register_areas(app: Flask) -> None:
     register_cli(app)
     register_tenancy_cli(app)
     app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
-                                           *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC]
+                                           *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
+                                           *clearing_jobs.PERIODIC]
     app.extensions["qinglian_jobs"] = jobs
     from core.supervision import demo as casework_demo
 

@@ -1,0 +1,107 @@
+"""Reads of clearing names: the township queue with its filters, the pool, batches, a person's file."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import String, cast, func, or_, select
+
+from core import calendar
+from core.clearing.models import ClearingBatch, ClearingCandidate, ClearingCase, ClearingVisit
+from core.clearing.workflow import OPEN, STAGES
+from core.extensions import db
+from tenants.models import Unit
+
+
+@dataclass
+class QueueFilter:
+    stage: str = ""  # one of workflow.STAGES, or "" for every open case
+    priority: str = ""  # a Priority flag
+    batch_id: int | None = None
+    overdue: bool = False
+    q: str = ""  # a person's name or a case number (part of)
+    include_closed: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilter:
+        return cls(stage=args.get("stage", "") if args.get("stage", "") in STAGES else "",
+                   priority=args.get("priority", ""), batch_id=args.get("batch_id", type=int),
+                   overdue=args.get("overdue") in ("1", "true", "on"), q=(args.get("q") or "").strip()[:50],
+                   include_closed=args.get("closed") in ("1", "true", "on"))
+
+
+def queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
+    """The unit's cases, soonest deadline first (the index ix_clearing_cases_queue serves it)."""
+    today = today or calendar.today()
+    stmt = select(ClearingCase).where(ClearingCase.unit_id == unit.id)
+    if f.stage:
+        stmt = stmt.where(ClearingCase.state.in_(STAGES[f.stage]))
+    elif not f.include_closed:
+        stmt = stmt.where(ClearingCase.state.in_(OPEN))
+    if f.priority:
+        # JSON list of flags; a LIKE on its text form works the same on SQLite and PostgreSQL.
+        stmt = stmt.where(cast(ClearingCase.priority_flags, String).like(f'%"{f.priority}"%'))
+    if f.batch_id:
+        stmt = stmt.where(ClearingCase.batch_id == f.batch_id)
+    if f.overdue:
+        stmt = stmt.where(ClearingCase.state.in_(OPEN), ClearingCase.due_on < today)
+    if f.q:
+        stmt = stmt.where(or_(ClearingCase.person_name.contains(f.q, autoescape=True),
+                              ClearingCase.number.contains(f.q, autoescape=True)))
+    return stmt.order_by(ClearingCase.due_on.is_(None), ClearingCase.due_on, ClearingCase.id)
+
+
+def queue_page(unit: Unit, f: QueueFilter, page: int, per_page: int) -> tuple[list[ClearingCase], int]:
+    stmt = queue_query(unit, f)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    return list(rows), total
+
+
+def pool(unit: Unit) -> list[ClearingCandidate]:
+    """The pool, priority cases first (the seed: 优先澄清件), then the oldest conclusions."""
+    return list(db.session.scalars(select(ClearingCandidate).where(
+        ClearingCandidate.unit_id == unit.id, ClearingCandidate.state == "pool")
+        .order_by(ClearingCandidate.priority.desc(), ClearingCandidate.concluded_on, ClearingCandidate.id)))
+
+
+def batches(unit: Unit) -> list[ClearingBatch]:
+    return list(db.session.scalars(select(ClearingBatch).where(ClearingBatch.unit_id == unit.id)
+                                   .order_by(ClearingBatch.year.desc(), ClearingBatch.quarter.desc())))
+
+
+def batch_progress(batch: ClearingBatch) -> dict:
+    """Where a batch stands: candidates still to screen, cases by state, the share cleared."""
+    waiting = db.session.scalar(select(func.count(ClearingCandidate.id)).where(
+        ClearingCandidate.batch_id == batch.id, ClearingCandidate.state == "pool"))
+    set_aside = db.session.scalar(select(func.count(ClearingCandidate.id)).where(
+        ClearingCandidate.batch_id == batch.id, ClearingCandidate.state == "unsuitable"))
+    by_state = dict(db.session.execute(select(ClearingCase.state, func.count(ClearingCase.id))
+                                       .where(ClearingCase.batch_id == batch.id).group_by(ClearingCase.state)).all())
+    cleared = sum(n for state, n in by_state.items() if state in ("cleared", "fed_back", "filed"))
+    planned = waiting + sum(by_state.values())
+    return {"waiting": waiting, "set_aside": set_aside, "by_state": by_state, "cleared": cleared,
+            "planned": planned, "percent": round(100 * cleared / planned) if planned else 0}
+
+
+def person_file(unit: Unit, key: str) -> tuple[list[ClearingCase], list[ClearingVisit]]:
+    """一人一档 / 廉政档案: every clearing of one person in the unit, and every visit to them."""
+    cases = list(db.session.scalars(select(ClearingCase).where(ClearingCase.unit_id == unit.id,
+                                                               ClearingCase.person_key == key)
+                                    .order_by(ClearingCase.applied_on, ClearingCase.id)))
+    visits = list(db.session.scalars(select(ClearingVisit).where(
+        ClearingVisit.case_id.in_([c.id for c in cases])).order_by(ClearingVisit.case_id, ClearingVisit.id)))
+    return cases, visits
+
+
+def visits_due(unit: Unit) -> list[ClearingVisit]:
+    return list(db.session.scalars(select(ClearingVisit).where(ClearingVisit.unit_id == unit.id,
+                                                               ClearingVisit.visited_on.is_(None))
+                                   .order_by(ClearingVisit.due_on, ClearingVisit.id)))
+
+
+def escalated_to(unit: Unit) -> list[ClearingCase]:
+    """Cases of units below waiting for this unit's review 提级审核 (visible through their shares)."""
+    return list(db.session.scalars(select(ClearingCase).where(ClearingCase.reviewing_unit_id == unit.id,
+                                                              ClearingCase.state == "escalated")
+                                   .order_by(ClearingCase.due_on, ClearingCase.id)))

@@ -1,0 +1,400 @@
+"""HTML pages of clearing names: the queue, the pool and batches, green-channel applications, a case
+with its stage forms and timeline, the notice, a person's file, the visits, the conditions list."""
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from core import calendar
+from core.clearing import operations as ops
+from core.clearing import queries
+from core.clearing.models import (CHECKLIST, METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch,
+                                  ClearingCandidate, ClearingCase, ClearingCondition, ClearingVisit, Method,
+                                  Priority, SubjectKind)
+from core.clearing.workflow import (CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STAGE_LABELS, STAGES, STEP_ACTIONS,
+                                    stage_of)
+from core.documents import docx_response, render_docx
+from core.errors import InvalidInput
+from core.extensions import db
+from core.inbox.views import register_link
+from core.supervision.models import ProgressReport, SupervisionItem
+from core.workflow import history
+from tenants.access import Action, can, deny, ensure
+from tenants.models import Unit
+from tenants.scoping import active_share, load_scoped
+
+bp = Blueprint("clearing", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/clearing")
+PER_PAGE = 50
+STEP_NAMES = "any(" + ", ".join(t.name for t in CASE_FLOW.transitions) + ")"
+
+
+# ---------------------------------------------------------------- loading and access
+
+
+def load_case(case_id: int) -> ClearingCase:
+    """The unit's own case, or one shared to it (escalated review, registered supervision); else 404."""
+    reader = Action.CLEARING_READ if can(current_user, Action.CLEARING_READ, g.unit) \
+        else Action.CLEARING_REVIEW_ESCALATED
+    return load_scoped(ClearingCase, case_id, unit=g.unit, account=current_user, action=reader)
+
+
+def allowed_steps(case: ClearingCase) -> list[str]:
+    """The steps the acting account may take on the case now: by role at the owner, by share above it."""
+    available = [t.name for t in CASE_FLOW.available(case)]
+    if case.unit_id == g.unit.id:
+        return [s for s in available if s in STEP_ACTIONS and can(current_user, STEP_ACTIONS[s], g.unit)]
+    share = active_share("clearing_cases", case.id)
+    if share is None or not can(current_user, Action.CLEARING_REVIEW_ESCALATED, g.unit):
+        return []
+    return [s for s in available if s in HIGHER_REVIEW_STEPS and s in share.allowed_transitions]
+
+
+def ensure_step(case: ClearingCase, step: str) -> None:
+    """404 for a step the account may never take here; a step the state forbids now is 409 (take_step)."""
+    if case.unit_id == g.unit.id:
+        action = STEP_ACTIONS.get(step)
+        if action is None:
+            deny(Action.CLEARING_DECIDE, unit=g.unit, object_type="clearing_cases", object_id=case.id)
+        ensure(current_user, action, g.unit, object_type="clearing_cases", object_id=case.id)
+        return
+    share = active_share("clearing_cases", case.id)
+    if step not in HIGHER_REVIEW_STEPS or share is None or step not in share.allowed_transitions:
+        deny(Action.CLEARING_REVIEW_ESCALATED, unit=g.unit, object_type="clearing_cases", object_id=case.id)
+    ensure(current_user, Action.CLEARING_REVIEW_ESCALATED, g.unit, object_type="clearing_cases", object_id=case.id)
+
+
+def step_data(form) -> dict:
+    data = form.to_dict()
+    data["conditions"] = form.getlist("conditions")
+    data["priority_flags"] = form.getlist("priority_flags")
+    return data
+
+
+def _own(model, object_id: int, action: Action = Action.CLEARING_READ):
+    obj = load_scoped(model, object_id, unit=g.unit, account=current_user, action=action)
+    if obj.unit_id != g.unit.id:
+        deny(action, unit=g.unit, object_type=model.__tablename__, object_id=object_id)
+    return obj
+
+
+def _common() -> dict:
+    return {"unit": g.unit, "flow": CASE_FLOW, "today": calendar.today(), "due_state": calendar.due_state,
+            "DUE_LABELS": calendar.DUE_STATE_LABELS, "PRIORITY_LABELS": PRIORITY_LABELS,
+            "STAGE_LABELS": STAGE_LABELS, "STAGES": STAGES, "stage_of": stage_of, "OPEN": OPEN,
+            "SUBJECT_LABELS": SUBJECT_LABELS, "METHOD_LABELS": METHOD_LABELS, "CHECKLIST": CHECKLIST,
+            "may_handle": can(current_user, Action.CLEARING_HANDLE, g.unit),
+            "may_decide": can(current_user, Action.CLEARING_DECIDE, g.unit)}
+
+
+# ---------------------------------------------------------------- the queue and the ledger
+
+
+@bp.get("")
+@login_required
+def index(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.CLEARING_READ, unit, target=unit)
+    f = queries.QueueFilter.from_args(request.args)
+    page = max(request.args.get("page", 1, type=int), 1)
+    cases, total = queries.queue_page(unit, f, page, PER_PAGE)
+    return render_template("clearing/index.html", **_common(), cases=cases, total=total, page=page,
+                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), f=f, batches=queries.batches(unit),
+                           escalated=queries.escalated_to(unit), args=request.args.to_dict())
+
+
+@bp.get("/ledger.xlsx")
+@login_required
+def ledger(unit_id: int):
+    """澄清正名台账 as a spreadsheet: every case of the unit (filters as on the queue), no informant."""
+    unit = g.unit
+    ensure(current_user, Action.CLEARING_READ, unit, target=unit)
+    f = queries.QueueFilter.from_args(request.args)
+    f.include_closed = request.args.get("open_only") != "1"
+    workbook = Workbook(write_only=True)  # rows stream to the file, memory stays flat
+    sheet = workbook.create_sheet(_("澄清正名台账"))
+    sheet.append([_("编号"), _("来源"), _("澄清对象"), _("对象类型"), _("职务"), _("工作单位"), _("反映问题"),
+                  _("核查结论"), _("优先情形"), _("批次"), _("当前环节"), _("期限"), _("澄清方式"), _("澄清日期"),
+                  _("反馈日期"), _("备案日期"), _("回访完成")])
+    batch_names = {b.id: b.name for b in queries.batches(unit)}
+    stmt = queries.queue_query(unit, f).execution_options(yield_per=500)
+    for case in db.session.scalars(stmt):
+        sheet.append([
+            case.number, _("绿色通道") if case.origin == "green_channel" else _("备选库"), case.person_name,
+            str(SUBJECT_LABELS[SubjectKind(case.subject_kind)]), case.person_position, case.person_work_unit,
+            case.accusation, case.finding, "、".join(str(PRIORITY_LABELS[Priority(p)]) for p in case.priority_flags),
+            batch_names.get(case.batch_id, ""), CASE_FLOW.label(case.state),
+            case.due_on if case.state in OPEN else None,
+            str(METHOD_LABELS[Method(case.plan["method"])]) if case.plan else "",
+            case.cleared_on, (case.feedback or {}).get("person_on", ""), case.filed_on,
+            f"{sum(v.done for v in case.visits)}/{len(case.visits)}" if case.visits else "",
+        ])
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    workbook.save(spool)
+    spool.seek(0)
+    return send_file(spool, as_attachment=True, download_name=f"{unit.name}澄清正名台账.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# ---------------------------------------------------------------- green channel
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@login_required
+def apply(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.CLEARING_HANDLE, unit, target=unit)
+    errors: dict = {}
+    form = request.form if request.method == "POST" else {"applied_on": calendar.today().isoformat()}
+    if request.method == "POST":
+        try:
+            case = ops.register_application(unit, step_data(request.form))
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash(_("已登记澄清申请 %(n)s，须在 %(d)s 前答复", n=case.number, d=case.due_on.isoformat()), "success")
+            return redirect(url_for("clearing.case", unit_id=unit.id, case_id=case.id))
+    return render_template("clearing/apply.html", **_common(), errors=errors, form=form,
+                           flags=request.form.getlist("priority_flags")), 422 if errors else 200
+
+
+# ---------------------------------------------------------------- a case
+
+
+def _timeline(case: ClearingCase) -> list[dict]:
+    """Every stage, supervision check, item and progress report, and visit of the case, oldest first."""
+    entries = [{"at": h.occurred_at, "kind": "step", "label": CASE_FLOW.step_label(h.transition),
+                "state": CASE_FLOW.label(h.to_state), "by": h.account.display_name if h.account else "",
+                "reason": h.reason} for h in history("clearing_cases", case.id)]
+    items = db.session.scalars(select(SupervisionItem).where(SupervisionItem.subject_type == "clearing_cases",
+                                                             SupervisionItem.subject_id == case.id)).all()
+    for item in items:
+        entries.append({"at": item.created_at, "kind": "supervision", "item": item,
+                        "label": item.check_phase_label or item.kind_label,
+                        "text": (item.inspection or {}).get("findings") or item.title})
+    if items:
+        for report in db.session.scalars(select(ProgressReport).where(
+                ProgressReport.item_id.in_([i.id for i in items]))):
+            entries.append({"at": report.reported_at, "kind": "report",
+                            "label": _("办结报告") if report.final else _("进展报告"), "text": report.body})
+    for visit in case.visits:
+        if visit.done:
+            entries.append({"at": visit.updated_at, "kind": "visit", "label": _("回访（%(k)s）", k=visit.kind_label),
+                            "text": f"{visit.visited_on.isoformat()} {visit.visitors}"})
+    return sorted(entries, key=lambda e: e["at"])
+
+
+def _render_case(case: ClearingCase, errors: dict | None = None, form=None, failed_step: str | None = None):
+    owner = case.unit_id == g.unit.id
+    conditions = ops.conditions_for(db.session.get(Unit, case.unit_id)) if owner else []
+    ticked = set((case.assessment or {}).get("conditions", []))
+    negative = ops.negative_conditions(case)
+    return render_template(
+        "clearing/case.html", **_common(), case=case, owner=owner, steps=allowed_steps(case),
+        owner_unit=db.session.get(Unit, case.unit_id), conditions=conditions, ticked=ticked, negative=negative,
+        all_conditions={c.id: c for c in db.session.scalars(select(ClearingCondition).where(
+            ClearingCondition.id.in_(ticked)))} if ticked else {},
+        timeline=_timeline(case),
+        errors=errors or {}, form=form or {}, failed_step=failed_step, visits=case.visits if owner else [],
+        may_supervise=not owner and can(current_user, Action.SUPERVISION_ISSUE, g.unit),
+    ), 422 if errors else 200
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def case(unit_id: int, case_id: int):
+    return _render_case(load_case(case_id))
+
+
+@bp.post(f"/cases/<int:case_id>/steps/<{STEP_NAMES}:step>")
+@login_required
+def step(unit_id: int, case_id: int, step: str):
+    case = load_case(case_id)
+    ensure_step(case, step)
+    try:
+        ops.take_step(case, step, step_data(request.form), acting_unit=g.unit,
+                      expected_version=request.form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _render_case(db.session.get(ClearingCase, case_id), exc.errors, request.form, step)
+    flash(_("已办理：%(s)s", s=CASE_FLOW.step_label(step)), "success")
+    if step in HIGHER_REVIEW_STEPS:
+        return redirect(url_for("clearing.index", unit_id=unit_id))  # the share has ended with the review
+    return redirect(url_for("clearing.case", unit_id=unit_id, case_id=case_id))
+
+
+@bp.get("/cases/<int:case_id>/notice.docx")
+@login_required
+def notice(unit_id: int, case_id: int):
+    """澄清通知书, numbered with the case's number (per unit and year)."""
+    case = load_case(case_id)
+    if case.unit_id != g.unit.id or case.state not in ("plan_approved", "cleared", "fed_back", "filed"):
+        deny(Action.CLEARING_READ, unit=g.unit, object_type="clearing_cases", object_id=case_id)
+    issued_on = case.cleared_on or calendar.today()
+    data = render_docx("clearing_notice", {
+        "number": case.number, "person": case.person_name, "position": case.person_position or "—",
+        "unit": case.person_work_unit or "—", "accusation": case.accusation, "finding": case.finding or "—",
+        "issuer": g.unit.name, "issued_on": f"{issued_on.year}年{issued_on.month}月{issued_on.day}日"})
+    return docx_response(data, f"{case.number}澄清通知书.docx")
+
+
+@bp.get("/cases/<int:case_id>/file")
+@login_required
+def person_file(unit_id: int, case_id: int):
+    """一人一档 and the 廉政档案 entries: every clearing of the case's person in this unit, every visit."""
+    case = _own(ClearingCase, case_id)
+    cases, visits = queries.person_file(g.unit, case.person_key)
+    return render_template("clearing/person.html", **_common(), case=case, cases=cases, visits=visits)
+
+
+# ---------------------------------------------------------------- visits
+
+
+@bp.get("/visits")
+@login_required
+def visits(unit_id: int):
+    ensure(current_user, Action.CLEARING_READ, g.unit, target=g.unit)
+    return render_template("clearing/visits.html", **_common(), visits=queries.visits_due(g.unit))
+
+
+@bp.post("/visits/<int:visit_id>")
+@login_required
+def record_visit(unit_id: int, visit_id: int):
+    visit = _own(ClearingVisit, visit_id, Action.CLEARING_HANDLE)
+    try:
+        ops.record_visit(visit, request.form.to_dict(), expected_version=request.form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _render_case(db.session.get(ClearingCase, visit.case_id), exc.errors, request.form,
+                            f"visit-{visit_id}")
+    flash(_("回访已记录"), "success")
+    return redirect(url_for("clearing.case", unit_id=unit_id, case_id=visit.case_id) + f"#visit-{visit_id}")
+
+
+# ---------------------------------------------------------------- the pool and batches
+
+
+@bp.get("/pool")
+@login_required
+def pool(unit_id: int):
+    ensure(current_user, Action.CLEARING_READ, g.unit, target=g.unit)
+    batches = queries.batches(g.unit)
+    return render_template("clearing/pool.html", **_common(), candidates=queries.pool(g.unit), batches=batches,
+                           progress={b.id: queries.batch_progress(b) for b in batches}, errors={}, form={})
+
+
+@bp.route("/pool/new", methods=["GET", "POST"])
+@login_required
+def new_candidate(unit_id: int):
+    ensure(current_user, Action.CLEARING_HANDLE, g.unit, target=g.unit)
+    errors: dict = {}
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            candidate = ops.record_candidate(g.unit, step_data(request.form))
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash(_("已纳入备选库：%(p)s", p=candidate.person_name), "success")
+            return redirect(url_for("clearing.pool", unit_id=unit_id))
+    return render_template("clearing/candidate.html", **_common(), errors=errors, form=form,
+                           flags=request.form.getlist("priority_flags")), 422 if errors else 200
+
+
+@bp.post("/pool/<int:candidate_id>/screen")
+@login_required
+def screen(unit_id: int, candidate_id: int):
+    candidate = _own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
+    accept = request.form.get("decision") == "accept"
+    try:
+        case = ops.screen_candidate(candidate, accept=accept, reason=request.form.get("reason", ""),
+                                    expected_version=request.form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        for message in exc.messages:
+            flash(message, "error")
+        return redirect(url_for("clearing.pool", unit_id=unit_id)), 303
+    if case is not None:
+        flash(_("已纳入澄清：%(n)s", n=case.number), "success")
+        return redirect(url_for("clearing.case", unit_id=unit_id, case_id=case.id))
+    flash(_("已甄别为不适宜澄清"), "success")
+    return redirect(url_for("clearing.pool", unit_id=unit_id))
+
+
+@bp.post("/batches")
+@login_required
+def plan_batch(unit_id: int):
+    ensure(current_user, Action.CLEARING_HANDLE, g.unit, target=g.unit)
+    try:
+        batch = ops.plan_batch(g.unit, request.form.to_dict(), request.form.getlist("candidate_ids", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        batches = queries.batches(g.unit)
+        return render_template("clearing/pool.html", **_common(), candidates=queries.pool(g.unit),
+                               batches=batches, progress={b.id: queries.batch_progress(b) for b in batches},
+                               errors=exc.errors, form=request.form), 422
+    flash(_("已安排%(n)s批次", n=batch.name), "success")
+    return redirect(url_for("clearing.batch", unit_id=unit_id, batch_id=batch.id))
+
+
+@bp.get("/batches/<int:batch_id>")
+@login_required
+def batch(unit_id: int, batch_id: int):
+    batch = _own(ClearingBatch, batch_id)
+    candidates = db.session.scalars(select(ClearingCandidate).where(ClearingCandidate.batch_id == batch.id)).all()
+    cases = db.session.scalars(select(ClearingCase).where(ClearingCase.batch_id == batch.id)
+                               .order_by(ClearingCase.id)).all()
+    return render_template("clearing/batch.html", **_common(), batch=batch, candidates=candidates, cases=cases,
+                           progress=queries.batch_progress(batch))
+
+
+# ---------------------------------------------------------------- the conditions list (正反清单)
+
+
+@bp.route("/conditions", methods=["GET", "POST"])
+@login_required
+def conditions(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.CLEARING_READ, unit, target=unit)
+    may_define = can(current_user, Action.CLEARING_CONDITIONS, unit)
+    errors: dict = {}
+    if request.method == "POST":
+        ensure(current_user, Action.CLEARING_CONDITIONS, unit, target=unit)
+        try:
+            ops.add_condition(unit, negative=request.form.get("polarity") == "negative",
+                              text=request.form.get("text", ""))
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash(_("已加入正反清单"), "success")
+            return redirect(url_for("clearing.conditions", unit_id=unit_id))
+    return render_template("clearing/conditions.html", **_common(), conditions=ops.conditions_for(unit),
+                           may_define=may_define, errors=errors, form=request.form), 422 if errors else 200
+
+
+@bp.post("/conditions/<int:condition_id>/archive")
+@login_required
+def archive_condition(unit_id: int, condition_id: int):
+    condition = _own(ClearingCondition, condition_id, Action.CLEARING_CONDITIONS)
+    ops.archive_condition(condition)
+    flash(_("已停用该条件"), "success")
+    return redirect(url_for("clearing.conditions", unit_id=unit_id))
+
+
+@register_link("clearing_cases")
+def _case_link(item, unit_id: int) -> str:
+    return url_for("clearing.case", unit_id=unit_id, case_id=item.object_id)
+
+
+@register_link("clearing_visits")
+def _visit_link(item, unit_id: int) -> str:
+    visit = db.session.get(ClearingVisit, item.object_id)
+    return url_for("clearing.case", unit_id=unit_id, case_id=visit.case_id) + f"#visit-{visit.id}"

@@ -1,0 +1,535 @@
+"""Benchmark: the township clearing queue (澄清正名 work page) at 100,000 clearing cases in one province.
+
+Builds one province (10 cities × 8 counties × 15 townships = 1,200 townships) through the real
+provisioning import, spreads clearing cases over the townships Zipf-like (the heaviest has a few
+thousand, the median a few dozen), across every workflow state (most filed, about a third open),
+deadlines around today, priority flags and quarterly batches; then times the queue as a township
+officer sees it — ``core.clearing.queries.queue_page`` under the officer's acting context (ORM
+auto-filter, and on PostgreSQL the app's non-owner role, so row-level security is in the path),
+and the HTML page ``GET /u/<id>/clearing`` through the test client when that view exists.
+
+The baseline is the same province with 1,000 cases in all, in a second database, built and
+timed in the same run; every figure is the median of warm runs, with its ratio 100k / 1k.
+On PostgreSQL it also prints EXPLAIN (ANALYZE, BUFFERS) for the heaviest township's page 1.
+
+    .venv/bin/python ops/bench/clearing_queue.py                 # SQLite in a temp dir
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python ops/bench/clearing_queue.py
+
+BENCH_DATABASE_URL is a superuser URL: its database (and "<name>_1k" for the baseline) is created
+if missing and its public schema rebuilt, so never point it at the test suite's database.
+The app then connects as ``qinglian_bench_app`` (neither owner, superuser nor BYPASSRLS) and
+migrates as ``qinglian_bench_owner``, as the PostgreSQL pass of the tests does.
+BENCH_CASES (100000), BENCH_BASELINE_CASES (1000) and BENCH_RUNS (15) change the sizes and repeats.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+SHAPE = (10, 8, 15)  # cities, counties per city, townships per county
+ZIPF_S = 0.7  # township weight ∝ rank^-s: heaviest ≈ 4 % of the cases, median ≈ 0.045 %
+STATE_WEIGHTS = {  # about a third open, most filed
+    "applied": 8, "assessed": 5, "escalated": 1, "reviewed": 5, "plan_submitted": 2, "plan_approved": 5,
+    "cleared": 5, "fed_back": 4, "filed": 60, "declined": 5,
+}
+OWNER_ROLE = "qinglian_bench_owner"
+APP_ROLE = "qinglian_bench_app"
+PASSWORD = "Correct-Horse-42"
+RUNS = int(os.environ.get("BENCH_RUNS", "15"))
+WARMUP = 3
+CHUNK = 5_000
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬建国建华志强志明海燕晓东春梅德胜文斌国庆永红卫东金凤"
+POSITIONS = ["村党支部书记", "村委会主任", "镇党委委员", "站所负责人", "村会计", "网格员", "镇长助理", "校长", "卫生院院长"]
+ORGS = ["村委会", "党政办", "农业服务中心", "财政所", "中心学校", "卫生院", "综治中心", "国土所"]
+ACCUSATIONS = ["优亲厚友、违规分配低保名额", "工程项目招投标中收受好处", "侵占集体土地补偿款", "违规报销差旅费用",
+               "征地拆迁中优亲厚友", "对群众诉求推诿扯皮", "违规插手村级工程", "虚报冒领惠农补贴"]
+
+
+# ---------------------------------------------------------------- the province and its cases
+
+
+def sheet() -> bytes:
+    cities, counties, townships = SHAPE
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["区划代码", "名称"])
+    writer.writerow(["900000", "测评省"])
+    for c in range(1, cities + 1):
+        writer.writerow([f"90{c:02d}00", f"甲{c}市"])
+        for k in range(1, counties + 1):
+            county = f"90{c:02d}{20 + k:02d}"
+            writer.writerow([county, f"乙{c}-{k}县"])
+            for t in range(1, townships + 1):
+                writer.writerow([f"{county}{t:03d}", f"丙{c}-{k}-{t}镇"])
+    return out.getvalue().encode()
+
+
+def spread(n_cases: int, n_units: int, seed: int = 7) -> list[int]:
+    """Cases per township: Zipf-like weights on a fixed random order, largest-remainder rounding."""
+    weights = [(rank + 1) ** -ZIPF_S for rank in range(n_units)]
+    random.Random(seed).shuffle(weights)
+    total = sum(weights)
+    exact = [n_cases * w / total for w in weights]
+    counts = [math.floor(x) for x in exact]
+    for i in sorted(range(n_units), key=lambda i: exact[i] - counts[i], reverse=True)[: n_cases - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+@dataclass
+class Town:
+    id: int
+    path: str
+    name: str
+    parent_id: int
+
+
+@dataclass
+class Dataset:
+    cases: list[dict] = field(default_factory=list)
+    batches: list[dict] = field(default_factory=list)
+    counters: list[dict] = field(default_factory=list)
+    stats: list[dict] = field(default_factory=list)
+
+
+def generate(towns: list[Town], n_cases: int, today: date, seed: int = 11) -> Dataset:
+    from core.clearing.models import Priority, SubjectKind, person_key, priority_rank
+    from core.numbering import SERIES_MARKS, short_name
+
+    rng = random.Random(seed)
+    states, state_w = list(STATE_WEIGHTS), list(STATE_WEIGHTS.values())
+    flags_all = [p.value for p in Priority]
+    counts = spread(n_cases, len(towns))
+    heavy = {t.id for t, n in sorted(zip(towns, counts), key=lambda x: -x[1])[:20]}
+    now = datetime.now(timezone.utc)
+    data = Dataset()
+    # Quarterly batches of the 20 heaviest townships over the last two years.
+    for town in towns:
+        if town.id in heavy:
+            for back in range(8):
+                q_index = (today.year * 4 + (today.month - 1) // 3) - back
+                year, quarter = divmod(q_index, 4)
+                data.batches.append({"unit_id": town.id, "unit_path": town.path, "year": year, "quarter": quarter + 1,
+                                     "target_on": date(year, quarter * 3 + 3, 28), "note": "", "created_at": now,
+                                     "updated_at": now, "version": 1})
+    stats: dict[tuple[int, str, str], int] = Counter()
+    for town, n in zip(towns, counts):
+        short = short_name(town.name)
+        rows = []
+        for _ in range(n):
+            state = rng.choices(states, state_w)[0]
+            is_open = state not in ("filed", "declined")
+            applied_on = today - timedelta(days=rng.randint(3, 150) if is_open else rng.randint(30, 720))
+            name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+            work_unit = short + rng.choice(ORGS)
+            k = rng.random()
+            flags = [] if k < 0.7 else rng.sample(flags_all, 1 if k < 0.9 else 2)
+            origin = "pool" if rng.random() < 0.7 else "green_channel"
+            subject = SubjectKind.UNIT.value if rng.random() < 0.03 else SubjectKind.PERSON.value
+            stage_no = list(STATE_WEIGHTS).index(state)
+            cleared_on = (min(applied_on + timedelta(days=rng.randint(40, 90)), today)
+                          if state in ("cleared", "fed_back", "filed") else None)
+            row = {
+                "unit_id": town.id, "unit_path": town.path, "year": applied_on.year, "seq": 0, "number": "",
+                "origin": origin, "candidate_id": None, "batch_id": None,
+                "reference": f"{short}纪信〔{applied_on.year}〕{rng.randint(1, 900)}号",
+                "subject_kind": subject, "person_name": name, "person_position": rng.choice(POSITIONS),
+                "person_work_unit": work_unit, "person_key": person_key(name, work_unit),
+                "accusation": rng.choice(ACCUSATIONS) + "，经初步核实反映问题不属实。",
+                "finding": "经核查，反映问题不属实。" if stage_no > 0 else "",
+                "request": "申请对被反映问题予以澄清正名。" if origin == "green_channel" else "",
+                "applied_on": applied_on, "priority_flags": flags, "priority": priority_rank(flags),
+                "sensitive": rng.random() < 0.05, "state": state,
+                "due_on": today + timedelta(days=rng.randint(-10, 25)) if is_open else None,
+                "assessment": ({"checklist": {"verified_fully": True, "conclusion_clear": True, "handling_done": True},
+                                "conditions": [], "opinion": "同意澄清"} if stage_no >= 1 else None),
+                "override_reason": None,
+                "review": {"opinion": "复核同意", "unit_id": town.id} if 3 <= stage_no <= 8 else None,
+                "reviewing_unit_id": town.parent_id if state == "escalated" else None, "share_id": None,
+                "plan": ({"method": "notice", "scope": "本人及所在党组织", "venue": "镇会议室",
+                          "planned_on": applied_on.isoformat()} if 4 <= stage_no <= 8 else None),
+                "clearing": ({"held_on": cleared_on.isoformat(), "attendance": 12, "presided_by": "镇纪委书记"}
+                             if cleared_on else None),
+                "cleared_on": cleared_on,
+                "feedback": {"to_person": True, "to_party_org": True} if stage_no >= 7 and state != "declined" else None,
+                "filed_on": cleared_on + timedelta(days=7) if state == "filed" else None,
+                "closed_reason": "不符合澄清条件" if state == "declined" else None,
+                "created_at": datetime.combine(applied_on, dtime(9), timezone.utc), "updated_at": now,
+                "version": 1 + (stage_no if state != "declined" else 2),
+            }
+            rows.append(row)
+            stats[(town.id, f"clearing.state.{state}", "")] += 1
+            if is_open and row["due_on"] < today:
+                stats[(town.id, "clearing.overdue", "")] += 1
+            if cleared_on:
+                metric = "clearing.cleared_units" if subject == SubjectKind.UNIT else "clearing.cleared_persons"
+                stats[(town.id, metric, "")] += 1
+                stats[(town.id, metric, cleared_on.isoformat())] += 1
+        rows.sort(key=lambda r: r["applied_on"])
+        last: dict[int, int] = defaultdict(int)
+        for row in rows:
+            last[row["year"]] += 1
+            row["seq"] = last[row["year"]]
+            row["number"] = f"{short}{SERIES_MARKS['clearing']}〔{row['year']}〕{row['seq']}号"
+        data.counters += [{"unit_id": town.id, "unit_path": town.path, "series": "clearing", "year": y,
+                           "last_value": v} for y, v in last.items()]
+        data.cases += rows
+    paths = {t.id: t.path for t in towns}
+    data.stats = [{"unit_id": u, "unit_path": paths[u], "metric": m, "period": p, "value": v}
+                  for (u, m, p), v in stats.items()]
+    return data
+
+
+# ---------------------------------------------------------------- one database, built and timed
+
+
+@dataclass
+class Bench:
+    label: str
+    n_cases: int
+    app: object
+    url: str
+    admin_url: str | None  # PostgreSQL superuser URL of this database
+    heavy: Town | None = None
+    median: Town | None = None
+    counts: dict[int, int] = field(default_factory=dict)
+    accounts: dict[int, tuple[int, str]] = field(default_factory=dict)  # unit id -> (account id, username)
+    q_name: str = ""
+    batch_id: int | None = None
+    load_seconds: float = 0.0
+
+    @property
+    def postgres(self) -> bool:
+        return self.url.startswith("postgresql")
+
+
+def _prepare_postgres(admin_url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(admin_url).set(drivername="postgresql+psycopg")
+    if url.database in ("test", "postgres", "template0", "template1"):
+        sys.exit(f"BENCH_DATABASE_URL names the database {url.database!r}: use a database of its own, e.g. /bench")
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": url.database}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+        for role, options in [(OWNER_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS"),
+                              (APP_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")]:
+            if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
+                conn.execute(text(f"CREATE ROLE {role} {options}"))
+    server.dispose()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA public AUTHORIZATION {OWNER_ROLE}"))
+        conn.execute(text("GRANT USAGE ON SCHEMA public TO PUBLIC"))
+    engine.dispose()
+
+
+def _role_url(admin_url: str, role: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(admin_url).set(drivername="postgresql+psycopg", username=role, password=None) \
+        .render_as_string(hide_password=False)
+
+
+def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, insert, select, text
+
+    from core import context, create_app
+    from core.clearing.models import ClearingBatch, ClearingCase
+    from core.clearing.queries import QueueFilter
+    from core.extensions import db
+    from core.identity import operations as identity_ops
+    from core.numbering import NumberCounter
+    from tenants import operations as ops
+    from tenants import provisioning
+    from tenants.models import Unit, UnitStat
+
+    instance = tempfile.mkdtemp(prefix="qinglian-bench-")
+    os.environ["QINGLIAN_INSTANCE_PATH"] = instance
+    config = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "RATELIMIT_ENABLED": False}
+    if admin_url:
+        _prepare_postgres(admin_url)
+        url = _role_url(admin_url, APP_ROLE)
+        config.update(SQLALCHEMY_DATABASE_URI=url, DATABASE_MIGRATION_URL=_role_url(admin_url, OWNER_ROLE),
+                      DATABASE_APP_ROLE=APP_ROLE)
+    else:
+        url = f"sqlite:///{instance}/bench.db"
+        config.update(SQLALCHEMY_DATABASE_URI=url, DATABASE_MIGRATION_URL=url)
+    app = create_app(config)
+    bench = Bench(label, n_cases, app, url, admin_url)
+    start = time.perf_counter()
+    with app.app_context():
+        upgrade()
+        from core import calendar
+
+        today = calendar.today()
+        with context.acting(context.maintenance_context(), db.session):
+            check = provisioning.check_sheet(provisioning.read_sheet("units.csv", sheet()))
+            assert check.ok, [r.errors for r in check.rows if not r.ok][:3]
+            ops.import_units(check.new_units())
+            db.session.commit()
+            towns = [Town(u.id, u.path, u.name, u.parent_id) for u in db.session.scalars(
+                select(Unit).where(Unit.level == "township").order_by(Unit.id))]
+            data = generate(towns, n_cases, today)
+            session = db.session
+            session.execute(insert(ClearingBatch.__table__), data.batches)
+            batch_ids = {(u, y, q): i for i, u, y, q in session.execute(select(
+                ClearingBatch.id, ClearingBatch.unit_id, ClearingBatch.year, ClearingBatch.quarter))}
+            for row in data.cases:
+                if row["origin"] == "pool":
+                    row["batch_id"] = batch_ids.get((row["unit_id"], row["applied_on"].year,
+                                                     (row["applied_on"].month - 1) // 3 + 1))
+            for i in range(0, len(data.cases), CHUNK):
+                session.execute(insert(ClearingCase.__table__), data.cases[i:i + CHUNK])
+            for table, rows in ((NumberCounter.__table__, data.counters), (UnitStat.__table__, data.stats)):
+                for i in range(0, len(rows), CHUNK):
+                    session.execute(insert(table), rows[i:i + CHUNK])
+            session.commit()
+            # The officers: one at the heaviest township, one at the median one.
+            bench.counts = dict(Counter(r["unit_id"] for r in data.cases))
+            ranked = sorted(towns, key=lambda t: (-bench.counts.get(t.id, 0), t.id))
+            bench.heavy, bench.median = ranked[0], ranked[len(ranked) // 2]
+            for town in (bench.heavy, bench.median):
+                username = f"officer{town.id}"
+                account, _ = identity_ops.create_account(username, f"承办{town.id}", PASSWORD)
+                ops.add_membership(account, db.session.get(Unit, town.id), "officer")
+                bench.accounts[town.id] = (account.id, username)
+            db.session.commit()
+        open_heavy = [r for r in data.cases if r["unit_id"] == bench.heavy.id and r["state"] not in ("filed", "declined")]
+        bench.q_name = open_heavy[len(open_heavy) // 2]["person_name"] if open_heavy else "王"
+        batched = Counter(r["batch_id"] for r in open_heavy if r["batch_id"])
+        bench.batch_id = batched.most_common(1)[0][0] if batched else None
+        db.session.remove()
+    if admin_url:  # a table in steady state: statistics and visibility map, as autovacuum leaves it
+        from sqlalchemy.engine import make_url
+
+        engine = create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            for table in ("clearing_cases", "clearing_batches", "unit_stats", "units", "shares", "number_counters"):
+                conn.execute(text(f"VACUUM ANALYZE {table}"))
+        engine.dispose()
+    bench.load_seconds = time.perf_counter() - start
+    return bench
+
+
+# ---------------------------------------------------------------- timings
+
+
+SCENARIOS = [  # (label, which township, query args of the page)
+    ("heaviest, page 1", "heavy", {}),
+    ("median, page 1", "median", {}),
+    ("heaviest, stage=review", "heavy", {"stage": "review"}),
+    ("heaviest, overdue=1", "heavy", {"overdue": "1"}),
+    ("heaviest, q=<name>", "heavy", {"q": "<name>"}),
+    ("heaviest, priority=frontline", "heavy", {"priority": "frontline"}),
+    ("heaviest, batch_id=<batch>", "heavy", {"batch_id": "<batch>"}),
+    ("heaviest, deep page 20", "heavy", {"page": "20"}),
+    ("heaviest, closed=1 (all states)", "heavy", {"closed": "1"}),
+]
+
+
+def per_page(app) -> int:
+    try:
+        from core.clearing import views
+
+        return int(getattr(views, "PER_PAGE", 50))
+    except ImportError:
+        return 50
+
+
+def has_page(app) -> bool:
+    return any(rule.rule.startswith("/u/<int:unit_id>/clearing") and "GET" in rule.methods
+               for rule in app.url_map.iter_rules())
+
+
+def _args(bench: Bench, args: dict) -> dict:
+    out = dict(args)
+    if out.get("q") == "<name>":
+        out["q"] = bench.q_name
+    if out.get("batch_id") == "<batch>":
+        out["batch_id"] = str(bench.batch_id or 0)
+    return out
+
+
+def _median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def time_queue(bench: Bench, town: Town, args: dict) -> tuple[float, int, int, int]:
+    """queue_page as the officer's request runs it: (median ms, rows on the page, total, page asked)."""
+    from werkzeug.datastructures import MultiDict
+
+    from core import context
+    from core.clearing.queries import QueueFilter, queue_page
+    from core.extensions import db
+    from tenants.models import Unit
+
+    app = bench.app
+    size = per_page(app)
+    with app.app_context():
+        account_id, _ = bench.accounts[town.id]
+        unit = db.session.get(Unit, town.id)
+        db.session.remove()  # detached, attributes loaded: no refresh inside the timed loop
+        context.activate(context.ActingContext(account_id=account_id, unit_id=unit.id, unit_path=unit.path))
+        f = QueueFilter.from_args(MultiDict(args))
+        page = int(args.get("page", 1))
+        samples = []
+        for i in range(WARMUP + RUNS):
+            t0 = time.perf_counter()
+            rows, total = queue_page(unit, f, page, size)
+            db.session.remove()  # one transaction per request (RLS settings applied at its begin)
+            if i >= WARMUP:
+                samples.append(time.perf_counter() - t0)
+    return _median_ms(samples), len(rows), total, page
+
+
+class PageClient:
+    """A logged-in township officer's browser (Flask test client, CSRF token fetched from the form)."""
+
+    def __init__(self, app, username: str):
+        import re
+
+        self.client = app.test_client()
+        form = self.client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        response = self.client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 302 and "/login" not in response.location, response.location
+
+    def time(self, path: str, args: dict) -> float:
+        samples = []
+        for i in range(WARMUP + RUNS):
+            t0 = time.perf_counter()
+            response = self.client.get(path, query_string=args)
+            elapsed = time.perf_counter() - t0
+            assert response.status_code == 200, (path, args, response.status_code)
+            if i >= WARMUP:
+                samples.append(elapsed)
+        return _median_ms(samples)
+
+
+def time_page(bench: Bench, town: Town, args: dict) -> float:
+    """GET /u/<id>/clearing?args as the township's officer: median ms."""
+    _, username = bench.accounts[town.id]
+    return PageClient(bench.app, username).time(f"/u/{town.id}/clearing", args)
+
+
+def measure(bench: Bench) -> dict[str, dict]:
+    page_exists = has_page(bench.app)
+    results = {}
+    for label, which, raw in SCENARIOS:
+        town = bench.heavy if which == "heavy" else bench.median
+        args = _args(bench, raw)
+        ms, rows, total, page = time_queue(bench, town, args)
+        results[label] = {"query_ms": ms, "rows": rows, "total": total, "page": page,
+                          "page_ms": time_page(bench, town, args) if page_exists else None}
+    return results
+
+
+def explain(bench: Bench, args: dict) -> None:
+    """The plans of the statements queue_page sends for the heaviest township, as the officer."""
+    from sqlalchemy import event
+    from werkzeug.datastructures import MultiDict
+
+    from core import context
+    from core.clearing.queries import QueueFilter, queue_page
+    from core.extensions import db
+    from tenants.models import Unit
+
+    app = bench.app
+    with app.app_context():
+        account_id, _ = bench.accounts[bench.heavy.id]
+        unit = db.session.get(Unit, bench.heavy.id)
+        db.session.remove()
+        context.activate(context.ActingContext(account_id=account_id, unit_id=unit.id, unit_path=unit.path))
+        captured = []
+
+        def capture(conn, cursor, statement, parameters, ctx, executemany):
+            if "clearing_cases" in statement:
+                captured.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            queue_page(unit, QueueFilter.from_args(MultiDict(args)), int(args.get("page", 1)), per_page(app))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+        conn = db.session.connection()  # same transaction: the officer's settings are applied
+        prefix = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " if bench.postgres else "EXPLAIN QUERY PLAN "
+        for (statement, parameters), what in zip(captured, ("count", "rows")):
+            lines = [row[-1] for row in conn.exec_driver_sql(prefix + statement, parameters)]
+            uses = any("ix_clearing_cases_queue" in line for line in lines)
+            print(f"  -- {what} query {args or ''}: ix_clearing_cases_queue used: {'yes' if uses else 'NO'}")
+            for line in lines:
+                print(f"     {line}")
+        db.session.remove()
+
+
+# ---------------------------------------------------------------- the run
+
+
+def main() -> None:
+    admin = os.environ.get("BENCH_DATABASE_URL")
+    big_n = int(os.environ.get("BENCH_CASES", "100000"))
+    small_n = int(os.environ.get("BENCH_BASELINE_CASES", "1000"))
+    if admin and not admin.startswith("postgresql"):
+        sys.exit("BENCH_DATABASE_URL must be a postgresql:// superuser URL")
+    small_admin = None
+    if admin:
+        from sqlalchemy.engine import make_url
+
+        u = make_url(admin)
+        small_admin = u.set(database=f"{u.database}_1k").render_as_string(hide_password=False)
+    print(f"clearing queue benchmark on {'PostgreSQL (app role, RLS forced)' if admin else 'SQLite'}; "
+          f"{SHAPE[0]}×{SHAPE[1]}×{SHAPE[2]} townships; median of {RUNS} warm runs")
+    benches = []
+    for n, url in ((small_n, small_admin), (big_n, admin)):
+        bench = build(f"{n:,} cases", n, url)
+        print(f"  built {bench.label:>14s} in {bench.load_seconds:5.1f}s: heaviest township {bench.heavy.id} has "
+              f"{bench.counts.get(bench.heavy.id, 0):,} cases, median township {bench.median.id} has "
+              f"{bench.counts.get(bench.median.id, 0):,}; q={bench.q_name!r} batch={bench.batch_id}")
+        benches.append(bench)
+    small, big = benches
+    page_exists = has_page(big.app)
+    print(f"  per page: {per_page(big.app)}; HTML page /u/<id>/clearing "
+          f"{'exists: timed through the test client' if page_exists else 'not there yet: queue_page only'}")
+    small_r, big_r = measure(small), measure(big)
+    print()
+    header = f"{'scenario':34s} {'total 1k':>8s} {'total 100k':>10s} {'rows':>5s}  {'query 1k':>9s} {'query 100k':>10s} {'ratio':>6s}"
+    if page_exists:
+        header += f"  {'page 1k':>8s} {'page 100k':>9s} {'ratio':>6s}"
+    print(header)
+    for label, _, _ in SCENARIOS:
+        s, b = small_r[label], big_r[label]
+        line = (f"{label:34s} {s['total']:8d} {b['total']:10d} {b['rows']:5d}  {s['query_ms']:7.2f}ms "
+                f"{b['query_ms']:8.2f}ms {b['query_ms'] / s['query_ms']:5.1f}×")
+        if page_exists:
+            line += f"  {s['page_ms']:6.1f}ms {b['page_ms']:7.1f}ms {b['page_ms'] / s['page_ms']:5.1f}×"
+        print(line)
+    print()
+    print(f"plans, {big.label}, heaviest township ({big.counts[big.heavy.id]:,} cases):")
+    explain(big, {})
+    if os.environ.get("BENCH_EXPLAIN_ALL"):
+        for _, which, raw in SCENARIOS[2:]:
+            explain(big, _args(big, raw))
+
+
+if __name__ == "__main__":
+    main()
