@@ -41,7 +41,7 @@ def world(app, factory):
         "args": {"unit_id": tree.town2, "membership_id": victim_membership, "account_id": victim_account,
                  "token_id": victim_token, **objects},
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
-                    "王秘密", "13800001111", "victim-attachment.txt"],
+                    "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件"],
     }
 
 
@@ -71,7 +71,30 @@ def _victim_casework(tree) -> dict:
     supervision_ops.issue_item(county, town2, kind="registered", title="挂号督办西镇", due_on=today + timedelta(days=10),
                                report_cadence="weekly:1", subject_number=petition.number)
     return {"petition_id": petition.id, "directive_id": directive.id, "attachment_id": directive.attachments[0].id,
-            "item_id": item.id, "problem_id": item.problems[0].id}
+            "item_id": item.id, "problem_id": item.problems[0].id, **_victim_clearing(town2, today)}
+
+
+def _victim_clearing(town2, today) -> dict:
+    """A cleared case of 西镇 (with its visits), a candidate in a batch, and a condition of its own."""
+    from datetime import timedelta
+
+    from core.clearing import operations as clearing_ops
+
+    condition = clearing_ops.add_condition(town2, negative=True, text="西镇专用条件")
+    candidate = clearing_ops.record_candidate(town2, {
+        "reference": "西纪信〔2026〕1号", "concluded_on": today.isoformat(), "person_name": "赵受屈",
+        "person_work_unit": "西镇", "accusation": "反映赵受屈问题"})
+    batch = clearing_ops.plan_batch(town2, {"year": today.year, "quarter": (today.month - 1) // 3 + 1,
+                                            "target_on": (today + timedelta(days=30)).isoformat()}, [candidate.id])
+    case = clearing_ops.screen_candidate(candidate, accept=True)
+    for step, data in (("assess", {"verified_fully": 1, "conclusion_clear": 1, "handling_done": 1, "opinion": "可"}),
+                       ("review", {"opinion": "同意"}),
+                       ("submit_plan", {"method": "notice", "scope": "本人", "planned_on": today.isoformat()}),
+                       ("approve_plan", {}),
+                       ("clear", {"held_on": today.isoformat(), "attendance": "本人", "presided_by": "书记"})):
+        clearing_ops.take_step(case, step, data, acting_unit=town2)
+    return {"case_id": case.id, "candidate_id": candidate.id, "batch_id": batch.id, "visit_id": case.visits[0].id,
+            "condition_id": condition.id}
 
 
 def victim_args(rule, args, choice=None):
