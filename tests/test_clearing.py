@@ -462,3 +462,54 @@ def _existing_tree(app):
         ids = {u.code: u.id for u in db.session.query(Unit).all()}
     return Tree(ids["980000"], ids["980100"], ids["980121"], ids["980121001"], ids["980121002"], ids["980200"],
                 ids["980221"], ids["980221001"])
+
+
+def test_the_county_supervises_a_delayed_case_and_every_check_and_report_is_on_its_timeline(app, factory):
+    tree = factory.tree()
+    factory.account("east-officer", [(tree.town, "officer")])
+    factory.account("county-boss", [(tree.county, "leader")])
+    with time_machine.travel(MONDAY, tick=False):
+        officer, county = bearer(app, "east-officer"), bearer(app, "county-boss")
+        client = app.test_client()
+        case = client.post(f"/api/v1/u/{tree.town}/clearing-cases", headers=officer, json={
+            "person_name": "吴拖延", "person_work_unit": "东镇某村", "accusation": "反映违规发放补偿款",
+            "request": "请求澄清", "applied_on": "2026-11-16"}).get_json()
+        case_url = f"/u/{tree.county}/clearing/cases/{case['id']}"
+        county_browser = Browser(app, factory)
+        county_browser.login("county-boss")
+        assert county_browser.get(case_url).status_code == 404
+
+        # 挂号督办 names the case by its number; the county reads it (never acts on it) while the item is open.
+        item = client.post(f"/api/v1/u/{tree.county}/supervision-items", headers=county, json={
+            "kind": "registered", "recipient_unit_id": tree.town, "title": "吴拖延澄清件推进缓慢，挂号督办",
+            "due_on": "2026-12-04", "report_cadence": "weekly:5", "subject_number": case["number"]})
+        assert item.status_code == 201, item.get_json()
+        page = county_browser.get(case_url)
+        assert page.status_code == 200 and "吴拖延" in page.get_data(as_text=True)
+        assert 'data-step=' not in page.get_data(as_text=True)
+        shared = client.get(f"/api/v1/u/{tree.county}/clearing-cases/{case['id']}", headers=county).get_json()
+        assert shared["allowed_transitions"] == []
+        assert _step(app, county, tree.county, shared, "assess", ASSESS).status_code == 404
+
+        # 中期查进度: a recorded check with findings; the township reports progress weekly.
+        check = county_browser.post(f"/u/{tree.county}/supervision/checks/new", {
+            "phase": "progress", "recipient_unit_id": str(tree.town), "subject_number": case["number"],
+            "checked_on": "2026-11-16", "checked_by": "县纪委第二监督检查室", "findings": "评估迟迟未启动，要求本周内完成"})
+        assert check.status_code == 302
+        wrong = county_browser.post(f"/u/{tree.county}/supervision/checks/new", {
+            "phase": "effect", "recipient_unit_id": str(tree.town), "subject_number": "不存在的编号",
+            "checked_on": "2026-11-16", "checked_by": "甲", "findings": "乙"})
+        assert wrong.status_code == 422 and "没有编号为 不存在的编号 的澄清件" in wrong.get_data(as_text=True)
+        client.post(f"/api/v1/u/{tree.town}/supervision-items/{item.get_json()['id']}/steps",
+                    headers=officer, json={"step": "progress", "body": "已完成质效评估准备，周三联审"})
+
+        town = Browser(app, factory)
+        town.login("east-officer")
+        timeline = town.get(f"/u/{tree.town}/clearing/cases/{case['id']}").get_data(as_text=True)
+        assert "中期查进度" in timeline and "评估迟迟未启动" in timeline
+        assert "挂号督办" in timeline and "已完成质效评估准备" in timeline
+
+        closed = client.post(f"/api/v1/u/{tree.county}/supervision-items/{item.get_json()['id']}/steps",
+                             headers=county, json={"step": "close", "reason": "已按要求推进"})
+        assert closed.status_code == 200
+        assert county_browser.get(case_url).status_code == 404

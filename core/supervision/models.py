@@ -94,7 +94,7 @@ class SupervisionItem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def check_phase_label(self) -> str:
-        return str(CHECK_PHASE_LABELS[CheckPhase(self.check["phase"])]) if self.check else ""
+        return str(CHECK_PHASE_LABELS[CheckPhase(self.inspection["phase"])]) if self.inspection else ""
 
 
 class SupervisionProblem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):

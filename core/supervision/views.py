@@ -13,7 +13,8 @@ from core.documents import docx_response, render_docx
 from core.errors import InvalidInput
 from core.extensions import db
 from core.supervision import operations as ops
-from core.supervision.models import KIND_LABELS, ItemKind, SupervisionItem, SupervisionProblem
+from core.supervision.models import (CHECK_PHASE_LABELS, KIND_LABELS, RECORD_KINDS, ItemKind, SupervisionItem,
+                                     SupervisionProblem)
 from core.supervision.workflow import ITEM_FLOW
 from core.inbox.views import register_link
 from core.workflow import history
@@ -81,10 +82,37 @@ def new(unit_id: int):
             flash(_("已下发 %(n)s", n=item.number), "success")
             return redirect(url_for("supervision.show", unit_id=unit.id, item_id=item.id))
     return render_template("supervision/form.html", unit=unit, errors=errors, form=request.form,
-                           descendants=db.session.scalars(descendants_query(unit)).all(), kinds=[k for k in ItemKind if k != ItemKind.TALK],
+                           descendants=db.session.scalars(descendants_query(unit)).all(), kinds=[k for k in ItemKind if k not in RECORD_KINDS],
                            KIND_LABELS=KIND_LABELS,
                            weekdays=[(n, label) for n, label in calendar.WEEKDAY_LABELS.items() if n <= 5],
                            problem_rows=range(PROBLEM_ROWS)), 422 if errors else 200
+
+
+@bp.route("/checks/new", methods=["GET", "POST"])
+@login_required
+def new_check(unit_id: int):
+    """三期检查: record a plan, progress or effect check of a lower unit's clearing case, with findings."""
+    unit = g.unit
+    ensure(current_user, Action.SUPERVISION_ISSUE, unit, target=unit)
+    errors: dict = {}
+    form = request.form if request.method == "POST" else {"checked_on": calendar.today().isoformat(),
+                                                           "subject_number": request.args.get("number", ""),
+                                                           "recipient_unit_id": request.args.get("unit", "")}
+    if request.method == "POST":
+        try:
+            record = ops.record_check(unit, db.session.get(Unit, form.get("recipient_unit_id", type=int) or 0),
+                                      phase=form.get("phase", ""), subject_number=form.get("subject_number", ""),
+                                      checked_on=_date(form.get("checked_on")), checked_by=form.get("checked_by", ""),
+                                      findings=form.get("findings", ""))
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash(_("检查已记录：%(n)s", n=record.number), "success")
+            return redirect(url_for("supervision.show", unit_id=unit.id, item_id=record.id))
+    return render_template("supervision/check_form.html", unit=unit, errors=errors, form=form,
+                           descendants=db.session.scalars(descendants_query(unit)).all(),
+                           phases=CHECK_PHASE_LABELS), 422 if errors else 200
 
 
 @bp.get("/<int:item_id>")
@@ -100,7 +128,7 @@ def show(unit_id: int, item_id: int):
         recipient=db.session.get(Unit, item.recipient_unit_id),
         may_decide=is_issuer and can(current_user, Action.SUPERVISION_ISSUE, g.unit),
         may_handle=not is_issuer and can(current_user, Action.SUPERVISION_HANDLE, g.unit),
-        subject_visible=bool(item.subject_id and is_issuer and item.is_open),
+        subject_visible=bool(item.subject_id and (not is_issuer or item.is_open)),
     )
 
 
@@ -196,7 +224,7 @@ def talk(unit_id: int, item_id: int):
 def document(unit_id: int, item_id: int):
     """整改交办单 for rectification orders, 督办单 for the other kinds."""
     item, _is_issuer = load_item(item_id)
-    if item.kind == ItemKind.TALK:
+    if item.kind in RECORD_KINDS:
         deny(Action.SUPERVISION_READ, unit=g.unit, object_type="supervision_items", object_id=item_id)
     recipient = db.session.get(Unit, item.recipient_unit_id)
     fields = {"number": item.number, "issuer": item.unit.name, "receiver": recipient.name, "subject": item.title,
