@@ -117,9 +117,10 @@ def _register_areas(app: Flask) -> None:
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
                                            *clearing_jobs.PERIODIC]
     app.extensions["qinglian_jobs"] = jobs
+    from core.clearing import demo as clearing_demo
     from core.supervision import demo as casework_demo
 
-    app.extensions["qinglian_demo_seeders"] = [casework_demo.seed]
+    app.extensions["qinglian_demo_seeders"] = [casework_demo.seed, clearing_demo.seed]
 
 
 def _register_request_pipeline(app: Flask) -> None:

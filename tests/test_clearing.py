@@ -513,3 +513,40 @@ def test_the_county_supervises_a_delayed_case_and_every_check_and_report_is_on_i
                              headers=county, json={"step": "close", "reason": "已按要求推进"})
         assert closed.status_code == 200
         assert county_browser.get(case_url).status_code == 404
+
+
+def test_the_demo_province_holds_clearing_work_at_every_stage(app, factory):
+    """``flask demo``: cases in every state across townships, escalated reviews at the county, registered
+    supervision on a delayed case, visits due, and figures that match the records."""
+    from sqlalchemy import select
+
+    from core import context
+    from core.clearing import operations as ops
+    from core.clearing.models import ClearingCase
+    from core.clearing.workflow import CASE_FLOW
+    from core.extensions import db
+    from tenants.demo import DEMO_PASSWORD
+    from tenants.models import Unit
+
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0 and "clearing_cases" in result.output, result.output
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        states = set(db.session.scalars(select(ClearingCase.state)))
+        townships = set(db.session.scalars(select(ClearingCase.unit_id)))
+        units = {u.code: u for u in db.session.scalars(select(Unit))}
+        assert all(ops.reconcile(units[code]) == {} for code in units)
+        county, home = units["990121"].id, units["990121001"].id
+    assert states == set(CASE_FLOW.states)
+    assert len(townships) >= 6
+
+    client = Browser(app, factory)
+    client.login("county-leader", DEMO_PASSWORD)
+    county_page = client.get(f"/u/{county}/clearing").get_data(as_text=True)
+    assert county_page.count("报请本单位提级审核") == 1 and county_page.count("/clearing/cases/") >= 2
+    town = Browser(app, factory)
+    town.login("town-officer", DEMO_PASSWORD)
+    queue = town.get(f"/u/{home}/clearing").get_data(as_text=True)
+    assert 'data-due="overdue"' in queue
+    assert town.get(f"/u/{home}/clearing/visits").get_data(as_text=True).count('data-due="overdue"') == 8
+    assert "挂号督办" in town.get(f"/u/{home}/supervision").get_data(as_text=True)
+    assert town.get(f"/u/{home}/clearing/pool").get_data(as_text=True).count("纳入澄清") >= 2
