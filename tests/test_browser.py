@@ -233,3 +233,195 @@ def test_county_issues_a_rectification_order_township_answers_county_accepts(pag
     expect(page.locator("[data-history]")).to_contain_text("报办结")
     expect(page.locator("[data-history]")).to_contain_text("验收通过")
     _log_out(page, live_server)
+
+
+def test_township_officer_takes_a_case_from_the_pool_to_filing_with_a_county_review(page, live_server, factory):
+    """Clearing names (澄清正名) through the pages: the city's 正反清单, the township's pool, an assessment
+    ticking a negative condition, the county's 提级审核 (refused in Chinese until a leader states the
+    override), the plan, the clearing, feedback, filing, a follow-up visit, the person's file and the notice."""
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    from core import calendar
+
+    tree = factory.tree()
+    factory.account("city-leader", [(tree.city, "leader")])
+    factory.account("east-officer", [(tree.town, "officer")])
+    factory.account("east-leader", [(tree.town, "leader")])
+    factory.account("county-leader", [(tree.county, "leader")])
+    today = calendar.today()  # the server's today (China), as the forms prefill it
+    condition = "本人另有问题正在审查调查"
+
+    # The city leader adds a negative condition to the 正反清单 every unit below inherits.
+    _log_in(page, "city-leader")
+    page.wait_for_url(f"{live_server}/u/{tree.city}/")
+    page.goto(f"/u/{tree.city}/clearing/conditions")
+    form = page.locator("form[data-condition-form]")
+    form.get_by_label("类别").select_option("negative")
+    form.get_by_label("条件").fill(condition)
+    form.get_by_role("button", name="加入清单").click()
+    expect(page.locator(".flash")).to_contain_text("已加入正反清单")
+    row = page.locator("[data-conditions] tbody tr").filter(has_text=condition)
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("负面")
+    _log_out(page, live_server)
+
+    # The township officer records a concluded unfounded accusation in the pool and accepts it into clearing.
+    _log_in(page, "east-officer")
+    page.wait_for_url(f"{live_server}/u/{tree.town}/")
+    page.goto(f"/u/{tree.town}/clearing/pool")
+    page.locator("main").get_by_role("link", name="纳入备选库").click()
+    page.wait_for_url(f"{live_server}/u/{tree.town}/clearing/pool/new")
+    form = page.locator("form[data-candidate-form]")
+    form.get_by_label("原件编号").fill("东纪信〔2025〕17号")
+    form.get_by_label("办结日期").fill((today - timedelta(days=90)).isoformat())
+    form.get_by_label("被反映人姓名（或单位名称）").fill("李建国")
+    form.get_by_label("职务", exact=True).fill("村党支部书记")
+    form.get_by_label("工作单位", exact=True).fill("东镇前进村")
+    form.get_by_label("征地拆迁").check()
+    form.get_by_label("反映的问题").fill("反映其在征地补偿中优亲厚友")
+    form.get_by_label("核查结论").fill("经核查，反映问题不属实")
+    form.get_by_role("button", name="纳入备选库").click()
+    page.wait_for_url(f"{live_server}/u/{tree.town}/clearing/pool")
+    expect(page.locator(".flash")).to_contain_text("已纳入备选库：李建国")
+    candidate = page.locator('[data-candidate="东纪信〔2025〕17号"]')
+    expect(candidate).to_contain_text("征地拆迁")
+    candidate.get_by_role("button", name="纳入澄清").click()
+    page.wait_for_url(re.compile(rf"/u/{tree.town}/clearing/cases/\d+$"))
+    case_id = int(page.url.rsplit("/", 1)[1])
+    case_path = f"/u/{tree.town}/clearing/cases/{case_id}"
+    state = page.locator("main h1 [data-state]")
+    expect(state).to_have_text("待评估")
+    number = page.locator("[data-number]").inner_text().strip()
+    assert number, "the case has no number"
+
+    # The assessment: the three checklist items, the city's negative condition, sensitive.
+    form = page.locator('form[data-step="assess"]')
+    for item in ("是否核查全面", "是否结论清楚", "是否处置到位"):
+        form.get_by_label(item).check()
+    form.get_by_label(condition).check()
+    form.get_by_label("敏感复杂，需提级审核").check()
+    form.get_by_label("联审意见").fill("核查全面，结论清楚，建议澄清")
+    form.get_by_role("button", name="提交评估").click()
+    expect(state).to_have_text("待复核")
+    expect(page.locator("[data-record]")).to_contain_text(condition)
+    _log_out(page, live_server)
+
+    # The township leader sends the sensitive case up for the county's review.
+    _log_in(page, "east-leader")
+    page.wait_for_url(f"{live_server}/u/{tree.town}/")
+    page.goto(case_path)
+    expect(page.locator("[data-negative]")).to_contain_text(condition)
+    page.locator('form[data-step="escalate"]').get_by_role("button", name="报请上级提级审核").click()
+    expect(state).to_have_text("提级审核中")
+    expect(page.locator("[data-steps]")).to_have_count(0)  # nothing left for the township until the county answers
+    _log_out(page, live_server)
+
+    # The county leader finds it on the county's clearing page and reviews it.
+    _log_in(page, "county-leader")
+    page.wait_for_url(f"{live_server}/u/{tree.county}/")
+    page.locator("header.topbar").get_by_role("link", name="澄清正名").click()
+    page.wait_for_url(f"{live_server}/u/{tree.county}/clearing")
+    escalated = page.locator("[data-escalated]")
+    expect(escalated).to_contain_text("报请本单位提级审核的澄清件")
+    expect(escalated).to_contain_text("东镇")
+    escalated.get_by_role("link", name=number).click()
+    county_case = f"{live_server}/u/{tree.county}/clearing/cases/{case_id}"
+    page.wait_for_url(county_case)
+    expect(page.locator("[data-shared-note]")).to_contain_text("东镇")
+    form = page.locator('form[data-step="higher_review"]')
+    form.get_by_label("复核意见").fill("同意澄清")
+    form.get_by_role("button", name="复核通过").click()
+    # No override stated for the negative condition: refused in Chinese, the opinion kept.
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("须由委领导说明理由")
+    expect(alert).to_contain_text(condition)
+    expect(state).to_have_text("提级审核中")
+    form = page.locator('form[data-step="higher_review"]')
+    expect(form.get_by_label("复核意见")).to_have_value("同意澄清")
+    form.get_by_label("委领导说明理由").fill("该问题已另案查结，不影响本次澄清")
+    form.get_by_role("button", name="复核通过").click()
+    page.wait_for_url(f"{live_server}/u/{tree.county}/clearing")
+    expect(page.locator(".flash")).to_contain_text("上级复核通过")
+    expect(page.locator("[data-escalated]")).to_have_count(0)
+    # The share ended with the review: the county no longer sees the case.
+    response = page.goto(county_case)
+    assert response.status == 404
+    expect(page.locator("main h1")).to_have_text("页面不存在或您无权查看")
+    _log_out(page, live_server)
+
+    # Back at the township: plan, approval, clearing, feedback, filing.
+    _log_in(page, "east-officer")
+    page.wait_for_url(f"{live_server}/u/{tree.town}/")
+    page.goto(case_path)
+    expect(state).to_have_text("待制定方案")
+    expect(page.locator("[data-override]")).to_contain_text("该问题已另案查结")
+    form = page.locator('form[data-step="submit_plan"]')
+    form.get_by_label("澄清方式").select_option(label="村民代表大会")
+    form.get_by_label("澄清范围").fill("前进村村民代表")
+    form.get_by_label("地点").fill("前进村村委会会议室")
+    form.get_by_label("计划日期").fill(today.isoformat())
+    form.get_by_role("button", name="报送方案").click()
+    expect(state).to_have_text("方案待审批")
+    _log_out(page, live_server)
+
+    _log_in(page, "east-leader")
+    page.wait_for_url(f"{live_server}/u/{tree.town}/")
+    page.goto(case_path)
+    page.locator('form[data-step="approve_plan"]').get_by_role("button", name="批准方案").click()
+    expect(state).to_have_text("待实施澄清")
+    _log_out(page, live_server)
+
+    _log_in(page, "east-officer")
+    page.wait_for_url(f"{live_server}/u/{tree.town}/")
+    page.goto(case_path)
+    form = page.locator('form[data-step="clear"]')
+    expect(form.get_by_label("澄清日期")).to_have_value(today.isoformat())
+    form.get_by_label("主持人").fill("王镇纪委书记")
+    form.get_by_label("参加人员及范围").fill("前进村村民代表32人")
+    form.get_by_role("button", name="记录澄清").click()
+    expect(state).to_have_text("待反馈")
+    expect(page.locator("[data-visits] [data-visit]")).to_have_count(4)
+    form = page.locator('form[data-step="feedback"]')
+    form.get_by_label("所在党组织", exact=True).fill("前进村党支部")
+    form.get_by_label("党组织主要负责人（一把手）").fill("赵书记")
+    form.get_by_label("抄送的组织（人事）部门").fill("东镇党委组织办")
+    form.get_by_role("button", name="记录反馈").click()
+    expect(state).to_have_text("待备案")
+    form = page.locator('form[data-step="file"]')
+    expect(form.get_by_label("备案日期（纳入廉政档案）")).to_have_value(today.isoformat())
+    form.get_by_role("button", name="备案").click()
+    expect(state).to_have_text("已备案")
+    expect(page.locator("[data-steps]")).to_have_count(0)
+
+    # 一人四访: the visit to the person himself.
+    visit = page.locator('[data-visit="person"]')
+    expect(visit).to_contain_text("本人")
+    visit.get_by_label("回访人", exact=True).fill("镇纪委干部小刘")
+    visit.get_by_label("思想状态").fill("思想包袱已放下，干事热情高")
+    visit.get_by_label("工作表现").fill("积极推进村级项目")
+    visit.get_by_role("button", name="保存回访记录").click()
+    expect(page.locator(".flash")).to_contain_text("回访已记录")
+    expect(page.locator('[data-visit="person"]')).to_contain_text("已回访")
+    expect(state).to_have_text("已备案")
+
+    # The notice downloads as a Word file named after the case.
+    with page.expect_download() as download_info:
+        page.locator("[data-notice]").click()
+    download = download_info.value
+    assert "澄清通知书" in download.suggested_filename, download.suggested_filename
+    assert download.suggested_filename.endswith(".docx"), download.suggested_filename
+    assert download.failure() is None
+
+    # 一人一档: the filed case and the visit on the person's file.
+    page.get_by_role("link", name="一人一档 · 廉政档案").click()
+    page.wait_for_url(f"{live_server}{case_path}/file")
+    expect(page.locator("main h1")).to_contain_text("李建国")
+    record = page.locator("[data-integrity-record] tbody tr").filter(has_text=number)
+    expect(record).to_contain_text("已备案")
+    expect(record).to_contain_text("村民代表大会")
+    visits = page.locator("[data-visit-record] tbody tr").filter(has_text="本人")
+    expect(visits).to_contain_text("镇纪委干部小刘")
+    expect(visits).to_contain_text("思想包袱已放下，干事热情高")
+    _log_out(page, live_server)
