@@ -70,6 +70,21 @@ def job(queue: str = "default", timeout: int = 600, retries: tuple[int, ...] = (
     return decorate
 
 
+def across_units(work):
+    """Run ``work()`` in the maintenance context (a job that spans every unit) and flush inside it.
+
+    The flush matters on PostgreSQL: changes must be written while the context RLS admits is
+    still active, not at the commit after it has ended.
+    """
+    from core import context
+    from core.extensions import db
+
+    with context.acting(context.maintenance_context(), db.session):
+        result = work()
+        db.session.flush()
+        return result
+
+
 def inline_mode() -> bool:
     return not current_app.config.get("REDIS_URL")
 

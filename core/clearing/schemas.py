@@ -75,10 +75,11 @@ class VisitSchema(Schema):
     version = fields.Integer()
 
 
-class CandidateSchema(Schema):
+class _SubjectOutSchema(Schema):
+    """What a candidate and a case both say about whom the accusation concerned."""
+
     id = fields.Integer()
     reference = fields.String()
-    concluded_on = fields.Date()
     subject_kind = fields.String()
     person_name = fields.String()
     person_position = fields.String()
@@ -86,32 +87,25 @@ class CandidateSchema(Schema):
     accusation = fields.String()
     finding = fields.String()
     priority_flags = fields.List(fields.String())
-    state = fields.String()
-    screening_reason = fields.String(allow_none=True)
     batch_id = fields.Integer(allow_none=True)
+    state = fields.String()
     version = fields.Integer()
 
 
-class CaseSchema(Schema):
-    id = fields.Integer()
+class CandidateSchema(_SubjectOutSchema):
+    concluded_on = fields.Date()
+    screening_reason = fields.String(allow_none=True)
+
+
+class CaseSchema(_SubjectOutSchema):
     unit_id = fields.Integer()
     number = fields.String()
     origin = fields.String()
-    reference = fields.String()
-    subject_kind = fields.String()
-    person_name = fields.String()
-    person_position = fields.String()
-    person_work_unit = fields.String()
-    accusation = fields.String()
-    finding = fields.String()
     request = fields.String()
     applied_on = fields.Date()
-    priority_flags = fields.List(fields.String())
     sensitive = fields.Boolean()
-    state = fields.String()
     state_label = fields.Function(lambda c: CASE_FLOW.label(c.state))
     due_on = fields.Date(allow_none=True)
-    batch_id = fields.Integer(allow_none=True)
     assessment = fields.Dict(allow_none=True)
     override_reason = fields.String(allow_none=True)
     review = fields.Dict(allow_none=True)
@@ -122,7 +116,6 @@ class CaseSchema(Schema):
     feedback = fields.Dict(allow_none=True)
     filed_on = fields.Date(allow_none=True)
     closed_reason = fields.String(allow_none=True)
-    version = fields.Integer()
     allowed_transitions = fields.List(fields.String(), dump_default=None,
                                       metadata={"description": "the steps this account may take now"})
     visits = fields.List(fields.Nested(VisitSchema))

@@ -3,7 +3,6 @@ with its stage forms and timeline, the notice, a person's file, the visits, the 
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
