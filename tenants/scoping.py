@@ -8,6 +8,7 @@ is why it is never the only guard.
 """
 from __future__ import annotations
 
+from flask import g, has_request_context
 from sqlalchemy import and_, event, false, or_, select, true
 from sqlalchemy.orm import Session, with_loader_criteria
 
@@ -110,10 +111,23 @@ def _add_tenant_filter(state):
     ctx = context.current()
     if ctx.maintenance:
         return
-    options = [
-        with_loader_criteria(model, _criteria(model, ctx), include_aliases=True) for model in tenant_models()
-    ]
-    state.statement = state.statement.options(*options)
+    state.statement = state.statement.options(*_filter_options(ctx))
+
+
+def _filter_options(ctx: context.ActingContext) -> list:
+    """The loader criteria for every tenant model, built once per request and acting context.
+
+    Building them is most of the cost of a short query (the clearing queue bench: 78 %). The
+    cache lives only as long as the request, so the share-expiry time baked into the clauses
+    stays current; jobs and CLI commands build them per statement.
+    """
+    cache = g.setdefault("_tenant_filter_options", {}) if has_request_context() else None
+    if cache is not None and ctx in cache:
+        return cache[ctx]
+    options = [with_loader_criteria(model, _criteria(model, ctx), include_aliases=True) for model in tenant_models()]
+    if cache is not None:
+        cache[ctx] = options
+    return options
 
 
 def active_share(object_type: str, object_id: int, ctx: context.ActingContext | None = None) -> Share | None:

@@ -13,9 +13,11 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.clearing.workflow import OPEN
 from core.extensions import db
 from core.identity.models import Account
 from core.models import TimestampMixin, VersionedMixin
@@ -164,8 +166,11 @@ class ClearingCase(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "clearing_cases"
     __table_args__ = (
         UniqueConstraint("unit_id", "year", "seq"),
-        # The queue: a unit's open cases by deadline; ancestors' deadline scans by state.
+        # The queue: a unit's cases by state and deadline; on PostgreSQL its open cases, already in
+        # deadline order, so a page reads 50 index entries instead of sorting the unit's open cases.
         Index("ix_clearing_cases_queue", "unit_id", "state", "due_on"),
+        Index("ix_clearing_cases_open_due", "unit_id", "due_on", "id", postgresql_include=["state"],
+              postgresql_where=text("state IN ({})".format(", ".join(f"'{s}'" for s in OPEN)))),
         Index("ix_clearing_cases_person", "unit_id", "person_key"),
     )
 

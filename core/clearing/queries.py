@@ -31,7 +31,7 @@ class QueueFilter:
 
 
 def queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
-    """The unit's cases, soonest deadline first (the index ix_clearing_cases_queue serves it)."""
+    """The unit's cases, soonest deadline first."""
     today = today or calendar.today()
     stmt = select(ClearingCase).where(ClearingCase.unit_id == unit.id)
     if f.stage:
@@ -48,7 +48,8 @@ def queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
     if f.q:
         stmt = stmt.where(or_(ClearingCase.person_name.contains(f.q, autoescape=True),
                               ClearingCase.number.contains(f.q, autoescape=True)))
-    return stmt.order_by(ClearingCase.due_on.is_(None), ClearingCase.due_on, ClearingCase.id)
+    # NULLS LAST rather than "due_on IS NULL" first: an index can serve it (ix_clearing_cases_open_due).
+    return stmt.order_by(ClearingCase.due_on.asc().nulls_last(), ClearingCase.id)
 
 
 def queue_page(unit: Unit, f: QueueFilter, page: int, per_page: int) -> tuple[list[ClearingCase], int]:

@@ -14,6 +14,10 @@ from alembic import op
 
 from tenants import rls
 
+# The open states of a clearing case, as the partial queue index names them (written out: a
+# migration must not change when the code's workflow does).
+OPEN_STATES = ("state IN ('applied', 'assessed', 'escalated', 'reviewed', 'plan_submitted', 'plan_approved', "
+               "'cleared', 'fed_back')")
 RLS_TABLES = {
     "clearing_conditions": lambda: rls.record_table("clearing_conditions", inherited=True),
     "clearing_batches": lambda: rls.record_table("clearing_batches"),
@@ -150,6 +154,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_clearing_cases_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_clearing_cases_person', ['unit_id', 'person_key'], unique=False)
         batch_op.create_index('ix_clearing_cases_queue', ['unit_id', 'state', 'due_on'], unique=False)
+        batch_op.create_index('ix_clearing_cases_open_due', ['unit_id', 'due_on', 'id'], unique=False,
+                              postgresql_include=['state'], postgresql_where=sa.text(OPEN_STATES))
         batch_op.create_index(batch_op.f('ix_clearing_cases_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_clearing_cases_unit_path'), ['unit_path'], unique=False)
 
@@ -213,6 +219,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_clearing_cases_unit_path'))
         batch_op.drop_index(batch_op.f('ix_clearing_cases_unit_id'))
         batch_op.drop_index('ix_clearing_cases_queue')
+        batch_op.drop_index('ix_clearing_cases_open_due', postgresql_where=sa.text(OPEN_STATES))
         batch_op.drop_index('ix_clearing_cases_person')
         batch_op.drop_index(batch_op.f('ix_clearing_cases_batch_id'))
 
