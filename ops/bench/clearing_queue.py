@@ -19,7 +19,8 @@ BENCH_DATABASE_URL is a superuser URL: its database (and "<name>_1k" for the bas
 if missing and its public schema rebuilt, so never point it at the test suite's database.
 The app then connects as ``qinglian_bench_app`` (neither owner, superuser nor BYPASSRLS) and
 migrates as ``qinglian_bench_owner``, as the PostgreSQL pass of the tests does.
-BENCH_CASES (100000), BENCH_BASELINE_CASES (1000) and BENCH_RUNS (15) change the sizes and repeats.
+BENCH_CASES (100000), BENCH_BASELINE_CASES (1000) and BENCH_RUNS (15) change the sizes and repeats;
+BENCH_EXPLAIN_ALL=1 prints the plans of every filter, BENCH_KEEP=1 keeps the temporary SQLite files.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ import io
 import math
 import os
 import random
+import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -166,7 +169,8 @@ def generate(towns: list[Town], n_cases: int, today: date, seed: int = 11) -> Da
                 "clearing": ({"held_on": cleared_on.isoformat(), "attendance": 12, "presided_by": "镇纪委书记"}
                              if cleared_on else None),
                 "cleared_on": cleared_on,
-                "feedback": {"to_person": True, "to_party_org": True} if stage_no >= 7 and state != "declined" else None,
+                "feedback": ({"to_person": True, "to_party_org": True}
+                             if state in ("fed_back", "filed") else None),
                 "filed_on": cleared_on + timedelta(days=7) if state == "filed" else None,
                 "closed_reason": "不符合澄清条件" if state == "declined" else None,
                 "created_at": datetime.combine(applied_on, dtime(9), timezone.utc), "updated_at": now,
@@ -189,6 +193,9 @@ def generate(towns: list[Town], n_cases: int, today: date, seed: int = 11) -> Da
         data.counters += [{"unit_id": town.id, "unit_path": town.path, "series": "clearing", "year": y,
                            "last_value": v} for y, v in last.items()]
         data.cases += rows
+    # Cases arrive over time from every township: insert in that order, so a township's rows are
+    # scattered over the heap as in a real table (not packed together, which flatters every plan).
+    data.cases.sort(key=lambda r: (r["created_at"], r["unit_id"], r["seq"]))
     paths = {t.id: t.path for t in towns}
     data.stats = [{"unit_id": u, "unit_path": paths[u], "metric": m, "period": p, "value": v}
                   for (u, m, p), v in stats.items()]
@@ -205,6 +212,7 @@ class Bench:
     app: object
     url: str
     admin_url: str | None  # PostgreSQL superuser URL of this database
+    instance: str  # the temporary instance folder (secrets; the SQLite file)
     heavy: Town | None = None
     median: Town | None = None
     counts: dict[int, int] = field(default_factory=dict)
@@ -255,7 +263,6 @@ def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
 
     from core import context, create_app
     from core.clearing.models import ClearingBatch, ClearingCase
-    from core.clearing.queries import QueueFilter
     from core.extensions import db
     from core.identity import operations as identity_ops
     from core.numbering import NumberCounter
@@ -275,7 +282,7 @@ def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
         url = f"sqlite:///{instance}/bench.db"
         config.update(SQLALCHEMY_DATABASE_URI=url, DATABASE_MIGRATION_URL=url)
     app = create_app(config)
-    bench = Bench(label, n_cases, app, url, admin_url)
+    bench = Bench(label, n_cases, app, url, admin_url, instance)
     start = time.perf_counter()
     with app.app_context():
         upgrade()
@@ -314,7 +321,8 @@ def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
                 ops.add_membership(account, db.session.get(Unit, town.id), "officer")
                 bench.accounts[town.id] = (account.id, username)
             db.session.commit()
-        open_heavy = [r for r in data.cases if r["unit_id"] == bench.heavy.id and r["state"] not in ("filed", "declined")]
+        open_heavy = [r for r in data.cases
+                      if r["unit_id"] == bench.heavy.id and r["state"] not in ("filed", "declined")]
         bench.q_name = open_heavy[len(open_heavy) // 2]["person_name"] if open_heavy else "王"
         batched = Counter(r["batch_id"] for r in open_heavy if r["batch_id"])
         bench.batch_id = batched.most_common(1)[0][0] if batched else None
@@ -370,36 +378,93 @@ def _args(bench: Bench, args: dict) -> dict:
     return out
 
 
-def _median_ms(samples: list[float]) -> float:
-    return statistics.median(samples) * 1000
+def _officer(bench: Bench, town: Town):
+    """The township (detached, attributes loaded) and the acting context of its officer's request."""
+    from core import context
+    from core.extensions import db
+    from tenants.models import Unit
+
+    with bench.app.app_context():
+        unit = db.session.get(Unit, town.id)
+        db.session.remove()  # detached with its attributes: nothing is refreshed inside a timed run
+    account_id, _ = bench.accounts[town.id]
+    return unit, context.ActingContext(account_id=account_id, unit_id=unit.id, unit_path=unit.path)
 
 
-def time_queue(bench: Bench, town: Town, args: dict) -> tuple[float, int, int, int]:
-    """queue_page as the officer's request runs it: (median ms, rows on the page, total, page asked)."""
+def _capture(call) -> list[tuple[str, object]]:
+    """The statements on clearing_cases that ``call`` sends, with their parameters."""
+    from sqlalchemy import event
+
+    from core.extensions import db
+
+    captured = []
+
+    def listener(conn, cursor, statement, parameters, ctx, executemany):
+        if "clearing_cases" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return captured
+
+
+def queue_runner(bench: Bench, town: Town, args: dict):
+    """One timed call of queue_page as the officer's request makes it (its own transaction, so the
+    RLS settings are applied at its begin). Returns (run, info); run() gives seconds."""
     from werkzeug.datastructures import MultiDict
 
     from core import context
     from core.clearing.queries import QueueFilter, queue_page
     from core.extensions import db
-    from tenants.models import Unit
 
-    app = bench.app
-    size = per_page(app)
-    with app.app_context():
-        account_id, _ = bench.accounts[town.id]
-        unit = db.session.get(Unit, town.id)
-        db.session.remove()  # detached, attributes loaded: no refresh inside the timed loop
-        context.activate(context.ActingContext(account_id=account_id, unit_id=unit.id, unit_path=unit.path))
-        f = QueueFilter.from_args(MultiDict(args))
-        page = int(args.get("page", 1))
-        samples = []
-        for i in range(WARMUP + RUNS):
+    unit, ctx = _officer(bench, town)
+    f, page, size = QueueFilter.from_args(MultiDict(args)), int(args.get("page", 1)), per_page(bench.app)
+    with bench.app.app_context():
+        context.activate(ctx)
+        rows, total = queue_page(unit, f, page, size)
+        db.session.remove()
+
+    def run() -> float:
+        with bench.app.app_context():
+            context.activate(ctx)
             t0 = time.perf_counter()
-            rows, total = queue_page(unit, f, page, size)
-            db.session.remove()  # one transaction per request (RLS settings applied at its begin)
-            if i >= WARMUP:
-                samples.append(time.perf_counter() - t0)
-    return _median_ms(samples), len(rows), total, page
+            queue_page(unit, f, page, size)
+            db.session.remove()
+            return time.perf_counter() - t0
+
+    return run, {"rows": len(rows), "total": total, "page": page}
+
+
+def sql_runner(bench: Bench, town: Town, args: dict):
+    """The database's share: the SQL queue_page sends (auto-filter included) sent as is, rows fetched,
+    in a transaction of its own as the officer (RLS in force), without the ORM around it."""
+    from werkzeug.datastructures import MultiDict
+
+    from core import context
+    from core.clearing.queries import QueueFilter, queue_page
+    from core.extensions import db
+
+    unit, ctx = _officer(bench, town)
+    f, page, size = QueueFilter.from_args(MultiDict(args)), int(args.get("page", 1)), per_page(bench.app)
+    with bench.app.app_context():
+        context.activate(ctx)
+        statements = _capture(lambda: queue_page(unit, f, page, size))
+        db.session.remove()
+
+    def run() -> float:
+        with bench.app.app_context():
+            context.activate(ctx)
+            t0 = time.perf_counter()
+            conn = db.session.connection()
+            for statement, parameters in statements:
+                conn.exec_driver_sql(statement, parameters).fetchall()
+            db.session.remove()
+            return time.perf_counter() - t0
+
+    return run
 
 
 class PageClient:
@@ -414,75 +479,102 @@ class PageClient:
         response = self.client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302 and "/login" not in response.location, response.location
 
-    def time(self, path: str, args: dict) -> float:
-        samples = []
-        for i in range(WARMUP + RUNS):
-            t0 = time.perf_counter()
-            response = self.client.get(path, query_string=args)
-            elapsed = time.perf_counter() - t0
-            assert response.status_code == 200, (path, args, response.status_code)
+    def get(self, path: str, args: dict) -> float:
+        t0 = time.perf_counter()
+        response = self.client.get(path, query_string=args)
+        elapsed = time.perf_counter() - t0
+        assert response.status_code == 200, (path, args, response.status_code)
+        return elapsed
+
+
+_clients: dict[tuple[int, int], PageClient] = {}
+
+
+def page_runner(bench: Bench, town: Town, args: dict):
+    """GET /u/<id>/clearing?args as the township's officer, the whole request through the app."""
+    key = (id(bench), town.id)
+    if key not in _clients:
+        _clients[key] = PageClient(bench.app, bench.accounts[town.id][1])
+    client = _clients[key]
+    return lambda: client.get(f"/u/{town.id}/clearing", args)
+
+
+def interleaved(*runs) -> list[list[float]]:
+    """Warm up, then alternate the runs (1k, 100k, 1k, …) so both see the same machine load."""
+    samples: list[list[float]] = [[] for _ in runs]
+    for i in range(WARMUP + RUNS):
+        for run, out in zip(runs, samples):
+            elapsed = run()
             if i >= WARMUP:
-                samples.append(elapsed)
-        return _median_ms(samples)
+                out.append(elapsed * 1000)
+    return samples
 
 
-def time_page(bench: Bench, town: Town, args: dict) -> float:
-    """GET /u/<id>/clearing?args as the township's officer: median ms."""
-    _, username = bench.accounts[town.id]
-    return PageClient(bench.app, username).time(f"/u/{town.id}/clearing", args)
-
-
-def measure(bench: Bench) -> dict[str, dict]:
-    page_exists = has_page(bench.app)
+def measure(small: Bench, big: Bench) -> dict[str, dict]:
+    page_exists = has_page(big.app)
     results = {}
     for label, which, raw in SCENARIOS:
-        town = bench.heavy if which == "heavy" else bench.median
-        args = _args(bench, raw)
-        ms, rows, total, page = time_queue(bench, town, args)
-        results[label] = {"query_ms": ms, "rows": rows, "total": total, "page": page,
-                          "page_ms": time_page(bench, town, args) if page_exists else None}
+        entry = {}
+        for kind, factory in (("query", queue_runner), ("sql", sql_runner), ("page", page_runner)):
+            if kind == "page" and not page_exists:
+                continue
+            runs = []
+            for bench in (small, big):
+                town = bench.heavy if which == "heavy" else bench.median
+                made = factory(bench, town, _args(bench, raw))
+                if kind == "query":
+                    made, entry[bench.label] = made
+                runs.append(made)
+            entry[kind] = interleaved(*runs)
+        results[label] = entry
     return results
 
 
 def explain(bench: Bench, args: dict) -> None:
     """The plans of the statements queue_page sends for the heaviest township, as the officer."""
-    from sqlalchemy import event
     from werkzeug.datastructures import MultiDict
 
     from core import context
     from core.clearing.queries import QueueFilter, queue_page
     from core.extensions import db
-    from tenants.models import Unit
 
-    app = bench.app
-    with app.app_context():
-        account_id, _ = bench.accounts[bench.heavy.id]
-        unit = db.session.get(Unit, bench.heavy.id)
-        db.session.remove()
-        context.activate(context.ActingContext(account_id=account_id, unit_id=unit.id, unit_path=unit.path))
-        captured = []
-
-        def capture(conn, cursor, statement, parameters, ctx, executemany):
-            if "clearing_cases" in statement:
-                captured.append((statement, parameters))
-
-        event.listen(db.engine, "before_cursor_execute", capture)
-        try:
-            queue_page(unit, QueueFilter.from_args(MultiDict(args)), int(args.get("page", 1)), per_page(app))
-        finally:
-            event.remove(db.engine, "before_cursor_execute", capture)
+    unit, ctx = _officer(bench, bench.heavy)
+    with bench.app.app_context():
+        context.activate(ctx)
+        captured = _capture(lambda: queue_page(unit, QueueFilter.from_args(MultiDict(args)),
+                                               int(args.get("page", 1)), per_page(bench.app)))
         conn = db.session.connection()  # same transaction: the officer's settings are applied
         prefix = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " if bench.postgres else "EXPLAIN QUERY PLAN "
         for (statement, parameters), what in zip(captured, ("count", "rows")):
             lines = [row[-1] for row in conn.exec_driver_sql(prefix + statement, parameters)]
-            uses = any("ix_clearing_cases_queue" in line for line in lines)
-            print(f"  -- {what} query {args or ''}: ix_clearing_cases_queue used: {'yes' if uses else 'NO'}")
+            used = sorted({m for line in lines for m in re.findall(r"ix_clearing_cases_\w+", line)})
+            print(f"  -- {what} query {args or ''}: indexes used: {', '.join(used) or 'NONE (sequential scan)'}")
             for line in lines:
-                print(f"     {line}")
+                print(f"     {line if len(line) <= 170 else line[:170] + ' …'}")
         db.session.remove()
 
 
 # ---------------------------------------------------------------- the run
+
+
+def _short(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+def _table(results: dict, small: Bench, big: Bench, stat, title: str, kinds: list[str]) -> None:
+    a, b = _short(small.n_cases), _short(big.n_cases)
+    names = {"query": "queue_page", "sql": "its SQL alone", "page": "GET page"}
+    print(f"{title}")
+    print(f"{'':34s} {'matching':>13s} {'on':>4s}" + "".join(f"  {names[k] + ' (ms)':^21s}" for k in kinds))
+    cols = f"{a:>6s} {b:>6s} {'ratio':>6s}"
+    print(f"{'scenario':34s} {a:>6s} {b:>6s} {'page':>4s}" + f"  {cols}" * len(kinds))
+    for label, _, _ in SCENARIOS:
+        r = results[label]
+        line = f"{label:34s} {r[small.label]['total']:6d} {r[big.label]['total']:6d} {r[big.label]['rows']:4d}"
+        for kind in kinds:
+            x, y = stat(r[kind][0]), stat(r[kind][1])
+            line += f"  {x:6.2f} {y:6.2f} {y / x:5.1f}×"
+        print(line)
 
 
 def main() -> None:
@@ -498,7 +590,7 @@ def main() -> None:
         u = make_url(admin)
         small_admin = u.set(database=f"{u.database}_1k").render_as_string(hide_password=False)
     print(f"clearing queue benchmark on {'PostgreSQL (app role, RLS forced)' if admin else 'SQLite'}; "
-          f"{SHAPE[0]}×{SHAPE[1]}×{SHAPE[2]} townships; median of {RUNS} warm runs")
+          f"{SHAPE[0]}×{SHAPE[1]}×{SHAPE[2]} townships; {RUNS} warm runs, 1k and 100k alternated")
     benches = []
     for n, url in ((small_n, small_admin), (big_n, admin)):
         bench = build(f"{n:,} cases", n, url)
@@ -510,25 +602,25 @@ def main() -> None:
     page_exists = has_page(big.app)
     print(f"  per page: {per_page(big.app)}; HTML page /u/<id>/clearing "
           f"{'exists: timed through the test client' if page_exists else 'not there yet: queue_page only'}")
-    small_r, big_r = measure(small), measure(big)
+    load_before = os.getloadavg()[0]
+    results = measure(small, big)
+    kinds = ["query", "sql"] + (["page"] if page_exists else [])
     print()
-    header = f"{'scenario':34s} {'total 1k':>8s} {'total 100k':>10s} {'rows':>5s}  {'query 1k':>9s} {'query 100k':>10s} {'ratio':>6s}"
-    if page_exists:
-        header += f"  {'page 1k':>8s} {'page 100k':>9s} {'ratio':>6s}"
-    print(header)
-    for label, _, _ in SCENARIOS:
-        s, b = small_r[label], big_r[label]
-        line = (f"{label:34s} {s['total']:8d} {b['total']:10d} {b['rows']:5d}  {s['query_ms']:7.2f}ms "
-                f"{b['query_ms']:8.2f}ms {b['query_ms'] / s['query_ms']:5.1f}×")
-        if page_exists:
-            line += f"  {s['page_ms']:6.1f}ms {b['page_ms']:7.1f}ms {b['page_ms'] / s['page_ms']:5.1f}×"
-        print(line)
+    _table(results, small, big, statistics.median, "median of the warm runs", kinds)
+    print()
+    _table(results, small, big, min, "fastest warm run (least disturbed by other load on the machine)", kinds)
+    a, b = _short(small.n_cases), _short(big.n_cases)
+    print(f"(matching: the township's cases the filter matches, {a} / {b} data; on page: rows shown at {b}, a page"
+          f" past the end shows none; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)")
     print()
     print(f"plans, {big.label}, heaviest township ({big.counts[big.heavy.id]:,} cases):")
     explain(big, {})
     if os.environ.get("BENCH_EXPLAIN_ALL"):
-        for _, which, raw in SCENARIOS[2:]:
+        for _, _, raw in SCENARIOS[2:]:
             explain(big, _args(big, raw))
+    if not os.environ.get("BENCH_KEEP"):  # PostgreSQL databases stay (rebuilt by the next run)
+        for bench in benches:
+            shutil.rmtree(bench.instance, ignore_errors=True)
 
 
 if __name__ == "__main__":
