@@ -47,6 +47,8 @@ def allowed_steps(case: ClearingCase) -> list[str]:
     """The steps the acting account may take on the case now: by role at the owner, by share above it."""
     available = [t.name for t in CASE_FLOW.available(case)]
     if case.unit_id == g.unit.id:
+        if case.sensitive:
+            available = [s for s in available if s != "review"]  # a sensitive case is reviewed above
         return [s for s in available if s in STEP_ACTIONS and can(current_user, STEP_ACTIONS[s], g.unit)]
     share = active_share("clearing_cases", case.id)
     if share is None or not can(current_user, Action.CLEARING_REVIEW_ESCALATED, g.unit):
