@@ -81,6 +81,7 @@ def _register_areas(app: Flask) -> None:
     from core.directives.views import bp as directives_bp
     from core.inbox import api as inbox_api  # noqa: F401
     from core.inbox.views import bp as inbox_bp
+    from core.petitions import api as petitions_api  # noqa: F401
     from core.petitions.views import petitions_bp
     from core.supervision import api as supervision_api  # noqa: F401
     from core.supervision import jobs as supervision_jobs

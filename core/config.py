@@ -81,6 +81,8 @@ def load_config(instance_path: Path) -> dict:
         # Clearing names: working days to answer a green-channel application, and to make the follow-up visits.
         "CLEARING_GREEN_CHANNEL_WORKDAYS": _env_int("QINGLIAN_CLEARING_GREEN_CHANNEL_WORKDAYS", 15),
         "CLEARING_VISIT_WORKDAYS": _env_int("QINGLIAN_CLEARING_VISIT_WORKDAYS", 20),
+        # Petitions: working days from receipt to conclusion.
+        "PETITION_HANDLING_WORKDAYS": _env_int("QINGLIAN_PETITION_HANDLING_WORKDAYS", 40),
         "AUDIT_RETENTION_DAYS": _env_int("QINGLIAN_AUDIT_RETENTION_DAYS", 180),
         "ARGON2_TIME_COST": _env_int("QINGLIAN_ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _env_int("QINGLIAN_ARGON2_MEMORY_COST", 65536),

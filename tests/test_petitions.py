@@ -204,3 +204,91 @@ def test_masking_rules(app):
     assert _mask("phone", "") == ""
     with app.test_request_context():
         assert _mask("address", "任意地址") == "已加密"
+
+
+def test_handling_an_unfounded_petition_puts_the_accused_in_the_clearing_pool(app, world, factory):
+    """Register through the API (the informant never comes back), verify, conclude 不属实: the accused
+    person enters this unit's clearing pool with a link back; feedback to the informant closes it."""
+    from tests.conftest import Browser, bearer
+
+    tree = world
+    officer = bearer(app, "east-officer")
+    client = app.test_client()
+    base = f"/api/v1/u/{tree.town}/petitions"
+    created = client.post(base, headers=bearer(app, "east-intake"), json={
+        "channel": "visit", "received_on": "2026-11-02", "informant": {"name": "赵举报", "phone": "13912345678"},
+        "accused_name": "钱某某", "accused_position": "村党支部书记", "accused_work_unit": "东镇前村",
+        "summary": "反映征地补偿款发放中优亲厚友"})
+    assert created.status_code == 201, created.get_json()
+    petition = created.get_json()
+    assert "赵举报" not in json.dumps(petition, ensure_ascii=False) and "139" not in json.dumps(petition)
+    assert petition["state"] == "registered" and petition["due_on"] is not None
+
+    def step(name, data=None, version=None):
+        return client.post(f"{base}/{petition['id']}/transitions", headers=officer, json={
+            "transition": name, "data": data or {}, "version": petition["version"] if version is None else version})
+
+    early = step("conclude", {"outcome": "unfounded", "findings": "x"})
+    assert early.status_code == 409 and early.get_json()["allowed_transitions"] == ["start"]
+    petition = step("start").get_json()
+    missing = step("conclude", {"outcome": "maybe"})
+    assert missing.status_code == 422 and {"outcome", "findings"} <= set(missing.get_json()["errors"])
+    # The county's intake cannot handle another unit's petition.
+    assert client.post(f"/api/v1/u/{tree.county}/petitions/{petition['id']}/transitions",
+                       headers=bearer(app, "county-leader"), json={"transition": "conclude"}).status_code == 404
+    petition = step("conclude", {"outcome": "unfounded", "findings": "经走访核实，补偿款按方案足额发放，反映问题不属实"}).get_json()
+    assert petition["state"] == "concluded" and petition["outcome"] == "unfounded"
+
+    pool = client.get(f"/api/v1/u/{tree.town}/clearing-candidates", headers=officer).get_json()
+    assert [(c["person_name"], c["reference"], c["person_work_unit"]) for c in pool] == [
+        ("钱某某", petition["number"], "东镇前村")]
+    assert "赵举报" not in json.dumps(pool, ensure_ascii=False)
+    assert client.get(f"/api/v1/u/{tree.town2}/clearing-candidates",
+                      headers=bearer(app, "west-intake")).status_code == 404  # not even readable by role there
+    town = Browser(app, factory)
+    town.login("east-officer")
+    page = town.get(f"/u/{tree.town}/petitions/{petition['id']}").get_data(as_text=True)
+    assert "data-clearing-candidate" in page and "不属实" in page
+
+    bad = step("feedback", {"given_on": "2026-11-02", "way": "phone", "content": "已告知", "satisfied": "yes"})
+    assert bad.status_code == 422 and "given_on" in bad.get_json()["errors"]  # before the conclusion
+    closed = step("feedback", {"given_on": petition["concluded_on"], "way": "phone",
+                               "content": "已电话告知核查结果", "satisfied": "yes"})
+    assert closed.status_code == 200 and closed.get_json()["state"] == "closed"
+
+    from sqlalchemy import select
+
+    from core import context
+    from core.extensions import db
+    from tenants.models import UnitStat
+
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        figures = dict(db.session.execute(select(UnitStat.metric, UnitStat.value).where(
+            UnitStat.unit_id == tree.town, UnitStat.period == "")).all())
+    assert figures["petitions.received"] == 1 and figures["petitions.open"] == 0
+    assert figures["petitions.concluded.unfounded"] == 1 and figures["clearing.candidates"] == 1
+
+
+def test_a_founded_petition_enters_no_pool_and_an_anonymous_one_closes_without_feedback_ways(app, world, factory):
+    from tests.conftest import bearer
+
+    tree = world
+    officer = bearer(app, "east-officer")
+    client = app.test_client()
+    base = f"/api/v1/u/{tree.town}/petitions"
+    for anonymous, outcome in ((True, "founded"), (False, "partly")):
+        petition = client.post(base, headers=officer, json={
+            "channel": "letter", "received_on": "2026-11-02", "anonymous": anonymous,
+            "informant": {} if anonymous else {"name": "孙实名"}, "accused_name": "某干部",
+            "summary": "反映问题"}).get_json()
+        for name, data in (("start", {}), ("conclude", {"outcome": outcome, "findings": "查实"})):
+            petition = client.post(f"{base}/{petition['id']}/transitions", headers=officer,
+                                   json={"transition": name, "data": data}).get_json()
+        feedback = {"given_on": petition["concluded_on"], "content": "已结案"}
+        response = client.post(f"{base}/{petition['id']}/transitions", headers=officer,
+                               json={"transition": "feedback", "data": feedback})
+        if anonymous:
+            assert response.status_code == 200 and response.get_json()["feedback"]["way"] == "none"
+        else:
+            assert response.status_code == 422 and {"way", "satisfied"} <= set(response.get_json()["errors"])
+    assert client.get(f"/api/v1/u/{tree.town}/clearing-candidates", headers=officer).get_json() == []

@@ -72,7 +72,7 @@ def get_case(unit_id: int, case_id: int):
 @documented(f"{CASES_DOC}/{{case_id}}/transitions", "post",
             "Take a step of the chain. 409 names the current state and the allowed steps; 422 lists field "
             "errors; a stale version answers 409", body=TransitionInSchema, response=CaseSchema, tag="clearing")
-def transition(unit_id: int, case_id: int):
+def clearing_case_transition(unit_id: int, case_id: int):
     case = load_case(case_id)
     args = parse_json(TransitionInSchema())
     ensure_step(case, args["transition"])

@@ -156,6 +156,8 @@ class ClearingCandidate(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     screening_reason: Mapped[str | None] = mapped_column(Text)
     screened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("clearing_batches.id"), index=True)
+    # The unit's own petition concluded unfounded that put the person here (None: recorded by hand).
+    petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), index=True)
 
     batch: Mapped[ClearingBatch | None] = relationship()
 

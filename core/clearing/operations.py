@@ -186,8 +186,9 @@ def archive_condition(condition: ClearingCondition) -> None:
 # ---------------------------------------------------------------- the pool (备选库)
 
 
-def record_candidate(unit: Unit, data: dict) -> ClearingCandidate:
-    """A concluded unfounded accusation enters the pool (the petitions area will add them itself)."""
+def record_candidate(unit: Unit, data: dict, *, petition_id: int | None = None) -> ClearingCandidate:
+    """A concluded unfounded accusation enters the pool: recorded by hand, or from the unit's own petition
+    concluded 不属实 (``petition_id``, the link back)."""
     errors: dict[str, list[str]] = {}
     today = calendar.today()
     fields = _subject(errors, data)
@@ -202,7 +203,8 @@ def record_candidate(unit: Unit, data: dict) -> ClearingCandidate:
         raise InvalidInput(errors)
     candidate = ClearingCandidate(unit_id=unit.id, unit_path=unit.path, reference=reference,
                                   concluded_on=concluded_on, accusation=accusation, finding=finding,
-                                  priority_flags=flags, priority=priority_rank(flags), state="pool", **fields)
+                                  priority_flags=flags, priority=priority_rank(flags), state="pool",
+                                  petition_id=petition_id, **fields)
     db.session.add(candidate)
     db.session.flush()
     _count(unit, "candidates", 1)

@@ -1,4 +1,5 @@
-"""Every write of petitions: registration (informant encrypted at rest) and the audited reveal."""
+"""Every write of petitions: registration (informant encrypted at rest), the audited reveal, and handling:
+verification, the outcome (an unfounded one enters the clearing pool), feedback to the informant."""
 from __future__ import annotations
 
 import re
@@ -12,7 +13,12 @@ from core.crypto import decrypt_field, encrypt_field
 from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.numbering import next_number
-from core.petitions.models import INFORMANT_FIELDS, Channel, Petition
+from flask import current_app
+
+from core.clearing import operations as clearing_ops
+from core.errors import Conflict
+from core.petitions.models import FEEDBACK_WAYS, INFORMANT_FIELDS, Channel, Outcome, Petition
+from core.petitions.workflow import PETITION_FLOW
 from tenants import operations as tenancy_ops
 from tenants.models import Unit
 
@@ -84,6 +90,7 @@ def register_petition(unit: Unit, *, channel: str, received_on, anonymous: bool,
     seq, number = next_number(unit, "petition", year)
     petition = Petition(unit_id=unit.id, unit_path=unit.path, year=year, seq=seq, number=number,
                         channel=channel, received_on=received, anonymous=anonymous, state="registered",
+                        due_on=calendar.add_workdays(received, current_app.config["PETITION_HANDLING_WORKDAYS"]),
                         registered_by_id=context.current().account_id, **text)
     db.session.add(petition)
     db.session.flush()  # the id is part of each field's associated data
@@ -91,7 +98,10 @@ def register_petition(unit: Unit, *, channel: str, received_on, anonymous: bool,
         if value:
             setattr(petition, f"informant_{field}", encrypt_field(value, _associated(petition, field)))
     db.session.flush()
+    PETITION_FLOW.begin(petition, detail={"number": number, "channel": channel})
     tenancy_ops.bump_stat(unit, "petitions.open", 1)
+    tenancy_ops.bump_stat(unit, "petitions.received", 1)
+    tenancy_ops.bump_stat(unit, "petitions.received", 1, received.isoformat())
     record("petition.register", unit_id=unit.id, object_type="petitions", object_id=petition.id,
            detail={"number": number, "channel": channel, "anonymous": anonymous})
     return petition
@@ -137,3 +147,74 @@ def masked_informant(petition: Petition) -> dict[str, str]:
     if petition.anonymous:
         return dict.fromkeys(INFORMANT_FIELDS, _("匿名"))
     return {field: _mask(field, value) for field, value in _decrypted(petition).items()}
+
+
+# ---------------------------------------------------------------- handling
+
+
+def take_step(petition: Petition, step: str, data: dict, *, expected_version: int | None = None) -> None:
+    """Verification starts, the outcome concludes it, feedback to the informant closes it."""
+    if expected_version is not None and petition.version != expected_version:
+        raise Conflict()
+    if step not in {t.name for t in PETITION_FLOW.transitions}:
+        raise InvalidInput({"transition": [_("没有这个办理环节")]})
+    if step not in {t.name for t in PETITION_FLOW.available(petition)}:
+        raise PETITION_FLOW.not_now(petition, step)
+    unit = db.session.get(Unit, petition.unit_id)
+    if step == "start":
+        PETITION_FLOW.apply(petition, "start")
+    elif step == "conclude":
+        _conclude(petition, unit, data)
+    else:
+        _feedback(petition, data)
+
+
+def _conclude(petition: Petition, unit: Unit, data: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    outcome = str(data.get("outcome") or "")
+    if outcome not in Outcome.__members__.values():
+        add_error(errors, "outcome", _("请选择核查结论（属实、部分属实、不属实或无法查实）"))
+    findings = str(data.get("findings") or "").strip()
+    if not findings:
+        add_error(errors, "findings", _("请填写核查情况"))
+    concluded_on = _parse_date(data.get("concluded_on") or calendar.today())
+    if concluded_on is None:
+        add_error(errors, "concluded_on", _("办结日期不是有效日期"))
+    elif concluded_on > calendar.today() or concluded_on < petition.received_on:
+        add_error(errors, "concluded_on", _("办结日期应在受理日期与今天之间"))
+    if errors:
+        raise InvalidInput(errors)
+    petition.outcome, petition.findings, petition.concluded_on = outcome, findings, concluded_on
+    PETITION_FLOW.apply(petition, "conclude", detail={"outcome": outcome})
+    tenancy_ops.bump_stat(unit, "petitions.open", -1)
+    tenancy_ops.bump_stat(unit, f"petitions.concluded.{outcome}", 1)
+    tenancy_ops.bump_stat(unit, f"petitions.concluded.{outcome}", 1, concluded_on.isoformat())
+    if outcome == Outcome.UNFOUNDED:
+        # 失实检举控告: the accused person is owed a clearing; the pool links back to this petition.
+        clearing_ops.record_candidate(unit, {
+            "reference": petition.number, "concluded_on": concluded_on, "person_name": petition.accused_name,
+            "person_position": petition.accused_position,
+            "person_work_unit": petition.accused_work_unit or _("（未注明单位）"),
+            "accusation": petition.summary, "finding": findings}, petition_id=petition.id)
+
+
+def _feedback(petition: Petition, data: dict) -> None:
+    errors: dict[str, list[str]] = {}
+    given_on = _parse_date(data.get("given_on") or None)
+    if given_on is None:
+        add_error(errors, "given_on", _("请填写反馈日期"))
+    elif given_on > calendar.today() or (petition.concluded_on and given_on < petition.concluded_on):
+        add_error(errors, "given_on", _("反馈日期应在办结日期与今天之间"))
+    way = str(data.get("way") or ("none" if petition.anonymous else ""))
+    if way not in FEEDBACK_WAYS or (way == "none") != petition.anonymous:
+        add_error(errors, "way", _("请选择反馈方式"))
+    content = str(data.get("content") or "").strip()
+    if not content:
+        add_error(errors, "content", _("请填写反馈内容"))
+    satisfied = str(data.get("satisfied") or ("unknown" if petition.anonymous else ""))
+    if satisfied not in ("yes", "no", "unknown"):
+        add_error(errors, "satisfied", _("请选择举报人是否满意"))
+    if errors:
+        raise InvalidInput(errors)
+    petition.feedback = {"given_on": given_on.isoformat(), "way": way, "content": content, "satisfied": satisfied}
+    PETITION_FLOW.apply(petition, "feedback", detail={"way": way, "satisfied": satisfied})

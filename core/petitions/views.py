@@ -10,7 +10,9 @@ from core import calendar
 from core.errors import InvalidInput
 from core.extensions import db
 from core.petitions import operations as ops
-from core.petitions.models import CHANNEL_LABELS, INFORMANT_FIELDS, Channel, Petition
+from core.petitions.models import CHANNEL_LABELS, FEEDBACK_WAYS, INFORMANT_FIELDS, OUTCOME_LABELS, Channel, Petition
+from core.petitions.workflow import OPEN, PETITION_FLOW
+from core.workflow import history
 from tenants.access import Action, can, deny, ensure
 from tenants.scoping import load_scoped
 
@@ -58,11 +60,20 @@ def new(unit_id: int):
                            channels=CHANNEL_LABELS, fields=INFORMANT_FIELDS), 422 if errors else 200
 
 
-def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, reason: str = ""):
+def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, reason: str = "",
+            step_errors: dict | None = None, form=None):
     unit = g.unit
     own = petition.unit_id == unit.id
+    may_handle = own and can(current_user, Action.PETITIONS_HANDLE, unit)
+    today = calendar.today()
     return render_template(
         "petitions/detail.html", unit=unit, petition=petition, own=own, fields=INFORMANT_FIELDS,
+        steps=[t.name for t in PETITION_FLOW.available(petition)] if may_handle else [],
+        OUTCOME_LABELS=OUTCOME_LABELS, FEEDBACK_WAYS=FEEDBACK_WAYS, today=today,
+        due=calendar.due_state(petition.due_on, today) if petition.due_on and petition.state in OPEN else None,
+        DUE_LABELS=calendar.DUE_STATE_LABELS, history=history("petitions", petition.id) if own else [],
+        flow=PETITION_FLOW, step_errors=step_errors or {}, form=form or {},
+        candidate=_candidate(petition) if own else None,
         # Read through a share (a supervising unit): no informant data at all, not even masked.
         informant=ops.masked_informant(petition) if own else None, revealed=revealed, errors=errors,
         reason=reason, can_reveal=own and not petition.anonymous and can(current_user, Action.INFORMANT_REVEAL, unit),
@@ -88,3 +99,25 @@ def reveal(unit_id: int, petition_id: int):
     except InvalidInput as exc:
         return _detail(petition, errors=exc.errors, reason=reason), 422
     return _detail(petition, revealed=revealed)
+
+
+def _candidate(petition: Petition):
+    """The clearing candidate an unfounded outcome put in the pool, for the link to it."""
+    from core.clearing.models import ClearingCandidate
+
+    return db.session.scalar(select(ClearingCandidate).where(ClearingCandidate.petition_id == petition.id))
+
+
+@petitions_bp.post("/<int:petition_id>/steps/<any(start, conclude, feedback):step>")
+@login_required
+def step(unit_id: int, petition_id: int, step: str):
+    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=Action.PETITIONS_HANDLE)
+    if petition.unit_id != g.unit.id:  # a supervising unit reads, never handles
+        deny(Action.PETITIONS_HANDLE, unit=g.unit, object_type="petitions", object_id=petition.id)
+    try:
+        ops.take_step(petition, step, request.form.to_dict(), expected_version=request.form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _detail(db.session.get(Petition, petition_id), step_errors=exc.errors, form=request.form), 422
+    flash(_("已办理：%(s)s", s=PETITION_FLOW.step_label(step)), "success")
+    return redirect(url_for("petitions.show", unit_id=unit_id, petition_id=petition_id))

@@ -1,0 +1,62 @@
+"""JSON shapes of petitions (marshmallow). The informant goes in on registration and never comes out."""
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from core.petitions.workflow import PETITION_FLOW
+
+
+class InformantInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(load_default="")
+    id_number = fields.String(load_default="")
+    phone = fields.String(load_default="")
+    address = fields.String(load_default="")
+
+
+class PetitionInSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    channel = fields.String(load_default="", metadata={"description": "letter, visit, phone or web"})
+    received_on = fields.String(load_default="", metadata={"description": "YYYY-MM-DD"})
+    anonymous = fields.Boolean(load_default=False)
+    informant = fields.Nested(InformantInSchema, load_default=dict)
+    accused_name = fields.String(load_default="")
+    accused_position = fields.String(load_default="")
+    accused_work_unit = fields.String(load_default="")
+    category = fields.String(load_default="")
+    summary = fields.String(load_default="")
+    content = fields.String(load_default="")
+
+
+class PetitionTransitionSchema(Schema):
+    transition = fields.String(required=True, validate=validate.OneOf([t.name for t in PETITION_FLOW.transitions]))
+    version = fields.Integer(load_default=None, allow_none=True)
+    data = fields.Dict(load_default=dict, metadata={
+        "description": "conclude: outcome (founded/partly/unfounded/unverifiable), findings, concluded_on; "
+                       "feedback: given_on, way, content, satisfied (yes/no/unknown)"})
+
+
+class PetitionSchema(Schema):
+    """A petition as its own unit's API shows it: never the informant, not even masked."""
+
+    id = fields.Integer()
+    number = fields.String()
+    channel = fields.String()
+    received_on = fields.Date()
+    anonymous = fields.Boolean()
+    accused_name = fields.String()
+    accused_position = fields.String()
+    accused_work_unit = fields.String()
+    category = fields.String()
+    summary = fields.String()
+    content = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    due_on = fields.Date(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    findings = fields.String(allow_none=True)
+    concluded_on = fields.Date(allow_none=True)
+    feedback = fields.Dict(allow_none=True)
+    version = fields.Integer()
