@@ -42,6 +42,7 @@ class Action(StrEnum):
     # Petitions (信访举报).
     PETITIONS_READ = "petitions.read"
     PETITIONS_REGISTER = "petitions.register"
+    PETITIONS_HANDLE = "petitions.handle"  # verify, conclude, give the informant feedback
     INFORMANT_REVEAL = "informant.reveal"  # intake and leaders of the receiving unit, with a reason
     # Clearing names (澄清正名).
     CLEARING_READ = "clearing.read"
@@ -74,6 +75,7 @@ ROLE_GRANTS = {
     Action.SUPERVISION_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
     Action.PETITIONS_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CASE_ADMIN},
     Action.PETITIONS_REGISTER: {Role.INTAKE, Role.OFFICER},
+    Action.PETITIONS_HANDLE: {Role.LEADER, Role.OFFICER},
     Action.INFORMANT_REVEAL: {Role.INTAKE, Role.LEADER},
     Action.CLEARING_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
     Action.CLEARING_HANDLE: {Role.LEADER, Role.OFFICER},
