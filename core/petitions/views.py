@@ -30,7 +30,8 @@ def index(unit_id: int):
         select(Petition).where(Petition.unit_id == unit.id)
         .order_by(Petition.year.desc(), Petition.seq.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
     return render_template("petitions/list.html", unit=unit, petitions=rows[:PER_PAGE], page=page,
-                           has_more=len(rows) > PER_PAGE,
+                           has_more=len(rows) > PER_PAGE, today=calendar.today(), due_state=calendar.due_state,
+                           DUE_LABELS=calendar.DUE_STATE_LABELS,
                            can_register=can(current_user, Action.PETITIONS_REGISTER, unit, target=unit))
 
 
