@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from core import calendar
 from core.clearing.models import ClearingBatch, ClearingCandidate, ClearingCase, ClearingVisit
@@ -55,7 +56,8 @@ def queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
 def queue_page(unit: Unit, f: QueueFilter, page: int, per_page: int) -> tuple[list[ClearingCase], int]:
     stmt = queue_query(unit, f)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    rows = db.session.scalars(stmt.options(selectinload(ClearingCase.batch))
+                              .offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), total
 
 

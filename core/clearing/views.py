@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core import calendar
 from core.clearing import operations as ops
@@ -123,7 +124,7 @@ def ledger(unit_id: int):
                   _("核查结论"), _("优先情形"), _("批次"), _("当前环节"), _("期限"), _("澄清方式"), _("澄清日期"),
                   _("反馈日期"), _("备案日期"), _("回访完成")])
     batch_names = {b.id: b.name for b in queries.batches(unit)}
-    stmt = queries.queue_query(unit, f).execution_options(yield_per=500)
+    stmt = queries.queue_query(unit, f).options(selectinload(ClearingCase.visits)).execution_options(yield_per=500)
     for case in db.session.scalars(stmt):
         sheet.append([
             case.number, _("绿色通道") if case.origin == "green_channel" else _("备选库"), case.person_name,
