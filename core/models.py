@@ -26,6 +26,14 @@ class VersionedMixin:
         return {"version_id_col": cls.version}
 
 
+def check_version(obj: VersionedMixin, expected_version: int | None) -> None:
+    """The version the user's page or request was built from must still be the record's (else 409)."""
+    from core.errors import Conflict
+
+    if expected_version is not None and obj.version != expected_version:
+        raise Conflict()
+
+
 def upsert_insert(table):
     """An INSERT of the session's dialect that supports ON CONFLICT (PostgreSQL and SQLite both do)."""
     from sqlalchemy.dialects import postgresql, sqlite

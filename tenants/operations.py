@@ -10,19 +10,15 @@ from sqlalchemy import func, literal, select, update
 from core import context
 from core.audit.operations import record as audit
 from core.clock import utcnow
-from core.errors import Conflict, InvalidInput
+from core.errors import InvalidInput
 from core.extensions import db
-from core.models import upsert_insert
+from core.models import check_version, upsert_insert
 from core.identity.models import Account, PlatformRole
 from tenants import codes
 from tenants.access import forget_cached_memberships
 from tenants.models import (ALLOWED_PARENTS, Membership, Role, Share, Unit, UnitLevel, UnitStat,
                             upper_bound)
 
-
-def _check_version(obj, expected_version: int | None) -> None:
-    if expected_version is not None and obj.version != expected_version:
-        raise Conflict()
 
 
 # ---------------------------------------------------------------- units
@@ -80,7 +76,7 @@ def create_unit(name: str, level: str, code: str, parent: Unit | None) -> Unit:
 
 
 def rename_unit(unit: Unit, name: str, *, expected_version: int | None = None) -> None:
-    _check_version(unit, expected_version)
+    check_version(unit, expected_version)
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InvalidInput({"name": [_("名称不能为空，最长 100 个字")]})
@@ -95,7 +91,7 @@ def move_unit(unit: Unit, new_parent: Unit, *, expected_version: int | None = No
     Returns the number of units moved. Runs in the maintenance context because the
     records of the subtree belong to many units.
     """
-    _check_version(unit, expected_version)
+    check_version(unit, expected_version)
     if new_parent.id == unit.id or unit.contains(new_parent):
         raise InvalidInput({"parent_id": [_("不能移动到自身或其下级单位之下")]})
     if UnitLevel(new_parent.level) not in ALLOWED_PARENTS[UnitLevel(unit.level)] or not new_parent.is_active:
@@ -138,7 +134,7 @@ def tenant_owned_models() -> list[type]:
 
 def archive_unit(unit: Unit, *, expected_version: int | None = None) -> int:
     """Archive a unit and its subtree: records stay, members lose access. Returns units archived."""
-    _check_version(unit, expected_version)
+    check_version(unit, expected_version)
     now = utcnow()
     count = db.session.execute(
         update(Unit)
@@ -152,7 +148,7 @@ def archive_unit(unit: Unit, *, expected_version: int | None = None) -> int:
 
 
 def restore_unit(unit: Unit, *, expected_version: int | None = None) -> None:
-    _check_version(unit, expected_version)
+    check_version(unit, expected_version)
     if unit.parent is not None and not unit.parent.is_active:
         raise InvalidInput({"_schema": [_("上级单位已撤销，请先恢复上级单位")]})
     unit.archived_at = None
@@ -223,7 +219,7 @@ def add_membership(account: Account, unit: Unit, role: str) -> Membership:
 
 
 def end_membership(membership: Membership, *, expected_version: int | None = None) -> None:
-    _check_version(membership, expected_version)
+    check_version(membership, expected_version)
     if membership.ended_at is None:
         membership.ended_at = utcnow()
         forget_cached_memberships()

@@ -14,9 +14,8 @@ from core.clearing import queries
 from core.clearing.models import ClearingCandidate, ClearingVisit
 from core.clearing.schemas import (ApplicationInSchema, CandidateInSchema, CandidateSchema, CaseSchema,
                                    ScreeningSchema, TransitionInSchema, VisitInSchema, VisitSchema)
-from core.clearing.views import allowed_steps, ensure_step, load_case
-from tenants.access import Action, deny, ensure
-from tenants.scoping import load_scoped
+from core.clearing.views import allowed_steps, ensure_step, load_case, load_own
+from tenants.access import Action, ensure
 
 CASES, CASES_DOC = "/u/<int:unit_id>/clearing-cases", "/u/{unit_id}/clearing-cases"
 CANDIDATES, CANDIDATES_DOC = "/u/<int:unit_id>/clearing-candidates", "/u/{unit_id}/clearing-candidates"
@@ -31,12 +30,6 @@ def _dump_case(case) -> dict:
         out["visits"] = []  # the reviewing unit sees the case for its review, not the person's visits
     return out
 
-
-def _own(model, object_id: int, action: Action):
-    obj = load_scoped(model, object_id, unit=g.unit, account=current_user, action=action)
-    if obj.unit_id != g.unit.id:
-        deny(action, unit=g.unit, object_type=model.__tablename__, object_id=object_id)
-    return obj
 
 
 @api.get(CASES)
@@ -103,7 +96,7 @@ def create_candidate(unit_id: int):
             "Screen a candidate: accept into clearing (answers the new case) or set aside with a reason",
             body=ScreeningSchema, tag="clearing")
 def screen_candidate(unit_id: int, candidate_id: int):
-    candidate = _own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
+    candidate = load_own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
     args = parse_json(ScreeningSchema())
     case = ops.screen_candidate(candidate, accept=args["decision"] == "accept", reason=args["reason"],
                                 expected_version=args["version"])
@@ -122,7 +115,7 @@ def list_visits(unit_id: int):
 @documented(f"{VISITS_DOC}/{{visit_id}}", "post", "Record (or correct) a follow-up visit", body=VisitInSchema,
             response=VisitSchema, tag="clearing")
 def record_visit(unit_id: int, visit_id: int):
-    visit = _own(ClearingVisit, visit_id, Action.CLEARING_HANDLE)
+    visit = load_own(ClearingVisit, visit_id, Action.CLEARING_HANDLE)
     args = parse_json(VisitInSchema())
     ops.record_visit(visit, args, expected_version=args.pop("version"))
     return jsonify(VisitSchema().dump(visit))

@@ -17,6 +17,7 @@ from core import calendar, context
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, add_error
 from core.extensions import db
+from core.models import check_version
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.numbering import next_number
@@ -90,10 +91,6 @@ def _years_before(day: date, years: int) -> date:
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
 
-
-def _check_version(obj, expected_version: int | None) -> None:
-    if expected_version is not None and obj.version != expected_version:
-        raise Conflict()
 
 
 # ---------------------------------------------------------------- stats rows
@@ -214,7 +211,7 @@ def record_candidate(unit: Unit, data: dict, *, petition_id: int | None = None) 
 def screen_candidate(candidate: ClearingCandidate, *, accept: bool, reason: str = "",
                      expected_version: int | None = None) -> ClearingCase | None:
     """甄别: accept into clearing (a case opens at 申请) or set aside as not suitable, with a reason."""
-    _check_version(candidate, expected_version)
+    check_version(candidate, expected_version)
     if candidate.state != "pool":
         raise Conflict(_("该线索已甄别"))
     reason = (reason or "").strip()
@@ -329,7 +326,7 @@ def negative_conditions(case: ClearingCase) -> list[ClearingCondition]:
 def take_step(case: ClearingCase, step: str, data: dict, *, acting_unit: Unit,
               expected_version: int | None = None) -> None:
     """The one entry for a step of the chain (views and API): state, version, data, then the step."""
-    _check_version(case, expected_version)
+    check_version(case, expected_version)
     if step not in {t.name for t in CASE_FLOW.transitions}:
         raise InvalidInput({"transition": [_("没有这个办理环节")]})
     if step not in {t.name for t in CASE_FLOW.available(case)}:
@@ -560,7 +557,7 @@ _STEPS = {
 
 
 def record_visit(visit: ClearingVisit, data: dict, *, expected_version: int | None = None) -> None:
-    _check_version(visit, expected_version)
+    check_version(visit, expected_version)
     errors: dict[str, list[str]] = {}
     first_time = visit.visited_on is None
     visited_on = _day(errors, data, "visited_on", _("回访日期"), not_after=calendar.today())

@@ -78,7 +78,8 @@ def step_data(form) -> dict:
     return data
 
 
-def _own(model, object_id: int, action: Action = Action.CLEARING_READ):
+def load_own(model, object_id: int, action: Action = Action.CLEARING_READ):
+    """A record of the acting unit itself (never one shared to it); else 404."""
     obj = load_scoped(model, object_id, unit=g.unit, account=current_user, action=action)
     if obj.unit_id != g.unit.id:
         deny(action, unit=g.unit, object_type=model.__tablename__, object_id=object_id)
@@ -250,7 +251,7 @@ def notice(unit_id: int, case_id: int):
 @login_required
 def person_file(unit_id: int, case_id: int):
     """一人一档 and the 廉政档案 entries: every clearing of the case's person in this unit, every visit."""
-    case = _own(ClearingCase, case_id)
+    case = load_own(ClearingCase, case_id)
     cases, visits = queries.person_file(g.unit, case.person_key)
     return render_template("clearing/person.html", **_common(), case=case, cases=cases, visits=visits)
 
@@ -268,7 +269,7 @@ def visits(unit_id: int):
 @bp.post("/visits/<int:visit_id>")
 @login_required
 def record_visit(unit_id: int, visit_id: int):
-    visit = _own(ClearingVisit, visit_id, Action.CLEARING_HANDLE)
+    visit = load_own(ClearingVisit, visit_id, Action.CLEARING_HANDLE)
     try:
         ops.record_visit(visit, request.form.to_dict(), expected_version=request.form.get("version", type=int))
     except InvalidInput as exc:
@@ -313,7 +314,7 @@ def new_candidate(unit_id: int):
 @bp.post("/pool/<int:candidate_id>/screen")
 @login_required
 def screen(unit_id: int, candidate_id: int):
-    candidate = _own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
+    candidate = load_own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
     accept = request.form.get("decision") == "accept"
     try:
         case = ops.screen_candidate(candidate, accept=accept, reason=request.form.get("reason", ""),
@@ -349,7 +350,7 @@ def plan_batch(unit_id: int):
 @bp.get("/batches/<int:batch_id>")
 @login_required
 def batch(unit_id: int, batch_id: int):
-    batch = _own(ClearingBatch, batch_id)
+    batch = load_own(ClearingBatch, batch_id)
     candidates = db.session.scalars(select(ClearingCandidate).where(ClearingCandidate.batch_id == batch.id)).all()
     cases = db.session.scalars(select(ClearingCase).where(ClearingCase.batch_id == batch.id)
                                .order_by(ClearingCase.id)).all()
@@ -385,7 +386,7 @@ def conditions(unit_id: int):
 @bp.post("/conditions/<int:condition_id>/archive")
 @login_required
 def archive_condition(unit_id: int, condition_id: int):
-    condition = _own(ClearingCondition, condition_id, Action.CLEARING_CONDITIONS)
+    condition = load_own(ClearingCondition, condition_id, Action.CLEARING_CONDITIONS)
     ops.archive_condition(condition)
     flash(_("已停用该条件"), "success")
     return redirect(url_for("clearing.conditions", unit_id=unit_id))

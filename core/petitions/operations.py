@@ -12,11 +12,11 @@ from core.audit.operations import record
 from core.crypto import decrypt_field, encrypt_field
 from core.errors import InvalidInput, add_error
 from core.extensions import db
+from core.models import check_version
 from core.numbering import next_number
 from flask import current_app
 
 from core.clearing import operations as clearing_ops
-from core.errors import Conflict
 from core.petitions.models import FEEDBACK_WAYS, INFORMANT_FIELDS, Channel, Outcome, Petition
 from core.petitions.workflow import PETITION_FLOW
 from tenants import operations as tenancy_ops
@@ -154,8 +154,7 @@ def masked_informant(petition: Petition) -> dict[str, str]:
 
 def take_step(petition: Petition, step: str, data: dict, *, expected_version: int | None = None) -> None:
     """Verification starts, the outcome concludes it, feedback to the informant closes it."""
-    if expected_version is not None and petition.version != expected_version:
-        raise Conflict()
+    check_version(petition, expected_version)
     if step not in {t.name for t in PETITION_FLOW.transitions}:
         raise InvalidInput({"transition": [_("没有这个办理环节")]})
     if step not in {t.name for t in PETITION_FLOW.available(petition)}:
