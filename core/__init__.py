@@ -86,6 +86,7 @@ def _register_areas(app: Flask) -> None:
     from core.supervision import api as supervision_api  # noqa: F401
     from core.supervision import jobs as supervision_jobs
     from core.supervision.views import bp as supervision_bp
+    from core.zeroing import models as zeroing_models  # noqa: F401
     from tenants.access import Action
     from core.audit import jobs as audit_jobs
     from core.calendar_views import calendar_bp

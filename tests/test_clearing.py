@@ -47,9 +47,9 @@ def _petition_with_informant(app, unit_id):
 
     with app.app_context(), context.acting(context.maintenance_context(), db.session):
         petition = petition_ops.register_petition(
-            db.session.get(Unit, unit_id), channel="letter", received_on=date(2026, 3, 2), anonymous=False,
+            db.session.get(Unit, unit_id), dict(channel="letter", received_on=date(2026, 3, 2), anonymous=False,
             informant={"name": "赵举报", "phone": "13912345678", "id_number": ""}, accused_name="李澄清",
-            accused_position="村党支部书记", summary="反映拆迁补偿款发放问题")
+            accused_position="村党支部书记", summary="反映拆迁补偿款发放问题"))
         db.session.commit()
         return petition.number
 

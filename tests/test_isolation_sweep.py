@@ -60,8 +60,8 @@ def _victim_casework(tree) -> dict:
     town2, county = db.session.get(Unit, tree.town2), db.session.get(Unit, tree.county)
     today = calendar.today()
     petition = petition_ops.register_petition(
-        town2, channel="letter", received_on=today, anonymous=False,
-        informant={"name": "王秘密", "phone": "13800001111"}, accused_name="李某", summary="反映西镇某干部问题")
+        town2, dict(channel="letter", received_on=today, anonymous=False,
+        informant={"name": "王秘密", "phone": "13800001111"}, accused_name="李某", summary="反映西镇某干部问题"))
     directive = directive_ops.send_directive(
         county, title="西镇专报", audience={"mode": "units", "unit_ids": [town2.id]},
         return_fields=[{"label": "件数", "type": "number", "required": True}], return_cadence="weekly:1",

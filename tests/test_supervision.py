@@ -22,9 +22,9 @@ def _petition(app, unit_id):
     with app.app_context():
         with context.acting(context.maintenance_context(), db.session):
             petition = petition_ops.register_petition(
-                db.session.get(Unit, unit_id), channel="visit", received_on=datetime(2026, 11, 2).date(),
+                db.session.get(Unit, unit_id), dict(channel="visit", received_on=datetime(2026, 11, 2).date(),
                 anonymous=False, informant={"name": "赵举报", "phone": "13912345678", "id_number": ""},
-                accused_name="钱某某", accused_position="村党支部书记", summary="反映征地补偿款发放问题")
+                accused_name="钱某某", accused_position="村党支部书记", summary="反映征地补偿款发放问题"))
             db.session.commit()
             return petition.id, petition.number
 

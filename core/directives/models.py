@@ -45,6 +45,9 @@ class Directive(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     return_starts_on: Mapped[date | None] = mapped_column(Date)
     return_ends_on: Mapped[date | None] = mapped_column(Date)
     forwarded_from_id: Mapped[int | None] = mapped_column(ForeignKey("directives.id"))
+    purpose: Mapped[str | None] = mapped_column(String(32))  # a campaign with its own area: "zeroing"
+    # Receiver levels that owe the returns (e.g. only cities file the zeroing weekly return); None = all.
+    return_levels: Mapped[list | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="sent")  # sent | closed
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     sent_on: Mapped[date] = mapped_column(Date, nullable=False)

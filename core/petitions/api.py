@@ -43,7 +43,7 @@ def list_petitions(unit_id: int):
 def register_petition(unit_id: int):
     ensure(current_user, Action.PETITIONS_REGISTER, g.unit, target=g.unit)
     args = parse_json(PetitionInSchema())
-    petition = ops.register_petition(g.unit, **args)
+    petition = ops.register_petition(g.unit, args)
     return jsonify(PetitionSchema().dump(petition)), 201
 
 

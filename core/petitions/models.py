@@ -1,15 +1,17 @@
-"""Petitions (信访举报件): registration, with the informant's identity encrypted at rest.
+"""Petitions (信访举报件): registration, with the informant's identity encrypted at rest;
+handling (verification, outcome, feedback); routing down the tree (转办/交办); repeat links.
 
-Handling (verification, outcome, feedback to the informant) is here; an unfounded outcome
-puts the accused person in the unit's clearing pool. Routing and repeat detection come next.
+An unfounded outcome puts the accused person in the unit's clearing pool. Repeat detection
+compares informants by a keyed hash (HMAC-SM3), never by their plaintext, so two units'
+petitions can be linked without either learning the other's informant.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
@@ -42,14 +44,70 @@ OUTCOME_LABELS = {Outcome.FOUNDED: _l("属实"), Outcome.PARTLY: _l("部分属�
                   Outcome.UNVERIFIABLE: _l("无法查实")}
 FEEDBACK_WAYS = {"in_person": _l("当面反馈"), "phone": _l("电话反馈"), "letter": _l("书面反馈"),
                  "online": _l("网上反馈"), "none": _l("匿名举报，无从反馈")}
+
+
+class AccusedLevel(StrEnum):
+    """The accused person's rank, which decides the competent (管辖) level of commission."""
+
+    VILLAGE = "village"
+    TOWNSHIP = "township"
+    COUNTY = "county"
+    CITY = "city"
+    PROVINCE = "province"
+
+
+ACCUSED_LEVEL_LABELS = {AccusedLevel.VILLAGE: _l("村（社区）干部"), AccusedLevel.TOWNSHIP: _l("乡科级"),
+                        AccusedLevel.COUNTY: _l("县处级"), AccusedLevel.CITY: _l("厅局级"),
+                        AccusedLevel.PROVINCE: _l("省部级")}
+# The unit level competent for each rank: a village cadre is the township's matter, a 乡科级 cadre
+# the county's, and so on. Filing above it is 越级.
+COMPETENT_LEVEL = {AccusedLevel.VILLAGE: "township", AccusedLevel.TOWNSHIP: "county", AccusedLevel.COUNTY: "city",
+                   AccusedLevel.CITY: "province", AccusedLevel.PROVINCE: "province"}
+
+
+class Flag(StrEnum):
+    """重复访/越级访 and the 三多, computed from a petition's confirmed links."""
+
+    REPEAT = "repeat"
+    SKIP_LEVEL = "skip_level"
+    MULTI_YEAR = "multi_year"
+    MULTI_LEVEL = "multi_level"
+    MULTI_SOURCE = "multi_source"
+
+
+FLAG_LABELS = {Flag.REPEAT: _l("重复"), Flag.SKIP_LEVEL: _l("越级"), Flag.MULTI_YEAR: _l("多年"),
+               Flag.MULTI_LEVEL: _l("多层"), Flag.MULTI_SOURCE: _l("多头")}
+SANDUO = (Flag.MULTI_YEAR, Flag.MULTI_LEVEL, Flag.MULTI_SOURCE)
+
+
+class RoutingMode(StrEnum):
+    TRANSFER = "transfer"  # 转办: the receiver handles it on its own authority
+    ASSIGN = "assign"  # 交办: the receiver handles it and reports the result back
+
+
+ROUTING_LABELS = {RoutingMode.TRANSFER: _l("转办"), RoutingMode.ASSIGN: _l("交办")}
+
 # The informant's fields, each encrypted with SM4-GCM bound to the petition (core.crypto).
 INFORMANT_FIELDS = {"name": _l("姓名"), "id_number": _l("身份证号"), "phone": _l("联系电话"),
                     "address": _l("地址")}
 
 
+class PetitionCategory(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+    """A problem category (问题类别), defined at the province (or a city) and inherited by every unit below."""
+
+    __tablename__ = "petition_categories"
+    __inherited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), nullable=False)
+    archived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
 class Petition(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "petitions"
-    __table_args__ = (UniqueConstraint("unit_id", "year", "seq"),)
+    __table_args__ = (UniqueConstraint("unit_id", "year", "seq"),
+                      Index("ix_petitions_queue", "unit_id", "state", "due_on"),
+                      Index("ix_petitions_source_ref", "unit_id", "source_ref"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -65,6 +123,13 @@ class Petition(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     accused_name: Mapped[str] = mapped_column(String(50), nullable=False)
     accused_position: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     accused_work_unit: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    accused_level: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    accused_party_member: Mapped[bool | None] = mapped_column(Boolean)
+    # Matching keys across the tree: the accused by normalised name and work unit, the informant by
+    # HMAC-SM3 (keyed with MATCHING_KEY) of the id number and of the phone number.
+    accused_key: Mapped[str] = mapped_column(String(200), nullable=False, default="", index=True)
+    informant_id_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    informant_phone_key: Mapped[str | None] = mapped_column(String(64), index=True)
     category: Mapped[str] = mapped_column(String(50), nullable=False, default="")
     summary: Mapped[str] = mapped_column(String(300), nullable=False)
     content: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -75,6 +140,12 @@ class Petition(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     concluded_on: Mapped[date | None] = mapped_column(Date)
     feedback: Mapped[dict | None] = mapped_column(JSON)  # to the informant: date, way, content, satisfied
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    source_ref: Mapped[str | None] = mapped_column(String(64))  # the number in an imported ledger (大起底)
+    flags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # Flag values
+    # Routing: the higher unit's petition this one was routed from, and on that one where it went.
+    origin_petition_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"), index=True)
+    routing: Mapped[dict | None] = mapped_column(JSON)  # mode, to_unit_id, to_unit_name, petition_id, item_id, on
+    again_of_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"))  # 再次信访 after closure
 
     registered_by: Mapped[Account | None] = relationship()
 
@@ -93,6 +164,53 @@ class Petition(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
         return str(OUTCOME_LABELS[Outcome(self.outcome)]) if self.outcome else ""
 
     @property
+    def flag_labels(self) -> list[str]:
+        return [str(FLAG_LABELS[Flag(f)]) for f in self.flags or []]
+
+    @property
+    def accused_level_label(self) -> str:
+        return str(ACCUSED_LEVEL_LABELS[AccusedLevel(self.accused_level)]) if self.accused_level else ""
+
+    @property
     def label(self) -> str:
         """How other units' pages name the petition: number and accused, never the informant."""
         return f"{self.number} {self.accused_name}"
+
+
+class PetitionLink(TenantOwned, TimestampMixin, db.Model):
+    """One side of a proposed or confirmed "same matter" link, owned by the unit of ``petition_id``.
+
+    The other petition may belong to any unit of the tree; this row keeps only the facts the
+    flags need (its unit's level, received date, channel, whether the informant matched), so a
+    unit sees that its petition has links and which flags apply, never the other record.
+    """
+
+    __tablename__ = "petition_links"
+    __table_args__ = (UniqueConstraint("petition_id", "other_petition_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), nullable=False, index=True)
+    other_petition_id: Mapped[int] = mapped_column(ForeignKey("petitions.id"), nullable=False)
+    other_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    other_unit_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    other_unit_level: Mapped[str] = mapped_column(String(16), nullable=False)
+    other_received_on: Mapped[date] = mapped_column(Date, nullable=False)
+    other_channel: Mapped[str] = mapped_column(String(16), nullable=False)
+    # Why it was proposed: same accused, same informant (by keyed hash), similar content (0–100).
+    same_accused: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    same_informant: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    similarity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="proposed")  # confirmed | rejected
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def reasons(self) -> list[str]:
+        out = []
+        if self.same_accused:
+            out.append(str(_l("同一被反映人")))
+        if self.same_informant:
+            out.append(str(_l("同一举报人")))
+        if self.similarity:
+            out.append(str(_l("内容相似度 %(n)s%%", n=self.similarity)))
+        return out

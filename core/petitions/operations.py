@@ -9,16 +9,21 @@ from flask_babel import gettext as _
 
 from core import calendar, context
 from core.audit.operations import record
-from core.crypto import decrypt_field, encrypt_field
+from core.crypto import decrypt_field, encrypt_field, hmac_sm3_hex
 from core.errors import InvalidInput, add_error
 from core.extensions import db
+from core.clock import utcnow
 from core.models import check_version
 from core.numbering import next_number
 from flask import current_app
+from sqlalchemy import or_, select
 
 from core.clearing import operations as clearing_ops
-from core.petitions.models import FEEDBACK_WAYS, INFORMANT_FIELDS, Channel, Outcome, Petition
-from core.petitions.workflow import PETITION_FLOW
+from core.clearing.models import person_key
+from core.petitions.models import (COMPETENT_LEVEL, FEEDBACK_WAYS, INFORMANT_FIELDS, ROUTING_LABELS, SANDUO,
+                                   AccusedLevel, Channel, Flag, Outcome, Petition, PetitionCategory, PetitionLink,
+                                   RoutingMode)
+from core.petitions.workflow import HANDLING_STEPS, PETITION_FLOW
 from tenants import operations as tenancy_ops
 from tenants.models import Unit
 
@@ -40,17 +45,26 @@ def _parse_date(value) -> date | None:
         return None
 
 
-def register_petition(unit: Unit, *, channel: str, received_on, anonymous: bool, informant: dict | None,
-                      accused_name: str, accused_position: str = "", accused_work_unit: str = "",
-                      category: str = "", summary: str, content: str = "") -> Petition:
-    """Validate everything, number the petition, store the informant encrypted; audited without the informant."""
+def categories_for(unit: Unit) -> list[str]:
+    """The problem categories in force at the unit: its own and its ancestors' (inherited), not archived."""
+    return list(db.session.scalars(select(PetitionCategory.name).where(PetitionCategory.archived.is_(False))
+                                   .order_by(PetitionCategory.name).distinct()))
+
+
+def clean_registration(raw: dict, *, categories: list[str] | None = None) -> tuple[dict, dict]:
+    """Validate one petition's fields (a form, the API or an imported row) without writing anything.
+
+    Returns the petition's plain columns and the informant's fields (empty when anonymous);
+    raises InvalidInput with every field's error. ``categories``: the unit's taxonomy; when it
+    is not empty the category must be one of it.
+    """
     errors: dict[str, list[str]] = {}
-    text = {k: (v or "").strip() for k, v in dict(accused_name=accused_name, accused_position=accused_position,
-                                                    accused_work_unit=accused_work_unit, category=category,
-                                                    summary=summary, content=content).items()}
+    text = {k: str(raw.get(k) or "").strip() for k in ("accused_name", "accused_position", "accused_work_unit",
+                                                       "accused_level", "category", "summary", "content")}
+    channel = str(raw.get("channel") or "")
     if channel not in Channel.__members__.values():
         add_error(errors, "channel", _("请选择受理方式（来信、来访、来电或网络举报）"))
-    received = _parse_date(received_on)
+    received = _parse_date(raw.get("received_on"))
     if received is None:
         add_error(errors, "received_on", _("请填写受理日期（如 2026-03-01）"))
     elif received > calendar.today():
@@ -62,15 +76,24 @@ def register_petition(unit: Unit, *, channel: str, received_on, anonymous: bool,
     for field, label in (("accused_position", _("被反映人职务")), ("accused_work_unit", _("被反映人单位"))):
         if len(text[field]) > 100:
             add_error(errors, field, _("%(label)s不能超过 100 个字", label=label))
-    if len(text["category"]) > 50:
+    if text["accused_level"] and text["accused_level"] not in AccusedLevel.__members__.values():
+        add_error(errors, "accused_level", _("请选择被反映人级别"))
+    if categories:
+        if text["category"] not in categories:
+            add_error(errors, "category", _("请从问题类别中选择（由省纪委监委统一设定）"))
+    elif len(text["category"]) > 50:
         add_error(errors, "category", _("问题类别不能超过 50 个字"))
     if not text["summary"]:
         add_error(errors, "summary", _("请填写反映问题摘要"))
     elif len(text["summary"]) > 300:
         add_error(errors, "summary", _("反映问题摘要不能超过 300 个字"))
+    party = raw.get("accused_party_member")
+    party = {"1": True, "yes": True, "是": True, "0": False, "no": False, "否": False}.get(str(party).strip().lower(),
+                                                                                         party if isinstance(party, bool) else None)
 
-    anonymous = bool(anonymous)
-    people = {} if anonymous else {f: (str((informant or {}).get(f) or "")).strip() for f in INFORMANT_FIELDS}
+    anonymous = raw.get("anonymous") in (True, "1", "true", "yes", "是", "匿名")
+    informant = raw.get("informant") or {}
+    people = {} if anonymous else {f: str(informant.get(f) or "").strip() for f in INFORMANT_FIELDS}
     if not anonymous:
         people["id_number"] = people["id_number"].upper()
         if not people["name"]:
@@ -85,25 +108,61 @@ def register_petition(unit: Unit, *, channel: str, received_on, anonymous: bool,
             add_error(errors, "informant_phone", _("联系电话格式不正确"))
     if errors:
         raise InvalidInput(errors)
+    columns = dict(text, channel=channel, received_on=received, anonymous=anonymous, accused_party_member=party,
+                   accused_key=person_key(text["accused_name"], text["accused_work_unit"]))
+    return columns, people
 
-    year = calendar.today().year  # numbered in the year of registration, like every other series
-    seq, number = next_number(unit, "petition", year)
-    petition = Petition(unit_id=unit.id, unit_path=unit.path, year=year, seq=seq, number=number,
-                        channel=channel, received_on=received, anonymous=anonymous, state="registered",
-                        due_on=calendar.add_workdays(received, current_app.config["PETITION_HANDLING_WORKDAYS"]),
-                        registered_by_id=context.current().account_id, **text)
-    db.session.add(petition)
-    db.session.flush()  # the id is part of each field's associated data
+
+def informant_keys(people: dict) -> tuple[str | None, str | None]:
+    """HMAC-SM3 of the normalised id number and phone: equal for the same informant in any unit,
+    useless without MATCHING_KEY (a dump reveals nothing; a guessed phone cannot be confirmed)."""
+    key = current_app.config["MATCHING_KEY"].encode()
+    id_number = (people.get("id_number") or "").upper()
+    phone = re.sub(r"\D", "", people.get("phone") or "")
+    if len(phone) == 13 and phone.startswith("86"):
+        phone = phone[2:]
+    return (hmac_sm3_hex(key, b"id:" + id_number.encode()) if id_number else None,
+            hmac_sm3_hex(key, b"phone:" + phone.encode()) if len(phone) >= 7 else None)
+
+
+def store_informant(petition: Petition, people: dict) -> None:
+    """Encrypt each informant field bound to the petition (its id must be assigned) and set its matching keys."""
     for field, value in people.items():
         if value:
             setattr(petition, f"informant_{field}", encrypt_field(value, _associated(petition, field)))
+    petition.informant_id_key, petition.informant_phone_key = informant_keys(people)
+
+
+def register_petition(unit: Unit, raw: dict, *, origin: Petition | None = None, again_of: Petition | None = None,
+                      categories: list[str] | None | bool = True) -> Petition:
+    """Validate everything, number the petition, store the informant encrypted, propose repeat links;
+    audited without the informant. ``categories=None``: a routed copy keeps the origin's category."""
+    columns, people = clean_registration(raw, categories=categories_for(unit) if categories is True else categories)
+    year = calendar.today().year  # numbered in the year of registration, like every other series
+    seq, number = next_number(unit, "petition", year)
+    due_on = _parse_date(raw.get("due_on")) or calendar.add_workdays(
+        columns["received_on"], current_app.config["PETITION_HANDLING_WORKDAYS"])
+    petition = Petition(unit_id=unit.id, unit_path=unit.path, year=year, seq=seq, number=number, state="registered",
+                        due_on=due_on, registered_by_id=context.current().account_id, flags=[],
+                        origin_petition_id=getattr(origin, "id", None), again_of_id=getattr(again_of, "id", None),
+                        **columns)
+    db.session.add(petition)
+    db.session.flush()  # the id is part of each field's associated data
+    store_informant(petition, people)
     db.session.flush()
-    PETITION_FLOW.begin(petition, detail={"number": number, "channel": channel})
+    PETITION_FLOW.begin(petition, detail={"number": number, "channel": petition.channel})
     tenancy_ops.bump_stat(unit, "petitions.open", 1)
     tenancy_ops.bump_stat(unit, "petitions.received", 1)
-    tenancy_ops.bump_stat(unit, "petitions.received", 1, received.isoformat())
+    tenancy_ops.bump_stat(unit, "petitions.received", 1, petition.received_on.isoformat())
     record("petition.register", unit_id=unit.id, object_type="petitions", object_id=petition.id,
-           detail={"number": number, "channel": channel, "anonymous": anonymous})
+           detail={"number": number, "channel": petition.channel, "anonymous": petition.anonymous})
+    if again_of is not None:
+        link = _link_pair(petition, again_of, same_accused=True, same_informant=True, similarity=100)
+        for side in link:
+            side.state = "confirmed"
+        refresh_flags(again_of)
+    propose_links(petition)
+    refresh_flags(petition)
     return petition
 
 
@@ -155,15 +214,24 @@ def masked_informant(petition: Petition) -> dict[str, str]:
 def take_step(petition: Petition, step: str, data: dict, *, expected_version: int | None = None) -> None:
     """Verification starts, the outcome concludes it, feedback to the informant closes it."""
     check_version(petition, expected_version)
-    if step not in {t.name for t in PETITION_FLOW.transitions}:
+    if step not in HANDLING_STEPS:
         raise InvalidInput({"transition": [_("没有这个办理环节")]})
     if step not in {t.name for t in PETITION_FLOW.available(petition)}:
         raise PETITION_FLOW.not_now(petition, step)
     unit = db.session.get(Unit, petition.unit_id)
     if step == "start":
         PETITION_FLOW.apply(petition, "start")
+        item = _routing_item(petition)
+        if item is not None and item.state == "issued":
+            from core.supervision import operations as supervision_ops
+
+            supervision_ops.receive(item)  # starting verification signs for the 交办件
     elif step == "conclude":
         _conclude(petition, unit, data)
+        if petition.origin_petition_id is not None:
+            _report_outcome_upward(petition)
+    elif step == "settle":
+        PETITION_FLOW.apply(petition, "settle", reason=str(data.get("note") or "").strip() or None)
     else:
         _feedback(petition, data)
 
@@ -217,3 +285,234 @@ def _feedback(petition: Petition, data: dict) -> None:
         raise InvalidInput(errors)
     petition.feedback = {"given_on": given_on.isoformat(), "way": way, "content": content, "satisfied": satisfied}
     PETITION_FLOW.apply(petition, "feedback", detail={"way": way, "satisfied": satisfied})
+
+
+# ---------------------------------------------------------------- repeat links and the 三多
+
+_LEVEL_RANK = {"province": 0, "city": 1, "county": 2, "township": 3, "stationed": 3}
+MAX_PROPOSALS = 20
+
+
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"\s+", "", text or "")
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def similarity(a: Petition, b: Petition) -> int:
+    """Content likeness in percent: Jaccard of character bigrams of summary and opening of content."""
+    x, y = _bigrams(a.summary + a.content[:300]), _bigrams(b.summary + b.content[:300])
+    return round(100 * len(x & y) / len(x | y)) if x and y else 0
+
+
+def _chain_root(petition: Petition) -> int:
+    """The top of a routing chain: copies routed down the tree are the same petition, not repeats."""
+    seen = petition
+    for _hop in range(8):
+        if seen.origin_petition_id is None:
+            break
+        seen = db.session.get(Petition, seen.origin_petition_id)
+    return seen.id
+
+
+def _side(petition: Petition, other: Petition, other_unit: Unit, **reasons) -> PetitionLink:
+    link = PetitionLink(unit_id=petition.unit_id, unit_path=petition.unit_path, petition_id=petition.id,
+                        other_petition_id=other.id, other_unit_id=other_unit.id, other_unit_name=other_unit.name,
+                        other_unit_level=other_unit.level, other_received_on=other.received_on,
+                        other_channel=other.channel, state="proposed", **reasons)
+    with context.writing_as(petition.unit_id, petition.unit_path):
+        db.session.add(link)
+        db.session.flush()
+    return link
+
+
+def _link_pair(petition: Petition, other: Petition, **reasons) -> tuple[PetitionLink, PetitionLink]:
+    """Both sides of a link, each owned by its petition's unit (written as that unit under RLS)."""
+    units = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_({petition.unit_id, other.unit_id})))}
+    return (_side(petition, other, units[other.unit_id], **reasons),
+            _side(other, petition, units[petition.unit_id], **reasons))
+
+
+def propose_links(petition: Petition) -> int:
+    """Find earlier petitions about the same matter anywhere in the tree and propose links at both ends.
+
+    Matching reads across unit boundaries, so it runs in a maintenance context and keeps only
+    the facts each side's flags need; neither side can open the other's record.
+    """
+    proposed = 0
+    with context.acting(context.maintenance_context(account_id=context.current().account_id), db.session):
+        matches = []
+        if petition.accused_key.split("|")[0]:
+            matches.append(Petition.accused_key == petition.accused_key)
+        if petition.informant_id_key:
+            matches.append(Petition.informant_id_key == petition.informant_id_key)
+        if petition.informant_phone_key:
+            matches.append(Petition.informant_phone_key == petition.informant_phone_key)
+        if not matches:
+            return 0
+        already = select(PetitionLink.other_petition_id).where(PetitionLink.petition_id == petition.id)
+        candidates = db.session.scalars(
+            select(Petition).where(or_(*matches), Petition.id != petition.id, Petition.id.not_in(already))
+            .order_by(Petition.received_on.desc(), Petition.id.desc()).limit(MAX_PROPOSALS * 2)).all()
+        root = _chain_root(petition)
+        for other in candidates:
+            if proposed >= MAX_PROPOSALS or _chain_root(other) == root:
+                continue
+            same_informant = bool(
+                (petition.informant_id_key and petition.informant_id_key == other.informant_id_key)
+                or (petition.informant_phone_key and petition.informant_phone_key == other.informant_phone_key))
+            same_accused = petition.accused_key == other.accused_key
+            score = similarity(petition, other)
+            if not same_informant and not petition.accused_key.split("|")[1] and score < 30:
+                continue  # a bare name with no work unit matches too many people unless the content agrees
+            _link_pair(petition, other, same_accused=same_accused, same_informant=same_informant, similarity=score)
+            proposed += 1
+            _notify_links(other)
+    if proposed:
+        record("petition.links_proposed", unit_id=petition.unit_id, object_type="petitions", object_id=petition.id,
+               detail={"proposed": proposed})
+    return proposed
+
+
+def _notify_links(petition: Petition) -> None:
+    """The other side learns that a new petition may concern its own (an inbox task, no details)."""
+    from core.inbox import operations as inbox
+    from core.inbox.models import InboxKind
+    from tenants.access import Role
+
+    unit = db.session.get(Unit, petition.unit_id)
+    inbox.post(unit, f"petition:{petition.id}:links:{calendar.today().isoformat()}", kind=InboxKind.TASK,
+               object_type="petitions", object_id=petition.id,
+               roles=(Role.INTAKE.value, Role.OFFICER.value, Role.LEADER.value),
+               title=_("疑似重复件待确认：%(label)s", label=petition.label))
+
+
+def decide_link(link: PetitionLink, decision: str) -> None:
+    """The officer confirms (same matter) or rejects a proposed link of the unit's own petition."""
+    if decision not in ("confirmed", "rejected"):
+        raise InvalidInput({"decision": [_("请选择确认或排除")]})
+    link.state, link.decided_by_id, link.decided_at = decision, context.current().account_id, utcnow()
+    db.session.flush()
+    petition = db.session.get(Petition, link.petition_id)
+    record("petition.link_" + decision, unit_id=link.unit_id, object_type="petitions", object_id=petition.id,
+           detail={"link": link.id})
+    refresh_flags(petition)
+
+
+def compute_flags(petition: Petition, unit_level: str, links: list[PetitionLink]) -> list[str]:
+    confirmed = [link for link in links if link.state == "confirmed"]
+    levels = {unit_level} | {link.other_unit_level for link in confirmed}
+    dates = [petition.received_on] + [link.other_received_on for link in confirmed]
+    channels = {petition.channel} | {link.other_channel for link in confirmed}
+    flags = []
+    if confirmed:
+        flags.append(Flag.REPEAT)
+    if petition.accused_level:
+        competent = _LEVEL_RANK[COMPETENT_LEVEL[AccusedLevel(petition.accused_level)]]
+        if any(_LEVEL_RANK.get(level, 9) < competent for level in levels):
+            flags.append(Flag.SKIP_LEVEL)
+    if (max(dates) - min(dates)).days > 365:
+        flags.append(Flag.MULTI_YEAR)
+    if len({_LEVEL_RANK.get(level) for level in levels}) >= 2:
+        flags.append(Flag.MULTI_LEVEL)
+    if len(channels) >= 2 or any(not link.same_informant for link in confirmed):
+        flags.append(Flag.MULTI_SOURCE)
+    return [str(f) for f in flags]
+
+
+def refresh_flags(petition: Petition) -> None:
+    """Recompute the petition's flags from its own unit's link rows; the unit's repeat and 三多 counts follow."""
+    unit = db.session.get(Unit, petition.unit_id)
+    with context.writing_as(unit.id, unit.path):
+        links = db.session.scalars(select(PetitionLink).where(PetitionLink.petition_id == petition.id)).all()
+        old, new = set(petition.flags or []), set(compute_flags(petition, unit.level, links))
+        if old == new:
+            return
+        petition.flags = sorted(new)
+        db.session.flush()
+        for metric, had, has in (("petitions.repeat", Flag.REPEAT in old, Flag.REPEAT in new),
+                                 ("petitions.sanduo", bool(old & set(SANDUO)), bool(new & set(SANDUO)))):
+            if had != has:
+                tenancy_ops.bump_stat(unit, metric, 1 if has else -1)
+
+
+# ---------------------------------------------------------------- routing down the tree (转办/交办)
+
+
+def route_petition(petition: Petition, to_unit: Unit | None, *, mode: str, due_on=None, instructions: str = "",
+                   expected_version: int | None = None) -> Petition:
+    """Hand the petition to a descendant: the receiver gets its own linked record (informant included,
+    it must give the feedback), the origin a tracking share of it and a 交办件 with the deadline."""
+    from core.supervision import operations as supervision_ops
+
+    check_version(petition, expected_version)
+    if "route" not in {t.name for t in PETITION_FLOW.available(petition)}:
+        raise PETITION_FLOW.not_now(petition, "route")
+    origin_unit = db.session.get(Unit, petition.unit_id)
+    errors: dict[str, list[str]] = {}
+    if mode not in RoutingMode.__members__.values():
+        add_error(errors, "mode", _("请选择转办或交办"))
+    if to_unit is None or to_unit.id == origin_unit.id or not origin_unit.contains(to_unit) or not to_unit.is_active:
+        add_error(errors, "to_unit_id", _("只能转交本单位下辖的单位"))
+    due = _parse_date(due_on) if due_on else calendar.add_workdays(calendar.today(),
+                                                                    current_app.config["PETITION_HANDLING_WORKDAYS"])
+    if due is None or due < calendar.today():
+        add_error(errors, "due_on", _("办理期限应是今天或以后的日期"))
+    instructions = (instructions or "").strip()
+    if len(instructions) > 2000:
+        add_error(errors, "instructions", _("转交意见不能超过 2000 个字"))
+    if errors:
+        raise InvalidInput(errors)
+
+    informant = {} if petition.anonymous else _decrypted(petition)
+    raw = {c: getattr(petition, c) for c in ("channel", "received_on", "anonymous", "accused_name",
+                                             "accused_position", "accused_work_unit", "accused_level",
+                                             "accused_party_member", "summary", "content")}
+    raw.update(informant=informant, due_on=due, category=petition.category)
+    with context.writing_as(to_unit.id, to_unit.path):
+        copy = register_petition(to_unit, raw, origin=petition, categories=None)
+    item = supervision_ops.issue_item(
+        origin_unit, to_unit, kind="assigned", due_on=due, subject_number=copy.number,
+        title=_("%(mode)s：%(label)s", mode=ROUTING_LABELS[RoutingMode(mode)], label=copy.label),
+        body=instructions or _("请按期办结并反馈结果。"))
+    with context.writing_as(to_unit.id, to_unit.path):
+        tenancy_ops.grant_share("petitions", copy.id, to_unit, purpose="routing", grantee_unit=origin_unit,
+                                reason=petition.number)
+    petition.routing = {"mode": mode, "to_unit_id": to_unit.id, "to_unit_name": to_unit.name,
+                        "petition_id": copy.id, "number": copy.number, "item_id": item.id,
+                        "on": calendar.today().isoformat(), "due_on": due.isoformat(), "instructions": instructions}
+    PETITION_FLOW.apply(petition, "route", detail={"mode": mode, "to_unit": to_unit.id, "number": copy.number})
+    tenancy_ops.bump_stat(origin_unit, "petitions.open", -1)
+    tenancy_ops.bump_stat(origin_unit, "petitions.routed", 1)
+    return copy
+
+
+def _routing_item(petition: Petition):
+    from core.supervision.models import SupervisionItem
+
+    return db.session.scalar(select(SupervisionItem).where(
+        SupervisionItem.kind == "assigned", SupervisionItem.subject_type == "petitions",
+        SupervisionItem.subject_id == petition.id))
+
+
+def _report_outcome_upward(petition: Petition) -> None:
+    """A routed petition's outcome reaches every unit up its routing chain, and its 交办件 is reported done."""
+    from core.supervision import operations as supervision_ops
+
+    item = _routing_item(petition)
+    if item is not None and item.is_open and item.state != "reported_done":
+        supervision_ops.report_done(item, _("已办结（%(outcome)s）：%(findings)s", outcome=petition.outcome_label,
+                                            findings=petition.findings or ""))
+    child, origin_id = petition, petition.origin_petition_id
+    while origin_id is not None:
+        with context.acting(context.maintenance_context(account_id=context.current().account_id), db.session):
+            origin = db.session.get(Petition, origin_id)
+            origin_unit = db.session.get(Unit, origin.unit_id)
+        with context.writing_as(origin_unit.id, origin_unit.path):
+            origin.outcome, origin.concluded_on = child.outcome, child.concluded_on
+            origin.findings = child.findings
+            if origin.state == "routed":
+                PETITION_FLOW.apply(origin, "report_outcome", detail={"outcome": child.outcome,
+                                                                      "from_unit": petition.unit_id})
+                tenancy_ops.bump_stat(origin_unit, "petitions.routed", -1)
+            db.session.flush()
+        child, origin_id = origin, origin.origin_petition_id

@@ -1,7 +1,7 @@
 """JSON shapes of petitions (marshmallow). The informant goes in on registration and never comes out."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from core.petitions.workflow import PETITION_FLOW
+from core.petitions.workflow import HANDLING_STEPS
 
 
 class InformantInSchema(Schema):
@@ -25,13 +25,15 @@ class PetitionInSchema(Schema):
     accused_name = fields.String(load_default="")
     accused_position = fields.String(load_default="")
     accused_work_unit = fields.String(load_default="")
+    accused_level = fields.String(load_default="", metadata={"description": "village, township, county, city, province"})
+    accused_party_member = fields.Boolean(load_default=None, allow_none=True)
     category = fields.String(load_default="")
     summary = fields.String(load_default="")
     content = fields.String(load_default="")
 
 
 class PetitionTransitionSchema(Schema):
-    transition = fields.String(required=True, validate=validate.OneOf([t.name for t in PETITION_FLOW.transitions]))
+    transition = fields.String(required=True, validate=validate.OneOf(HANDLING_STEPS))
     version = fields.Integer(load_default=None, allow_none=True)
     data = fields.Dict(load_default=dict, metadata={
         "description": "conclude: outcome (founded/partly/unfounded/unverifiable), findings, concluded_on; "
@@ -49,7 +51,11 @@ class PetitionSchema(Schema):
     accused_name = fields.String()
     accused_position = fields.String()
     accused_work_unit = fields.String()
+    accused_level = fields.String()
+    accused_party_member = fields.Boolean(allow_none=True)
     category = fields.String()
+    flags = fields.List(fields.String())
+    origin_petition_id = fields.Integer(allow_none=True)
     summary = fields.String()
     content = fields.String()
     state = fields.String()

@@ -45,13 +45,12 @@ def new(unit_id: int):
                                                            "channel": Channel.LETTER.value}
     if request.method == "POST":
         try:
-            petition = ops.register_petition(
-                unit, channel=form.get("channel", ""), received_on=form.get("received_on", ""),
-                anonymous=form.get("anonymous") == "1",
-                informant={f: form.get(f"informant_{f}", "") for f in INFORMANT_FIELDS},
-                accused_name=form.get("accused_name", ""), accused_position=form.get("accused_position", ""),
-                accused_work_unit=form.get("accused_work_unit", ""), category=form.get("category", ""),
-                summary=form.get("summary", ""), content=form.get("content", ""))
+            raw = {k: form.get(k, "") for k in ("channel", "received_on", "accused_name", "accused_position",
+                                                 "accused_work_unit", "accused_level", "accused_party_member",
+                                                 "category", "summary", "content")}
+            raw.update(anonymous=form.get("anonymous") == "1",
+                       informant={f: form.get(f"informant_{f}", "") for f in INFORMANT_FIELDS})
+            petition = ops.register_petition(unit, raw)
         except InvalidInput as exc:
             errors = exc.errors
         else:

@@ -8,9 +8,17 @@ PETITION_FLOW = Workflow("petitions", {
     "handling": _l("核查中"),
     "concluded": _l("已办结，待反馈"),
     "closed": _l("已反馈结案"),
+    "settled": _l("已息访"),
+    "routed": _l("已转交下级，跟踪中"),
+    "routed_done": _l("下级已办结"),
 }, [
     Transition("start", ("registered",), "handling", _l("开始核查")),
     Transition("conclude", ("handling",), "concluded", _l("办结")),
     Transition("feedback", ("concluded",), "closed", _l("向举报人反馈")),
+    Transition("settle", ("closed",), "settled", _l("息访（举报人不再信访）")),
+    Transition("route", ("registered",), "routed", _l("转办/交办下级")),
+    Transition("report_outcome", ("routed",), "routed_done", _l("下级办结结果")),
 ])
 OPEN = ("registered", "handling")
+# Steps the handling unit takes on the petition page; routing and outcomes from below have their own paths.
+HANDLING_STEPS = ("start", "conclude", "feedback", "settle")

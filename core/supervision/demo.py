@@ -73,9 +73,9 @@ def seed() -> dict:
         town = _unit(code)
         with _as("town-intake"):
             petitions[code] = petition_ops.register_petition(
-                town, channel="letter", received_on=today - timedelta(days=40), anonymous=False,
+                town, dict(channel="letter", received_on=today - timedelta(days=40), anonymous=False,
                 informant={"name": "示例举报人", "phone": "13800000000"}, accused_name=accused,
-                accused_position="村干部", accused_work_unit=f"{town.name}某村", category="征地拆迁", summary=summary)
+                accused_position="村干部", accused_work_unit=f"{town.name}某村", category="征地拆迁", summary=summary))
 
     items = []
     with _as("county-leader"):

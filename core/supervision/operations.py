@@ -84,8 +84,10 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
     if kind == ItemKind.RECTIFICATION and not cleaned_problems:
         add_error(errors, "problems", _("整改交办单至少列出一个问题"))
     subject = None
-    if kind == ItemKind.REGISTERED and "recipient_unit_id" not in errors:
-        if not (subject_number or "").strip():
+    if kind in (ItemKind.REGISTERED, ItemKind.ASSIGNED) and "recipient_unit_id" not in errors:
+        if kind == ItemKind.ASSIGNED and not (subject_number or "").strip():
+            pass  # an assigned task may stand alone; a routed petition names its record
+        elif not (subject_number or "").strip():
             add_error(errors, "subject_number", _("挂号督办须注明所督办的件（受理编号）"))
         else:
             subject = _subject_record(recipient, subject_number)
@@ -110,7 +112,7 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
         db.session.add(SupervisionProblem(unit_id=issuer.id, unit_path=issuer.path, recipient_unit_id=recipient.id,
                                           item_id=item.id, seq=i, description=description,
                                           requirement=requirement))
-    if subject is not None:
+    if subject is not None and kind == ItemKind.REGISTERED:
         # The record becomes visible to the issuer while the item is open (never its informant).
         share = tenancy_ops.grant_share(subject.__tablename__, subject.id, recipient, purpose="supervision",
                                         grantee_unit=issuer, reason=number)
