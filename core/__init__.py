@@ -86,7 +86,9 @@ def _register_areas(app: Flask) -> None:
     from core.supervision import api as supervision_api  # noqa: F401
     from core.supervision import jobs as supervision_jobs
     from core.supervision.views import bp as supervision_bp
-    from core.zeroing import models as zeroing_models  # noqa: F401
+    from core.zeroing import api as zeroing_api  # noqa: F401
+    from core.zeroing import jobs as zeroing_jobs
+    from core.zeroing.views import bp as zeroing_bp
     from tenants.access import Action
     from core.audit import jobs as audit_jobs
     from core.calendar_views import calendar_bp
@@ -102,7 +104,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)
-    for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp):
+    for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp, zeroing_bp):
         app.register_blueprint(area_bp)
     # The workspace menu: (endpoint, label, action the account needs at the unit).
     app.extensions["qinglian_workspace_links"] = [
@@ -110,6 +112,7 @@ def _register_areas(app: Flask) -> None:
         ("directives.index", _l("通知与专项活动"), Action.INBOX_READ),
         ("supervision.index", _l("督办件"), Action.SUPERVISION_READ),
         ("petitions.index", _l("信访举报"), Action.PETITIONS_READ),
+        ("zeroing.index", _l("积案动态清零"), Action.ZEROING_READ),
     ]
     csrf.exempt(api.api)  # the API checks CSRF itself, for cookie-authenticated calls only
     app.register_blueprint(api.api)
@@ -117,7 +120,7 @@ def _register_areas(app: Flask) -> None:
     register_tenancy_cli(app)
     app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
-                                           *clearing_jobs.PERIODIC]
+                                           *clearing_jobs.PERIODIC, *zeroing_jobs.PERIODIC]
     app.extensions["qinglian_jobs"] = jobs
     from core.clearing import demo as clearing_demo
     from core.supervision import demo as casework_demo

@@ -61,6 +61,18 @@ def docx_response(data: bytes, filename: str) -> Response:
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
+def workbook_response(workbook, filename: str) -> Response:
+    """Send an openpyxl workbook (write-only mode: rows already streamed) as an .xlsx download.
+    Spooled: small files stay in memory, large ones go to a temporary file, never both."""
+    import tempfile
+
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    workbook.save(spool)
+    spool.seek(0)
+    return send_file(spool, as_attachment=True, download_name=filename,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
 def _fill_paragraph(paragraph: Paragraph, fields: dict[str, str]) -> set[str]:
     """Replace the paragraph's placeholders in place and return the unknown names.
 

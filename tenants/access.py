@@ -43,6 +43,9 @@ class Action(StrEnum):
     PETITIONS_READ = "petitions.read"
     PETITIONS_REGISTER = "petitions.register"
     PETITIONS_HANDLE = "petitions.handle"  # verify, conclude, give the informant feedback
+    PETITIONS_ROUTE = "petitions.route"  # intake and leaders: 转办/交办 to a unit below
+    PETITIONS_LINKS = "petitions.links"  # whoever registers or handles: confirm or reject a proposed repeat link
+    PETITIONS_CATEGORIES = "petitions.categories"  # leader of a province or city: the category taxonomy below it
     INFORMANT_REVEAL = "informant.reveal"  # intake and leaders of the receiving unit, with a reason
     # Clearing names (澄清正名).
     CLEARING_READ = "clearing.read"
@@ -50,6 +53,11 @@ class Action(StrEnum):
     CLEARING_DECIDE = "clearing.decide"  # leader: review, escalate, approve plans, decline, override a negative condition
     CLEARING_REVIEW_ESCALATED = "clearing.review_escalated"  # the higher unit's review 提级审核, through a share
     CLEARING_CONDITIONS = "clearing.conditions"  # leader of a province or city: the 正反清单 every unit below inherits
+    # The backlog-zeroing campaign (信访积案动态清零).
+    ZEROING_START = "zeroing.start"  # leader of the province: deploy the campaign
+    ZEROING_READ = "zeroing.read"  # the unit's backlog ledger and its subtree's figures
+    ZEROING_HANDLE = "zeroing.handle"  # adopt (包案), plan, leaders' visits, weekly close-out
+    ZEROING_RECHECK = "zeroing.recheck"  # leader: draw and record 回头看 re-checks
     # Platform configuration.
     CALENDAR_MANAGE = "calendar.manage"  # system admin: official holiday dates the package lacks
 
@@ -76,11 +84,16 @@ ROLE_GRANTS = {
     Action.PETITIONS_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CASE_ADMIN},
     Action.PETITIONS_REGISTER: {Role.INTAKE, Role.OFFICER},
     Action.PETITIONS_HANDLE: {Role.LEADER, Role.OFFICER},
+    Action.PETITIONS_ROUTE: {Role.INTAKE, Role.LEADER},
+    Action.PETITIONS_LINKS: {Role.INTAKE, Role.OFFICER, Role.LEADER},
     Action.INFORMANT_REVEAL: {Role.INTAKE, Role.LEADER},
     Action.CLEARING_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
     Action.CLEARING_HANDLE: {Role.LEADER, Role.OFFICER},
     Action.CLEARING_DECIDE: {Role.LEADER},
     Action.CLEARING_REVIEW_ESCALATED: {Role.LEADER, Role.REVIEWER},
+    Action.ZEROING_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE},
+    Action.ZEROING_HANDLE: {Role.LEADER, Role.OFFICER, Role.INTAKE},
+    Action.ZEROING_RECHECK: {Role.LEADER},
 }
 
 
@@ -142,8 +155,11 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
         case Action.DIRECTIVES_SEND:
             # Townships are the bottom of the tree: nothing below them to steer.
             return Role.LEADER in roles and unit.level != UnitLevel.TOWNSHIP
-        case Action.CLEARING_CONDITIONS:
-            # The seed's 正反清单 is drawn up by the city (or province) and applies to every unit below.
+        case Action.ZEROING_START:
+            return Role.LEADER in roles and unit.parent_id is None
+        case Action.CLEARING_CONDITIONS | Action.PETITIONS_CATEGORIES:
+            # The seed's 正反清单 and the problem categories are drawn up by the city (or province) and apply
+            # to every unit below.
             return Role.LEADER in roles and unit.level in (UnitLevel.PROVINCE, UnitLevel.CITY)
     return bool(roles & ROLE_GRANTS.get(action, set()))
 

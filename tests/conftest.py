@@ -231,6 +231,17 @@ def browser(app, factory):
     return Browser(app, factory)
 
 
+def run_queued_jobs(app) -> None:
+    """With Redis, jobs wait in RQ: work them off here, as a worker would (inline mode ran them already)."""
+    if REDIS_URL:
+        with app.app_context():
+            from rq import SimpleWorker
+
+            from core.jobs import QUEUES, get_queue
+
+            SimpleWorker([get_queue(q) for q in QUEUES], connection=get_queue("default").connection).work(burst=True)
+
+
 def bearer(app, username, password=PASSWORD, code=None):
     response = app.test_client().post("/api/v1/auth/token", json={"username": username, "password": password,
                                                                    **({"code": code} if code else {})})

@@ -204,7 +204,8 @@ def send_directive(sender: Unit, *, title: str, body: str = "", kind: str = Dire
                    return_due_on: date | None = None, return_cadence: str | None = None,
                    return_ends_on: date | None = None, phases: list[dict] | None = None,
                    attachments: list[Upload] = (), forwarded_from: DirectiveReceipt | None = None,
-                   account_id: int | None = None) -> Directive:
+                   account_id: int | None = None, purpose: str | None = None,
+                   return_levels: list[str] | None = None) -> Directive:
     today = calendar.today()
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
@@ -232,7 +233,7 @@ def send_directive(sender: Unit, *, title: str, body: str = "", kind: str = Dire
         requires_ack=requires_ack, audience=audience, return_fields=fields, return_due_on=return_due_on,
         return_cadence=return_cadence, return_starts_on=today if return_cadence else None,
         return_ends_on=return_ends_on, forwarded_from_id=forwarded_from.directive_id if forwarded_from else None,
-        sent_by_id=account_id, sent_on=today,
+        sent_by_id=account_id, sent_on=today, purpose=purpose, return_levels=return_levels,
     )
     db.session.add(directive)
     DIRECTIVE_FLOW.begin(directive)
@@ -253,7 +254,7 @@ def send_directive(sender: Unit, *, title: str, body: str = "", kind: str = Dire
         if requires_ack:
             inbox.post(unit, f"receipt:{receipt.id}:ack", kind=InboxKind.TASK, object_type="directive_receipts",
                        object_id=receipt.id, title=_("请签收：%(t)s", t=title), roles=RECEIVER_ROLES)
-        if first:
+        if first and owes_returns(directive, unit):
             _post_return_task(receipt, unit, directive, first)
     if forwarded_from is not None:
         forwarded_from.forwarded_as_id = directive.id
@@ -261,6 +262,11 @@ def send_directive(sender: Unit, *, title: str, body: str = "", kind: str = Dire
           detail={"title": title, "kind": kind, "receivers": len(units),
                   **({"forwarded_from": directive.forwarded_from_id} if forwarded_from else {})})
     return directive
+
+
+def owes_returns(directive: Directive, unit: Unit) -> bool:
+    """Whether this receiver files the directive's returns (a campaign may ask only its cities)."""
+    return directive.has_return and (not directive.return_levels or unit.level in directive.return_levels)
 
 
 def _post_return_task(receipt: DirectiveReceipt, unit: Unit, directive: Directive, period: Period) -> None:
@@ -329,6 +335,8 @@ def submit_return(receipt: DirectiveReceipt, period_key: str, raw: dict) -> Dire
     today = calendar.today()
     if directive.state != "sent":
         raise InvalidInput({"_schema": [_("该通知已结束，不再接收报送")]})
+    if not owes_returns(directive, receipt.unit):
+        raise InvalidInput({"_schema": [_("本单位不需报送该报表")]})
     period = find_period(directive, period_key, today)
     if period is None or (period != current_period(directive, today) and period.due_on > today):
         raise InvalidInput({"period": [_("该期不在报送时间内")]})
@@ -416,6 +424,8 @@ def scan_deadlines(today: date) -> dict[str, int]:
                                        .where(DirectiveReturn.directive_id == directive.id)).all())
         for receipt in db.session.scalars(select(DirectiveReceipt).where(DirectiveReceipt.directive_id == directive.id)):
             unit = receipt.unit
+            if not owes_returns(directive, unit):
+                continue
             for period in periods:
                 if (receipt.unit_id, period.key) in filed:
                     continue

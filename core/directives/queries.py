@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from core.directives.models import CampaignPhase, Directive, DirectiveReceipt, DirectiveReturn
-from core.directives.operations import Period, current_period, return_periods
+from core.directives.operations import Period, current_period, owes_returns, return_periods
 from core.extensions import db
 from tenants.models import Unit
 
@@ -20,7 +20,9 @@ class TrackingRow:
     returns: dict[str, DirectiveReturn] = field(default_factory=dict)
 
     def status(self, period: Period, today: date) -> str:
-        """returned | late_returned | late | pending."""
+        """returned | late_returned | late | pending | exempt (this receiver's level files no returns)."""
+        if not owes_returns(self.receipt.directive, self.receipt.unit):
+            return "exempt"
         filed = self.returns.get(period.key)
         if filed:
             return "late_returned" if filed.submitted_at.date() > period.due_on else "returned"
@@ -78,7 +80,7 @@ def rollup(directive: Directive, period: Period) -> Rollup:
         return next((c.id for c in children if path.startswith(c.path)), None)
 
     for receipt in receipts(directive):
-        if (cid := child_of(receipt.unit_path)) is not None:
+        if owes_returns(directive, receipt.unit) and (cid := child_of(receipt.unit_path)) is not None:
             expected[cid] += 1
     filed = db.session.scalars(select(DirectiveReturn).where(DirectiveReturn.directive_id == directive.id,
                                                              DirectiveReturn.period == period.key))

@@ -1,0 +1,42 @@
+"""JSON shapes of the zeroing ledger (marshmallow): backlog cases with their petition's public fields."""
+from marshmallow import Schema, fields, validate
+
+
+class VisitSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    visited_on = fields.Date()
+    leader = fields.String()
+    place = fields.String()
+    met = fields.String()
+    outcome = fields.String()
+
+
+class BacklogCaseSchema(Schema):
+    id = fields.Integer()
+    petition_id = fields.Integer()
+    petition_number = fields.Function(lambda c: c.petition.number)
+    accused_name = fields.Function(lambda c: c.petition.accused_name)
+    flags = fields.Function(lambda c: list(c.petition.flags or []))
+    source = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    owner_name = fields.String(allow_none=True)
+    owner_position = fields.String(allow_none=True)
+    task_force = fields.String(allow_none=True)
+    plan = fields.String(allow_none=True)
+    target_on = fields.Date(allow_none=True)
+    closed_out_on = fields.Date(allow_none=True)
+    closeout = fields.Dict(allow_none=True)
+    sampled = fields.Boolean()
+    rechecks = fields.List(fields.Dict())
+    reopened_count = fields.Integer()
+    visits = fields.List(fields.Nested(VisitSchema))
+    version = fields.Integer()
+
+
+class CaseStepSchema(Schema):
+    step = fields.String(required=True, validate=validate.OneOf(
+        ["adopt", "decline", "plan", "visit", "close_out", "recheck"]), metadata={"description": "adopt, decline, plan, visit, close_out, recheck"})
+    version = fields.Integer(load_default=None, allow_none=True)
+    data = fields.Dict(load_default=dict)

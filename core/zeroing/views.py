@@ -1,0 +1,267 @@
+"""HTML pages of the zeroing campaign (/u/<unit>/zeroing): the unit's backlog ledger 积案台账,
+each case's owner, plan, visits, close-out and re-check, the generated weekly return and the
+monthly bulletins. A unit sees its own cases and its subtree's figures, never a lower unit's case."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from openpyxl import Workbook
+
+from core import calendar
+from core.directives import operations as directive_ops
+from core.directives.models import Directive
+from core.documents import workbook_response
+from core.errors import InvalidInput
+from core.extensions import db
+from core.petitions.models import FLAG_LABELS, Flag
+from core.workflow import history
+from core.zeroing import operations as ops
+from core.zeroing import queries
+from core.zeroing.models import (CASE_STATES, CLOSEOUT_BASES, PHASES, PURPOSE, RECHECK_RESULTS, VISIT_KINDS,
+                                 BacklogCase, CampaignBulletin)
+from core.zeroing.workflow import BACKLOG_FLOW
+from tenants.access import Action, can, ensure
+from tenants.scoping import load_scoped
+
+bp = Blueprint("zeroing", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/zeroing")
+CASE_ACTIONS = {"adopt": Action.ZEROING_HANDLE, "decline": Action.ZEROING_HANDLE, "plan": Action.ZEROING_HANDLE,
+                "visit": Action.ZEROING_HANDLE, "close_out": Action.ZEROING_HANDLE,
+                "recheck": Action.ZEROING_RECHECK}
+
+
+def load_campaign(campaign_id: int, action: Action = Action.ZEROING_READ) -> Directive:
+    """The campaign as the unit sees it: sent by it or received through its receipt; else 404."""
+    campaign = load_scoped(Directive, campaign_id, unit=g.unit, account=current_user, action=action)
+    if campaign.purpose != PURPOSE:
+        abort(404)
+    return campaign
+
+
+def load_case(campaign: Directive, case_id: int, action: Action = Action.ZEROING_READ) -> BacklogCase:
+    case = load_scoped(BacklogCase, case_id, unit=g.unit, account=current_user, action=action)
+    if case.directive_id != campaign.id or case.unit_id != g.unit.id:
+        abort(404)
+    return case
+
+
+@bp.get("")
+@login_required
+def index(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.ZEROING_READ, unit, target=unit)
+    return render_template("zeroing/index.html", unit=unit, campaigns=ops.zeroing_campaigns(unit),
+                           may_start=can(current_user, Action.ZEROING_START, unit, target=unit))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def start(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.ZEROING_START, unit, target=unit)
+    today = calendar.today()
+    errors: dict = {}
+    if request.method == "POST":
+        form = request.form
+        phases = [{"name": str(name), "starts_on": _form_date(f"phase{i}_start", errors),
+                   "ends_on": _form_date(f"phase{i}_end", errors)} for i, name in enumerate(PHASES)]
+        if not errors:
+            try:
+                campaign = ops.start_campaign(unit, title=form.get("title", ""), body=form.get("body", ""),
+                                              phases=phases, account_id=current_user.id)
+            except InvalidInput as exc:
+                errors = exc.errors
+            else:
+                flash(_("已部署：%(t)s", t=campaign.title), "success")
+                return redirect(url_for("zeroing.ledger", unit_id=unit.id, campaign_id=campaign.id))
+    else:
+        # A sensible default calendar: four phases of one, one, three and one month from today.
+        bounds, start_on = [], today
+        for months in (1, 1, 3, 1):
+            end_on = start_on + timedelta(days=30 * months)
+            bounds.append((start_on, end_on))
+            start_on = end_on + timedelta(days=1)
+        form = {"title": _("%(y)s年信访积案动态清零专项行动", y=today.year)}
+        for i, (s, e) in enumerate(bounds):
+            form[f"phase{i}_start"], form[f"phase{i}_end"] = s.isoformat(), e.isoformat()
+    return render_template("zeroing/start.html", unit=unit, form=form, errors=errors, phases=PHASES), \
+        422 if errors else 200
+
+
+def _form_date(key: str, errors: dict) -> date | None:
+    try:
+        return date.fromisoformat(request.form.get(key, ""))
+    except ValueError:
+        errors.setdefault(key, []).append(_("请填写有效日期"))
+        return None
+
+
+@bp.get("/<int:campaign_id>")
+@login_required
+def ledger(unit_id: int, campaign_id: int):
+    unit = g.unit
+    campaign = load_campaign(campaign_id)
+    return _ledger_page(campaign)
+
+
+def _ledger_page(campaign: Directive, *, errors: dict | None = None, status: int = 200):
+    unit, today = g.unit, calendar.today()
+    f = queries.LedgerFilter.from_args(request.args)
+    cases = db.session.scalars(queries.ledger_query(campaign, unit, f, today)).all()
+    week_start = today - timedelta(days=today.weekday())
+    period = directive_ops.current_period(campaign, today)
+    owes = directive_ops.owes_returns(campaign, unit) and campaign.unit_id != unit.id
+    month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return render_template(
+        "zeroing/ledger.html", unit=unit, campaign=campaign, cases=cases, f=f, today=today, errors=errors or {},
+        phase=queries.current_phase_name(campaign, today), states=CASE_STATES, FLAG_LABELS=FLAG_LABELS, Flag=Flag,
+        week=ops.figures(campaign.id, unit, week_start, today),
+        children=ops.child_figures(campaign.id, unit, week_start, today),
+        period=period if owes else None, draft=ops.weekly_draft(campaign, unit, period) if owes and period else None,
+        may_return=owes and can(current_user, Action.DIRECTIVES_RECEIVE, unit),
+        bulletins=queries.bulletins(campaign, unit), last_month=month,
+        may_handle=can(current_user, Action.ZEROING_HANDLE, unit),
+        may_recheck=can(current_user, Action.ZEROING_RECHECK, unit)), status
+
+
+@bp.post("/<int:campaign_id>/cases")
+@login_required
+def add(unit_id: int, campaign_id: int):
+    campaign = load_campaign(campaign_id, Action.ZEROING_HANDLE)
+    try:
+        case = ops.add_case(campaign, g.unit, request.form.get("petition_number", ""))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _ledger_page(campaign, errors=exc.errors, status=422)
+    flash(_("已列入台账，请确定包案领导、工作专班、化解方案和时限"), "success")
+    return redirect(url_for("zeroing.case", unit_id=unit_id, campaign_id=campaign.id, case_id=case.id))
+
+
+@bp.post("/<int:campaign_id>/sample")
+@login_required
+def sample(unit_id: int, campaign_id: int):
+    campaign = load_campaign(campaign_id, Action.ZEROING_RECHECK)
+    try:
+        drawn = ops.sample_rechecks(campaign, g.unit, request.form.get("percent", type=int) or 0)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _ledger_page(campaign, errors=exc.errors, status=422)
+    flash(_("已抽取 %(n)s 件开展回头看", n=drawn), "success")
+    return redirect(url_for("zeroing.ledger", unit_id=unit_id, campaign_id=campaign.id, sampled=1))
+
+
+@bp.post("/<int:campaign_id>/returns")
+@login_required
+def submit_return(unit_id: int, campaign_id: int):
+    campaign = load_campaign(campaign_id, Action.DIRECTIVES_RECEIVE)
+    try:
+        ops.submit_weekly_return(campaign, g.unit, request.form.get("period", ""), request.form.get("narrative", ""))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _ledger_page(campaign, errors=exc.errors, status=422)
+    flash(_("本周报表已按台账生成并报送"), "success")
+    return redirect(url_for("zeroing.ledger", unit_id=unit_id, campaign_id=campaign.id))
+
+
+@bp.post("/<int:campaign_id>/bulletins")
+@login_required
+def build_bulletin(unit_id: int, campaign_id: int):
+    campaign = load_campaign(campaign_id, Action.ZEROING_RECHECK)
+    try:
+        bulletin = ops.build_bulletin(campaign, g.unit, request.form.get("month", ""))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _ledger_page(campaign, errors=exc.errors, status=422)
+    return redirect(url_for("zeroing.bulletin", unit_id=unit_id, campaign_id=campaign.id, bulletin_id=bulletin.id))
+
+
+@bp.get("/<int:campaign_id>/bulletins/<int:bulletin_id>")
+@login_required
+def bulletin(unit_id: int, campaign_id: int, bulletin_id: int):
+    campaign = load_campaign(campaign_id)
+    item = load_scoped(CampaignBulletin, bulletin_id, unit=g.unit, account=current_user, action=Action.ZEROING_READ)
+    if item.directive_id != campaign.id:
+        abort(404)
+    if request.args.get("format") == "xlsx":
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("通报"))
+        sheet.append([_("排名"), _("单位"), _("积案存量"), _("本月新增"), _("本月销号"), _("回头看重新化解"),
+                      _("逾期未化解"), _("销号率（%）")])
+        for c in item.figures["children"]:
+            sheet.append([c["rank"], c["name"], c["stock"], c["added"], c["closed_out"], c["reopened"], c["overdue"],
+                          c["rate"]])
+        t = item.figures["totals"]
+        sheet.append(["", _("合计"), t["stock"], t["added"], t["closed_out"], t["reopened"], t["overdue"], t["rate"]])
+        return workbook_response(workbook, f"{g.unit.name}{item.period}积案化解通报.xlsx")
+    return render_template("zeroing/bulletin.html", unit=g.unit, campaign=campaign, bulletin=item)
+
+
+@bp.get("/<int:campaign_id>/ledger.xlsx")
+@login_required
+def ledger_xlsx(unit_id: int, campaign_id: int):
+    """积案台账 as a spreadsheet: the unit's cases with owner, plan, visits and close-out; no informant."""
+    campaign = load_campaign(campaign_id)
+    today = calendar.today()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("积案台账"))
+    sheet.append([_("信访编号"), _("被反映人"), _("反映问题"), _("标记"), _("状态"), _("包案领导"), _("职务"),
+                  _("工作专班"), _("化解方案"), _("化解时限"), _("是否逾期"), _("下访/接访次数"), _("销号日期"),
+                  _("销号依据"), _("回头看"), _("重新化解次数")])
+    stmt = queries.ledger_query(campaign, g.unit, queries.LedgerFilter.from_args(request.args), today)
+    for case in db.session.scalars(stmt.execution_options(yield_per=500)):
+        p = case.petition
+        sheet.append([p.number, p.accused_name, p.summary, "、".join(p.flag_labels), case.state_label,
+                      case.owner_name or "", case.owner_position or "", case.task_force or "", case.plan or "",
+                      case.target_on, _("是") if case.overdue(today) else "", len(case.visits), case.closed_out_on,
+                      str(CLOSEOUT_BASES[case.closeout["basis"]]) if case.closeout else "",
+                      "；".join(f"{r['checked_on']} {RECHECK_RESULTS[r['result']]}" for r in case.rechecks),
+                      case.reopened_count])
+    return workbook_response(workbook, f"{g.unit.name}积案台账.xlsx")
+
+
+@bp.get("/<int:campaign_id>/cases/<int:case_id>")
+@login_required
+def case(unit_id: int, campaign_id: int, case_id: int):
+    campaign = load_campaign(campaign_id)
+    return _case_page(campaign, load_case(campaign, case_id))
+
+
+def _case_page(campaign: Directive, item: BacklogCase, *, errors: dict | None = None, form=None,
+               failed: str = "", status: int = 200):
+    unit = g.unit
+    return render_template(
+        "zeroing/case.html", unit=unit, campaign=campaign, case=item, petition=item.petition, today=calendar.today(),
+        errors=errors or {}, form=form or {}, failed=failed, history=history("backlog_cases", item.id),
+        VISIT_KINDS=VISIT_KINDS, CLOSEOUT_BASES=CLOSEOUT_BASES, RECHECK_RESULTS=RECHECK_RESULTS, flow=BACKLOG_FLOW,
+        may_handle=can(current_user, Action.ZEROING_HANDLE, unit),
+        may_recheck=can(current_user, Action.ZEROING_RECHECK, unit)), status
+
+
+@bp.post("/<int:campaign_id>/cases/<int:case_id>/<any(adopt, decline, plan, visit, close_out, recheck):step>")
+@login_required
+def case_step(unit_id: int, campaign_id: int, case_id: int, step: str):
+    campaign = load_campaign(campaign_id)
+    item = load_case(campaign, case_id, CASE_ACTIONS[step])
+    data, version = request.form.to_dict(), request.form.get("version", type=int)
+    try:
+        match step:
+            case "adopt":
+                ops.adopt(item, data, expected_version=version)
+            case "decline":
+                ops.decline(item, data.get("reason", ""), expected_version=version)
+            case "plan":
+                ops.update_plan(item, data, expected_version=version)
+            case "visit":
+                ops.record_visit(item, data)
+            case "close_out":
+                ops.close_out(item, data, expected_version=version)
+            case "recheck":
+                ops.record_recheck(item, data, expected_version=version)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _case_page(campaign, db.session.get(BacklogCase, case_id), errors=exc.errors, form=request.form,
+                          failed=step, status=422)
+    flash(_("已保存"), "success")
+    return redirect(url_for("zeroing.case", unit_id=unit_id, campaign_id=campaign.id, case_id=case_id))
