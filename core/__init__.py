@@ -79,6 +79,8 @@ def _register_areas(app: Flask) -> None:
     from core.directives import api as directives_api  # noqa: F401  (routes on the api blueprint)
     from core.directives import jobs as directive_jobs
     from core.directives.views import bp as directives_bp
+    from core.imports import api as imports_api  # noqa: F401
+    from core.imports.views import bp as imports_bp
     from core.inbox import api as inbox_api  # noqa: F401
     from core.inbox.views import bp as inbox_bp
     from core.petitions import api as petitions_api  # noqa: F401
@@ -104,7 +106,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)
-    for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp, zeroing_bp):
+    for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp, zeroing_bp, imports_bp):
         app.register_blueprint(area_bp)
     # The workspace menu: (endpoint, label, action the account needs at the unit).
     app.extensions["qinglian_workspace_links"] = [
@@ -124,8 +126,9 @@ def _register_areas(app: Flask) -> None:
     app.extensions["qinglian_jobs"] = jobs
     from core.clearing import demo as clearing_demo
     from core.supervision import demo as casework_demo
+    from core.zeroing import demo as zeroing_demo
 
-    app.extensions["qinglian_demo_seeders"] = [casework_demo.seed, clearing_demo.seed]
+    app.extensions["qinglian_demo_seeders"] = [casework_demo.seed, clearing_demo.seed, zeroing_demo.seed]
 
 
 def _register_request_pipeline(app: Flask) -> None:

@@ -33,7 +33,7 @@ def world(app, factory):
         context.activate(context.maintenance_context(account_id=victim_account), db.session)
         victim_token = identity_ops.issue_token(db.session.get(Account, victim_account)).token.id
         victim_membership = db.session.scalar(db.select(Membership.id).where(Membership.account_id == victim_admin))
-        objects = _victim_casework(tree)
+        objects = {**_victim_casework(tree), **_victim_import(tree)}
         db.session.commit()
     return {
         "tree": tree,
@@ -41,7 +41,7 @@ def world(app, factory):
         "args": {"unit_id": tree.town2, "membership_id": victim_membership, "account_id": victim_account,
                  "token_id": victim_token, **objects},
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
-                    "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件"],
+                    "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别"],
     }
 
 
@@ -70,8 +70,44 @@ def _victim_casework(tree) -> dict:
                                       due_on=today + timedelta(days=10), problems=[{"description": "问题一"}])
     supervision_ops.issue_item(county, town2, kind="registered", title="挂号督办西镇", due_on=today + timedelta(days=10),
                                report_cadence="weekly:1", subject_number=petition.number)
-    return {"petition_id": petition.id, "directive_id": directive.id, "attachment_id": directive.attachments[0].id,
-            "item_id": item.id, "problem_id": item.problems[0].id, **_victim_clearing(town2, today)}
+    return {"petition_id": petition.id, **_victim_petition_extras(town2, petition), "directive_id": directive.id, "attachment_id": directive.attachments[0].id,
+            "item_id": item.id, "problem_id": item.problems[0].id, **_victim_clearing(town2, today),
+            **_victim_zeroing(town2, county, petition, today)}
+
+
+def _victim_zeroing(town2, county, petition, today) -> dict:
+    """A zeroing campaign only 西镇 receives, with its backlog case (adopted, visited) and a bulletin of its own."""
+    from datetime import timedelta
+
+    from core.directives import operations as directive_ops
+    from core.zeroing import operations as zeroing_ops
+    from core.zeroing.models import PURPOSE
+
+    campaign = directive_ops.send_directive(
+        county, title="西镇积案清零", kind="campaign", audience={"mode": "units", "unit_ids": [town2.id]},
+        phases=[{"name": "集中排查", "starts_on": today, "ends_on": today + timedelta(days=30)}], purpose=PURPOSE)
+    case = zeroing_ops.add_case(campaign, town2, petition.number)
+    zeroing_ops.adopt(case, {"owner_name": "西镇书记", "owner_position": "书记", "task_force": "专班",
+                             "plan": "方案", "target_on": today.isoformat()})
+    zeroing_ops.record_visit(case, {"kind": "reception", "visited_on": today.isoformat(), "leader": "西镇书记",
+                                    "place": "西镇", "met": "信访人", "outcome": "已接谈"})
+    month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    bulletin = zeroing_ops.build_bulletin(campaign, town2, month)
+    return {"campaign_id": campaign.id, "backlog_case_id": case.id, "bulletin_id": bulletin.id}
+
+
+def _victim_petition_extras(town2, petition) -> dict:
+    """A repeat link of the victim petition (a second one from the same informant) and a category of 西镇."""
+    from core.extensions import db
+    from core.petitions import operations as petition_ops
+    from core.petitions.models import PetitionLink
+
+    petition_ops.register_petition(town2, dict(
+        channel="phone", received_on=petition.received_on, informant={"name": "王秘密", "phone": "13800001111"},
+        accused_name="李某", summary="再次反映西镇某干部问题"))
+    link = db.session.scalar(db.select(PetitionLink).where(PetitionLink.petition_id == petition.id))
+    category = petition_ops.add_category(town2, "西镇专用类别")
+    return {"link_id": link.id, "category_id": category.id}
 
 
 def _victim_clearing(town2, today) -> dict:
@@ -95,6 +131,18 @@ def _victim_clearing(town2, today) -> dict:
         clearing_ops.take_step(case, step, data, acting_unit=town2)
     return {"case_id": case.id, "candidate_id": candidate.id, "batch_id": batch.id, "visit_id": case.visits[0].id,
             "condition_id": condition.id}
+
+
+
+def _victim_import(tree) -> dict:
+    """西镇's ledger import, uploaded (its file sealed) and waiting for its column mapping."""
+    from core.extensions import db
+    from core.imports import operations as import_ops
+    from tenants.models import Unit
+
+    job = import_ops.upload(db.session.get(Unit, tree.town2), "西镇信访台账.csv",
+                            "受理编号,被反映人姓名,举报人姓名\n西1,李某,王秘密\n".encode())
+    return {"import_id": job.id}
 
 
 def victim_args(rule, args, choice=None):

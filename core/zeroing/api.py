@@ -42,17 +42,17 @@ def campaign_ledger(unit_id: int, campaign_id: int):
                    phase=queries.current_phase_name(campaign, today))
 
 
-@api.post(f"{PREFIX}/ledger/<int:case_id>/steps")
-@documented(f"{DOC}/ledger/{{case_id}}/steps", "post", "A step on a backlog case: adopt (owner_name, "
+@api.post(f"{PREFIX}/ledger/<int:backlog_case_id>/steps")
+@documented(f"{DOC}/ledger/{{backlog_case_id}}/steps", "post", "A step on a backlog case: adopt (owner_name, "
             "owner_position, task_force, plan, target_on), decline (reason), plan, visit (kind, visited_on, leader, "
             "place, met, outcome), close_out (basis resolved|concluded, note), recheck (result pass|fail, "
             "checked_by, note). 409 on a stale version or a step not allowed now; 422 lists field errors",
             body=CaseStepSchema, response=BacklogCaseSchema, tag="zeroing")
-def backlog_case_step(unit_id: int, campaign_id: int, case_id: int):
+def backlog_case_step(unit_id: int, campaign_id: int, backlog_case_id: int):
     campaign = _campaign(campaign_id)
     args = parse_json(CaseStepSchema())
     step = args["step"]
-    case = load_scoped(BacklogCase, case_id, unit=g.unit, account=current_user, action=STEP_ACTIONS[step])
+    case = load_scoped(BacklogCase, backlog_case_id, unit=g.unit, account=current_user, action=STEP_ACTIONS[step])
     if case.directive_id != campaign.id or case.unit_id != g.unit.id:
         abort(404)
     data, version = args["data"], args["version"]

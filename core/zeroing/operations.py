@@ -137,8 +137,19 @@ def add_case(campaign: Directive, unit: Unit, petition_number: str) -> BacklogCa
     return case
 
 
-def _clean_plan(data: dict, *, today: date) -> dict:
-    errors: dict[str, list[str]] = {}
+def _past_date(data: dict, key: str, label: str, errors: dict, *, not_before: date | None) -> date | None:
+    """A date the ledger records late (the close-out happened on Friday, entered on Monday): today by
+    default, never in the future, never before the event it follows."""
+    value = _date(data, key, label, errors, default=calendar.today())
+    if value and value > calendar.today():
+        add_error(errors, key, _("%(label)s不能晚于今天", label=label))
+    elif value and not_before and value < not_before:
+        add_error(errors, key, _("%(label)s不能早于 %(d)s", label=label, d=not_before.isoformat()))
+    return value
+
+
+def _clean_plan(data: dict, *, today: date, errors: dict | None = None) -> dict:
+    errors = {} if errors is None else errors
     plan = {
         "owner_name": _text(data, "owner_name", 50, _("包案领导"), errors),
         "owner_position": _text(data, "owner_position", 100, _("包案领导职务"), errors),
@@ -159,16 +170,19 @@ def adopt(case: BacklogCase, data: dict, *, expected_version: int | None = None)
     if case.state != "proposed":
         raise BACKLOG_FLOW.not_now(case, "adopt")
     today = calendar.today()
-    for key, value in _clean_plan(data, today=today).items():
+    errors: dict[str, list[str]] = {}
+    adopted_on = _past_date(data, "adopted_on", _("纳入日期"), errors, not_before=case.petition.received_on)
+    plan = _clean_plan(data, today=today, errors=errors)
+    for key, value in plan.items():
         setattr(case, key, value)
-    case.adopted_on = today
+    case.adopted_on = adopted_on
     campaign = db.session.get(Directive, case.directive_id)
     unit = db.session.get(Unit, case.unit_id)
     entry = directive_ops.enrol(campaign, unit, "petitions", case.petition_id, case.petition.label)
     case.enrolment_id = entry.id
     BACKLOG_FLOW.apply(case, "adopt", detail={"owner": case.owner_name, "target_on": case.target_on.isoformat()})
     tenancy_ops.bump_stat(unit, metric(campaign.id, "stock"), 1)
-    tenancy_ops.bump_stat(unit, metric(campaign.id, "added"), 1, today.isoformat())
+    tenancy_ops.bump_stat(unit, metric(campaign.id, "added"), 1, adopted_on.isoformat())
 
 
 def decline(case: BacklogCase, reason: str, *, expected_version: int | None = None) -> None:
@@ -245,15 +259,15 @@ def close_out(case: BacklogCase, data: dict, *, expected_version: int | None = N
             add_error(errors, "note", _("依法终结须说明依据"))
     if len(note) > 2000:
         add_error(errors, "note", _("说明不能超过 2000 个字"))
+    closed_on = _past_date(data, "closed_out_on", _("销号日期"), errors, not_before=case.adopted_on)
     if errors:
         raise InvalidInput(errors)
-    today = calendar.today()
-    case.closed_out_on, case.closeout = today, {"basis": basis, "note": note, "outcome": petition.outcome}
-    _set_enrolment(case, "closed", today)
+    case.closed_out_on, case.closeout = closed_on, {"basis": basis, "note": note, "outcome": petition.outcome}
+    _set_enrolment(case, "closed", closed_on)
     BACKLOG_FLOW.apply(case, "close_out", detail={"basis": basis})
     unit = db.session.get(Unit, case.unit_id)
     tenancy_ops.bump_stat(unit, metric(case.directive_id, "stock"), -1)
-    tenancy_ops.bump_stat(unit, metric(case.directive_id, "closed_out"), 1, today.isoformat())
+    tenancy_ops.bump_stat(unit, metric(case.directive_id, "closed_out"), 1, closed_on.isoformat())
 
 
 def _set_enrolment(case: BacklogCase, state: str, closed_on: date | None) -> None:
@@ -319,10 +333,15 @@ def week_of(period: directive_ops.Period) -> tuple[date, date]:
 
 def figures(campaign_id: int, unit: Unit, since: date, until: date) -> dict[str, int]:
     """The subtree's ledger figures: stock and overdue now, the dated ones within [since, until]."""
+    moves = [metric(campaign_id, n) for n in ("added", "closed_out", "reopened")]
     now = subtree_sum(unit, [metric(campaign_id, "stock"), metric(campaign_id, "overdue")])
-    dated = subtree_sum(unit, [metric(campaign_id, n) for n in ("added", "closed_out", "reopened")],
-                        since=since, until=until)
+    dated = subtree_sum(unit, moves, since=since, until=until)
     out = {name: now.get(metric(campaign_id, name), 0) + dated.get(metric(campaign_id, name), 0) for name in FIGURES}
+    # The stock at the end of a past period: today's, less what moved it since (so a late return or a
+    # bulletin built after the cut-off states the stock as it stood then, not as it stands now).
+    later = subtree_sum(unit, moves, since=until + timedelta(days=1))
+    out["stock"] -= (later[metric(campaign_id, "added")] - later[metric(campaign_id, "closed_out")]
+                     + later[metric(campaign_id, "reopened")])
     return out
 
 

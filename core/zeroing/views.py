@@ -136,7 +136,7 @@ def add(unit_id: int, campaign_id: int):
         db.session.rollback()
         return _ledger_page(campaign, errors=exc.errors, status=422)
     flash(_("已列入台账，请确定包案领导、工作专班、化解方案和时限"), "success")
-    return redirect(url_for("zeroing.case", unit_id=unit_id, campaign_id=campaign.id, case_id=case.id))
+    return redirect(url_for("zeroing.case", unit_id=unit_id, campaign_id=campaign.id, backlog_case_id=case.id))
 
 
 @bp.post("/<int:campaign_id>/sample")
@@ -221,11 +221,11 @@ def ledger_xlsx(unit_id: int, campaign_id: int):
     return workbook_response(workbook, f"{g.unit.name}积案台账.xlsx")
 
 
-@bp.get("/<int:campaign_id>/cases/<int:case_id>")
+@bp.get("/<int:campaign_id>/cases/<int:backlog_case_id>")
 @login_required
-def case(unit_id: int, campaign_id: int, case_id: int):
+def case(unit_id: int, campaign_id: int, backlog_case_id: int):
     campaign = load_campaign(campaign_id)
-    return _case_page(campaign, load_case(campaign, case_id))
+    return _case_page(campaign, load_case(campaign, backlog_case_id))
 
 
 def _case_page(campaign: Directive, item: BacklogCase, *, errors: dict | None = None, form=None,
@@ -239,11 +239,11 @@ def _case_page(campaign: Directive, item: BacklogCase, *, errors: dict | None = 
         may_recheck=can(current_user, Action.ZEROING_RECHECK, unit)), status
 
 
-@bp.post("/<int:campaign_id>/cases/<int:case_id>/<any(adopt, decline, plan, visit, close_out, recheck):step>")
+@bp.post("/<int:campaign_id>/cases/<int:backlog_case_id>/<any(adopt, decline, plan, visit, close_out, recheck):step>")
 @login_required
-def case_step(unit_id: int, campaign_id: int, case_id: int, step: str):
+def case_step(unit_id: int, campaign_id: int, backlog_case_id: int, step: str):
     campaign = load_campaign(campaign_id)
-    item = load_case(campaign, case_id, CASE_ACTIONS[step])
+    item = load_case(campaign, backlog_case_id, CASE_ACTIONS[step])
     data, version = request.form.to_dict(), request.form.get("version", type=int)
     try:
         match step:
@@ -261,7 +261,7 @@ def case_step(unit_id: int, campaign_id: int, case_id: int, step: str):
                 ops.record_recheck(item, data, expected_version=version)
     except InvalidInput as exc:
         db.session.rollback()
-        return _case_page(campaign, db.session.get(BacklogCase, case_id), errors=exc.errors, form=request.form,
+        return _case_page(campaign, db.session.get(BacklogCase, backlog_case_id), errors=exc.errors, form=request.form,
                           failed=step, status=422)
     flash(_("已保存"), "success")
-    return redirect(url_for("zeroing.case", unit_id=unit_id, campaign_id=campaign.id, case_id=case_id))
+    return redirect(url_for("zeroing.case", unit_id=unit_id, campaign_id=campaign.id, backlog_case_id=backlog_case_id))
