@@ -70,9 +70,9 @@ def _victim_casework(tree) -> dict:
                                       due_on=today + timedelta(days=10), problems=[{"description": "问题一"}])
     supervision_ops.issue_item(county, town2, kind="registered", title="挂号督办西镇", due_on=today + timedelta(days=10),
                                report_cadence="weekly:1", subject_number=petition.number)
-    return {"petition_id": petition.id, **_victim_petition_extras(town2, petition), "directive_id": directive.id, "attachment_id": directive.attachments[0].id,
-            "item_id": item.id, "problem_id": item.problems[0].id, **_victim_clearing(town2, today),
-            **_victim_zeroing(town2, county, petition, today)}
+    return {"petition_id": petition.id, **_victim_petition_extras(town2, petition), "directive_id": directive.id,
+            "attachment_id": directive.attachments[0].id, "item_id": item.id, "problem_id": item.problems[0].id,
+            **_victim_clearing(town2, today), **_victim_zeroing(town2, county, petition, today)}
 
 
 def _victim_zeroing(town2, county, petition, today) -> dict:

@@ -1,6 +1,7 @@
 """Reads of clearing names: the township queue with its filters, the pool, batches, a person's file."""
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import date
 
@@ -59,6 +60,62 @@ def queue_page(unit: Unit, f: QueueFilter, page: int, per_page: int) -> tuple[li
     rows = db.session.scalars(stmt.options(selectinload(ClearingCase.batch))
                               .offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), total
+
+
+# ---------------------------------------------------------------- the unit's queue: petitions beside cases
+
+# The queue's kinds: everything, petitions only, clearing cases only.
+QUEUE_KINDS = ("all", "petitions", "clearing")
+# A petition waits for the unit while it is registered, in verification, or concluded awaiting feedback.
+PETITION_QUEUE_STATES = ("registered", "handling", "concluded")
+
+
+def clearing_only(f: QueueFilter) -> bool:
+    """Stage, priority and batch describe clearing cases: with any of them set no petition matches."""
+    return bool(f.stage or f.priority or f.batch_id)
+
+
+def petition_queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
+    """The unit's open petitions, soonest deadline first (the overdue and search filters apply)."""
+    from core.petitions.models import Petition
+    from core.petitions.workflow import OPEN as PETITION_OPEN
+
+    today = today or calendar.today()
+    stmt = select(Petition).where(Petition.unit_id == unit.id, Petition.state.in_(PETITION_QUEUE_STATES))
+    if f.overdue:
+        stmt = stmt.where(Petition.state.in_(PETITION_OPEN), Petition.due_on < today)
+    if f.q:
+        stmt = stmt.where(or_(Petition.accused_name.contains(f.q, autoescape=True),
+                              Petition.number.contains(f.q, autoescape=True)))
+    return stmt.order_by(Petition.due_on.asc().nulls_last(), Petition.id)
+
+
+def mixed_queue_page(unit: Unit, f: QueueFilter, page: int, per_page: int, *, kind: str
+                     ) -> tuple[list[tuple[str, object]], int]:
+    """One page of the queue of ``kind``: ("clearing", case) and ("petition", petition) rows by due date.
+
+    Each kind comes from its own indexed query, cut at the page's end and merged here; a page deep
+    in the queue costs more, the first pages (where the work is) stay as cheap as the clearing queue.
+    """
+    if kind == "clearing":
+        cases, total = queue_page(unit, f, page, per_page)
+        return [("clearing", case) for case in cases], total
+    kinds = []
+    if kind == "all":
+        kinds.append(("clearing", queue_query(unit, f).options(selectinload(ClearingCase.batch))))
+    if kind in ("all", "petitions") and not clearing_only(f):
+        kinds.append(("petition", petition_queue_query(unit, f)))
+    total, streams, end = 0, [], page * per_page
+    for name, stmt in kinds:
+        total += db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        streams.append([(name, row) for row in db.session.scalars(stmt.limit(end))])
+
+    def soonest_first(entry):
+        name, row = entry
+        return (row.due_on is None, row.due_on or date.max, name, row.id)
+
+    merged = list(heapq.merge(*streams, key=soonest_first))
+    return merged[(page - 1) * per_page:end], total
 
 
 def pool(unit: Unit) -> list[ClearingCandidate]:

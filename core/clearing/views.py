@@ -105,10 +105,15 @@ def index(unit_id: int):
     ensure(current_user, Action.CLEARING_READ, unit, target=unit)
     f = queries.QueueFilter.from_args(request.args)
     page = max(request.args.get("page", 1, type=int), 1)
-    cases, total = queries.queue_page(unit, f, page, PER_PAGE)
-    return render_template("clearing/index.html", **_common(), cases=cases, total=total, page=page,
+    # The unit's queue shows its open petitions beside the clearing cases, for whoever may read both.
+    with_petitions = can(current_user, Action.PETITIONS_READ, unit)
+    kind = request.args.get("kind", "all") if with_petitions else "clearing"
+    kind = kind if kind in queries.QUEUE_KINDS else "all"
+    rows, total = queries.mixed_queue_page(unit, f, page, PER_PAGE, kind=kind)
+    return render_template("clearing/index.html", **_common(), rows=rows, total=total, page=page,
                            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), f=f, batches=queries.batches(unit),
-                           escalated=queries.escalated_to(unit), args=request.args.to_dict())
+                           escalated=queries.escalated_to(unit), args=request.args.to_dict(), kind=kind,
+                           with_petitions=with_petitions)
 
 
 @bp.get("/ledger.xlsx")

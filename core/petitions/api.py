@@ -1,4 +1,5 @@
-"""JSON API of petitions (/api/v1/u/<unit>/petitions): list, register, read, handle.
+"""JSON API of petitions (/api/v1/u/<unit>/petitions): list, register (also 再次信访), read, handle, the
+petition's repeat links (list, confirm or reject) and routing down the tree.
 
 The informant is accepted on registration and never returned; revealing it stays a page with a
 stated reason, audited (petitions.views.reveal).
@@ -12,44 +13,58 @@ from sqlalchemy import func, select
 from core.api import api, documented, parse_json
 from core.extensions import db
 from core.petitions import operations as ops
-from core.petitions.models import Petition
-from core.petitions.schemas import PetitionInSchema, PetitionSchema, PetitionTransitionSchema
+from core.petitions import queries
+from core.petitions.models import Petition, PetitionLink
+from core.petitions.schemas import (LinkDecisionSchema, LinkSchema, PetitionInSchema, PetitionSchema,
+                                    PetitionTransitionSchema, RouteInSchema)
 from tenants.access import Action, deny, ensure
+from tenants.models import Unit
 from tenants.scoping import load_scoped
 
 PREFIX, DOC = "/u/<int:unit_id>/petitions", "/u/{unit_id}/petitions"
 MAX_PER_PAGE = 200
 
 
+def _own(petition_id: int, action: Action) -> Petition:
+    """A petition of the acting unit itself (one read through a share is never acted on); else 404."""
+    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=action)
+    if petition.unit_id != g.unit.id:
+        deny(action, unit=g.unit, object_type="petitions", object_id=petition_id)
+    return petition
+
+
 @api.get(PREFIX)
-@documented(DOC, "get", "The unit's petitions, newest first (state, page, per_page)", response=PetitionSchema,
-            many=True, tag="petitions")
+@documented(DOC, "get", "The unit's petitions, newest first (state, flag, overdue, q, page, per_page)",
+            response=PetitionSchema, many=True, tag="petitions")
 def list_petitions(unit_id: int):
     ensure(current_user, Action.PETITIONS_READ, g.unit, target=g.unit)
-    stmt = select(Petition).where(Petition.unit_id == g.unit.id)
-    if request.args.get("state"):
-        stmt = stmt.where(Petition.state == request.args["state"])
+    stmt = queries.list_query(g.unit, queries.PetitionFilter.from_args(request.args))
     page = max(request.args.get("page", 1, type=int), 1)
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PER_PAGE)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(Petition.year.desc(), Petition.seq.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
     return jsonify(items=PetitionSchema(many=True).dump(rows), total=total, page=page, per_page=per_page)
 
 
 @api.post(PREFIX)
-@documented(DOC, "post", "Register a petition (the informant is encrypted at rest and never returned)",
-            body=PetitionInSchema, response=PetitionSchema, tag="petitions", status=201)
+@documented(DOC, "post", "Register a petition (the informant is encrypted at rest and never returned); "
+            "again_of registers a 再次信访 of a closed petition of the unit", body=PetitionInSchema,
+            response=PetitionSchema, tag="petitions", status=201)
 def register_petition(unit_id: int):
     ensure(current_user, Action.PETITIONS_REGISTER, g.unit, target=g.unit)
     args = parse_json(PetitionInSchema())
-    petition = ops.register_petition(g.unit, args)
+    again_id, same_informant = args.pop("again_of"), args.pop("same_informant")
+    if again_id is not None:
+        petition = ops.register_again(g.unit, args, _own(again_id, Action.PETITIONS_REGISTER),
+                                      same_informant=same_informant)
+    else:
+        petition = ops.register_petition(g.unit, args)
     return jsonify(PetitionSchema().dump(petition)), 201
 
 
 @api.get(f"{PREFIX}/<int:petition_id>")
-@documented(f"{DOC}/{{petition_id}}", "get", "One petition (also one shared to the unit by supervision)",
-            response=PetitionSchema, tag="petitions")
+@documented(f"{DOC}/{{petition_id}}", "get", "One petition (also one shared to the unit by supervision or "
+            "routing)", response=PetitionSchema, tag="petitions")
 def get_petition(unit_id: int, petition_id: int):
     petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=Action.PETITIONS_READ)
     return jsonify(PetitionSchema().dump(petition))
@@ -57,13 +72,48 @@ def get_petition(unit_id: int, petition_id: int):
 
 @api.post(f"{PREFIX}/<int:petition_id>/transitions")
 @documented(f"{DOC}/{{petition_id}}/transitions", "post",
-            "Handle: start, conclude (an unfounded outcome enters the clearing pool), feedback. 409 names the "
-            "current state and the allowed steps; 422 lists field errors", body=PetitionTransitionSchema,
+            "Handle: start, conclude (an unfounded outcome enters the clearing pool), feedback, settle (息访). 409 "
+            "names the current state and the allowed steps; 422 lists field errors", body=PetitionTransitionSchema,
             response=PetitionSchema, tag="petitions")
 def petition_transition(unit_id: int, petition_id: int):
-    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=Action.PETITIONS_HANDLE)
-    if petition.unit_id != g.unit.id:
-        deny(Action.PETITIONS_HANDLE, unit=g.unit, object_type="petitions", object_id=petition_id)
+    petition = _own(petition_id, Action.PETITIONS_HANDLE)
     args = parse_json(PetitionTransitionSchema())
     ops.take_step(petition, args["transition"], args["data"], expected_version=args["version"])
+    return jsonify(PetitionSchema().dump(petition))
+
+
+@api.get(f"{PREFIX}/<int:petition_id>/links")
+@documented(f"{DOC}/{{petition_id}}/links", "get", "The petition's proposed and decided repeat links: the other "
+            "unit and its receipt facts only", response=LinkSchema, many=True, tag="petitions")
+def list_links(unit_id: int, petition_id: int):
+    petition = _own(petition_id, Action.PETITIONS_READ)
+    return jsonify(LinkSchema(many=True).dump(queries.own_links(petition)))
+
+
+@api.post(f"{PREFIX}/<int:petition_id>/links")
+@documented(f"{DOC}/{{petition_id}}/links", "post", "Confirm or reject one of the petition's links; the flags "
+            "are recomputed and returned with the petition", body=LinkDecisionSchema, response=PetitionSchema,
+            tag="petitions")
+def decide_link(unit_id: int, petition_id: int):
+    petition = _own(petition_id, Action.PETITIONS_LINKS)
+    args = parse_json(LinkDecisionSchema())
+    link = load_scoped(PetitionLink, args["link_id"], unit=g.unit, account=current_user,
+                       action=Action.PETITIONS_LINKS)
+    if link.petition_id != petition.id or link.unit_id != g.unit.id:
+        deny(Action.PETITIONS_LINKS, unit=g.unit, object_type="petition_links", object_id=args["link_id"])
+    ops.decide_link(link, args["decision"])
+    return jsonify(PetitionSchema().dump(petition))
+
+
+@api.post(f"{PREFIX}/<int:petition_id>/route")
+@documented(f"{DOC}/{{petition_id}}/route", "post", "转办/交办 to a descendant unit: the receiver gets its own "
+            "linked record, this unit a tracking share and a 交办件. 409 names the current state; 422 lists field "
+            "errors (a unit that is not below this one is one)", body=RouteInSchema, response=PetitionSchema,
+            tag="petitions")
+def route_petition(unit_id: int, petition_id: int):
+    petition = _own(petition_id, Action.PETITIONS_ROUTE)
+    args = parse_json(RouteInSchema())
+    to_unit = db.session.get(Unit, args["to_unit_id"]) if args["to_unit_id"] else None
+    ops.route_petition(petition, to_unit, mode=args["mode"], due_on=args["due_on"] or None,
+                       instructions=args["instructions"], expected_version=args["version"])
     return jsonify(PetitionSchema().dump(petition))

@@ -46,9 +46,13 @@ def _parse_date(value) -> date | None:
 
 
 def categories_for(unit: Unit) -> list[str]:
-    """The problem categories in force at the unit: its own and its ancestors' (inherited), not archived."""
-    return list(db.session.scalars(select(PetitionCategory.name).where(PetitionCategory.archived.is_(False))
-                                   .order_by(PetitionCategory.name).distinct()))
+    """The problem categories in force at the unit: its own and its ancestors' (inherited), not archived.
+
+    Filtered by the unit's own path, not only by the acting context: an import job or a routing
+    step runs in another context, and a sibling city's taxonomy must never apply here."""
+    return list(db.session.scalars(select(PetitionCategory.name).where(
+        PetitionCategory.unit_id.in_([*unit.ancestor_ids, unit.id]), PetitionCategory.archived.is_(False))
+        .order_by(PetitionCategory.name).distinct()))
 
 
 def clean_registration(raw: dict, *, categories: list[str] | None = None) -> tuple[dict, dict]:
@@ -477,6 +481,9 @@ def route_petition(petition: Petition, to_unit: Unit | None, *, mode: str, due_o
     with context.writing_as(to_unit.id, to_unit.path):
         tenancy_ops.grant_share("petitions", copy.id, to_unit, purpose="routing", grantee_unit=origin_unit,
                                 reason=petition.number)
+    own_item = _routing_item(petition)
+    if own_item is not None and own_item.state == "issued":
+        supervision_ops.receive(own_item)  # a unit that routes what it was handed has signed for it
     petition.routing = {"mode": mode, "to_unit_id": to_unit.id, "to_unit_name": to_unit.name,
                         "petition_id": copy.id, "number": copy.number, "item_id": item.id,
                         "on": calendar.today().isoformat(), "due_on": due.isoformat(), "instructions": instructions}
@@ -515,4 +522,64 @@ def _report_outcome_upward(petition: Petition) -> None:
                                                                       "from_unit": petition.unit_id})
                 tenancy_ops.bump_stat(origin_unit, "petitions.routed", -1)
             db.session.flush()
+            # A copy in the middle of the chain was itself handed down: its 交办件 is done too, reported
+            # by the middle unit (its recipient), or the higher unit's item would wait forever.
+            middle_item = _routing_item(origin) if origin.origin_petition_id is not None else None
+            if middle_item is not None and middle_item.is_open and middle_item.state != "reported_done":
+                supervision_ops.report_done(middle_item, _("下级已办结（%(outcome)s）：%(findings)s",
+                                                           outcome=origin.outcome_label,
+                                                           findings=origin.findings or ""))
         child, origin_id = origin, origin.origin_petition_id
+
+
+# ================================================================ writes of the petition pages
+# (categories page, 再次信访); added with the pages, API and tests of routing and repeat links.
+
+CATEGORY_NAME_LIMIT = 50
+
+
+def add_category(unit: Unit, name: str) -> PetitionCategory:
+    """A problem category of the unit's taxonomy; every unit below inherits it. Who may: tenants.access."""
+    name = re.sub(r"\s+", " ", name or "").strip()
+    if not name:
+        raise InvalidInput({"name": [_("请填写类别名称")]})
+    if len(name) > CATEGORY_NAME_LIMIT:
+        raise InvalidInput({"name": [_("类别名称不能超过 %(n)s 个字", n=CATEGORY_NAME_LIMIT)]})
+    if name in categories_for(unit):
+        raise InvalidInput({"name": [_("已有同名的问题类别：%(name)s", name=name)]})
+    category = PetitionCategory(unit_id=unit.id, unit_path=unit.path, name=name, archived=False)
+    db.session.add(category)
+    db.session.flush()
+    record("petition.category_add", unit_id=unit.id, object_type="petition_categories", object_id=category.id,
+           detail={"name": name})
+    return category
+
+
+def archive_category(category: PetitionCategory, *, expected_version: int | None = None) -> None:
+    """Stop offering a category for new petitions; petitions already filed under it keep it (nothing is deleted)."""
+    check_version(category, expected_version)
+    if category.archived:
+        return
+    category.archived = True
+    db.session.flush()
+    record("petition.category_archive", unit_id=category.unit_id, object_type="petition_categories",
+           object_id=category.id, detail={"name": category.name})
+
+
+AGAIN_FROM_STATES = ("closed", "settled")
+
+
+def register_again(unit: Unit, raw: dict, again_of: Petition, *, same_informant: bool = True) -> Petition:
+    """再次信访: a new petition of the unit linked to a closed one of its own.
+
+    ``same_informant``: the informant is carried over from the earlier record server-side (decrypted
+    and encrypted again for the new one), so the form never shows it in plain text."""
+    if again_of.unit_id != unit.id:
+        raise InvalidInput({"again_of": [_("只能就本单位的件登记再次信访")]})
+    if again_of.state not in AGAIN_FROM_STATES:
+        raise InvalidInput({"again_of": [_("原件尚未结案（当前：%(state)s），不能登记再次信访",
+                                           state=again_of.state_label)]})
+    raw = dict(raw)
+    if same_informant:
+        raw.update(anonymous=again_of.anonymous, informant={} if again_of.anonymous else _decrypted(again_of))
+    return register_petition(unit, raw, again_of=again_of)

@@ -1,23 +1,55 @@
-"""HTML pages of petitions: the unit's list, registration, the detail (informant masked) and the audited reveal."""
+"""HTML pages of petitions: the unit's list and ledger, registration (also 再次信访), the detail (informant
+masked) with the audited reveal, handling, repeat links, routing down the tree, and the category taxonomy."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+import tempfile
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from openpyxl import Workbook
 
 from core import calendar
 from core.errors import InvalidInput
 from core.extensions import db
+from core.inbox.views import register_link
 from core.petitions import operations as ops
-from core.petitions.models import CHANNEL_LABELS, FEEDBACK_WAYS, INFORMANT_FIELDS, OUTCOME_LABELS, Channel, Petition
+from core.petitions import queries
+from core.petitions.models import (ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, FEEDBACK_WAYS, FLAG_LABELS,
+                                   INFORMANT_FIELDS, OUTCOME_LABELS, ROUTING_LABELS, Channel, Petition,
+                                   PetitionCategory, PetitionLink, RoutingMode)
 from core.petitions.workflow import OPEN, PETITION_FLOW
 from core.workflow import history
+from sqlalchemy import select
 from tenants.access import Action, can, deny, ensure
+from tenants.models import LEVEL_LABELS, Unit
 from tenants.scoping import load_scoped
 
 petitions_bp = Blueprint("petitions", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/petitions")
 PER_PAGE = 50
+REGISTRATION_FIELDS = ("channel", "received_on", "accused_name", "accused_position", "accused_work_unit",
+                       "accused_level", "accused_party_member", "category", "summary", "content")
+PARTY_LABELS = {"1": _l("中共党员"), "0": _l("非中共党员")}
+
+
+def load_own(petition_id, action: Action) -> Petition:
+    """A petition of the acting unit itself (a record read through a share is never acted on); else 404."""
+    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=action)
+    if petition.unit_id != g.unit.id:
+        deny(action, unit=g.unit, object_type="petitions", object_id=petition.id)
+    return petition
+
+
+def _labels() -> dict:
+    return {"CHANNEL_LABELS": CHANNEL_LABELS, "OUTCOME_LABELS": OUTCOME_LABELS, "FEEDBACK_WAYS": FEEDBACK_WAYS,
+            "FLAG_LABELS": FLAG_LABELS, "ACCUSED_LEVEL_LABELS": ACCUSED_LEVEL_LABELS,
+            "ROUTING_LABELS": ROUTING_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "PARTY_LABELS": PARTY_LABELS,
+            "DUE_LABELS": calendar.DUE_STATE_LABELS, "due_state": calendar.due_state, "flow": PETITION_FLOW,
+            "OPEN": OPEN}
+
+
+# ---------------------------------------------------------------- the list and the ledger
 
 
 @petitions_bp.get("")
@@ -25,14 +57,59 @@ PER_PAGE = 50
 def index(unit_id: int):
     unit = g.unit
     ensure(current_user, Action.PETITIONS_READ, unit, target=unit)
+    f = queries.PetitionFilter.from_args(request.args)
     page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.scalars(
-        select(Petition).where(Petition.unit_id == unit.id)
-        .order_by(Petition.year.desc(), Petition.seq.desc()).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
-    return render_template("petitions/list.html", unit=unit, petitions=rows[:PER_PAGE], page=page,
-                           has_more=len(rows) > PER_PAGE, today=calendar.today(), due_state=calendar.due_state,
-                           DUE_LABELS=calendar.DUE_STATE_LABELS,
-                           can_register=can(current_user, Action.PETITIONS_REGISTER, unit, target=unit))
+    rows = db.session.scalars(queries.list_query(unit, f).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
+    return render_template("petitions/list.html", **_labels(), unit=unit, petitions=rows[:PER_PAGE], page=page,
+                           has_more=len(rows) > PER_PAGE, today=calendar.today(), f=f, args=f.as_args(),
+                           can_register=can(current_user, Action.PETITIONS_REGISTER, unit, target=unit),
+                           can_define=can(current_user, Action.PETITIONS_CATEGORIES, unit, target=unit))
+
+
+@petitions_bp.get("/ledger.xlsx")
+@login_required
+def ledger(unit_id: int):
+    """信访举报登记台账 as a spreadsheet (filters as on the list). No informant field at all, not even masked."""
+    unit = g.unit
+    ensure(current_user, Action.PETITIONS_READ, unit, target=unit)
+    f = queries.PetitionFilter.from_args(request.args)
+    workbook = Workbook(write_only=True)  # rows stream to the file, memory stays flat
+    sheet = workbook.create_sheet(_("信访举报登记台账"))
+    sheet.append([_("受理编号"), _("受理方式"), _("受理日期"), _("被反映人"), _("职务"), _("单位"), _("级别"),
+                  _("是否党员"), _("问题类别"), _("反映问题摘要"), _("重复/三多"), _("状态"), _("办理期限"),
+                  _("转交情况"), _("核查结论"), _("办结日期"), _("反馈日期"), _("举报人是否满意")])
+    satisfied = {"yes": _("满意"), "no": _("不满意"), "unknown": _("未表态")}
+    for p in db.session.scalars(queries.list_query(unit, f).execution_options(yield_per=500)):
+        routing = p.routing or {}
+        sheet.append([
+            p.number, p.channel_label, p.received_on, p.accused_name, p.accused_position, p.accused_work_unit,
+            p.accused_level_label,
+            "" if p.accused_party_member is None else (_("是") if p.accused_party_member else _("否")),
+            p.category, p.summary, "、".join(p.flag_labels), p.state_label, p.due_on if p.state in OPEN else None,
+            f"{ROUTING_LABELS[RoutingMode(routing['mode'])]} {routing['to_unit_name']} {routing['number']}"
+            if routing else "",
+            p.outcome_label, p.concluded_on, (p.feedback or {}).get("given_on", ""),
+            satisfied.get((p.feedback or {}).get("satisfied"), ""),
+        ])
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    workbook.save(spool)
+    spool.seek(0)
+    return send_file(spool, as_attachment=True, download_name=f"{unit.name}信访举报登记台账.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# ---------------------------------------------------------------- registration (and 再次信访)
+
+
+def _prefill_again(earlier: Petition) -> dict:
+    """The form of a 再次信访, filled from the earlier petition: the matter, never the informant."""
+    return {"channel": earlier.channel, "received_on": calendar.today().isoformat(),
+            "accused_name": earlier.accused_name, "accused_position": earlier.accused_position,
+            "accused_work_unit": earlier.accused_work_unit, "accused_level": earlier.accused_level,
+            "accused_party_member": "" if earlier.accused_party_member is None
+            else ("1" if earlier.accused_party_member else "0"),
+            "category": earlier.category, "summary": earlier.summary, "again_of": str(earlier.id),
+            "same_informant": "1"}
 
 
 @petitions_bp.route("/new", methods=["GET", "POST"])
@@ -40,43 +117,71 @@ def index(unit_id: int):
 def new(unit_id: int):
     unit = g.unit
     ensure(current_user, Action.PETITIONS_REGISTER, unit, target=unit)
+    again_id = request.values.get("again_of") or None
+    # The earlier petition of a 再次信访 must be the unit's own (404 otherwise, like any other object).
+    again_of = load_own(again_id, Action.PETITIONS_REGISTER) if again_id else None
     errors: dict = {}
-    form = request.form if request.method == "POST" else {"received_on": calendar.today().isoformat(),
-                                                           "channel": Channel.LETTER.value}
     if request.method == "POST":
+        form = request.form
+        raw = {k: form.get(k, "") for k in REGISTRATION_FIELDS}
+        raw.update(anonymous=form.get("anonymous") == "1",
+                   informant={f: form.get(f"informant_{f}", "") for f in INFORMANT_FIELDS})
         try:
-            raw = {k: form.get(k, "") for k in ("channel", "received_on", "accused_name", "accused_position",
-                                                 "accused_work_unit", "accused_level", "accused_party_member",
-                                                 "category", "summary", "content")}
-            raw.update(anonymous=form.get("anonymous") == "1",
-                       informant={f: form.get(f"informant_{f}", "") for f in INFORMANT_FIELDS})
-            petition = ops.register_petition(unit, raw)
+            if again_of is not None:
+                petition = ops.register_again(unit, raw, again_of, same_informant=form.get("same_informant") == "1")
+            else:
+                petition = ops.register_petition(unit, raw)
         except InvalidInput as exc:
+            db.session.rollback()
             errors = exc.errors
         else:
             flash(_("已登记：%(number)s", number=petition.number), "success")
+            proposed = sum(1 for link in queries.own_links(petition) if link.state == "proposed")
+            if proposed:
+                flash(_("发现 %(n)s 件疑似重复件，请在“疑似重复件/关联件”中确认或排除", n=proposed), "warning")
             return redirect(url_for("petitions.show", unit_id=unit.id, petition_id=petition.id))
-    return render_template("petitions/form.html", unit=unit, form=form, errors=errors,
-                           channels=CHANNEL_LABELS, fields=INFORMANT_FIELDS), 422 if errors else 200
+    else:
+        form = _prefill_again(again_of) if again_of is not None else {
+            "received_on": calendar.today().isoformat(), "channel": Channel.LETTER.value}
+    return render_template("petitions/form.html", **_labels(), unit=unit, form=form, errors=errors,
+                           channels=CHANNEL_LABELS, fields=INFORMANT_FIELDS, again_of=again_of,
+                           categories=ops.categories_for(unit)), 422 if errors else 200
+
+
+# ---------------------------------------------------------------- the detail
 
 
 def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, reason: str = "",
-            step_errors: dict | None = None, form=None):
+            step_errors: dict | None = None, form=None, route_errors: dict | None = None, route_form=None,
+            link_errors: dict | None = None):
     unit = g.unit
     own = petition.unit_id == unit.id
     may_handle = own and can(current_user, Action.PETITIONS_HANDLE, unit)
+    may_route = own and can(current_user, Action.PETITIONS_ROUTE, unit) and "route" in {
+        t.name for t in PETITION_FLOW.available(petition)}
     today = calendar.today()
+    targets = queries.routing_targets(unit) if may_route else []
+    routing_item = queries.routing_item(petition) if own and petition.origin_petition_id else None
     return render_template(
-        "petitions/detail.html", unit=unit, petition=petition, own=own, fields=INFORMANT_FIELDS,
-        steps=[t.name for t in PETITION_FLOW.available(petition)] if may_handle else [],
-        OUTCOME_LABELS=OUTCOME_LABELS, FEEDBACK_WAYS=FEEDBACK_WAYS, today=today,
+        "petitions/detail.html", **_labels(), unit=unit, petition=petition, own=own, fields=INFORMANT_FIELDS,
+        steps=[t.name for t in PETITION_FLOW.available(petition) if t.name != "route"] if may_handle else [],
+        today=today,
         due=calendar.due_state(petition.due_on, today) if petition.due_on and petition.state in OPEN else None,
-        DUE_LABELS=calendar.DUE_STATE_LABELS, history=history("petitions", petition.id) if own else [],
-        flow=PETITION_FLOW, step_errors=step_errors or {}, form=form or {},
+        history=history("petitions", petition.id) if own else [],
+        step_errors=step_errors or {}, form=form or {},
         candidate=_candidate(petition) if own else None,
-        # Read through a share (a supervising unit): no informant data at all, not even masked.
+        # Read through a share (a supervising or routing unit): no informant data at all, not even masked.
         informant=ops.masked_informant(petition) if own else None, revealed=revealed, errors=errors,
         reason=reason, can_reveal=own and not petition.anonymous and can(current_user, Action.INFORMANT_REVEAL, unit),
+        links=queries.own_links(petition) if own else [],
+        may_decide_links=own and can(current_user, Action.PETITIONS_LINKS, unit), link_errors=link_errors or {},
+        targets=targets, route_errors=route_errors or {},
+        route_form=route_form or {"mode": RoutingMode.ASSIGN.value, "due_on": calendar.add_workdays(
+            today, current_app.config["PETITION_HANDLING_WORKDAYS"]).isoformat()},
+        routed=queries.routed_copy(petition) if own and petition.routing else None,
+        routing_item=routing_item, origin_unit=routing_item.unit if routing_item is not None else None,
+        may_register_again=own and petition.state in ops.AGAIN_FROM_STATES
+        and can(current_user, Action.PETITIONS_REGISTER, unit),
     )
 
 
@@ -90,9 +195,7 @@ def show(unit_id: int, petition_id: int):
 @petitions_bp.post("/<int:petition_id>/reveal")
 @login_required
 def reveal(unit_id: int, petition_id: int):
-    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=Action.INFORMANT_REVEAL)
-    if petition.unit_id != g.unit.id:  # never through a share
-        deny(Action.INFORMANT_REVEAL, unit=g.unit, object_type="petitions", object_id=petition.id)
+    petition = load_own(petition_id, Action.INFORMANT_REVEAL)  # never through a share
     reason = request.form.get("reason", "")
     try:
         revealed = ops.reveal_informant(petition, reason)
@@ -108,12 +211,10 @@ def _candidate(petition: Petition):
     return db.session.scalar(select(ClearingCandidate).where(ClearingCandidate.petition_id == petition.id))
 
 
-@petitions_bp.post("/<int:petition_id>/steps/<any(start, conclude, feedback):step>")
+@petitions_bp.post("/<int:petition_id>/steps/<any(start, conclude, feedback, settle):step>")
 @login_required
 def step(unit_id: int, petition_id: int, step: str):
-    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=Action.PETITIONS_HANDLE)
-    if petition.unit_id != g.unit.id:  # a supervising unit reads, never handles
-        deny(Action.PETITIONS_HANDLE, unit=g.unit, object_type="petitions", object_id=petition.id)
+    petition = load_own(petition_id, Action.PETITIONS_HANDLE)  # a supervising unit reads, never handles
     try:
         ops.take_step(petition, step, request.form.to_dict(), expected_version=request.form.get("version", type=int))
     except InvalidInput as exc:
@@ -121,3 +222,87 @@ def step(unit_id: int, petition_id: int, step: str):
         return _detail(db.session.get(Petition, petition_id), step_errors=exc.errors, form=request.form), 422
     flash(_("已办理：%(s)s", s=PETITION_FLOW.step_label(step)), "success")
     return redirect(url_for("petitions.show", unit_id=unit_id, petition_id=petition_id))
+
+
+# ---------------------------------------------------------------- repeat links and routing
+
+
+@petitions_bp.post("/<int:petition_id>/links/<int:link_id>")
+@login_required
+def decide_link(unit_id: int, petition_id: int, link_id: int):
+    petition = load_own(petition_id, Action.PETITIONS_LINKS)
+    link = load_scoped(PetitionLink, link_id, unit=g.unit, account=current_user, action=Action.PETITIONS_LINKS)
+    if link.petition_id != petition.id or link.unit_id != g.unit.id:
+        deny(Action.PETITIONS_LINKS, unit=g.unit, object_type="petition_links", object_id=link_id)
+    decision = request.form.get("decision", "")
+    try:
+        ops.decide_link(link, decision)
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _detail(db.session.get(Petition, petition_id), link_errors=exc.errors), 422
+    flash(_("已确认为同一事项") if decision == "confirmed" else _("已排除：不是同一事项"), "success")
+    return redirect(url_for("petitions.show", unit_id=unit_id, petition_id=petition_id) + "#links")
+
+
+@petitions_bp.post("/<int:petition_id>/route")
+@login_required
+def route(unit_id: int, petition_id: int):
+    petition = load_own(petition_id, Action.PETITIONS_ROUTE)
+    form = request.form
+    to_unit_id = form.get("to_unit_id", type=int)
+    to_unit = db.session.get(Unit, to_unit_id) if to_unit_id else None
+    try:
+        copy = ops.route_petition(petition, to_unit, mode=form.get("mode", ""), due_on=form.get("due_on") or None,
+                                  instructions=form.get("instructions", ""),
+                                  expected_version=form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _detail(db.session.get(Petition, petition_id), route_errors=exc.errors, route_form=form), 422
+    flash(_("已%(mode)s%(unit)s，对方编号 %(n)s", mode=ROUTING_LABELS[RoutingMode(form["mode"])],
+            unit=to_unit.name, n=copy.number), "success")
+    return redirect(url_for("petitions.show", unit_id=unit_id, petition_id=petition_id))
+
+
+# ---------------------------------------------------------------- the category taxonomy (问题类别)
+
+
+@petitions_bp.route("/categories", methods=["GET", "POST"])
+@login_required
+def categories(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.PETITIONS_READ, unit, target=unit)
+    may_define = can(current_user, Action.PETITIONS_CATEGORIES, unit)
+    errors: dict = {}
+    if request.method == "POST":
+        ensure(current_user, Action.PETITIONS_CATEGORIES, unit, target=unit)
+        try:
+            category = ops.add_category(unit, request.form.get("name", ""))
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash(_("已加入问题类别：%(name)s", name=category.name), "success")
+            return redirect(url_for("petitions.categories", unit_id=unit_id))
+    in_force = db.session.scalars(select(PetitionCategory).where(
+        PetitionCategory.unit_id.in_([*unit.ancestor_ids, unit.id]), PetitionCategory.archived.is_(False))
+        .order_by(PetitionCategory.unit_path, PetitionCategory.name)).all()
+    owners = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_({c.unit_id for c in in_force})))}
+    return render_template("petitions/categories.html", unit=unit, categories=in_force, owners=owners,
+                           may_define=may_define, errors=errors, form=request.form), 422 if errors else 200
+
+
+@petitions_bp.post("/categories/<int:category_id>/archive")
+@login_required
+def archive_category(unit_id: int, category_id: int):
+    category = load_scoped(PetitionCategory, category_id, unit=g.unit, account=current_user,
+                           action=Action.PETITIONS_CATEGORIES)
+    if category.unit_id != g.unit.id:  # an inherited category is the defining unit's to archive
+        deny(Action.PETITIONS_CATEGORIES, unit=g.unit, object_type="petition_categories", object_id=category_id)
+    ops.archive_category(category, expected_version=request.form.get("version", type=int))
+    flash(_("已停用问题类别：%(name)s", name=category.name), "success")
+    return redirect(url_for("petitions.categories", unit_id=unit_id))
+
+
+@register_link("petitions")
+def _petition_link(item, unit_id: int) -> str:
+    return url_for("petitions.show", unit_id=unit_id, petition_id=item.object_id)
