@@ -121,13 +121,22 @@ def _filter_options(ctx: context.ActingContext) -> list:
     cache lives only as long as the request, so the share-expiry time baked into the clauses
     stays current; jobs and CLI commands build them per statement.
     """
-    cache = g.setdefault("_tenant_filter_options", {}) if has_request_context() else None
-    if cache is not None and ctx in cache:
-        return cache[ctx]
-    options = [with_loader_criteria(model, _criteria(model, ctx), include_aliases=True) for model in tenant_models()]
-    if cache is not None:
-        cache[ctx] = options
-    return options
+    if has_request_context():
+        cache, key = g.setdefault("_tenant_filter_options", {}), ctx
+    else:
+        # Jobs and CLI commands: reuse them within one second (share expiry is exact to the second).
+        second = utcnow().replace(microsecond=0)
+        if _JOB_CACHE.get("second") != second:
+            _JOB_CACHE.clear()
+            _JOB_CACHE["second"] = second
+        cache, key = _JOB_CACHE, ctx
+    if key not in cache:
+        cache[key] = [with_loader_criteria(model, _criteria(model, ctx), include_aliases=True)
+                      for model in tenant_models()]
+    return cache[key]
+
+
+_JOB_CACHE: dict = {}
 
 
 def active_share(object_type: str, object_id: int, ctx: context.ActingContext | None = None) -> Share | None:
