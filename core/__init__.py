@@ -84,6 +84,7 @@ def _register_areas(app: Flask) -> None:
     from core.inbox import api as inbox_api  # noqa: F401
     from core.inbox.views import bp as inbox_bp
     from core.petitions import api as petitions_api  # noqa: F401
+    from core.petitions import jobs as petition_jobs
     from core.petitions.views import petitions_bp
     from core.supervision import api as supervision_api  # noqa: F401
     from core.supervision import jobs as supervision_jobs
@@ -122,7 +123,8 @@ def _register_areas(app: Flask) -> None:
     register_tenancy_cli(app)
     app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
-                                           *clearing_jobs.PERIODIC, *zeroing_jobs.PERIODIC]
+                                           *clearing_jobs.PERIODIC, *petition_jobs.PERIODIC,
+                                           *zeroing_jobs.PERIODIC]
     app.extensions["qinglian_jobs"] = jobs
     from core.clearing import demo as clearing_demo
     from core.supervision import demo as casework_demo

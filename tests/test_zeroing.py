@@ -213,3 +213,37 @@ def _version(app, case_id: int) -> int:
 
     with app.app_context(), context.acting(context.maintenance_context(), db.session):
         return db.session.get(BacklogCase, case_id).version
+
+
+def test_the_overdue_scan_counts_petitions_past_their_deadline_and_clears_the_figure_when_handled(app, factory):
+    from core.petitions import jobs, operations as petition_ops
+    from core.petitions.models import Petition
+    from tenants.models import Unit, UnitStat
+
+    tree = factory.tree()
+    with time_machine.travel(_at(date(2026, 9, 1)), tick=False):
+        with app.app_context(), context.acting(context.maintenance_context(), db.session):
+            town = db.session.get(Unit, tree.town)
+            late = petition_ops.register_petition(town, dict(
+                channel="phone", received_on=date(2026, 9, 1), anonymous=True, accused_name="孙某",
+                summary="反映孙某违规发放补贴"))
+            db.session.commit()
+            late_id = late.id
+
+    def overdue() -> int:
+        with app.app_context(), context.acting(context.maintenance_context(), db.session):
+            return db.session.scalar(select(func.coalesce(func.sum(UnitStat.value), 0)).where(
+                UnitStat.metric == "petitions.overdue", UnitStat.unit_id == tree.town))
+
+    with time_machine.travel(_at(date(2026, 11, 20)), tick=False):  # 40 working days have passed
+        with app.app_context():
+            assert jobs.scan_petition_deadlines() == {"units": 1, "overdue": 1}
+        assert overdue() == 1
+        with app.app_context(), context.acting(context.maintenance_context(), db.session):
+            petition = db.session.get(Petition, late_id)
+            petition_ops.take_step(petition, "start", {})
+            petition_ops.take_step(petition, "conclude", {"outcome": "founded", "findings": "属实，已处理"})
+            db.session.commit()
+        with app.app_context():
+            jobs.scan_petition_deadlines()
+        assert overdue() == 0
