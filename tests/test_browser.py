@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -424,4 +425,82 @@ def test_township_officer_takes_a_case_from_the_pool_to_filing_with_a_county_rev
     visits = page.locator("[data-visit-record] tbody tr").filter(has_text="本人")
     expect(visits).to_contain_text("镇纪委干部小刘")
     expect(visits).to_contain_text("思想包袱已放下，干事热情高")
+    _log_out(page, live_server)
+
+
+def test_intake_registers_a_petition_confirms_the_repeat_link_and_routes_it_down(page, live_server, factory, app):
+    """An intake officer of the city registers a report, sees the earlier one at a county proposed as the same
+    matter (its unit and receipt facts only), confirms it (多层 and 多头 appear) and hands the petition down to
+    a township (交办), then follows it through the tracking share."""
+    from playwright.sync_api import expect
+
+    from core import calendar, context
+    from core.extensions import db
+    from core.petitions import operations as petition_ops
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    factory.account("city-intake", [(tree.city, "intake")])
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        petition_ops.register_petition(db.session.get(Unit, tree.county), {
+            "channel": "visit", "received_on": calendar.today() - timedelta(days=20),
+            "informant": {"name": "县里举报人", "phone": "13700001234"}, "accused_name": "王德发",
+            "accused_work_unit": "甲县住建局", "summary": "反映王德发违规审批", "content": "县里登记的详细内容"})
+        db.session.commit()
+
+    _log_in(page, "city-intake")
+    page.wait_for_url(f"{live_server}/u/{tree.city}/")
+    page.locator("header.topbar").get_by_role("link", name="信访举报").click()
+    page.locator("main").get_by_role("link", name="登记信访举报件").click()
+    form = page.locator("form[data-petition-form]")
+    form.locator('select[name="channel"]').select_option("letter")
+    form.locator('input[name="informant_name"]').fill("市里举报人")
+    form.locator('input[name="informant_phone"]').fill("13900004321")
+    form.locator('input[name="accused_name"]').fill("王德发")
+    form.locator('input[name="accused_position"]').fill("副局长")
+    form.locator('input[name="accused_work_unit"]').fill("甲县住建局")
+    form.get_by_label("级别").select_option("county")
+    form.locator('input[name="summary"]').fill("反映王德发违规审批项目")
+    form.get_by_role("button", name="登记").click()
+
+    page.wait_for_url(re.compile(rf"/u/{tree.city}/petitions/\d+$"))
+    expect(page.locator(".flash").filter(has_text="已登记")).to_have_count(1)
+    expect(page.locator(".flash").filter(has_text="发现 1 件疑似重复件")).to_have_count(1)
+    link = page.locator("[data-links] [data-link]")
+    expect(link).to_have_count(1)
+    expect(link).to_contain_text("甲县")
+    expect(link).to_contain_text("来访")
+    expect(link).to_contain_text("同一被反映人")
+    expect(link).to_contain_text("待确认")
+    expect(page.locator("main")).not_to_contain_text("县里举报人")
+    expect(page.locator("main")).not_to_contain_text("县里登记的详细内容")
+
+    link.get_by_role("button", name="确认").click()
+    expect(page.locator(".flash")).to_contain_text("已确认为同一事项")
+    expect(page.locator("[data-links] [data-link]")).to_contain_text("已确认同一事项")
+    expect(page.locator('h1 [data-flag="multi_level"]')).to_have_text("多层")
+    expect(page.locator('h1 [data-flag="multi_source"]')).to_have_text("多头")
+
+    route = page.locator("form[data-route-form]")
+    route.get_by_label("方式").select_option("assign")
+    route.get_by_label("承办单位").select_option(str(tree.town))
+    due = (calendar.today() + timedelta(days=30)).isoformat()
+    route.get_by_label("办理期限").fill(due)
+    route.get_by_label("转交意见").fill("请东镇纪委核实后报结果")
+    route.get_by_role("button", name="转交").click()
+    expect(page.locator(".flash")).to_contain_text("已交办东镇")
+    expect(page.locator("h1 [data-state]")).to_have_text("已转交下级，跟踪中")
+    routing = page.locator("[data-routing]")
+    expect(routing.locator("[data-routed-to]")).to_have_text("东镇")
+    expect(routing.locator("[data-routed-state]")).to_contain_text("已登记")
+    expect(routing).to_contain_text(due)
+    expect(page.locator("form[data-route-form]")).to_have_count(0)
+
+    # The township's record, read through the tracking share: status yes, informant no.
+    routing.locator("[data-routed-copy]").click()
+    page.wait_for_url(re.compile(rf"/u/{tree.city}/petitions/\d+$"))
+    expect(page.locator("main h1")).to_contain_text("东纪信")
+    expect(page.locator("main")).to_contain_text("通过转办跟踪共享查看，举报人信息不予显示")
+    expect(page.locator("main")).not_to_contain_text("市里举报人")
+    expect(page.locator("main")).not_to_contain_text("139****4321")
     _log_out(page, live_server)

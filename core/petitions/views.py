@@ -180,6 +180,7 @@ def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, re
             today, current_app.config["PETITION_HANDLING_WORKDAYS"]).isoformat()},
         routed=queries.routed_copy(petition) if own and petition.routing else None,
         routing_item=routing_item, origin_unit=routing_item.unit if routing_item is not None else None,
+        may_read_items=can(current_user, Action.SUPERVISION_READ, unit),
         may_register_again=own and petition.state in ops.AGAIN_FROM_STATES
         and can(current_user, Action.PETITIONS_REGISTER, unit),
     )
