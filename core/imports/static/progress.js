@@ -1,0 +1,26 @@
+// The import's progress bar: polls the status endpoint and reloads the page when the job is done.
+// Light enhancement only: without it the page offers a refresh link.
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector("[data-import-progress]");
+  if (!box) return;
+  const bar = box.querySelector("[data-progress-bar]");
+  const label = box.querySelector("[data-progress-text]");
+  const poll = async () => {
+    try {
+      const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.ok) {
+        const status = await response.json();
+        if (!status.running) { window.location.reload(); return; }
+        if (status.total_rows) {
+          bar.value = status.percent;
+          bar.textContent = `${status.percent}%`;
+          label.textContent = `${status.state_label}：${status.processed_rows} / ${status.total_rows}`;
+        } else {
+          label.textContent = `${status.state_label}：${status.processed_rows}`;
+        }
+      }
+    } catch (error) { /* a missed poll is retried on the next tick */ }
+    window.setTimeout(poll, 1500);
+  };
+  window.setTimeout(poll, 1000);
+});
