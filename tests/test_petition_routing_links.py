@@ -150,6 +150,11 @@ def test_same_accused_at_province_and_county_links_both_sides_flags_follow_confi
                        {"decision": "confirmed"}, form_page=f"/u/{tree.county}/petitions/{county_pid}"
                        ).status_code == 404
 
+    # The province's intake learns of the new report about its petition in its inbox (no details).
+    inbox = province.get(f"/u/{tree.province}/inbox").get_data(as_text=True)
+    assert "疑似重复件待确认" in inbox and f"/u/{tree.province}/petitions/{province_pid}" in inbox
+    assert "司马" not in inbox and "县里收到的材料" not in inbox
+
     # The province confirms on its page: its flags appear; the county's stay until it decides itself.
     response = province.post(f"/u/{tree.province}/petitions/{province_pid}/links/{province_link_id}",
                              {"decision": "confirmed"}, form_page=f"/u/{tree.province}/petitions/{province_pid}")
@@ -159,6 +164,7 @@ def test_same_accused_at_province_and_county_links_both_sides_flags_follow_confi
     assert _petition(app, county_pid)["flags"] == []
     page = province.get(f"/u/{tree.province}/petitions/{province_pid}").get_data(as_text=True)
     assert 'data-flag="multi_level"' in page and "多层" in page and "多头" in page and "已确认同一事项" in page
+    assert "疑似重复件待确认" not in province.get(f"/u/{tree.province}/inbox").get_data(as_text=True)
 
     bad = client.post(f"/api/v1/u/{tree.county}/petitions/{county_pid}/links", headers=county_headers,
                       json={"link_id": county_link["id"], "decision": "maybe"})
@@ -490,6 +496,14 @@ def test_settle_and_petition_again_from_a_closed_petition(app, world, factory):
     assert "东**" in again_page and "133****3333" in again_page  # carried over, encrypted for the new record
     assert "已确认同一事项" in again_page and 'data-flag="repeat"' in again_page
     assert "repeat" in _petition(app, pid)["flags"] and "multi_source" in _petition(app, again)["flags"]
+
+    # The API does the same: the informant carried over and never returned.
+    by_api = app.test_client().post(f"/api/v1/u/{tree.town}/petitions", headers=bearer(app, "east-officer"), json={
+        "again_of": pid, "channel": "phone", "received_on": _today().isoformat(), "accused_name": "赵丙",
+        "accused_work_unit": "东镇丙村", "summary": "第三次反映"})
+    assert by_api.status_code == 201, by_api.get_json()
+    assert by_api.get_json()["again_of_id"] == pid and "repeat" in by_api.get_json()["flags"]
+    assert "东方" not in json.dumps(by_api.get_json(), ensure_ascii=False)
 
     # An earlier petition of another unit is not the unit's to petition again: 404.
     west = _browser(app, factory, "county-intake")

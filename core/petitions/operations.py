@@ -400,6 +400,12 @@ def decide_link(link: PetitionLink, decision: str) -> None:
     record("petition.link_" + decision, unit_id=link.unit_id, object_type="petitions", object_id=petition.id,
            detail={"link": link.id})
     refresh_flags(petition)
+    undecided = db.session.scalar(select(PetitionLink.id).where(
+        PetitionLink.petition_id == petition.id, PetitionLink.state == "proposed").limit(1))
+    if undecided is None:  # the "疑似重复件待确认" task is done once nothing waits for a decision
+        from core.inbox import operations as inbox
+
+        inbox.close("petitions", petition.id, unit_id=link.unit_id, key_prefix=f"petition:{petition.id}:links:")
 
 
 def compute_flags(petition: Petition, unit_level: str, links: list[PetitionLink]) -> list[str]:
