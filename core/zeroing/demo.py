@@ -123,6 +123,7 @@ def seed() -> dict:
                     filed = ops.submit_weekly_return(campaign, city, period.key, "各县区专班每周调度，包案领导带件下访。")
                     filed.submitted_at = filed.submitted_at.replace(
                         year=period.due_on.year, month=period.due_on.month, day=period.due_on.day, hour=1)
+                    db.session.flush()  # as the city: under RLS no other unit may write its return
                     returns += 1
     month_end = today.replace(day=1) - timedelta(days=1)
     bulletins = 0
