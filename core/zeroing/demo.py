@@ -17,7 +17,6 @@ from sqlalchemy import select
 
 from core import calendar, context
 from core.directives import operations as directive_ops
-from core.directives.models import DirectiveReturn
 from core.extensions import db
 from core.identity.models import Account
 from core.petitions import operations as petition_ops

@@ -323,6 +323,25 @@ def record_recheck(case: BacklogCase, data: dict, *, expected_version: int | Non
         tenancy_ops.bump_stat(unit, metric(case.directive_id, "reopened"), 1, today.isoformat())
 
 
+def take_step(case: BacklogCase, step: str, data: dict, *, expected_version: int | None = None) -> None:
+    """One step on a backlog case, as the case page and the API name them."""
+    match step:
+        case "adopt":
+            adopt(case, data, expected_version=expected_version)
+        case "decline":
+            decline(case, data.get("reason", ""), expected_version=expected_version)
+        case "plan":
+            update_plan(case, data, expected_version=expected_version)
+        case "visit":
+            record_visit(case, data)
+        case "close_out":
+            close_out(case, data, expected_version=expected_version)
+        case "recheck":
+            record_recheck(case, data, expected_version=expected_version)
+        case _:
+            raise InvalidInput({"step": [_("没有这个办理环节")]})
+
+
 # ---------------------------------------------------------------- figures, returns, bulletins
 
 

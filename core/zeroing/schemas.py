@@ -1,6 +1,8 @@
 """JSON shapes of the zeroing ledger (marshmallow): backlog cases with their petition's public fields."""
 from marshmallow import Schema, fields, validate
 
+from core.zeroing.workflow import STEP_ACTIONS
+
 
 class VisitSchema(Schema):
     id = fields.Integer()
@@ -36,7 +38,6 @@ class BacklogCaseSchema(Schema):
 
 
 class CaseStepSchema(Schema):
-    step = fields.String(required=True, validate=validate.OneOf(
-        ["adopt", "decline", "plan", "visit", "close_out", "recheck"]), metadata={"description": "adopt, decline, plan, visit, close_out, recheck"})
+    step = fields.String(required=True, validate=validate.OneOf(list(STEP_ACTIONS)), metadata={"description": "adopt, decline, plan, visit, close_out, recheck"})
     version = fields.Integer(load_default=None, allow_none=True)
     data = fields.Dict(load_default=dict)

@@ -22,14 +22,11 @@ from core.zeroing import operations as ops
 from core.zeroing import queries
 from core.zeroing.models import (CASE_STATES, CLOSEOUT_BASES, PHASES, PURPOSE, RECHECK_RESULTS, VISIT_KINDS,
                                  BacklogCase, CampaignBulletin)
-from core.zeroing.workflow import BACKLOG_FLOW
+from core.zeroing.workflow import BACKLOG_FLOW, STEP_ACTIONS
 from tenants.access import Action, can, ensure
 from tenants.scoping import load_scoped
 
 bp = Blueprint("zeroing", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/zeroing")
-CASE_ACTIONS = {"adopt": Action.ZEROING_HANDLE, "decline": Action.ZEROING_HANDLE, "plan": Action.ZEROING_HANDLE,
-                "visit": Action.ZEROING_HANDLE, "close_out": Action.ZEROING_HANDLE,
-                "recheck": Action.ZEROING_RECHECK}
 
 
 def load_campaign(campaign_id: int, action: Action = Action.ZEROING_READ) -> Directive:
@@ -101,7 +98,6 @@ def _form_date(key: str, errors: dict) -> date | None:
 @bp.get("/<int:campaign_id>")
 @login_required
 def ledger(unit_id: int, campaign_id: int):
-    unit = g.unit
     campaign = load_campaign(campaign_id)
     return _ledger_page(campaign)
 
@@ -243,22 +239,10 @@ def _case_page(campaign: Directive, item: BacklogCase, *, errors: dict | None = 
 @login_required
 def case_step(unit_id: int, campaign_id: int, backlog_case_id: int, step: str):
     campaign = load_campaign(campaign_id)
-    item = load_case(campaign, backlog_case_id, CASE_ACTIONS[step])
+    item = load_case(campaign, backlog_case_id, STEP_ACTIONS[step])
     data, version = request.form.to_dict(), request.form.get("version", type=int)
     try:
-        match step:
-            case "adopt":
-                ops.adopt(item, data, expected_version=version)
-            case "decline":
-                ops.decline(item, data.get("reason", ""), expected_version=version)
-            case "plan":
-                ops.update_plan(item, data, expected_version=version)
-            case "visit":
-                ops.record_visit(item, data)
-            case "close_out":
-                ops.close_out(item, data, expected_version=version)
-            case "recheck":
-                ops.record_recheck(item, data, expected_version=version)
+        ops.take_step(item, step, data, expected_version=version)
     except InvalidInput as exc:
         db.session.rollback()
         return _case_page(campaign, db.session.get(BacklogCase, backlog_case_id), errors=exc.errors, form=request.form,

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from core.workflow import Transition, Workflow
+from tenants.access import Action
 
 BACKLOG_FLOW = Workflow("backlog_cases", {
     "proposed": _l("待纳入"),
@@ -14,3 +15,8 @@ BACKLOG_FLOW = Workflow("backlog_cases", {
     Transition("close_out", ("open",), "closed_out", _l("销号")),
     Transition("reopen", ("closed_out",), "open", _l("回头看未通过，重新化解")),
 ])
+
+# The steps on a backlog case (page and API) and what each needs; 回头看 is for the unit's leaders.
+STEP_ACTIONS = {"adopt": Action.ZEROING_HANDLE, "decline": Action.ZEROING_HANDLE, "plan": Action.ZEROING_HANDLE,
+                "visit": Action.ZEROING_HANDLE, "close_out": Action.ZEROING_HANDLE,
+                "recheck": Action.ZEROING_RECHECK}
