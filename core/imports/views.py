@@ -8,6 +8,7 @@ from flask import Blueprint, flash, g, jsonify, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core.errors import InvalidInput
 from core.extensions import db
@@ -26,6 +27,7 @@ def _load(import_id: int) -> ImportJob:
 
 def _index(errors=None, status: int = 200):
     jobs = db.session.scalars(select(ImportJob).where(ImportJob.unit_id == g.unit.id)
+                              .options(selectinload(ImportJob.created_by))
                               .order_by(ImportJob.id.desc()).limit(50)).all()
     return render_template("imports/index.html", unit=g.unit, jobs=jobs, errors=errors, fields=ops.FIELDS,
                            max_mb=ops.MAX_BYTES // (1024 * 1024), max_rows=ops.MAX_ROWS), status

@@ -141,13 +141,16 @@ def xlsx(n: int, today: date) -> bytes:
     written = io.BytesIO()
     workbook.save(written)
     out = io.BytesIO()
+    dimension = f'<dimension ref="A1:{get_column_letter(len(HEADERS))}{n + 1}"/>'.encode()
     with zipfile.ZipFile(written) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
-            content = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                dimension = f'<dimension ref="A1:{get_column_letter(len(HEADERS))}{n + 1}"/>'.encode()
-                content = content.replace(b"</sheetPr>", b"</sheetPr>" + dimension, 1)
-            target.writestr(item, content)
+            with source.open(item) as reader, target.open(item.filename, "w") as writer:
+                first = True
+                while chunk := reader.read(1 << 20):  # streamed: the sheet's XML is ~20× the file
+                    if first and item.filename == "xl/worksheets/sheet1.xml":
+                        chunk = chunk.replace(b"</sheetPr>", b"</sheetPr>" + dimension, 1)
+                    first = False
+                    writer.write(chunk)
     return out.getvalue()
 
 
