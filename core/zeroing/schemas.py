@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 from core.zeroing.workflow import STEP_ACTIONS
 
 
-class VisitSchema(Schema):
+class BacklogVisitSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     visited_on = fields.Date()
@@ -33,7 +33,7 @@ class BacklogCaseSchema(Schema):
     sampled = fields.Boolean()
     rechecks = fields.List(fields.Dict())
     reopened_count = fields.Integer()
-    visits = fields.List(fields.Nested(VisitSchema))
+    visits = fields.List(fields.Nested(BacklogVisitSchema))
     version = fields.Integer()
 
 
