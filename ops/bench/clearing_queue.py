@@ -42,14 +42,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from benchdb import APP_ROLE, OWNER_ROLE, prepare_postgres, role_url  # noqa: E402  (beside this script)
+
 SHAPE = (10, 8, 15)  # cities, counties per city, townships per county
 ZIPF_S = 0.7  # township weight ∝ rank^-s: heaviest ≈ 4 % of the cases, median ≈ 0.045 %
 STATE_WEIGHTS = {  # about a third open, most filed
     "applied": 8, "assessed": 5, "escalated": 1, "reviewed": 5, "plan_submitted": 2, "plan_approved": 5,
     "cleared": 5, "fed_back": 4, "filed": 60, "declined": 5,
 }
-OWNER_ROLE = "qinglian_bench_owner"
-APP_ROLE = "qinglian_bench_app"
 PASSWORD = "Correct-Horse-42"
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 WARMUP = 3
@@ -226,37 +226,6 @@ class Bench:
         return self.url.startswith("postgresql")
 
 
-def _prepare_postgres(admin_url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(admin_url).set(drivername="postgresql+psycopg")
-    if url.database in ("test", "postgres", "template0", "template1"):
-        sys.exit(f"BENCH_DATABASE_URL names the database {url.database!r}: use a database of its own, e.g. /bench")
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": url.database}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-        for role, options in [(OWNER_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS"),
-                              (APP_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")]:
-            if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
-                conn.execute(text(f"CREATE ROLE {role} {options}"))
-    server.dispose()
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA public AUTHORIZATION {OWNER_ROLE}"))
-        conn.execute(text("GRANT USAGE ON SCHEMA public TO PUBLIC"))
-    engine.dispose()
-
-
-def _role_url(admin_url: str, role: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(admin_url).set(drivername="postgresql+psycopg", username=role, password=None) \
-        .render_as_string(hide_password=False)
-
-
 def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
     from flask_migrate import upgrade
     from sqlalchemy import create_engine, insert, select, text
@@ -274,9 +243,9 @@ def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
     os.environ["QINGLIAN_INSTANCE_PATH"] = instance
     config = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "RATELIMIT_ENABLED": False}
     if admin_url:
-        _prepare_postgres(admin_url)
-        url = _role_url(admin_url, APP_ROLE)
-        config.update(SQLALCHEMY_DATABASE_URI=url, DATABASE_MIGRATION_URL=_role_url(admin_url, OWNER_ROLE),
+        prepare_postgres(admin_url)
+        url = role_url(admin_url, APP_ROLE)
+        config.update(SQLALCHEMY_DATABASE_URI=url, DATABASE_MIGRATION_URL=role_url(admin_url, OWNER_ROLE),
                       DATABASE_APP_ROLE=APP_ROLE)
     else:
         url = f"sqlite:///{instance}/bench.db"

@@ -39,8 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-OWNER_ROLE = "qinglian_bench_owner"
-APP_ROLE = "qinglian_bench_app"
+from benchdb import APP_ROLE, OWNER_ROLE, prepare_postgres, role_url  # noqa: E402  (beside this script)
+
 PASSWORD = "Correct-Horse-42"
 HEADERS = ["受理编号", "受理方式", "受理日期", "举报人姓名", "身份证号", "联系电话", "地址", "是否匿名", "被反映人姓名",
            "职务", "被反映人单位", "级别", "是否党员", "问题类别", "反映问题摘要", "反映问题内容"]
@@ -169,37 +169,6 @@ def registration(row: list) -> dict:
 # ---------------------------------------------------------------- the database
 
 
-def _prepare_postgres(admin_url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    url = make_url(admin_url).set(drivername="postgresql+psycopg")
-    if url.database in ("test", "postgres", "template0", "template1"):
-        sys.exit(f"BENCH_DATABASE_URL names the database {url.database!r}: use one of its own, e.g. /bench_import")
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": url.database}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-        for role, options in [(OWNER_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS"),
-                              (APP_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")]:
-            if not conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
-                conn.execute(text(f"CREATE ROLE {role} {options}"))
-    server.dispose()
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA public AUTHORIZATION {OWNER_ROLE}"))
-        conn.execute(text("GRANT USAGE ON SCHEMA public TO PUBLIC"))
-    engine.dispose()
-
-
-def _role_url(admin_url: str, role: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(admin_url).set(drivername="postgresql+psycopg", username=role, password=None) \
-        .render_as_string(hide_password=False)
-
-
 @dataclass
 class World:
     app: object
@@ -223,9 +192,9 @@ def build(admin_url: str | None) -> World:
     os.environ["QINGLIAN_INSTANCE_PATH"] = instance
     config = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "RATELIMIT_ENABLED": False}
     if admin_url:
-        _prepare_postgres(admin_url)
-        config.update(SQLALCHEMY_DATABASE_URI=_role_url(admin_url, APP_ROLE),
-                      DATABASE_MIGRATION_URL=_role_url(admin_url, OWNER_ROLE), DATABASE_APP_ROLE=APP_ROLE)
+        prepare_postgres(admin_url)
+        config.update(SQLALCHEMY_DATABASE_URI=role_url(admin_url, APP_ROLE),
+                      DATABASE_MIGRATION_URL=role_url(admin_url, OWNER_ROLE), DATABASE_APP_ROLE=APP_ROLE)
     else:
         url = f"sqlite:///{instance}/bench.db"
         config.update(SQLALCHEMY_DATABASE_URI=url, DATABASE_MIGRATION_URL=url)
