@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core import calendar
-from core.clearing.models import ClearingBatch, ClearingCandidate, ClearingCase, ClearingVisit
-from core.clearing.workflow import OPEN, STAGES
+from core.clearing.models import (METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch, ClearingCandidate,
+                                  ClearingCase, ClearingVisit, Method, Priority, SubjectKind)
+from core.clearing.workflow import CASE_FLOW, OPEN, STAGES
 from core.extensions import db
 from tenants.models import Unit
 
@@ -60,6 +63,38 @@ def queue_page(unit: Unit, f: QueueFilter, page: int, per_page: int) -> tuple[li
     rows = db.session.scalars(stmt.options(selectinload(ClearingCase.batch))
                               .offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), total
+
+
+def ledger_filter(args) -> QueueFilter:
+    """The ledger's filter: the queue's, but closed cases too unless ``open_only=1``."""
+    f = QueueFilter.from_args(args)
+    f.include_closed = args.get("open_only") != "1"
+    return f
+
+
+def ledger_header() -> list[str]:
+    """The columns of 澄清正名台账 (a clearing case holds no informant)."""
+    return [_("编号"), _("来源"), _("澄清对象"), _("对象类型"), _("职务"), _("工作单位"), _("反映问题"), _("核查结论"),
+            _("优先情形"), _("批次"), _("当前环节"), _("期限"), _("澄清方式"), _("澄清日期"), _("反馈日期"),
+            _("备案日期"), _("回访完成")]
+
+
+def ledger_rows(unit: Unit, f: QueueFilter) -> Iterator[list]:
+    """The ledger's rows for the queue's filter, streamed (the page's ledger.xlsx and reporting's exports)."""
+    batch_names = {b.id: b.name for b in batches(unit)}
+    green, pool_origin = _("绿色通道"), _("备选库")
+    stmt = queue_query(unit, f).options(selectinload(ClearingCase.visits)).execution_options(yield_per=500)
+    for case in db.session.scalars(stmt):
+        yield [
+            case.number, green if case.origin == "green_channel" else pool_origin, case.person_name,
+            str(SUBJECT_LABELS[SubjectKind(case.subject_kind)]), case.person_position, case.person_work_unit,
+            case.accusation, case.finding, "、".join(str(PRIORITY_LABELS[Priority(p)]) for p in case.priority_flags),
+            batch_names.get(case.batch_id, ""), CASE_FLOW.label(case.state),
+            case.due_on if case.state in OPEN else None,
+            str(METHOD_LABELS[Method(case.plan["method"])]) if case.plan else "",
+            case.cleared_on, (case.feedback or {}).get("person_on", ""), case.filed_on,
+            f"{sum(v.done for v in case.visits)}/{len(case.visits)}" if case.visits else "",
+        ]
 
 
 # ---------------------------------------------------------------- the unit's queue: petitions beside cases

@@ -2,24 +2,20 @@
 with its stage forms and timeline, the notice, a person's file, the visits, the conditions list."""
 from __future__ import annotations
 
-import tempfile
-
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core import calendar
 from core.clearing import operations as ops
 from core.clearing import queries
 from core.clearing.models import (CHECKLIST, METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch,
-                                  ClearingCandidate, ClearingCase, ClearingCondition, ClearingVisit, Method,
-                                  Priority, SubjectKind)
+                                  ClearingCandidate, ClearingCase, ClearingCondition, ClearingVisit)
 from core.clearing.workflow import (CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STAGE_LABELS, STAGES, STEP_ACTIONS,
                                     stage_of)
-from core.documents import docx_response, render_docx
+from core.documents import docx_response, render_docx, workbook_response
 from core.errors import InvalidInput
 from core.extensions import db
 from core.inbox.views import register_link
@@ -122,31 +118,12 @@ def ledger(unit_id: int):
     """澄清正名台账 as a spreadsheet: every case of the unit (filters as on the queue), no informant."""
     unit = g.unit
     ensure(current_user, Action.CLEARING_READ, unit, target=unit)
-    f = queries.QueueFilter.from_args(request.args)
-    f.include_closed = request.args.get("open_only") != "1"
     workbook = Workbook(write_only=True)  # rows stream to the file, memory stays flat
     sheet = workbook.create_sheet(_("澄清正名台账"))
-    sheet.append([_("编号"), _("来源"), _("澄清对象"), _("对象类型"), _("职务"), _("工作单位"), _("反映问题"),
-                  _("核查结论"), _("优先情形"), _("批次"), _("当前环节"), _("期限"), _("澄清方式"), _("澄清日期"),
-                  _("反馈日期"), _("备案日期"), _("回访完成")])
-    batch_names = {b.id: b.name for b in queries.batches(unit)}
-    stmt = queries.queue_query(unit, f).options(selectinload(ClearingCase.visits)).execution_options(yield_per=500)
-    for case in db.session.scalars(stmt):
-        sheet.append([
-            case.number, _("绿色通道") if case.origin == "green_channel" else _("备选库"), case.person_name,
-            str(SUBJECT_LABELS[SubjectKind(case.subject_kind)]), case.person_position, case.person_work_unit,
-            case.accusation, case.finding, "、".join(str(PRIORITY_LABELS[Priority(p)]) for p in case.priority_flags),
-            batch_names.get(case.batch_id, ""), CASE_FLOW.label(case.state),
-            case.due_on if case.state in OPEN else None,
-            str(METHOD_LABELS[Method(case.plan["method"])]) if case.plan else "",
-            case.cleared_on, (case.feedback or {}).get("person_on", ""), case.filed_on,
-            f"{sum(v.done for v in case.visits)}/{len(case.visits)}" if case.visits else "",
-        ])
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(spool)
-    spool.seek(0)
-    return send_file(spool, as_attachment=True, download_name=f"{unit.name}澄清正名台账.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet.append(queries.ledger_header())
+    for row in queries.ledger_rows(unit, queries.ledger_filter(request.args)):
+        sheet.append(row)
+    return workbook_response(workbook, f"{unit.name}澄清正名台账.xlsx")
 
 
 # ---------------------------------------------------------------- green channel

@@ -2,15 +2,14 @@
 masked) with the audited reveal, handling, repeat links, routing down the tree, and the category taxonomy."""
 from __future__ import annotations
 
-import tempfile
-
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 
 from core import calendar
+from core.documents import workbook_response
 from core.errors import InvalidInput
 from core.extensions import db
 from core.inbox.views import register_link
@@ -75,27 +74,10 @@ def ledger(unit_id: int):
     f = queries.PetitionFilter.from_args(request.args)
     workbook = Workbook(write_only=True)  # rows stream to the file, memory stays flat
     sheet = workbook.create_sheet(_("信访举报登记台账"))
-    sheet.append([_("受理编号"), _("受理方式"), _("受理日期"), _("被反映人"), _("职务"), _("单位"), _("级别"),
-                  _("是否党员"), _("问题类别"), _("反映问题摘要"), _("重复/三多"), _("状态"), _("办理期限"),
-                  _("转交情况"), _("核查结论"), _("办结日期"), _("反馈日期"), _("举报人是否满意")])
-    satisfied = {"yes": _("满意"), "no": _("不满意"), "unknown": _("未表态")}
-    for p in db.session.scalars(queries.list_query(unit, f).execution_options(yield_per=500)):
-        routing = p.routing or {}
-        sheet.append([
-            p.number, p.channel_label, p.received_on, p.accused_name, p.accused_position, p.accused_work_unit,
-            p.accused_level_label,
-            "" if p.accused_party_member is None else (_("是") if p.accused_party_member else _("否")),
-            p.category, p.summary, "、".join(p.flag_labels), p.state_label, p.due_on if p.state in OPEN else None,
-            f"{ROUTING_LABELS[RoutingMode(routing['mode'])]} {routing['to_unit_name']} {routing['number']}"
-            if routing else "",
-            p.outcome_label, p.concluded_on, (p.feedback or {}).get("given_on", ""),
-            satisfied.get((p.feedback or {}).get("satisfied"), ""),
-        ])
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(spool)
-    spool.seek(0)
-    return send_file(spool, as_attachment=True, download_name=f"{unit.name}信访举报登记台账.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet.append(queries.ledger_header())
+    for row in queries.ledger_rows(unit, f):
+        sheet.append(row)
+    return workbook_response(workbook, f"{unit.name}信访举报登记台账.xlsx")
 
 
 # ---------------------------------------------------------------- registration (and 再次信访)

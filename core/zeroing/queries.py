@@ -1,16 +1,18 @@
 """Reading the zeroing ledger: the unit's backlog cases with filters, its phase, its return periods."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.directives.models import Directive
 from core.directives.queries import phase_on
 from core.extensions import db
-from core.zeroing.models import BacklogCase, CampaignBulletin
+from core.zeroing.models import CLOSEOUT_BASES, RECHECK_RESULTS, BacklogCase, CampaignBulletin
 from tenants.models import Unit
 
 
@@ -37,6 +39,26 @@ def ledger_query(campaign: Directive, unit: Unit, f: LedgerFilter, today: date):
     if f.sampled:
         stmt = stmt.where(BacklogCase.sampled.is_(True))
     return stmt.order_by(BacklogCase.target_on.is_(None), BacklogCase.target_on, BacklogCase.id)
+
+
+def ledger_header() -> list[str]:
+    """The columns of 积案台账: the matter and its handling, never the informant."""
+    return [_("信访编号"), _("被反映人"), _("反映问题"), _("标记"), _("状态"), _("包案领导"), _("职务"), _("工作专班"),
+            _("化解方案"), _("化解时限"), _("是否逾期"), _("下访/接访次数"), _("销号日期"), _("销号依据"), _("回头看"),
+            _("重新化解次数")]
+
+
+def ledger_rows(campaign: Directive, unit: Unit, f: LedgerFilter, today: date) -> Iterator[list]:
+    """The ledger's rows for the page's filter, streamed (the page's ledger.xlsx and reporting's exports)."""
+    yes = _("是")
+    for case in db.session.scalars(ledger_query(campaign, unit, f, today).execution_options(yield_per=500)):
+        p = case.petition
+        yield [p.number, p.accused_name, p.summary, "、".join(p.flag_labels), case.state_label, case.owner_name or "",
+               case.owner_position or "", case.task_force or "", case.plan or "", case.target_on,
+               yes if case.overdue(today) else "", len(case.visits), case.closed_out_on,
+               str(CLOSEOUT_BASES[case.closeout["basis"]]) if case.closeout else "",
+               "；".join(f"{r['checked_on']} {RECHECK_RESULTS[r['result']]}" for r in case.rechecks),
+               case.reopened_count]
 
 
 def bulletins(campaign: Directive, unit: Unit) -> list[CampaignBulletin]:

@@ -202,18 +202,9 @@ def ledger_xlsx(unit_id: int, campaign_id: int):
     today = calendar.today()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("积案台账"))
-    sheet.append([_("信访编号"), _("被反映人"), _("反映问题"), _("标记"), _("状态"), _("包案领导"), _("职务"),
-                  _("工作专班"), _("化解方案"), _("化解时限"), _("是否逾期"), _("下访/接访次数"), _("销号日期"),
-                  _("销号依据"), _("回头看"), _("重新化解次数")])
-    stmt = queries.ledger_query(campaign, g.unit, queries.LedgerFilter.from_args(request.args), today)
-    for case in db.session.scalars(stmt.execution_options(yield_per=500)):
-        p = case.petition
-        sheet.append([p.number, p.accused_name, p.summary, "、".join(p.flag_labels), case.state_label,
-                      case.owner_name or "", case.owner_position or "", case.task_force or "", case.plan or "",
-                      case.target_on, _("是") if case.overdue(today) else "", len(case.visits), case.closed_out_on,
-                      str(CLOSEOUT_BASES[case.closeout["basis"]]) if case.closeout else "",
-                      "；".join(f"{r['checked_on']} {RECHECK_RESULTS[r['result']]}" for r in case.rechecks),
-                      case.reopened_count])
+    sheet.append(queries.ledger_header())
+    for row in queries.ledger_rows(campaign, g.unit, queries.LedgerFilter.from_args(request.args), today):
+        sheet.append(row)
     return workbook_response(workbook, f"{g.unit.name}积案台账.xlsx")
 
 
