@@ -92,6 +92,9 @@ def _register_areas(app: Flask) -> None:
     from core.zeroing import api as zeroing_api  # noqa: F401
     from core.zeroing import jobs as zeroing_jobs
     from core.zeroing.views import bp as zeroing_bp
+    from reporting import api as reporting_api  # noqa: F401  (routes on the api blueprint)
+    from reporting import jobs as reporting_jobs
+    from reporting.indicators import models as indicator_models  # noqa: F401
     from tenants.access import Action
     from core.audit import jobs as audit_jobs
     from core.calendar_views import calendar_bp
@@ -124,8 +127,17 @@ def _register_areas(app: Flask) -> None:
     app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
                                            *clearing_jobs.PERIODIC, *petition_jobs.PERIODIC,
-                                           *zeroing_jobs.PERIODIC]
+                                           *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC]
     app.extensions["qinglian_jobs"] = jobs
+    from core.clearing import operations as clearing_ops
+    from core.directives import operations as directive_ops
+    from core.supervision import operations as supervision_ops
+    from core.zeroing import operations as zeroing_ops
+
+    # Each area's recount of one unit's time-based figures (reporting.jobs refreshes the units that moved).
+    app.extensions["qinglian_time_based_figures"] = [
+        clearing_ops.refresh_overdue, petition_jobs.refresh_overdue, zeroing_ops.refresh_overdue,
+        supervision_ops.refresh_overdue, directive_ops.count_late_returns]
     from core.clearing import demo as clearing_demo
     from core.supervision import demo as casework_demo
     from core.zeroing import demo as zeroing_demo

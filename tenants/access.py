@@ -164,6 +164,18 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
     return bool(roles & ROLE_GRANTS.get(action, set()))
 
 
+def rollup_vantage(account, target: Unit) -> Unit | None:
+    """The unit of the account's memberships from which it may read ``target``'s roll-ups (the nearest
+    one: its own unit, else the closest ancestor where it leads or analyses), or None."""
+    if account is None or not getattr(account, "is_authenticated", False) or account.is_platform_admin:
+        return None
+    candidates = [m.unit for m in active_memberships(account) if m.unit.contains(target) or m.unit.id == target.id]
+    for unit in sorted(candidates, key=lambda u: len(u.path), reverse=True):
+        if can(account, Action.ROLLUPS_READ, unit, target):
+            return unit
+    return None
+
+
 def ensure(account, action: Action, unit: Unit | None = None, target: Unit | None = None, *,
            object_type: str | None = None, object_id=None) -> None:
     """``can`` or 404, with the denial audited."""

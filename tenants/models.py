@@ -203,11 +203,23 @@ class UnitStat(TenantOwned, db.Model):
     __tablename__ = "unit_stats"
     __table_args__ = (
         UniqueConstraint("unit_id", "metric", "period"),
-        Index("ix_unit_stats_metric_unit_path", "metric", "unit_path"),
+        # Roll-ups: metric, then the stock or period keys, then the subtree's path range (index-only on PG).
+        Index("ix_unit_stats_rollup", "metric", "period", "unit_path", postgresql_include=["value"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     metric: Mapped[str] = mapped_column(String(64), nullable=False)
-    # '' for current stock; an ISO week/month/day key for dated increments.
+    # '' for current stock; dated increments under their ISO day, week, month and year (tenants/stats.py).
     period: Mapped[str] = mapped_column(String(16), nullable=False, default="")
     value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), nullable=False, default=0)
+
+
+class ChangedUnit(TenantOwned, db.Model):
+    """A unit whose figures moved since the last refresh: its time-based figures (overdue) are
+    recounted by a job within a minute (reporting/jobs.py), never in the writing transaction."""
+
+    __tablename__ = "changed_units"
+    __table_args__ = (UniqueConstraint("unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

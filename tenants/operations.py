@@ -14,9 +14,9 @@ from core.errors import InvalidInput
 from core.extensions import db
 from core.models import check_version, upsert_insert
 from core.identity.models import Account, PlatformRole
-from tenants import codes
+from tenants import codes, stats
 from tenants.access import forget_cached_memberships
-from tenants.models import (ALLOWED_PARENTS, Membership, Role, Share, Unit, UnitLevel, UnitStat,
+from tenants.models import (ALLOWED_PARENTS, ChangedUnit, Membership, Role, Share, Unit, UnitLevel, UnitStat,
                             upper_bound)
 
 
@@ -284,14 +284,25 @@ def revoke_share(share: Share, reason: str | None = None) -> None:
 
 
 def bump_stat(unit: Unit, metric: str, delta: int, period: str = "") -> None:
-    """Move one of the unit's own figures in the caller's transaction (ancestors are never touched)."""
+    """Move one of the unit's own figures in the caller's transaction (ancestors are never touched).
+    A dated increment (ISO day) moves its week, month and year rows too: reporting sums few keys."""
     if delta:
-        _write_stat(unit, metric, period, delta, UnitStat.__table__.c.value + delta)
+        day = stats.day_of(period)
+        for key in stats.dated_keys(day) if day else (period,):
+            _write_stat(unit, metric, key, delta, UnitStat.__table__.c.value + delta)
+        _mark_changed(unit)
 
 
 def set_stat(unit: Unit, metric: str, value: int, period: str = "") -> None:
     """Set a figure outright: time-based ones (overdue) that a scan recounts rather than moves."""
     _write_stat(unit, metric, period, value, value)
+
+
+def _mark_changed(unit: Unit) -> None:
+    """Queue the unit's time-based figures for the next refresh (reporting.jobs, every minute)."""
+    with context.writing_as(unit.id, unit.path):
+        db.session.execute(upsert_insert(ChangedUnit.__table__).values(
+            unit_id=unit.id, unit_path=unit.path, marked_at=utcnow()).on_conflict_do_nothing(index_elements=["unit_id"]))
 
 
 def _write_stat(unit: Unit, metric: str, period: str, initial: int, on_conflict) -> None:

@@ -126,6 +126,17 @@ def stats_table() -> list[str]:
     ]
 
 
+def changed_units_table() -> list[str]:
+    """A unit marks itself (the writing transaction); the refresh job (maintenance) reads and clears."""
+    own = f"unit_id = {CTX_UNIT} OR {MAINTENANCE}"
+    return _enable("changed_units") + [
+        _policy("changed_units", "select", "SELECT", using=own),
+        _policy("changed_units", "insert", "INSERT", check=own),
+        _policy("changed_units", "update", "UPDATE", using=own, check=own),
+        _policy("changed_units", "delete", "DELETE", using=MAINTENANCE),
+    ]
+
+
 def drop_policies(table: str, names: list[str]) -> list[str]:
     return [f"DROP POLICY IF EXISTS {table}_{n} ON {table}" for n in names] + [
         f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
@@ -139,6 +150,8 @@ def grant_app_role(role: str) -> list[str]:
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        # The one queue the app empties: units whose time-based figures await their refresh.
+        f"GRANT DELETE ON changed_units TO {role}",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}",
         f"REVOKE DELETE, TRUNCATE ON alembic_version FROM {role}",
         f"REVOKE INSERT, UPDATE ON alembic_version FROM {role}",

@@ -1,8 +1,14 @@
 """Reading the per-unit stats rows: a subtree's figure is a sum over the path range (never a
-counter kept on the ancestor). Casework reads it for generated returns; reporting for roll-ups."""
+counter kept on the ancestor). Casework reads it for generated returns; reporting for roll-ups.
+
+Keys of a row's ``period``: '' is the current stock; a dated increment is written under its ISO day
+and, by ``tenants.operations.bump_stat``, also under its ISO week, month and year, so that any period
+(this week, a quarter, a custom range) is a sum over a handful of keys rather than over every day.
+"""
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -10,16 +16,75 @@ from core.extensions import db
 from tenants.models import Unit, UnitStat, upper_bound
 
 
+def week_key(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def dated_keys(day: date) -> tuple[str, str, str, str]:
+    """The four keys one dated increment is written under: day, ISO week, month, year."""
+    return day.isoformat(), week_key(day), f"{day.year:04d}-{day.month:02d}", f"{day.year:04d}"
+
+
+def day_of(period: str) -> date | None:
+    """The day of an ISO-day key, else None (stock, week, month and year keys)."""
+    if len(period) != 10:
+        return None
+    try:
+        return date.fromisoformat(period)
+    except ValueError:
+        return None
+
+
+def with_coarser_keys(figures: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+    """{(metric, day): n} counted from records, plus the week/month/year rows bump_stat keeps beside them."""
+    expanded: Counter = Counter()
+    for (metric, period), value in figures.items():
+        day = day_of(period)
+        for key in dated_keys(day) if day else (period,):
+            expanded[(metric, key)] += value
+    return {key: value for key, value in expanded.items() if value}
+
+
+def covering_keys(since: date, until: date) -> list[str]:
+    """The fewest stored keys whose days are exactly ``since``..``until``: whole years, then whole
+    months, then whole ISO weeks, then single days (each day covered once)."""
+    keys: list[str] = []
+    day = since
+    while day <= until:
+        year_end = date(day.year, 12, 31)
+        next_month = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        if day.month == 1 and day.day == 1 and year_end <= until:
+            keys.append(f"{day.year:04d}")
+            day = year_end + timedelta(days=1)
+        elif day.day == 1 and next_month - timedelta(days=1) <= until:
+            keys.append(f"{day.year:04d}-{day.month:02d}")
+            day = next_month
+        elif day.weekday() == 0 and day + timedelta(days=6) <= until and (day + timedelta(days=6)).month == day.month:
+            # Weeks only inside a month, so a month key later in the range never overlaps one.
+            keys.append(week_key(day))
+            day += timedelta(days=7)
+        else:
+            keys.append(day.isoformat())
+            day += timedelta(days=1)
+    return keys
+
+
 def subtree_sum(unit: Unit, metrics: list[str], *, period: str = "", since: date | None = None,
                 until: date | None = None) -> dict[str, int]:
-    """Each metric summed over the unit's subtree: the stock row (period ''), one period, or the
-    dated increments (ISO-day periods) from ``since`` to ``until`` inclusive."""
+    """Each metric summed over the unit's subtree: the stock row (period ''), one stored period key,
+    or the dated increments from ``since`` to ``until`` inclusive."""
+    return path_sum(unit.path, metrics, period=period, since=since, until=until)
+
+
+def path_sum(path: str, metrics: list[str], *, period: str = "", since: date | None = None,
+             until: date | None = None) -> dict[str, int]:
     stmt = select(UnitStat.metric, func.coalesce(func.sum(UnitStat.value), 0)).where(
-        UnitStat.metric.in_(metrics), UnitStat.unit_path >= unit.path, UnitStat.unit_path < upper_bound(unit.path))
+        UnitStat.metric.in_(metrics), UnitStat.unit_path >= path, UnitStat.unit_path < upper_bound(path))
     if since is not None or until is not None:
-        # ISO days sort as strings; the length test keeps month ("2026-11") and other keys out.
-        stmt = stmt.where(UnitStat.period >= (since or date.min).isoformat(),
-                          UnitStat.period <= (until or date.max).isoformat(), func.length(UnitStat.period) == 10)
+        # Open ends: no increment is dated before 2000 or after the end of next year.
+        until = until or date(date.today().year + 1, 12, 31)
+        stmt = stmt.where(UnitStat.period.in_(covering_keys(since or date(2000, 1, 1), until)))
     else:
         stmt = stmt.where(UnitStat.period == period)
     totals = dict.fromkeys(metrics, 0)

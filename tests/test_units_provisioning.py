@@ -128,7 +128,7 @@ def test_moving_a_subtree_moves_unit_and_record_paths(app, factory):
     with app.app_context():
         from core import context
         from core.extensions import db
-        from reporting.rollups import subtree_totals
+        from tenants.stats import subtree_sum as subtree_totals
         from tenants import operations as ops
         from tenants.models import Unit, UnitStat
 

@@ -207,6 +207,8 @@ class ClearingCase(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     plan: Mapped[dict | None] = mapped_column(JSON)  # method, scope, venue, planned_on
     clearing: Mapped[dict | None] = mapped_column(JSON)  # held_on, attendance, presided_by
     cleared_on: Mapped[date | None] = mapped_column(Date)
+    # Cleared no later than the deadline then at hand (the deadline moves on with the case).
+    cleared_on_time: Mapped[bool | None] = mapped_column(Boolean)
     feedback: Mapped[dict | None] = mapped_column(JSON)  # to the person, the party organisation, its head, the org dept
     filed_on: Mapped[date | None] = mapped_column(Date)
     closed_reason: Mapped[str | None] = mapped_column(Text)  # 不予澄清

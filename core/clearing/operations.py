@@ -26,6 +26,7 @@ from core.clearing.models import (CHECKLIST, ClearingBatch, ClearingCandidate, C
                                   priority_rank)
 from core.clearing.workflow import CASE_FLOW, OPEN, STEP_WORKDAYS
 from tenants import operations as tenancy_ops
+from tenants import stats as tenancy_stats
 from tenants.models import Role, Share, Unit, UnitStat
 
 HANDLERS = (Role.LEADER.value, Role.OFFICER.value)
@@ -101,7 +102,7 @@ def _count(unit_or_id, metric: str, delta: int, period: str = "") -> None:
     tenancy_ops.bump_stat(unit, f"clearing.{metric}", delta, period)
 
 
-def _refresh_overdue(unit: Unit, today: date | None = None) -> None:
+def refresh_overdue(unit: Unit, today: date | None = None) -> None:
     """Overdue cases and visits are time-based: recounted for the unit (indexed), never moved by hand."""
     today = today or calendar.today()
     with context.writing_as(unit.id, unit.path):
@@ -130,6 +131,13 @@ def recount(unit: Unit, today: date | None = None) -> dict[tuple[str, str], int]
             metric = "clearing.cleared_units" if kind == SubjectKind.UNIT else "clearing.cleared_persons"
             figures[(metric, "")] += n
             figures[(metric, day.isoformat())] += n
+        for day, n in db.session.execute(
+                select(ClearingCase.cleared_on, func.count(ClearingCase.id))
+                .where(ClearingCase.unit_id == unit.id, ClearingCase.cleared_on.is_not(None),
+                       ClearingCase.cleared_on_time.is_(True))
+                .group_by(ClearingCase.cleared_on)):
+            figures[("clearing.cleared_on_time", "")] += n
+            figures[("clearing.cleared_on_time", day.isoformat())] += n
         for day, n in db.session.execute(select(ClearingVisit.visited_on, func.count(ClearingVisit.id))
                                          .where(ClearingVisit.unit_id == unit.id)
                                          .group_by(ClearingVisit.visited_on)):
@@ -142,7 +150,7 @@ def recount(unit: Unit, today: date | None = None) -> dict[tuple[str, str], int]
             ClearingCase.unit_id == unit.id, ClearingCase.state.in_(OPEN), ClearingCase.due_on < today))
         figures[("clearing.visits_overdue", "")] = db.session.scalar(select(func.count(ClearingVisit.id)).where(
             ClearingVisit.unit_id == unit.id, ClearingVisit.visited_on.is_(None), ClearingVisit.due_on < today))
-    return {key: value for key, value in figures.items() if value}
+    return tenancy_stats.with_coarser_keys(figures)
 
 
 def stored_figures(unit: Unit) -> dict[tuple[str, str], int]:
@@ -265,7 +273,7 @@ def _open_case(unit: Unit, *, origin: str, candidate: ClearingCandidate | None, 
     CASE_FLOW.begin(case, detail={"number": number, "origin": origin})
     _count(unit, "state.applied", 1)
     _task(case, unit, "assess", HANDLERS, _("澄清件待评估：%(l)s", l=case.label))
-    _refresh_overdue(unit)
+    refresh_overdue(unit)
     return case
 
 
@@ -350,7 +358,7 @@ def _advance(case: ClearingCase, step: str, *, reason: str | None = None, detail
     if next_task:
         roles, title = next_task
         _task(case, unit, case.state, roles, title(case))
-    _refresh_overdue(unit)
+    refresh_overdue(unit)
 
 
 def _task(case: ClearingCase, unit: Unit, step: str, roles: tuple[str, ...], title: str) -> None:
@@ -496,12 +504,16 @@ def _clear(case: ClearingCase, data: dict, unit: Unit) -> None:
     metric = "cleared_units" if case.subject_kind == SubjectKind.UNIT else "cleared_persons"
     _count(unit, metric, 1)
     _count(unit, metric, 1, held_on.isoformat())
+    case.cleared_on_time = case.due_on is None or held_on <= case.due_on  # an indicator's term: timeliness
+    if case.cleared_on_time:
+        _count(unit, "cleared_on_time", 1)
+        _count(unit, "cleared_on_time", 1, held_on.isoformat())
     due_on = calendar.add_workdays(held_on, current_app.config["CLEARING_VISIT_WORKDAYS"])
     for kind in VISIT_ORDER:
         db.session.add(ClearingVisit(unit_id=unit.id, unit_path=unit.path, case_id=case.id, kind=kind,
                                      due_on=due_on))
     _count(unit, "visits_due", len(VISIT_ORDER))
-    _refresh_overdue(unit)
+    refresh_overdue(unit)
 
 
 def _feedback(case: ClearingCase, data: dict, unit: Unit) -> None:
@@ -586,7 +598,7 @@ def record_visit(visit: ClearingVisit, data: dict, *, expected_version: int | No
     if first_time or old_day != visited_on:
         _count(unit, "visits_done", 1, visited_on.isoformat())
     inbox.close("clearing_visits", visit.id, unit_id=unit.id)
-    _refresh_overdue(unit)
+    refresh_overdue(unit)
 
 
 # ---------------------------------------------------------------- deadlines (the periodic job)
@@ -629,5 +641,5 @@ def scan_deadlines(today: date) -> dict[str, int]:
     touched |= set(db.session.scalars(select(UnitStat.unit_id).where(
         UnitStat.metric.in_(("clearing.overdue", "clearing.visits_overdue")), UnitStat.value > 0)))
     for unit_id in touched:
-        _refresh_overdue(db.session.get(Unit, unit_id), today)
+        refresh_overdue(db.session.get(Unit, unit_id), today)
     return posted

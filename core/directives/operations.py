@@ -24,7 +24,8 @@ from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
-from tenants.models import Role, Unit, UnitLevel, descendants_query
+from tenants import operations as tenancy_ops
+from tenants.models import Role, Unit, UnitLevel, UnitStat, descendants_query
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_FIELDS = 20
@@ -349,10 +350,14 @@ def submit_return(receipt: DirectiveReceipt, period_key: str, raw: dict) -> Dire
                                    sender_unit_id=receipt.sender_unit_id, period=period.key, due_on=period.due_on,
                                    values=values, submitted_at=utcnow(), submitted_by_id=current().account_id)
         db.session.add(existing)
+        if today > period.due_on:
+            tenancy_ops.bump_stat(receipt.unit, "directives.returns_submitted_late", 1, today.isoformat())
     else:
         existing.values, existing.submitted_at = values, utcnow()
         existing.submitted_by_id = current().account_id
     db.session.flush()
+    if today > period.due_on:
+        count_late_returns(receipt.unit, today)
     inbox.close("directive_receipts", receipt.id, unit_id=receipt.unit_id,
                 key_prefix=f"receipt:{receipt.id}:{period.key}:")
     audit("directive.return", unit_id=receipt.unit_id, object_type="directive_returns", object_id=existing.id,
@@ -361,6 +366,26 @@ def submit_return(receipt: DirectiveReceipt, period_key: str, raw: dict) -> Dire
 
 
 # ---------------------------------------------------------------- sender's follow-up
+
+
+def late_returns(unit: Unit, today: date) -> int:
+    """Returns the unit owes for periods already past due, over the directives still running."""
+    late = 0
+    receipts = db.session.scalars(select(DirectiveReceipt).join(Directive, Directive.id == DirectiveReceipt.directive_id).where(
+        DirectiveReceipt.unit_id == unit.id, Directive.state == "sent"))
+    for receipt in receipts:
+        directive = receipt.directive
+        if not directive.has_return or not owes_returns(directive, unit):
+            continue
+        filed = set(db.session.scalars(select(DirectiveReturn.period).where(
+            DirectiveReturn.directive_id == directive.id, DirectiveReturn.unit_id == unit.id)))
+        late += sum(1 for p in return_periods(directive, today) if p.due_on < today and p.key not in filed)
+    return late
+
+
+def count_late_returns(unit: Unit, today: date) -> None:
+    """``directives.returns_late``: time-based, so recounted (by the scan, and when a late return lands)."""
+    tenancy_ops.set_stat(unit, "directives.returns_late", late_returns(unit, today))
 
 
 def remind(directive: Directive, receipts: list[DirectiveReceipt], period: Period | None) -> int:
@@ -413,6 +438,7 @@ def scan_deadlines(today: date) -> dict[str, int]:
     """Post each period's return task, due-soon warnings, the automatic reminder the working day
     before due, and overdue warnings. Idempotent: keys per receipt, period and threshold."""
     posted = {"tasks": 0, "due_soon": 0, "reminders": 0, "overdue": 0}
+    owing: set[int] = set()
     for directive in db.session.scalars(select(Directive).where(Directive.state == "sent")):
         if not directive.has_return:
             continue
@@ -446,4 +472,10 @@ def scan_deadlines(today: date) -> dict[str, int]:
                     posted["overdue"] += inbox.post(unit, f"{prefix}:overdue", kind=InboxKind.OVERDUE,
                                                     title=_("报表逾期未报：%(t)s（%(p)s）", t=directive.title,
                                                             p=period.label), **common)
+            owing.add(receipt.unit_id)
+    # Late returns are time-based: recounted for every unit that owes a return or was late before.
+    owing |= set(db.session.scalars(select(UnitStat.unit_id).where(
+        UnitStat.metric == "directives.returns_late", UnitStat.period == "", UnitStat.value != 0)))
+    for unit_id in sorted(owing):
+        count_late_returns(db.session.get(Unit, unit_id), today)
     return posted

@@ -27,6 +27,13 @@ def recount_overdue(today: date) -> dict[str, int]:
     return {"units": len(counts), "overdue": sum(counts.values())}
 
 
+def refresh_overdue(unit: Unit, today: date) -> None:
+    """One unit's ``petitions.overdue``, recounted (the reporting refresh of units that moved)."""
+    n = db.session.scalar(select(func.count(Petition.id)).where(
+        Petition.unit_id == unit.id, Petition.state.in_(OPEN), Petition.due_on < today))
+    tenancy_ops.set_stat(unit, "petitions.overdue", n)
+
+
 @job("maintenance", timeout=1800)
 def scan_petition_deadlines() -> dict:
     return across_units(lambda: recount_overdue(calendar.today()))

@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import calendar
 from core import context
@@ -22,7 +22,9 @@ from core.supervision.models import (RECORD_KINDS, CheckPhase, ItemKind, Progres
                                      SupervisionProblem)
 from core.supervision.workflow import ITEM_FLOW
 from tenants import operations as tenancy_ops
-from tenants.models import Role, Share, Unit
+from tenants.models import Role, Share, Unit, UnitStat
+
+OPEN_STATES = ("issued", "received", "in_progress")  # overdue counts these (reported done waits on the issuer)
 
 HANDLERS = (Role.LEADER.value, Role.OFFICER.value)
 # Working days an item may be overdue, with the receiver's leader warned, before it is raised to the issuer.
@@ -118,6 +120,11 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
                                         grantee_unit=issuer, reason=number)
         item.share_id = share.id
     ITEM_FLOW.begin(item, counterpart_unit_id=recipient.id, detail={"number": number, "kind": kind})
+    tenancy_ops.bump_stat(issuer, "supervision.issued", 1)
+    tenancy_ops.bump_stat(issuer, "supervision.issued", 1, today.isoformat())
+    tenancy_ops.bump_stat(recipient, "supervision.received", 1)
+    tenancy_ops.bump_stat(recipient, "supervision.received", 1, today.isoformat())
+    tenancy_ops.bump_stat(recipient, "supervision.open", 1)
     inbox.post(recipient, f"sup:{item.id}:receive", kind=InboxKind.TASK, object_type="supervision_items",
                object_id=item.id, due_on=due_on, roles=HANDLERS,
                title=_("%(kind)s待签收：%(t)s", kind=item.kind_label, t=title))
@@ -219,6 +226,7 @@ def accept(item: SupervisionItem) -> None:
         raise InvalidInput({"problems": [_("第 %(n)s 项问题尚未核销", n="、".join(map(str, unchecked)))]})
     _apply(item, "accept")
     _close_inbox_both_sides(item)
+    _no_longer_open(item)
 
 
 def send_back(item: SupervisionItem, reason: str) -> None:
@@ -229,9 +237,27 @@ def send_back(item: SupervisionItem, reason: str) -> None:
                title=_("%(kind)s被退回：%(t)s（%(r)s）", kind=item.kind_label, t=item.title, r=reason.strip()[:60]))
 
 
+def _no_longer_open(item: SupervisionItem) -> None:
+    recipient = _recipient(item)
+    tenancy_ops.bump_stat(recipient, "supervision.open", -1)
+    refresh_overdue(recipient, calendar.today())
+
+
+def refresh_overdue(recipient: Unit, today: date) -> None:
+    """``supervision.overdue`` at the receiving unit: time-based, so recounted (indexed), never moved."""
+    with context.writing_as(recipient.id, recipient.path):
+        n = db.session.scalar(select(func.count(SupervisionItem.id)).where(
+            SupervisionItem.recipient_unit_id == recipient.id, SupervisionItem.state.in_(OPEN_STATES),
+            SupervisionItem.due_on < today))
+    tenancy_ops.set_stat(recipient, "supervision.overdue", n)
+
+
 def close(item: SupervisionItem, reason: str | None = None) -> None:
     """Close an accepted item, or withdraw an open one (with a reason); the supervision share ends."""
+    withdrawn = item.state != "accepted"
     _apply(item, "close" if item.state == "accepted" else "withdraw", reason=reason)
+    if withdrawn:
+        _no_longer_open(item)
     item.closed_at = utcnow()
     if item.share_id:
         tenancy_ops.revoke_share(db.session.get(Share, item.share_id), reason=_("督办件已关闭"))
@@ -265,6 +291,8 @@ def record_talk(issuer: Unit, about: SupervisionItem | None, recipient: Unit | N
     )
     db.session.add(talk)
     ITEM_FLOW.begin(talk, counterpart_unit_id=recipient.id, detail={"number": number, "about": getattr(about, "id", None)})
+    tenancy_ops.bump_stat(recipient, "supervision.talks", 1)
+    tenancy_ops.bump_stat(recipient, "supervision.talks", 1, held_on.isoformat())
     if about is not None:
         inbox.close("supervision_items", about.id, unit_id=issuer.id, key_prefix=f"sup:{about.id}:escalate")
     return talk
@@ -347,4 +375,11 @@ def scan_deadlines(today: date) -> dict[str, int]:
                 recipient, f"sup:{item.id}:report:{item.next_report_on.isoformat()}", kind=InboxKind.OVERDUE,
                 object_type="supervision_items", object_id=item.id, due_on=item.next_report_on, roles=HANDLERS,
                 title=_("进展报告逾期未报：%(t)s", t=item.title))
+    # Overdue at each receiving unit with open items, and at units whose figure must fall back to 0.
+    receivers = set(db.session.scalars(select(SupervisionItem.recipient_unit_id).where(
+        SupervisionItem.state.in_(OPEN_STATES), SupervisionItem.due_on < today)))
+    receivers |= set(db.session.scalars(select(UnitStat.unit_id).where(
+        UnitStat.metric == "supervision.overdue", UnitStat.period == "", UnitStat.value != 0)))
+    for unit_id in sorted(receivers):
+        refresh_overdue(db.session.get(Unit, unit_id), today)
     return posted

@@ -426,6 +426,22 @@ def build_bulletin(campaign: Directive, unit: Unit, month: str) -> CampaignBulle
     return bulletin
 
 
+def refresh_overdue(unit: Unit, today: date) -> None:
+    """One unit's overdue backlog cases in each active campaign (the reporting refresh of units that moved)."""
+    counts = dict(db.session.execute(
+        select(BacklogCase.directive_id, func.count(BacklogCase.id))
+        .join(Directive, Directive.id == BacklogCase.directive_id)
+        .where(Directive.state == "sent", BacklogCase.unit_id == unit.id, BacklogCase.state == "open",
+               BacklogCase.target_on < today)
+        .group_by(BacklogCase.directive_id)).all())
+    for name in db.session.scalars(select(UnitStat.metric).where(
+            UnitStat.unit_id == unit.id, UnitStat.metric.like("zeroing.%.overdue"), UnitStat.period == "",
+            UnitStat.value != 0)):
+        counts.setdefault(int(name.split(".")[1]), 0)
+    for campaign_id, n in counts.items():
+        tenancy_ops.set_stat(unit, metric(campaign_id, "overdue"), n)
+
+
 def scan_overdue(today: date) -> dict[str, int]:
     """Recount each unit's overdue backlog cases (target date passed, not closed out) in every
     active zeroing campaign; runs across units in the maintenance context."""

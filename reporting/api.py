@@ -1,0 +1,77 @@
+"""JSON roll-ups: /api/v1/units/<id>/rollup and /rollup/children (numbers only, role-scoped)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import jsonify, request
+from flask_login import current_user
+from marshmallow import Schema, fields
+
+from core import context
+from core.api import api, documented
+from core.extensions import db
+from reporting import rollups
+from reporting.figures import FIGURES
+from reporting.periods import parse_period
+from tenants.access import Action, deny, rollup_vantage
+from tenants.models import Unit
+
+
+class RollupSchema(Schema):
+    unit_id = fields.Function(lambda r: r.unit.id)
+    unit_name = fields.Function(lambda r: r.unit.name)
+    unit_level = fields.Function(lambda r: r.unit.level)
+    own_level = fields.Boolean(metadata={"description": "the unit's own rows only (本级), not its subtree"})
+    period = fields.Function(lambda r: r.period.key)
+    since = fields.Function(lambda r: r.period.since.isoformat())
+    until = fields.Function(lambda r: r.period.until.isoformat())
+    campaign_id = fields.Integer(allow_none=True)
+    values = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+
+
+def load_rollup_unit(unit_id: int) -> Unit:
+    """The unit whose figures are asked for, seen from the caller's nearest unit above it; 404 when the
+    caller may not read its roll-ups (whatever the reason, as for records)."""
+    unit = db.session.get(Unit, unit_id)
+    vantage = rollup_vantage(current_user, unit) if unit is not None and unit.is_active else None
+    if vantage is None:
+        deny(Action.ROLLUPS_READ, object_type="unit", object_id=unit_id)
+    # Stats rows of the subtree are readable from the vantage unit (ORM filter and RLS).
+    context.activate(replace(context.current(), unit_id=vantage.id, unit_path=vantage.path), db.session)
+    return unit
+
+
+def _metric_keys() -> list[str] | None:
+    raw = request.args.get("metrics", "")
+    return [k.strip() for k in raw.split(",") if k.strip()] or None
+
+
+def _labels(keys) -> dict[str, dict]:
+    return {key: {"label": str(FIGURES[key].label), "unit": FIGURES[key].unit, "kind": FIGURES[key].kind}
+            for key in keys}
+
+
+@api.get("/units/<int:unit_id>/rollup")
+@documented("/units/{unit_id}/rollup", "get", "A unit's roll-up: its subtree's figures for a period (period=week|"
+            "month|quarter|year|2026-W47|2026-11|2026-Q4|2026|2026-11-01..2026-11-20; metrics=comma-separated "
+            "figure keys, default the headline set; campaign=zeroing campaign id). Leaders and analysts read their "
+            "subtree, other roles their own unit", response=RollupSchema, tag="reporting")
+def unit_rollup(unit_id: int):
+    unit = load_rollup_unit(unit_id)
+    period = parse_period(request.args.get("period"))
+    result = rollups.rollup(unit, period, _metric_keys(), campaign_id=request.args.get("campaign", type=int))
+    return jsonify(RollupSchema().dump(result) | {"figures": _labels(result.values)})
+
+
+@api.get("/units/<int:unit_id>/rollup/children")
+@documented("/units/{unit_id}/rollup/children", "get", "The same figures per child unit (its subtree), ranked on "
+            "rank_by, then the unit's own level (本级)", response=RollupSchema, many=True, tag="reporting")
+def unit_rollup_children(unit_id: int):
+    unit = load_rollup_unit(unit_id)
+    period = parse_period(request.args.get("period"))
+    lines = rollups.children_rollup(unit, period, _metric_keys(), campaign_id=request.args.get("campaign", type=int))
+    rank_by = request.args.get("rank_by")
+    ranks = {id(line): rank for rank, line in rollups.ranked(lines, rank_by)} if rank_by in FIGURES else {}
+    items = [RollupSchema().dump(line) | {"rank": ranks.get(id(line))} for line in lines]
+    return jsonify(unit_id=unit.id, period=period.key, items=items,
+                   figures=_labels(lines[-1].values if lines else {}))

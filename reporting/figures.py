@@ -1,0 +1,158 @@
+"""The catalogue of figures users see: what each sums, how it reads in Chinese, which way is better.
+
+A figure is a sum of per-unit stats rows (``tenants/stats.py``) over a subtree:
+- ``stock``: the current value (period ''), e.g. petitions in hand now;
+- ``flow``: the dated increments within the period asked, e.g. received this week;
+- ``total``: the dated increments since the beginning (a campaign's closed-out total);
+- ``ratio``: a percentage of two other figures, e.g. clearings on time out of clearings;
+- ``coverage``: the share of child units (and the unit's own level, 本级) with a clearing in the period.
+Zeroing figures belong to one campaign: their metric names carry ``{campaign}``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from core.clearing.workflow import CASE_FLOW
+from core.petitions.models import OUTCOME_LABELS, Outcome
+
+AREAS = {
+    "clearing": _l("澄清正名"),
+    "petitions": _l("信访举报"),
+    "zeroing": _l("积案动态清零"),
+    "supervision": _l("督办"),
+    "directives": _l("报表报送"),
+}
+# Stages of a clearing still in hand (the stacked bars), in workflow order.
+CLEARING_STAGES = ("applied", "assessed", "escalated", "reviewed", "plan_submitted", "plan_approved", "cleared",
+                   "fed_back")
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    area: str
+    kind: str  # stock | flow | total | ratio | coverage
+    metrics: tuple[str, ...] = ()
+    ratio: tuple[str, str] | None = None  # (numerator figure, denominator figure) for kind "ratio"
+    unit: str = field(default="件")
+    higher_is_better: bool = True
+
+    @property
+    def per_campaign(self) -> bool:
+        return self.area == "zeroing"
+
+    def stats_metrics(self, campaign_id: int | None) -> tuple[str, ...]:
+        if self.per_campaign:
+            return tuple(m.format(campaign=campaign_id) for m in self.metrics) if campaign_id else ()
+        return self.metrics
+
+
+def _f(key, label, area, kind, metrics=(), **kw) -> Figure:
+    return Figure(key, label, area, kind, tuple(metrics) if not isinstance(metrics, str) else (metrics,), **kw)
+
+
+_OUTCOMES = [o.value for o in Outcome]
+
+CATALOGUE: list[Figure] = [
+    # 澄清正名
+    _f("clearing.candidates", _l("待澄清线索"), "clearing", "stock", "clearing.candidates"),
+    _f("clearing.in_progress", _l("办理中"), "clearing", "stock", [f"clearing.state.{s}" for s in CLEARING_STAGES]),
+    *[_f(f"clearing.stage.{s}", CASE_FLOW.states[s], "clearing", "stock", f"clearing.state.{s}")
+      for s in CLEARING_STAGES],
+    _f("clearing.cleared", _l("澄清正名"), "clearing", "flow", ["clearing.cleared_persons", "clearing.cleared_units"]),
+    _f("clearing.cleared_persons", _l("澄清人数"), "clearing", "flow", "clearing.cleared_persons", unit="人"),
+    _f("clearing.cleared_units", _l("澄清单位"), "clearing", "flow", "clearing.cleared_units", unit="个"),
+    _f("clearing.cleared_on_time", _l("按期澄清"), "clearing", "flow", "clearing.cleared_on_time"),
+    _f("clearing.timeliness", _l("按期澄清率"), "clearing", "ratio", ratio=("clearing.cleared_on_time", "clearing.cleared"),
+       unit="%"),
+    _f("clearing.visits_done", _l("完成回访"), "clearing", "flow", "clearing.visits_done", unit="次"),
+    _f("clearing.visits_done_total", _l("累计完成回访"), "clearing", "stock", "clearing.visits_done", unit="次"),
+    _f("clearing.visits_due", _l("待回访"), "clearing", "stock", "clearing.visits_due", unit="次",
+       higher_is_better=False),
+    _f("clearing.visits_planned", _l("应回访"), "clearing", "stock", ["clearing.visits_done", "clearing.visits_due"],
+       unit="次"),
+    _f("clearing.visit_rate", _l("回访完成率"), "clearing", "ratio",
+       ratio=("clearing.visits_done_total", "clearing.visits_planned"), unit="%"),
+    _f("clearing.overdue", _l("澄清超期"), "clearing", "stock", "clearing.overdue", higher_is_better=False),
+    _f("clearing.visits_overdue", _l("回访超期"), "clearing", "stock", "clearing.visits_overdue", unit="次",
+       higher_is_better=False),
+    _f("clearing.coverage", _l("澄清覆盖率"), "clearing", "coverage", unit="%"),
+    # 信访举报
+    _f("petitions.received", _l("受理信访举报"), "petitions", "flow", "petitions.received"),
+    _f("petitions.concluded", _l("办结"), "petitions", "flow", [f"petitions.concluded.{o}" for o in _OUTCOMES]),
+    *[_f(f"petitions.concluded.{o.value}", OUTCOME_LABELS[o], "petitions", "flow", f"petitions.concluded.{o.value}")
+      for o in Outcome],
+    _f("petitions.open", _l("在办"), "petitions", "stock", "petitions.open", higher_is_better=False),
+    _f("petitions.routed", _l("转交下级跟踪中"), "petitions", "stock", "petitions.routed"),
+    _f("petitions.overdue", _l("信访超期"), "petitions", "stock", "petitions.overdue", higher_is_better=False),
+    _f("petitions.repeat", _l("重复件"), "petitions", "stock", "petitions.repeat", higher_is_better=False),
+    _f("petitions.sanduo", _l("三多件"), "petitions", "stock", "petitions.sanduo", higher_is_better=False),
+    # 积案动态清零 (the campaign asked for, by default the latest)
+    _f("zeroing.stock", _l("积案存量"), "zeroing", "stock", "zeroing.{campaign}.stock", higher_is_better=False),
+    _f("zeroing.added", _l("新增积案"), "zeroing", "flow", "zeroing.{campaign}.added", higher_is_better=False),
+    _f("zeroing.closed_out", _l("化解销号"), "zeroing", "flow", "zeroing.{campaign}.closed_out"),
+    _f("zeroing.reopened", _l("回头看重新纳入"), "zeroing", "flow", "zeroing.{campaign}.reopened",
+       higher_is_better=False),
+    _f("zeroing.overdue", _l("逾期未化解"), "zeroing", "stock", "zeroing.{campaign}.overdue", higher_is_better=False),
+    _f("zeroing.added_total", _l("累计纳入"), "zeroing", "total", ["zeroing.{campaign}.added",
+                                                               "zeroing.{campaign}.reopened"]),
+    _f("zeroing.closed_out_total", _l("累计销号"), "zeroing", "total", "zeroing.{campaign}.closed_out"),
+    _f("zeroing.progress", _l("清零进度"), "zeroing", "ratio", ratio=("zeroing.closed_out_total", "zeroing.added_total"),
+       unit="%"),
+    # 督办
+    _f("supervision.issued", _l("下发督办件"), "supervision", "flow", "supervision.issued"),
+    _f("supervision.received", _l("收到督办件"), "supervision", "flow", "supervision.received"),
+    _f("supervision.open", _l("督办在办"), "supervision", "stock", "supervision.open", higher_is_better=False),
+    _f("supervision.overdue", _l("督办逾期"), "supervision", "stock", "supervision.overdue", higher_is_better=False),
+    _f("supervision.talks", _l("约谈"), "supervision", "flow", "supervision.talks", unit="次", higher_is_better=False),
+    # 报表报送
+    _f("directives.returns_late", _l("逾期未报"), "directives", "stock", "directives.returns_late", unit="期",
+       higher_is_better=False),
+    _f("directives.returns_submitted_late", _l("迟报"), "directives", "flow", "directives.returns_submitted_late",
+       unit="期", higher_is_better=False),
+]
+FIGURES: dict[str, Figure] = {f.key: f for f in CATALOGUE}
+
+# What a dashboard and the default API answer show (the stage breakdown and outcomes on asking).
+HEADLINE = [
+    "clearing.candidates", "clearing.in_progress", "clearing.cleared", "clearing.cleared_persons",
+    "clearing.cleared_units", "clearing.timeliness", "clearing.visits_done", "clearing.visits_due",
+    "clearing.visit_rate", "clearing.overdue", "clearing.coverage",
+    "petitions.received", "petitions.concluded", "petitions.open", "petitions.overdue", "petitions.repeat",
+    "petitions.sanduo",
+    "zeroing.stock", "zeroing.added", "zeroing.closed_out", "zeroing.reopened", "zeroing.overdue", "zeroing.progress",
+    "supervision.issued", "supervision.open", "supervision.overdue", "supervision.talks",
+    "directives.returns_late", "directives.returns_submitted_late",
+]
+
+
+def figures_named(keys: list[str] | None, *, field_name: str = "metrics") -> list[Figure]:
+    """The figures asked for by key (or the headline set); an unknown key is a 422 naming it."""
+    from flask_babel import gettext as _
+
+    from core.errors import InvalidInput
+
+    if not keys:
+        return [FIGURES[k] for k in HEADLINE]
+    unknown = [k for k in keys if k not in FIGURES]
+    if unknown:
+        raise InvalidInput({field_name: [_("未知指标：%(k)s", k="、".join(unknown[:5]))]})
+    return [FIGURES[k] for k in dict.fromkeys(keys)]
+
+
+def dependencies(figures: list[Figure]) -> list[Figure]:
+    """The figures plus those their ratios are made of (each once, in order)."""
+    seen: dict[str, Figure] = {}
+
+    def add(figure: Figure) -> None:
+        if figure.ratio:
+            for part in figure.ratio:
+                add(FIGURES[part])
+        seen.setdefault(figure.key, figure)
+
+    for figure in figures:
+        add(figure)
+    return list(seen.values())
