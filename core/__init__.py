@@ -95,6 +95,9 @@ def _register_areas(app: Flask) -> None:
     from reporting import api as reporting_api  # noqa: F401  (routes on the api blueprint)
     from reporting import jobs as reporting_jobs
     from reporting.indicators import models as indicator_models  # noqa: F401
+    from reporting.exports import api as exports_api  # noqa: F401  (routes on the api blueprint)
+    from reporting.exports import jobs as export_jobs
+    from reporting.exports.views import bp as exports_bp
     from tenants.access import Action
     from core.audit import jobs as audit_jobs
     from core.calendar_views import calendar_bp
@@ -112,6 +115,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp, zeroing_bp, imports_bp):
         app.register_blueprint(area_bp)
+    app.register_blueprint(exports_bp)  # reporting: the lists' xlsx exports
     # The workspace menu: (endpoint, label, action the account needs at the unit).
     app.extensions["qinglian_workspace_links"] = [
         ("clearing.index", _l("澄清正名"), Action.CLEARING_READ),
@@ -127,7 +131,7 @@ def _register_areas(app: Flask) -> None:
     app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
                                            *clearing_jobs.PERIODIC, *petition_jobs.PERIODIC,
-                                           *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC]
+                                           *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC, *export_jobs.PERIODIC]
     app.extensions["qinglian_jobs"] = jobs
     from core.clearing import operations as clearing_ops
     from core.directives import operations as directive_ops

@@ -84,6 +84,11 @@ def load_config(instance_path: Path) -> dict:
         # Petitions: working days from receipt to conclusion.
         "PETITION_HANDLING_WORKDAYS": _env_int("QINGLIAN_PETITION_HANDLING_WORKDAYS", 40),
         "AUDIT_RETENTION_DAYS": _env_int("QINGLIAN_AUDIT_RETENTION_DAYS", 180),
+        # Exports: lists up to this many rows stream straight back; longer ones run as a job whose file is
+        # kept this many days; the job reports its progress every so many rows.
+        "EXPORT_INLINE_ROWS": _env_int("QINGLIAN_EXPORT_INLINE_ROWS", 5000),
+        "EXPORT_KEEP_DAYS": _env_int("QINGLIAN_EXPORT_KEEP_DAYS", 7),
+        "EXPORT_PROGRESS_EVERY": _env_int("QINGLIAN_EXPORT_PROGRESS_EVERY", 1000),
         "ARGON2_TIME_COST": _env_int("QINGLIAN_ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _env_int("QINGLIAN_ARGON2_MEMORY_COST", 65536),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_env_int("QINGLIAN_SESSION_ABSOLUTE_HOURS", 12)),

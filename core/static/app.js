@@ -8,3 +8,26 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// A background job's progress bar ([data-job-progress], e.g. an export): polls its status URL and reloads
+// the page when the job is done. Without it the page offers a refresh link.
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector("[data-job-progress]");
+  if (!box) return;
+  const bar = box.querySelector("[data-progress-bar]");
+  const label = box.querySelector("[data-progress-text]");
+  const poll = async () => {
+    try {
+      const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.ok) {
+        const status = await response.json();
+        if (!status.running) { window.location.reload(); return; }
+        bar.value = status.percent;
+        bar.textContent = `${status.percent}%`;
+        label.textContent = `${status.state_label}：${status.processed_rows} / ${status.total_rows}`;
+      }
+    } catch (error) { /* a missed poll is retried on the next tick */ }
+    window.setTimeout(poll, 1500);
+  };
+  window.setTimeout(poll, 1000);
+});

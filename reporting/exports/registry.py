@@ -1,0 +1,217 @@
+"""The exporters: each list or ledger that exports to xlsx, by kind.
+
+An exporter names its sheet (the Chinese title), the Action reading the list needs, the filter
+parameters the list takes, its header, the list's own statement (to count the rows) and the rows
+themselves. Rows come from the areas' own code (``core.<area>.queries``), the same that the list
+pages and their ``ledger.xlsx`` use, so a file has exactly the list's rows for the same filters.
+Reporting imports casework here; casework never imports reporting.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from core import calendar
+from core.clearing import queries as clearing_queries
+from core.clock import as_utc
+from core.directives.models import Directive, DirectiveReceipt
+from core.directives.operations import current_period
+from core.directives.queries import phase_on
+from core.extensions import db
+from core.petitions import queries as petition_queries
+from core.supervision.models import SupervisionItem
+from core.supervision.workflow import ITEM_FLOW
+from core.zeroing import queries as zeroing_queries
+from core.zeroing.models import PURPOSE as ZEROING
+from tenants.access import Action, deny
+from tenants.models import Unit
+from tenants.scoping import load_scoped
+
+MAX_PARAM = 100  # characters kept of one filter value
+
+
+class NotVisible(LookupError):
+    """A filter names something the acting unit cannot see (a campaign of another unit): answered 404."""
+
+
+@dataclass(frozen=True)
+class Exporter:
+    kind: str
+    title: object  # lazy Chinese title: the sheet's name and the file's
+    action: Action  # what reading the list needs at the acting unit
+    params: tuple[str, ...]  # the list's filter parameters (query arguments)
+    header: Callable[[], list[str]]
+    statement: Callable[[Unit, dict, date], Select]  # the list's own query, for counting
+    rows: Callable[[Unit, dict, date], Iterable[list]]
+    list_endpoint: str  # the list page, for the way back
+    # For a list that belongs to a record (a campaign's ledger): loads it through the scoped loader when an
+    # export is asked for, so a record the unit cannot see answers 404 (the job then reads it as the unit).
+    check: Callable[[Unit, object, dict], None] | None = field(default=None)
+
+    def clean(self, args) -> dict[str, str]:
+        """The filters as the export keeps them: this list's parameters only, as short strings."""
+        kept = {}
+        for key in self.params:
+            value = args.get(key)
+            value = "1" if value is True else "" if value in (None, False) else str(value).strip()[:MAX_PARAM]
+            if value:
+                kept[key] = value
+        return kept
+
+    def count(self, unit: Unit, filters: dict, today: date | None = None) -> int:
+        stmt = self.statement(unit, filters, today or calendar.today())
+        return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+    def list_args(self, filters: dict) -> dict:
+        """Arguments of the list page showing these rows."""
+        return dict(filters)
+
+
+# ---------------------------------------------------------------- petitions (信访举报登记台账)
+
+
+def _petitions_statement(unit: Unit, filters: dict, today: date):
+    return petition_queries.list_query(unit, petition_queries.PetitionFilter.from_args(MultiDict(filters)), today)
+
+
+def _petitions_rows(unit: Unit, filters: dict, today: date):
+    return petition_queries.ledger_rows(unit, petition_queries.PetitionFilter.from_args(MultiDict(filters)))
+
+
+# ---------------------------------------------------------------- clearing (澄清正名台账)
+
+
+def _clearing_statement(unit: Unit, filters: dict, today: date):
+    return clearing_queries.queue_query(unit, clearing_queries.ledger_filter(MultiDict(filters)), today)
+
+
+def _clearing_rows(unit: Unit, filters: dict, today: date):
+    return clearing_queries.ledger_rows(unit, clearing_queries.ledger_filter(MultiDict(filters)))
+
+
+# ---------------------------------------------------------------- zeroing (积案台账 of one campaign)
+
+
+def campaign_of(filters: dict):
+    """The zeroing campaign the filters name, as the acting unit sees it (its own or received), else NotVisible."""
+    try:
+        campaign_id = int(filters.get("campaign_id") or 0)
+    except ValueError:
+        raise NotVisible from None
+    campaign = db.session.scalar(select(Directive).where(Directive.id == campaign_id, Directive.purpose == ZEROING))
+    if campaign is None:
+        raise NotVisible
+    return campaign
+
+
+def _zeroing_check(unit: Unit, account, filters: dict) -> None:
+    campaign = load_scoped(Directive, filters.get("campaign_id"), unit=unit, account=account,
+                           action=Action.ZEROING_READ)
+    if campaign.purpose != ZEROING:
+        deny(Action.ZEROING_READ, unit=unit, object_type="directives", object_id=campaign.id)
+
+
+def _zeroing_statement(unit: Unit, filters: dict, today: date):
+    f = zeroing_queries.LedgerFilter.from_args(MultiDict(filters))
+    return zeroing_queries.ledger_query(campaign_of(filters), unit, f, today)
+
+
+def _zeroing_rows(unit: Unit, filters: dict, today: date):
+    f = zeroing_queries.LedgerFilter.from_args(MultiDict(filters))
+    return zeroing_queries.ledger_rows(campaign_of(filters), unit, f, today)
+
+
+# ---------------------------------------------------------------- supervision items (督办件)
+# The list page (core.supervision.views.index) reads the same statement: items the unit issued or received.
+
+
+def _supervision_statement(unit: Unit, filters: dict, today: date):
+    return (select(SupervisionItem)
+            .where(or_(SupervisionItem.unit_id == unit.id, SupervisionItem.recipient_unit_id == unit.id))
+            .order_by(SupervisionItem.id.desc()))
+
+
+def _supervision_header():
+    return [_("方向"), _("编号"), _("类型"), _("事项"), _("督办单位/督办对象"), _("状态"), _("下发日期"), _("期限"),
+            _("是否逾期"), _("办结时间")]
+
+
+def _supervision_rows(unit: Unit, filters: dict, today: date):
+    issued, received, yes = _("本单位下发"), _("上级督办本单位"), _("是")
+    stmt = _supervision_statement(unit, filters, today).options(
+        selectinload(SupervisionItem.unit), selectinload(SupervisionItem.recipient_unit))
+    for item in db.session.scalars(stmt.execution_options(yield_per=500)):
+        mine = item.unit_id == unit.id
+        yield [issued if mine else received, item.number, item.kind_label, item.title,
+               (item.recipient_unit if mine else item.unit).name, ITEM_FLOW.label(item.state), item.issued_on,
+               item.due_on, yes if item.is_open and item.due_on and item.due_on < today else "",
+               calendar_date(item.closed_at)]
+
+
+def calendar_date(moment) -> date | None:
+    """A stored time as the day it was in China (the sheet shows days, not UTC instants)."""
+    if moment is None:
+        return None
+    return as_utc(moment).astimezone(calendar.CHINA).date()
+
+
+# ---------------------------------------------------------------- directives (通知与专项活动)
+# Two tables on the list page (core.directives.views.index), each behind its own Action.
+
+
+def _received_statement(unit: Unit, filters: dict, today: date):
+    return select(DirectiveReceipt).where(DirectiveReceipt.unit_id == unit.id).order_by(DirectiveReceipt.id.desc())
+
+
+def _received_header():
+    return [_("标题"), _("来自"), _("类型"), _("下发日期"), _("当前阶段"), _("签收"), _("签收时间"), _("本期报送")]
+
+
+def _received_rows(unit: Unit, filters: dict, today: date):
+    stmt = _received_statement(unit, filters, today).options(
+        selectinload(DirectiveReceipt.directive).selectinload(Directive.unit),
+        selectinload(DirectiveReceipt.directive).selectinload(Directive.phases))
+    for receipt in db.session.scalars(stmt.execution_options(yield_per=500)):
+        d = receipt.directive
+        phase, period = phase_on(d, today), current_period(d, today)
+        yield [d.title, d.unit.name, d.kind_label, d.sent_on, phase.name if phase else "", receipt.state_label,
+               calendar_date(receipt.acknowledged_at), period.label if period else ""]
+
+
+def _sent_statement(unit: Unit, filters: dict, today: date):
+    return select(Directive).where(Directive.unit_id == unit.id).order_by(Directive.id.desc())
+
+
+def _sent_header():
+    return [_("标题"), _("类型"), _("下发日期"), _("状态"), _("需签收"), _("报送要求")]
+
+
+def _sent_rows(unit: Unit, filters: dict, today: date):
+    closed, running, yes, no = _("已结束"), _("进行中"), _("是"), _("否")
+    for d in db.session.scalars(_sent_statement(unit, filters, today).execution_options(yield_per=500)):
+        yield [d.title, d.kind_label, d.sent_on, closed if d.state == "closed" else running,
+               yes if d.requires_ack else no, d.return_cadence or (str(d.return_due_on) if d.return_due_on else "")]
+
+
+EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
+    Exporter("petitions", _l("信访举报登记台账"), Action.PETITIONS_READ, ("state", "flag", "overdue", "q"),
+             petition_queries.ledger_header, _petitions_statement, _petitions_rows, "petitions.index"),
+    Exporter("clearing", _l("澄清正名台账"), Action.CLEARING_READ,
+             ("stage", "priority", "batch_id", "overdue", "q", "open_only"),
+             clearing_queries.ledger_header, _clearing_statement, _clearing_rows, "clearing.index"),
+    Exporter("zeroing", _l("积案台账"), Action.ZEROING_READ, ("campaign_id", "state", "overdue", "sampled"),
+             zeroing_queries.ledger_header, _zeroing_statement, _zeroing_rows, "zeroing.ledger", check=_zeroing_check),
+    Exporter("supervision", _l("督办件台账"), Action.SUPERVISION_READ, (),
+             _supervision_header, _supervision_statement, _supervision_rows, "supervision.index"),
+    Exporter("directives_received", _l("收到的通知"), Action.DIRECTIVES_RECEIVE, (),
+             _received_header, _received_statement, _received_rows, "directives.index"),
+    Exporter("directives_sent", _l("本单位下发的通知"), Action.DIRECTIVES_TRACK, (),
+             _sent_header, _sent_statement, _sent_rows, "directives.index"),
+)}
