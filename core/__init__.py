@@ -107,6 +107,10 @@ def _register_areas(app: Flask) -> None:
     from tenants import api as tenants_api  # noqa: F401  (routes on the api blueprint)
     from tenants.cli import register_tenancy_cli
     from tenants.views import admin_bp, workspace_bp
+    from reporting.federation import jobs as federation_jobs
+    from reporting.federation.api import federation_api
+    from reporting.federation.cli import register_federation_cli
+    from reporting.federation.views import bp as federation_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_bp)
@@ -126,12 +130,16 @@ def _register_areas(app: Flask) -> None:
     ]
     csrf.exempt(api.api)  # the API checks CSRF itself, for cookie-authenticated calls only
     app.register_blueprint(api.api)
+    app.register_blueprint(federation_api)  # /api/v1/federation: the peer's signature is its authentication
+    app.register_blueprint(federation_bp)
     register_cli(app)
     register_tenancy_cli(app)
+    register_federation_cli(app)
     app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
                                            *clearing_jobs.PERIODIC, *petition_jobs.PERIODIC,
-                                           *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC, *export_jobs.PERIODIC]
+                                           *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC, *export_jobs.PERIODIC,
+                                           *federation_jobs.periodic(app.config)]
     app.extensions["qinglian_jobs"] = jobs
     from core.clearing import operations as clearing_ops
     from core.directives import operations as directive_ops

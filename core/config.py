@@ -104,4 +104,16 @@ def load_config(instance_path: Path) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("QINGLIAN_LOGIN_RATE_LIMIT", "30 per minute"),
+        # Federation: push the root's roll-ups to an upstream deployment (reporting/federation). The key is
+        # an Ed25519 private key, as PEM or the path of a PEM file (flask federation keygen).
+        "FEDERATION_UPSTREAM_URL": os.environ.get("QINGLIAN_UPSTREAM_URL") or None,
+        "FEDERATION_ID": os.environ.get("QINGLIAN_FEDERATION_ID") or None,
+        "FEDERATION_KEY": os.environ.get("QINGLIAN_FEDERATION_KEY") or None,
+        "FEDERATION_ROOT": os.environ.get("QINGLIAN_FEDERATION_ROOT") or None,  # a code; default: the only root
+        "FEDERATION_UPSTREAM_CA": os.environ.get("QINGLIAN_UPSTREAM_CA") or None,  # a private CA's bundle
+        "FEDERATION_CRON": os.environ.get("QINGLIAN_FEDERATION_CRON", "*/15 * * * *"),
+        "FEDERATION_TIMEOUT": _env_int("QINGLIAN_FEDERATION_TIMEOUT", 30),
+        # Upstream side: how far a push's clock may be off, and pushes per minute from one address.
+        "FEDERATION_MAX_SKEW_SECONDS": _env_int("QINGLIAN_FEDERATION_MAX_SKEW_SECONDS", 600),
+        "FEDERATION_RATE_LIMIT": os.environ.get("QINGLIAN_FEDERATION_RATE_LIMIT", "60 per minute"),
     }
