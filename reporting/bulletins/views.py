@@ -1,0 +1,127 @@
+"""HTML pages of bulletins (/u/<unit>/bulletins): those published to the unit (its own and its children's),
+one bulletin (printable, with Word and Excel downloads) and a leader's bulletin of a chosen past period."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from core import calendar
+from core.documents import docx_response, workbook_response
+from core.errors import InvalidInput
+from core.extensions import db
+from reporting import rollups
+from reporting.bulletins import documents
+from reporting.bulletins import operations as ops
+from reporting.bulletins.models import KINDS, Bulletin
+from reporting.figures import FIGURES
+from tenants.access import Action, can, deny, ensure
+from tenants.models import Unit
+from tenants.scoping import load_scoped
+
+bp = Blueprint("bulletins", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/bulletins")
+PER_PAGE = 50
+
+
+def reads_bulletins_of(account, unit: Unit, about: Unit) -> bool:
+    """May ``account``, at ``unit``, read the bulletins of ``about`` (published to ``about`` and its parent)?
+    A bulletin ranks ``about``'s children, so its readers are those who read roll-ups below ``about`` from
+    there: leaders and analysts (tenants.access decides; a unit without children falls back to itself)."""
+    if unit.id not in (about.id, about.parent_id):
+        return False
+    below = next(iter(rollups.children_of(about)), about)
+    return can(account, Action.ROLLUPS_READ, unit, target=below)
+
+
+def load_bulletin(bulletin_id: int, unit: Unit | None = None) -> Bulletin:
+    """A bulletin published to the acting unit (its own, or a child's), for its leaders and analysts; else 404."""
+    unit = unit or g.unit
+    bulletin = load_scoped(Bulletin, bulletin_id, unit=unit, account=current_user, action=Action.ROLLUPS_READ)
+    if not reads_bulletins_of(current_user, unit, bulletin.unit):
+        deny(Action.ROLLUPS_READ, unit=unit, object_type="bulletins", object_id=bulletin_id)
+    return bulletin
+
+
+def readable(items: list[Bulletin], unit: Unit) -> list[Bulletin]:
+    verdicts: dict[int, bool] = {}
+    for item in items:
+        if item.unit_id not in verdicts:
+            verdicts[item.unit_id] = reads_bulletins_of(current_user, unit, item.unit)
+    return [item for item in items if verdicts[item.unit_id]]
+
+
+@bp.app_template_global()
+def bulletin_figure_label(bulletin: Bulletin, key: str) -> str:
+    """The figure's label in the reader's language; the stored one if the catalogue no longer has it."""
+    return str(FIGURES[key].label) if key in FIGURES else bulletin.snapshot["figures"][key]["label"]
+
+
+@bp.app_template_filter()
+def bulletin_value(value, unit: str = "") -> str:
+    return documents.number(value, unit)
+
+
+@bp.app_template_filter()
+def bulletin_time(value) -> str:
+    """A stored time (UTC) as read in China."""
+    return documents.local_time(value)
+
+
+@bp.get("")
+@login_required
+def index(unit_id: int):
+    unit = g.unit
+    ensure(current_user, Action.ROLLUPS_READ, unit, target=unit)
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    page = max(request.args.get("page", 1, type=int), 1)
+    reader = reads_bulletins_of(current_user, unit, unit)
+    items, total = ops.published_to(unit, kind, page=page, per_page=PER_PAGE) if reader else ([], 0)
+    return render_template("bulletins/index.html", unit=unit, items=readable(items, unit), total=total, page=page,
+                           per_page=PER_PAGE, kind=kind, KINDS=KINDS, reader=reader,
+                           has_own=ops.has_bulletins(unit),
+                           may_build=ops.has_bulletins(unit) and can(current_user, Action.DIRECTIVES_SEND, unit))
+
+
+def _ensure_builder(unit: Unit) -> None:
+    # Building publishes an official document of the unit: its leaders, at a unit above township (the
+    # units that send directives down the tree).
+    ensure(current_user, Action.DIRECTIVES_SEND, unit, target=unit)
+    if not ops.has_bulletins(unit):
+        deny(Action.DIRECTIVES_SEND, unit=unit, object_type="bulletins")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new(unit_id: int):
+    unit = g.unit
+    _ensure_builder(unit)
+    today = calendar.today()
+    errors: dict = {}
+    form = {"kind": "weekly", "period": ops.period_of("weekly", today=today).key}
+    if request.method == "POST":
+        form = {"kind": request.form.get("kind", ""), "period": request.form.get("period", "").strip()}
+        try:
+            bulletin, built = ops.build_on_demand(unit, form["kind"], form["period"], current_user.id)
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash(_("已生成并发布通报") if built else _("该期通报已发布（通报一经发布即固定，不重新生成）"),
+                  "success" if built else "info")
+            return redirect(url_for("bulletins.show", unit_id=unit.id, bulletin_id=bulletin.id))
+    return render_template("bulletins/new.html", unit=unit, form=form, errors=errors, KINDS=KINDS,
+                           last_week=ops.period_of("weekly", today=today),
+                           last_month=ops.period_of("monthly", today=today)), 422 if errors else 200
+
+
+@bp.get("/<int:bulletin_id>")
+@login_required
+def show(unit_id: int, bulletin_id: int):
+    bulletin = load_bulletin(bulletin_id)
+    match request.args.get("format"):
+        case "docx":
+            return docx_response(documents.bulletin_docx(bulletin), f"{bulletin.title}.docx")
+        case "xlsx":
+            return workbook_response(documents.bulletin_workbook(bulletin), f"{bulletin.title}.xlsx")
+    return render_template("bulletins/show.html", unit=g.unit, bulletin=bulletin, s=bulletin.snapshot,
+                           rows=documents.figure_rows(bulletin))
