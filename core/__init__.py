@@ -94,6 +94,10 @@ def _register_areas(app: Flask) -> None:
     from core.zeroing.views import bp as zeroing_bp
     from reporting import api as reporting_api  # noqa: F401  (routes on the api blueprint)
     from reporting import jobs as reporting_jobs
+    from reporting.bulletins import api as bulletins_api  # noqa: F401  (routes on the api blueprint)
+    from reporting.bulletins import demo as bulletins_demo
+    from reporting.bulletins import jobs as bulletin_jobs
+    from reporting.bulletins.views import bp as bulletins_bp
     from reporting.indicators import models as indicator_models  # noqa: F401
     from reporting.exports import api as exports_api  # noqa: F401  (routes on the api blueprint)
     from reporting.exports import jobs as export_jobs
@@ -119,6 +123,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp, zeroing_bp, imports_bp):
         app.register_blueprint(area_bp)
+    app.register_blueprint(bulletins_bp)  # reporting: weekly and monthly bulletins (通报)
     app.register_blueprint(exports_bp)  # reporting: the lists' xlsx exports
     # The workspace menu: (endpoint, label, action the account needs at the unit).
     app.extensions["qinglian_workspace_links"] = [
@@ -127,6 +132,7 @@ def _register_areas(app: Flask) -> None:
         ("supervision.index", _l("督办件"), Action.SUPERVISION_READ),
         ("petitions.index", _l("信访举报"), Action.PETITIONS_READ),
         ("zeroing.index", _l("积案动态清零"), Action.ZEROING_READ),
+        ("bulletins.index", _l("通报"), Action.ROLLUPS_READ),
     ]
     csrf.exempt(api.api)  # the API checks CSRF itself, for cookie-authenticated calls only
     app.register_blueprint(api.api)
@@ -138,6 +144,7 @@ def _register_areas(app: Flask) -> None:
     app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
                                            *clearing_jobs.PERIODIC, *petition_jobs.PERIODIC,
+                                           *bulletin_jobs.PERIODIC,
                                            *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC, *export_jobs.PERIODIC,
                                            *federation_jobs.periodic(app.config)]
     app.extensions["qinglian_jobs"] = jobs
@@ -154,7 +161,8 @@ def _register_areas(app: Flask) -> None:
     from core.supervision import demo as casework_demo
     from core.zeroing import demo as zeroing_demo
 
-    app.extensions["qinglian_demo_seeders"] = [casework_demo.seed, clearing_demo.seed, zeroing_demo.seed]
+    app.extensions["qinglian_demo_seeders"] = [casework_demo.seed, clearing_demo.seed, zeroing_demo.seed,
+                                               bulletins_demo.seed]
 
 
 def _register_request_pipeline(app: Flask) -> None:

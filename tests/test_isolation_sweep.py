@@ -34,6 +34,7 @@ def world(app, factory):
         victim_token = identity_ops.issue_token(db.session.get(Account, victim_account)).token.id
         victim_membership = db.session.scalar(db.select(Membership.id).where(Membership.account_id == victim_admin))
         objects = {**_victim_casework(tree), **_victim_import(tree), **_victim_export(tree)}
+        objects |= _victim_bulletin(tree)
         db.session.commit()
     return {
         "tree": tree,
@@ -134,6 +135,18 @@ def _victim_clearing(town2, today) -> dict:
 
 
 
+def _victim_bulletin(tree) -> dict:
+    """The bulletin (通报) of 西镇's county: published to the county and its city, it ranks 西镇 by name."""
+    from core.extensions import db
+    from reporting.bulletins import operations as bulletin_ops
+    from tenants.models import Unit
+
+    bulletin, _built = bulletin_ops.build(db.session.get(Unit, tree.county), "weekly",
+                                          bulletin_ops.period_of("weekly"))
+    assert "西镇" in [line["name"] for line in bulletin.snapshot["children"]]
+    return {"report_bulletin_id": bulletin.id}
+
+
 def _victim_import(tree) -> dict:
     """西镇's ledger import, uploaded (its file sealed) and waiting for its column mapping."""
     from core.extensions import db
@@ -156,10 +169,18 @@ def _victim_export(tree) -> dict:
     return {"export_id": export.id}
 
 
+def _arg_name(rule, name: str) -> str:
+    """The victim object a URL parameter names: reporting's bulletins (通报) share the zeroing campaign's
+    parameter name ``bulletin_id``."""
+    if name == "bulletin_id" and rule.endpoint.startswith(("bulletins.", "api.bulletin_")):
+        return "report_bulletin_id"
+    return name
+
+
 def victim_args(rule, args, choice=None):
-    missing = set(rule.arguments) - set(args) - set(choice or {})
+    missing = {name for name in rule.arguments if _arg_name(rule, name) not in args} - set(choice or {})
     assert not missing, f"teach the isolation sweep the URL parameter(s) {missing} of {rule.rule}"
-    return {name: (choice or {}).get(name, args.get(name)) for name in rule.arguments}
+    return {name: (choice or {}).get(name, args.get(_arg_name(rule, name))) for name in rule.arguments}
 
 
 def sweep_rules(app):
