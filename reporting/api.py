@@ -21,12 +21,13 @@ class RollupSchema(Schema):
     unit_id = fields.Function(lambda r: r.unit.id)
     unit_name = fields.Function(lambda r: r.unit.name)
     unit_level = fields.Function(lambda r: r.unit.level)
-    own_level = fields.Boolean(metadata={"description": "the unit's own rows only (本级), not its subtree"})
+    # Functions, not plain fields: a Rollup answers rollup[key] with a figure, which marshmallow would try first.
+    own_level = fields.Function(lambda r: r.own_level, metadata={"description": "the unit's own rows only (本级)"})
     period = fields.Function(lambda r: r.period.key)
     since = fields.Function(lambda r: r.period.since.isoformat())
     until = fields.Function(lambda r: r.period.until.isoformat())
-    campaign_id = fields.Integer(allow_none=True)
-    values = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+    campaign_id = fields.Function(lambda r: r.campaign_id)
+    values = fields.Function(lambda r: r.values, metadata={"description": "figure key -> number (None: no data)"})
 
 
 def load_rollup_unit(unit_id: int) -> Unit:

@@ -397,4 +397,6 @@ def status():
         info = jobs.status()
     except Exception as exc:  # Redis down: the page must still say so
         info = {"mode": "error", "error": str(exc), "queues": [], "workers": [], "failed": [], "periodic": []}
-    return render_template("tenants/admin_status.html", info=info)
+    # Higher layers add their own panels (reporting: the nightly recount of the figures).
+    panels = [panel() for panel in current_app.extensions.get("qinglian_status_panels", [])]
+    return render_template("tenants/admin_status.html", info=info, panels=panels)

@@ -264,7 +264,7 @@ def close_out(case: BacklogCase, data: dict, *, expected_version: int | None = N
         raise InvalidInput(errors)
     case.closed_out_on, case.closeout = closed_on, {"basis": basis, "note": note, "outcome": petition.outcome}
     _set_enrolment(case, "closed", closed_on)
-    BACKLOG_FLOW.apply(case, "close_out", detail={"basis": basis})
+    BACKLOG_FLOW.apply(case, "close_out", detail={"basis": basis, "closed_out_on": closed_on.isoformat()})
     unit = db.session.get(Unit, case.unit_id)
     tenancy_ops.bump_stat(unit, metric(case.directive_id, "stock"), -1)
     tenancy_ops.bump_stat(unit, metric(case.directive_id, "closed_out"), 1, closed_on.isoformat())
@@ -317,7 +317,7 @@ def record_recheck(case: BacklogCase, data: dict, *, expected_version: int | Non
         case.reopened_count += 1
         case.closed_out_on = None
         _set_enrolment(case, "reopened", None)
-        BACKLOG_FLOW.apply(case, "reopen", reason=note)
+        BACKLOG_FLOW.apply(case, "reopen", reason=note, detail={"on": today.isoformat()})
         unit = db.session.get(Unit, case.unit_id)
         tenancy_ops.bump_stat(unit, metric(case.directive_id, "stock"), 1)
         tenancy_ops.bump_stat(unit, metric(case.directive_id, "reopened"), 1, today.isoformat())

@@ -1,4 +1,4 @@
-"""reporting: stats keys for weeks, months and years; the reporting index; indicators; units marked changed
+"""reporting: stats keys for weeks, months and years; the reporting index; indicators; units marked changed; recount runs
 
 Dated stats rows were kept per ISO day only; from now on bump_stat also keeps the ISO week, month
 and year rows of each increment, so a roll-up of any period sums a few keys. The existing day rows
@@ -94,6 +94,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_indicators_unit_id'), ['unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_indicators_unit_path'), ['unit_path'], unique=False)
 
+    op.create_table('reconcile_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ran_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('units', sa.Integer(), nullable=False),
+    sa.Column('drifted_units', sa.Integer(), nullable=False),
+    sa.Column('drifts', sa.Integer(), nullable=False),
+    sa.Column('metrics', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reconcile_runs'))
+    )
+
     if op.get_bind().dialect.name == "postgresql":
         for statement in rls.changed_units_table() + rls.record_table("indicators", inherited=True):
             op.execute(statement)
@@ -104,6 +114,7 @@ def downgrade():
         for statement in (rls.drop_policies("changed_units", ["select", "insert", "update", "delete"])
                           + rls.drop_policies("indicators", ["select", "insert", "update"])):
             op.execute(statement)
+    op.drop_table('reconcile_runs')
     op.drop_table('indicators')
     op.drop_table('changed_units')
     # The week, month and year rows stay: the earlier code reads day rows only (length 10).

@@ -1,0 +1,217 @@
+"""Roll-ups: sums of the stats rows that every level agrees on, equal to a recount from the records,
+fresh at commit (stage counts) and within a minute (overdue); the JSON API, role-scoped."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pyotp
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from core import context
+from core.extensions import db
+from tests.conftest import bearer
+
+OUTCOMES = ["founded", "partly", "unfounded", "unverifiable"]
+ADDITIVE_KINDS = ("stock", "flow", "total")
+
+
+def _raw(n: int, received_on: date) -> dict:
+    return dict(channel=["letter", "visit", "phone", "online"][n % 4], anonymous=False, accused_name=f"测试人{n}",
+                accused_position="村委委员", accused_work_unit=f"某村{n % 3}", accused_level="village",
+                summary=f"反映测试人{n}优亲厚友问题", received_on=received_on,
+                informant={"name": "举报人", "phone": "13800000000"})
+
+
+action = st.one_of(
+    st.tuples(st.just("register"), st.integers(0, 7), st.integers(0, 420)),
+    st.tuples(st.just("start"), st.integers(0, 10_000), st.just(0)),
+    st.tuples(st.just("conclude"), st.integers(0, 10_000), st.integers(0, 3)),
+    st.tuples(st.just("route"), st.integers(0, 10_000), st.integers(0, 10_000)),
+    st.tuples(st.just("issue"), st.integers(0, 10_000), st.integers(0, 10_000)),
+    st.tuples(st.just("advance_item"), st.integers(0, 10_000), st.just(0)),
+    st.tuples(st.just("withdraw"), st.integers(0, 10_000), st.just(0)),
+    st.tuples(st.just("talk"), st.integers(0, 10_000), st.integers(0, 30)),
+)
+period_text = st.sampled_from(["week", "month", "quarter", "year", "2026-Q1", "2025",
+                               "2025-11-03..2026-02-10", "2026-10-01..2026-11-30"])
+
+
+def _apply(step, units, counter):
+    from core import calendar
+    from core.errors import Conflict, InvalidInput
+    from core.petitions import operations as petition_ops
+    from core.petitions.models import Petition
+    from core.supervision import operations as supervision_ops
+    from core.supervision.models import SupervisionItem
+
+    today = calendar.today()
+    name, a, b = step
+    petitions = db.session.scalars(select(Petition).order_by(Petition.id)).all()
+    items = db.session.scalars(select(SupervisionItem).where(SupervisionItem.kind == "assigned")
+                               .order_by(SupervisionItem.id)).all()
+    try:
+        if name == "register":
+            counter[0] += 1
+            petition_ops.register_petition(units[a], _raw(counter[0], today - timedelta(days=b)), categories=None)
+        elif name in ("start", "conclude", "route") and petitions:
+            petition = petitions[a % len(petitions)]
+            if name == "start":
+                petition_ops.take_step(petition, "start", {})
+            elif name == "conclude":
+                petition_ops.take_step(petition, "conclude", {"outcome": OUTCOMES[b], "findings": "经核查",
+                                                              "concluded_on": max(petition.received_on, today - timedelta(days=b * 20))})
+            else:
+                below = [u for u in units if u.id != petition.unit_id and u.path.startswith(petition.unit_path)]
+                if below:
+                    petition_ops.route_petition(petition, below[b % len(below)], mode="assign")
+        elif name == "issue":
+            issuers = [u for u in units if u.level != "township"]
+            issuer = issuers[a % len(issuers)]
+            below = [u for u in units if u.id != issuer.id and u.path.startswith(issuer.path)]
+            supervision_ops.issue_item(issuer, below[b % len(below)], kind="assigned", title="专项督办",
+                                       due_on=today + timedelta(days=10))
+        elif name == "advance_item" and items:
+            item = items[a % len(items)]
+            step_fn = {"issued": supervision_ops.receive,
+                       "received": lambda i: supervision_ops._apply(i, "start"),
+                       "in_progress": lambda i: supervision_ops.report_done(i, "已办结"),
+                       "reported_done": supervision_ops.accept}.get(item.state)
+            if step_fn:
+                step_fn(item)
+        elif name == "withdraw" and items:
+            item = items[a % len(items)]
+            if item.state in ("issued", "received", "in_progress"):
+                supervision_ops.close(item, reason="撤销")
+        elif name == "talk":
+            issuers = [u for u in units if u.level != "township"]
+            issuer = issuers[a % len(issuers)]
+            below = [u for u in units if u.id != issuer.id and u.path.startswith(issuer.path)]
+            supervision_ops.record_talk(issuer, None, below[a % len(below)], who="纪委书记", whom="乡镇党委书记",
+                                        held_on=today - timedelta(days=b), reason="督办逾期", outcome="已整改")
+    except (InvalidInput, Conflict):
+        db.session.rollback()  # a step the state does not allow now: nothing moved
+        return
+    db.session.commit()
+
+
+@pytest.fixture
+def tree_units(app, factory):
+    tree = factory.tree()
+    return [tree.province, tree.city, tree.county, tree.town, tree.town2, tree.other_city, tree.other_county,
+            tree.other_town]
+
+
+def _units(app, ids):
+    from tenants.models import Unit
+
+    return [db.session.get(Unit, i) for i in ids]
+
+
+@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(steps=st.lists(action, min_size=5, max_size=30), period=period_text)
+def test_every_level_equals_the_sum_of_its_children_and_a_recount_from_the_records(app, tree_units, steps, period):
+    from core import calendar
+    from core.petitions.models import Petition
+    from reporting import reconcile, rollups
+    from reporting.figures import FIGURES
+    from reporting.jobs import refresh_changed_units
+    from reporting.periods import parse_period
+
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        units = _units(app, tree_units)
+        counter = [db.session.scalar(select(db.func.count()).select_from(Petition))]
+        for step in steps:
+            _apply(step, units, counter)
+        today = calendar.today()
+        refresh_changed_units(today)  # the minute's refresh of time-based figures (overdue)
+        db.session.commit()
+        asked = parse_period(period)
+        additive = [k for k, f in FIGURES.items() if f.kind in ADDITIVE_KINDS and not f.per_campaign]
+        for unit in units:
+            # The stats rows hold what the records say (stocks, dated flows and their week/month/year keys).
+            assert reconcile.reconcile_unit(unit, today) == [], unit.name
+            whole = rollups.rollup(unit, asked, additive)
+            lines = rollups.children_rollup(unit, asked, additive)
+            for key in additive:
+                assert whole[key] == sum(line[key] for line in lines), (unit.name, key, period)
+        # And the province's figure equals a count over every record of the tree, period by period.
+        received = sum(1 for p in db.session.scalars(select(Petition)) if asked.contains(p.received_on))
+        concluded = sum(1 for p in db.session.scalars(select(Petition)) if p.state in ("concluded", "closed")
+                        and p.concluded_on and asked.contains(p.concluded_on))
+        province = rollups.rollup(units[0], asked, ["petitions.received", "petitions.concluded"])
+        assert (province["petitions.received"], province["petitions.concluded"]) == (received, concluded)
+
+
+def test_a_township_transition_shows_in_the_province_figures_at_commit_and_overdue_within_the_refresh(
+        app, factory, browser):
+    """Stage counts are exact at commit; overdue (time-based) follows from the refresh job over the units
+    marked changed, which the periodic job runs every minute."""
+    import time_machine
+
+    from core import calendar
+    from core.petitions import operations as petition_ops
+    from reporting import rollups
+    from reporting.jobs import refresh_changed_units
+    from reporting.periods import parse_period
+    from tenants.models import ChangedUnit, Unit
+
+    tree = factory.tree()
+    factory.account("prov-analyst", [(tree.province, "analyst")])
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        town = db.session.get(Unit, tree.town)
+        petition = petition_ops.register_petition(town, _raw(1, calendar.today()), categories=None)
+        db.session.commit()
+        due_on = petition.due_on
+    headers = bearer(app, "prov-analyst")
+    client = app.test_client()
+    answer = client.get(f"/api/v1/units/{tree.province}/rollup?period=week&metrics=petitions.received,"
+                        f"petitions.open,petitions.overdue", headers=headers).get_json()
+    assert answer["values"] == {"petitions.received": 1, "petitions.open": 1, "petitions.overdue": 0}
+    assert answer["figures"]["petitions.open"]["label"] == "在办"
+
+    with time_machine.travel(due_on + timedelta(days=2)):
+        with app.app_context(), context.acting(context.maintenance_context(), db.session):
+            # A later transition at the township marks it; the refresh recounts its overdue figure.
+            other = petition_ops.register_petition(db.session.get(Unit, tree.town), _raw(2, calendar.today()),
+                                                   categories=None)
+            db.session.commit()
+            assert db.session.scalar(select(ChangedUnit.unit_id)) == tree.town
+            assert refresh_changed_units(calendar.today()) == {"units": 1}
+            db.session.commit()
+            assert db.session.scalar(select(ChangedUnit.id)) is None
+            figures = rollups.rollup(db.session.get(Unit, tree.province), parse_period("year"),
+                                     ["petitions.open", "petitions.overdue"])
+            assert figures.values == {"petitions.open": 2, "petitions.overdue": 1}
+            assert other.id
+
+
+def test_the_rollup_api_is_role_scoped_and_unknown_figures_are_refused(app, factory):
+    tree = factory.tree()
+    factory.account("county-analyst", [(tree.county, "analyst")])
+    factory.account("county-officer", [(tree.county, "officer")])
+    factory.account("sysadmin", platform_role="system")
+    client = app.test_client()
+    analyst = bearer(app, "county-analyst")
+    assert client.get(f"/api/v1/units/{tree.county}/rollup", headers=analyst).status_code == 200
+    assert client.get(f"/api/v1/units/{tree.town}/rollup", headers=analyst).status_code == 200
+    children = client.get(f"/api/v1/units/{tree.county}/rollup/children?rank_by=petitions.received",
+                          headers=analyst).get_json()
+    assert [line["unit_name"] for line in children["items"]] == ["东镇", "西镇", "甲县"]
+    assert children["items"][-1]["own_level"] is True
+    # Another county, the city above, a sibling city: all absent, whatever the parameters.
+    for unit_id in (tree.other_county, tree.city, tree.province, tree.other_city, 999999):
+        for path in ("rollup", "rollup/children", "rollup?period=year&metrics=petitions.received"):
+            assert client.get(f"/api/v1/units/{unit_id}/{path}", headers=analyst).status_code == 404, (unit_id, path)
+    officer = bearer(app, "county-officer")
+    assert client.get(f"/api/v1/units/{tree.county}/rollup", headers=officer).status_code == 200
+    assert client.get(f"/api/v1/units/{tree.town}/rollup", headers=officer).status_code == 404
+    admin = bearer(app, "sysadmin", code=pyotp.TOTP(factory.totp["sysadmin"]).now())
+    assert client.get(f"/api/v1/units/{tree.province}/rollup", headers=admin).status_code == 404
+    bad = client.get(f"/api/v1/units/{tree.county}/rollup?period=2026-13&metrics=petitions.nope", headers=analyst)
+    assert bad.status_code == 422 and "统计周期无效" in str(bad.get_json())
+    bad = client.get(f"/api/v1/units/{tree.county}/rollup?metrics=petitions.nope", headers=analyst)
+    assert bad.status_code == 422 and "未知指标" in str(bad.get_json())
