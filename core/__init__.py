@@ -151,6 +151,7 @@ def _register_areas(app: Flask) -> None:
     from core.clearing import operations as clearing_ops
     from core.directives import operations as directive_ops
     from core.supervision import operations as supervision_ops
+    app.extensions["qinglian_status_panels"] = [reporting_jobs.reconcile_status_panel]
     from core.zeroing import operations as zeroing_ops
 
     # Each area's recount of one unit's time-based figures (reporting.jobs refreshes the units that moved).

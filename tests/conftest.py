@@ -81,7 +81,7 @@ def owner_engine(app):
     engine.dispose()
 
 
-TABLES = ["bulletins", "federation_pushes", "federation_peers", "exports", "changed_units", "indicators", "import_jobs", "campaign_bulletins", "backlog_visits", "backlog_cases", "petition_links",
+TABLES = ["bulletins", "exports", "federation_pushes", "federation_peers", "reconcile_runs", "changed_units", "indicators", "import_jobs", "campaign_bulletins", "backlog_visits", "backlog_cases", "petition_links",
           "petition_categories",
           "clearing_visits", "supervision_reports", "supervision_problems", "supervision_items", "directive_returns",
           "directive_receipts", "directive_attachments", "campaign_phases", "campaign_enrolments", "directives",
