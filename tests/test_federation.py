@@ -203,6 +203,11 @@ def test_a_push_from_a_second_deployment_appears_upstream_as_a_child_unit(app, d
 
         assert subtree_sum(db.session.get(Unit, nation["root"]), ["zeroing.7.stock"]) == {"zeroing.7.stock": 0}
 
+    with app.app_context():
+        from reporting.federation.models import federated_unit_ids
+
+        assert federated_unit_ids() == {nation["unit"]}
+
     (outcome, detail, unit_id), = audit_events(app, "federation.push_receive")
     assert outcome == "ok" and unit_id == nation["unit"] and detail["figures"] == len(payload["figures"])
     (outcome, detail, _u), = [e for e in audit_events(downstream.app, "federation.push_send")
@@ -359,6 +364,11 @@ def test_an_unreachable_upstream_is_logged_and_shown_and_an_unconfigured_one_is_
     page = browser.get("/admin/federation").get_data(as_text=True)
     assert "发送失败" in page and "Connection refused" in page and "BEGIN PUBLIC KEY" in page
     assert "BEGIN PRIVATE KEY" not in page
+    with downstream.app.test_request_context():
+        from reporting.federation.views import status_panel
+
+        latest = status_panel()["rows"][0]
+        assert latest["bad"] and latest["cells"][3] == "发送失败" and "Connection refused" in latest["cells"][4]
 
 
 def test_the_upstream_admin_page_lists_peers_with_their_last_push_and_refusals(app, factory, browser, downstream,
@@ -376,6 +386,11 @@ def test_the_upstream_admin_page_lists_peers_with_their_last_push_and_refusals(a
 
         peer = db.session.scalar(db.select(FederationPeer).where(FederationPeer.name == PEER))
         assert str(peer.last_sequence) in page and fingerprint(downstream.public_key) in page
+    with app.test_request_context():
+        from reporting.federation.views import status_panel
+
+        (row,) = status_panel()["rows"]
+        assert row["bad"] and row["cells"][1] == "zhejiang（浙江省）" and "被拒绝 1 次，最近：replay" in row["cells"][4]
     # Others (here a unit's analyst) get nothing.
     analyst = Browser(app, factory)
     analyst.login("nation-analyst")

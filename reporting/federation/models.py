@@ -95,6 +95,12 @@ class FederationPush(db.Model):
         return str(OUTCOME_LABELS.get(self.outcome, self.outcome))
 
 
+def federated_unit_ids() -> set[int]:
+    """The units standing for other deployments. Their stats rows are the pushed figures, never counts of
+    records here: recounts from the records (the nightly reconcile, overdue scans) must leave them alone."""
+    return set(db.session.scalars(select(FederationPeer.federated_unit_id)))
+
+
 @event.listens_for(Session, "before_flush")
 def _no_members_in_federated_units(session, flush_context, instances) -> None:
     """A federated unit stands for another deployment: nobody here can be a member of it (and so
