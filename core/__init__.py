@@ -94,6 +94,7 @@ def _register_areas(app: Flask) -> None:
     from core.zeroing.views import bp as zeroing_bp
     from reporting import api as reporting_api  # noqa: F401  (routes on the api blueprint)
     from reporting import jobs as reporting_jobs
+    from reporting.dashboards.views import bp as dashboards_bp
     from reporting.bulletins import api as bulletins_api  # noqa: F401  (routes on the api blueprint)
     from reporting.bulletins import demo as bulletins_demo
     from reporting.bulletins import jobs as bulletin_jobs
@@ -123,6 +124,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp, zeroing_bp, imports_bp):
         app.register_blueprint(area_bp)
+    app.register_blueprint(dashboards_bp)
     app.register_blueprint(bulletins_bp)  # reporting: weekly and monthly bulletins (通报)
     app.register_blueprint(exports_bp)  # reporting: the lists' xlsx exports
     # The workspace menu: (endpoint, label, action the account needs at the unit).
@@ -132,6 +134,7 @@ def _register_areas(app: Flask) -> None:
         ("supervision.index", _l("督办件"), Action.SUPERVISION_READ),
         ("petitions.index", _l("信访举报"), Action.PETITIONS_READ),
         ("zeroing.index", _l("积案动态清零"), Action.ZEROING_READ),
+        ("dashboards.index", _l("统计分析"), Action.ROLLUPS_READ),
         ("bulletins.index", _l("通报"), Action.ROLLUPS_READ),
     ]
     csrf.exempt(api.api)  # the API checks CSRF itself, for cookie-authenticated calls only

@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import bearer
 
-PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.logout", "api.openapi_json", "api.issue_token"}
+PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.logout", "api.openapi_json", "api.issue_token",
+                    "dashboards.static"}
 ROLES = ["leader", "officer", "intake", "reviewer", "case_admin", "analyst", "unit_admin"]
 
 
@@ -40,7 +41,7 @@ def world(app, factory):
         "tree": tree,
         "attackers": attackers,
         "args": {"unit_id": tree.town2, "membership_id": victim_membership, "account_id": victim_account,
-                 "token_id": victim_token, **objects},
+                 "token_id": victim_token, "target_id": tree.town2, **objects},
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
                     "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别"],
     }
