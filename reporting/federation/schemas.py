@@ -18,7 +18,7 @@ def is_federated_metric(metric: str) -> bool:
     return bool(METRIC_RE.match(metric)) and len(metric) <= 64
 
 
-class RootSchema(Schema):
+class PushRootSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=16))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     level = fields.String(required=True, validate=validate.Length(min=1, max=16))
@@ -54,7 +54,7 @@ class PushSchema(Schema):
                               metadata={"description": "greater than every earlier push of this peer"})
     sent_at = fields.AwareDateTime(required=True, metadata={"description": "UTC; refused if over 10 minutes off"})
     nonce = fields.String(required=True, validate=validate.Length(min=8, max=64))
-    root = fields.Nested(RootSchema, required=True)
+    root = fields.Nested(PushRootSchema, required=True)
     figures = fields.List(Figure(), required=True, validate=validate.Length(max=MAX_FIGURES),
                           metadata={"description": "[metric, period, value] of the root's subtree sums; a key "
                                                    "absent from the push counts as zero"})
