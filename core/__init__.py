@@ -94,12 +94,13 @@ def _register_areas(app: Flask) -> None:
     from core.zeroing.views import bp as zeroing_bp
     from reporting import api as reporting_api  # noqa: F401  (routes on the api blueprint)
     from reporting import jobs as reporting_jobs
-    from reporting.dashboards.views import bp as dashboards_bp
     from reporting.bulletins import api as bulletins_api  # noqa: F401  (routes on the api blueprint)
     from reporting.bulletins import demo as bulletins_demo
     from reporting.bulletins import jobs as bulletin_jobs
     from reporting.bulletins.views import bp as bulletins_bp
-    from reporting.indicators import models as indicator_models  # noqa: F401
+    from reporting.dashboards.views import bp as dashboards_bp
+    from reporting.indicators import demo as indicators_demo
+    from reporting.indicators.views import bp as indicators_bp
     from reporting.exports import api as exports_api  # noqa: F401  (routes on the api blueprint)
     from reporting.exports import jobs as export_jobs
     from reporting.exports.views import bp as exports_bp
@@ -124,8 +125,9 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp, zeroing_bp, imports_bp):
         app.register_blueprint(area_bp)
-    app.register_blueprint(dashboards_bp)
     app.register_blueprint(bulletins_bp)  # reporting: weekly and monthly bulletins (通报)
+    app.register_blueprint(indicators_bp)  # reporting: the province's weighted indicators, scored per unit
+    app.register_blueprint(dashboards_bp)
     app.register_blueprint(exports_bp)  # reporting: the lists' xlsx exports
     # The workspace menu: (endpoint, label, action the account needs at the unit).
     app.extensions["qinglian_workspace_links"] = [
@@ -134,8 +136,9 @@ def _register_areas(app: Flask) -> None:
         ("supervision.index", _l("督办件"), Action.SUPERVISION_READ),
         ("petitions.index", _l("信访举报"), Action.PETITIONS_READ),
         ("zeroing.index", _l("积案动态清零"), Action.ZEROING_READ),
-        ("dashboards.index", _l("统计分析"), Action.ROLLUPS_READ),
         ("bulletins.index", _l("通报"), Action.ROLLUPS_READ),
+        ("indicators.index", _l("考核指标"), Action.ROLLUPS_READ),
+        ("dashboards.index", _l("统计分析"), Action.ROLLUPS_READ),
     ]
     csrf.exempt(api.api)  # the API checks CSRF itself, for cookie-authenticated calls only
     app.register_blueprint(api.api)
@@ -151,10 +154,10 @@ def _register_areas(app: Flask) -> None:
                                            *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC, *export_jobs.PERIODIC,
                                            *federation_jobs.periodic(app.config)]
     app.extensions["qinglian_jobs"] = jobs
+    app.extensions["qinglian_status_panels"] = [reporting_jobs.reconcile_status_panel]
     from core.clearing import operations as clearing_ops
     from core.directives import operations as directive_ops
     from core.supervision import operations as supervision_ops
-    app.extensions["qinglian_status_panels"] = [reporting_jobs.reconcile_status_panel]
     from core.zeroing import operations as zeroing_ops
 
     # Each area's recount of one unit's time-based figures (reporting.jobs refreshes the units that moved).
@@ -166,7 +169,7 @@ def _register_areas(app: Flask) -> None:
     from core.zeroing import demo as zeroing_demo
 
     app.extensions["qinglian_demo_seeders"] = [casework_demo.seed, clearing_demo.seed, zeroing_demo.seed,
-                                               bulletins_demo.seed]
+                                               indicators_demo.seed, bulletins_demo.seed]
 
 
 def _register_request_pipeline(app: Flask) -> None:

@@ -58,6 +58,8 @@ class Action(StrEnum):
     ZEROING_READ = "zeroing.read"  # the unit's backlog ledger and its subtree's figures
     ZEROING_HANDLE = "zeroing.handle"  # adopt (包案), plan, leaders' visits, weekly close-out
     ZEROING_RECHECK = "zeroing.recheck"  # leader: draw and record 回头看 re-checks
+    # Reporting.
+    INDICATORS_DEFINE = "indicators.define"  # leader of a province or city: weighted indicators over the figures
     # Platform configuration.
     CALENDAR_MANAGE = "calendar.manage"  # system admin: official holiday dates the package lacks
 
@@ -157,7 +159,7 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
             return Role.LEADER in roles and unit.level != UnitLevel.TOWNSHIP
         case Action.ZEROING_START:
             return Role.LEADER in roles and unit.parent_id is None
-        case Action.CLEARING_CONDITIONS | Action.PETITIONS_CATEGORIES:
+        case Action.CLEARING_CONDITIONS | Action.PETITIONS_CATEGORIES | Action.INDICATORS_DEFINE:
             # The seed's 正反清单 and the problem categories are drawn up by the city (or province) and apply
             # to every unit below.
             return Role.LEADER in roles and unit.level in (UnitLevel.PROVINCE, UnitLevel.CITY)

@@ -35,7 +35,7 @@ def world(app, factory):
         victim_token = identity_ops.issue_token(db.session.get(Account, victim_account)).token.id
         victim_membership = db.session.scalar(db.select(Membership.id).where(Membership.account_id == victim_admin))
         objects = {**_victim_casework(tree), **_victim_import(tree), **_victim_export(tree)}
-        objects |= _victim_bulletin(tree)
+        objects |= _victim_bulletin(tree) | _victim_indicator(tree)
         db.session.commit()
     return {
         "tree": tree,
@@ -43,7 +43,8 @@ def world(app, factory):
         "args": {"unit_id": tree.town2, "membership_id": victim_membership, "account_id": victim_account,
                  "token_id": victim_token, "target_id": tree.town2, **objects},
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
-                    "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别"],
+                    "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别",
+                    "西镇专用指标"],
     }
 
 
@@ -146,6 +147,17 @@ def _victim_bulletin(tree) -> dict:
                                           bulletin_ops.period_of("weekly"))
     assert "西镇" in [line["name"] for line in bulletin.snapshot["children"]]
     return {"report_bulletin_id": bulletin.id}
+
+
+def _victim_indicator(tree) -> dict:
+    """An indicator of 西镇's own (as if it had one): nobody outside 西镇 and below it may see or change it."""
+    from core.extensions import db
+    from reporting.indicators import operations as indicator_ops
+    from tenants.models import Unit
+
+    indicator = indicator_ops.define_indicator(db.session.get(Unit, tree.town2), {
+        "name": "西镇专用指标", "terms": [{"figure": "clearing.coverage", "weight": 100}]})
+    return {"indicator_id": indicator.id}
 
 
 def _victim_import(tree) -> dict:

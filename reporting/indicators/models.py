@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.models import TimestampMixin, VersionedMixin
-from tenants.models import TenantOwned
+from tenants.models import TenantOwned, Unit
 
 
 class Indicator(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
@@ -28,3 +28,5 @@ class Indicator(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     terms: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     period_kind: Mapped[str] = mapped_column(String(16), nullable=False, default="year")
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    unit: Mapped[Unit] = relationship()
