@@ -20,6 +20,7 @@ from reporting.exports import queries
 from reporting.exports.models import Export
 from reporting.exports.registry import EXPORTERS, NotVisible
 from reporting.exports.schemas import ExportInSchema, ExportSchema
+from reporting.exports.xlsx import MIME
 from tenants.access import Action, can, deny, ensure, member_units
 from tenants.models import Unit
 
@@ -101,4 +102,4 @@ def get_export(export_id: int):
 def download_export(export_id: int):
     export = _load(export_id)
     return send_file(io.BytesIO(ops.content(export)), as_attachment=True, download_name=export.filename,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                     mimetype=MIME)

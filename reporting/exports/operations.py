@@ -1,8 +1,8 @@
 """Every write of exports: an export streamed at once, an export asked of a job, the job's work (the
 workbook written row by row, then sealed), the download, and the clean-up of expired files.
 
-The workbook is always written in openpyxl's write-only mode: each row goes to a temporary file as
-it is appended, never into a tree of cells, so 100,000 rows take the memory of a few.
+The workbook is always streamed (reporting.exports.xlsx): each row is written into the file as it comes
+from the list's query, never kept, so 100,000 rows take the memory of a few.
 """
 from __future__ import annotations
 
@@ -16,9 +16,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import current_app
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import update
 
 from core import calendar, context
@@ -29,6 +26,7 @@ from core.errors import Conflict, InvalidInput
 from core.extensions import db
 from reporting.exports.models import RUNNING, Export
 from reporting.exports.registry import Exporter
+from reporting.exports.xlsx import SheetWriter
 from tenants.models import Unit
 
 CHUNK = 1 << 20  # bytes sealed at a time
@@ -43,30 +41,17 @@ def filename(exporter: Exporter, unit: Unit) -> str:
     return f"{unit.name}{exporter.title}{calendar.today():%Y%m%d}.xlsx"
 
 
-def write(exporter: Exporter, unit: Unit, filters: dict, target: IO[bytes] | Workbook | None = None, *,
-          progress: Callable[[int], None] | None = None, every: int = 0) -> tuple[Workbook, int]:
-    """Append the list's rows to a write-only workbook (saved to ``target`` if given); calls
-    ``progress(rows)`` every ``every`` rows. Returns the workbook and its number of data rows."""
-    today = calendar.today()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(exporter.title)[:31])  # Excel's limit for a sheet's name
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    titles = []
-    for title in exporter.header():
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        titles.append(cell)
-    sheet.append(titles)
-    rows = 0
-    for row in exporter.rows(unit, filters, today):
-        sheet.append(row)
-        rows += 1
-        if progress and every and rows % every == 0:
-            progress(rows)
-    if target is not None:
-        workbook.save(target)
-    return workbook, rows
+def write(exporter: Exporter, unit: Unit, filters: dict, target: IO[bytes], *,
+          progress: Callable[[int], None] | None = None, every: int = 0) -> int:
+    """Write the list's rows into ``target`` as an xlsx, calling ``progress(rows)`` every ``every`` rows;
+    returns the number of data rows."""
+    writer = SheetWriter(target, str(exporter.title), exporter.header())
+    for row in exporter.rows(unit, filters, calendar.today()):
+        writer.append(row)
+        if progress and every and writer.rows % every == 0:
+            progress(writer.rows)
+    writer.close()
+    return writer.rows
 
 
 def _audit(exporter: Exporter, unit: Unit, filters: dict, rows: int, *, export: Export | None = None) -> None:
@@ -74,11 +59,13 @@ def _audit(exporter: Exporter, unit: Unit, filters: dict, rows: int, *, export: 
            detail={"kind": exporter.kind, "filters": filters, "rows": rows, "inline": export is None})
 
 
-def stream(exporter: Exporter, unit: Unit, filters: dict) -> tuple[Workbook, int]:
-    """A small export, written here and now for the response (core.documents.workbook_response sends it)."""
-    workbook, rows = write(exporter, unit, filters)
+def stream(exporter: Exporter, unit: Unit, filters: dict) -> tuple[IO[bytes], int]:
+    """A small export, written here and now for the response: the file (rewound) and its rows."""
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # a big file goes to disk, not memory
+    rows = write(exporter, unit, filters, spool)
+    spool.seek(0)
     _audit(exporter, unit, filters, rows)
-    return workbook, rows
+    return spool, rows
 
 
 # ---------------------------------------------------------------- an export as a job
@@ -111,7 +98,7 @@ def build(export: Export, exporter: Exporter, unit: Unit, progress: Callable[[in
     every = current_app.config["EXPORT_PROGRESS_EVERY"]
     try:
         with tempfile.TemporaryFile() as spool:
-            rows = write(exporter, unit, export.filters, spool, progress=progress, every=every)[1]
+            rows = write(exporter, unit, export.filters, spool, progress=progress, every=every)
             size = spool.tell()
             spool.seek(0)
             sealed = seal(spool, _associated(export))

@@ -8,14 +8,13 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from core.documents import workbook_response
 from reporting.exports import operations as ops
 from reporting.exports import queries
 from reporting.exports.registry import EXPORTERS, Exporter, NotVisible
+from reporting.exports.xlsx import MIME
 from tenants.access import deny, ensure
 
 bp = Blueprint("exports", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/exports")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.app_template_global()
@@ -71,8 +70,8 @@ def start(unit_id: int):
     """A small list comes back at once as the file; a bigger one becomes a job and its page."""
     exporter, filters, total = _asked(request.form)
     if total <= current_app.config["EXPORT_INLINE_ROWS"]:
-        workbook, _rows = ops.stream(exporter, g.unit, filters)
-        return workbook_response(workbook, ops.filename(exporter, g.unit))
+        spool, _rows = ops.stream(exporter, g.unit, filters)
+        return send_file(spool, mimetype=MIME, as_attachment=True, download_name=ops.filename(exporter, g.unit))
     export = ops.request_export(exporter, g.unit, filters, total)
     flash(_("共 %(n)s 行，正在后台生成，完成后可在本页下载", n=total), "success")
     return redirect(url_for("exports.show", unit_id=unit_id, export_id=export.id))
@@ -101,5 +100,5 @@ def download(unit_id: int, export_id: int):
     if export.state != "done":
         flash(_("文件尚未生成或已过期删除，请重新导出"), "error")
         return redirect(url_for("exports.show", unit_id=unit_id, export_id=export_id))
-    return send_file(io.BytesIO(ops.content(export)), mimetype=XLSX, as_attachment=True,
+    return send_file(io.BytesIO(ops.content(export)), mimetype=MIME, as_attachment=True,
                      download_name=export.filename)
