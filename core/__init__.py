@@ -117,6 +117,7 @@ def _register_areas(app: Flask) -> None:
     from reporting.federation.api import federation_api
     from reporting.federation.cli import register_federation_cli
     from reporting.federation.views import bp as federation_bp
+    from reporting.federation.views import status_panel as federation_status_panel
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_bp)
@@ -154,7 +155,8 @@ def _register_areas(app: Flask) -> None:
                                            *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC, *export_jobs.PERIODIC,
                                            *federation_jobs.periodic(app.config)]
     app.extensions["qinglian_jobs"] = jobs
-    app.extensions["qinglian_status_panels"] = [reporting_jobs.reconcile_status_panel]
+    app.extensions["qinglian_status_panels"] = [reporting_jobs.reconcile_status_panel, federation_status_panel]
+    app.extensions["qinglian_admin_links"] = [("federation.index", _l("联网上报"), Action.UNITS_MANAGE)]
     from core.clearing import operations as clearing_ops
     from core.directives import operations as directive_ops
     from core.supervision import operations as supervision_ops

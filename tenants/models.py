@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from flask_babel import lazy_gettext as _l
@@ -87,6 +88,9 @@ class Unit(TimestampMixin, VersionedMixin, db.Model):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     path: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Stands for another deployment (reporting.federation): its figures are pushed from there, so no
+    # casework here moves them and no recount from records here touches them.
+    federated: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=sa_false())
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
 

@@ -300,12 +300,16 @@ def set_stat(unit: Unit, metric: str, value: int, period: str = "") -> None:
 
 def _mark_changed(unit: Unit) -> None:
     """Queue the unit's time-based figures for the next refresh (reporting.jobs, every minute)."""
+    if unit.federated:
+        return
     with context.writing_as(unit.id, unit.path):
         db.session.execute(upsert_insert(ChangedUnit.__table__).values(
             unit_id=unit.id, unit_path=unit.path, marked_at=utcnow()).on_conflict_do_nothing(index_elements=["unit_id"]))
 
 
 def _write_stat(unit: Unit, metric: str, period: str, initial: int, on_conflict) -> None:
+    if unit.federated:
+        return  # its figures are the ones its own deployment pushed (reporting.federation)
     # A higher unit acting on a shared record moves the owner's row, written as the owner (RLS).
     with context.writing_as(unit.id, unit.path):
         stmt = upsert_insert(UnitStat.__table__).values(unit_id=unit.id, unit_path=unit.path, metric=metric,

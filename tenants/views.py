@@ -43,6 +43,10 @@ def _navigation():
         admin_links.append((url_for("calendar.admin"), _("工作日历")))
     if can(current_user, Action.JOBS_STATUS):
         admin_links.append((url_for("admin.status"), _("运行状态")))
+    # Higher layers' admin pages (reporting: federation with an upstream deployment).
+    for endpoint, label, action in current_app.extensions.get("qinglian_admin_links", []):
+        if can(current_user, action):
+            admin_links.append((url_for(endpoint), label))
     unit = g.get("unit")
     workspace_links = [(url_for(endpoint, unit_id=unit.id), label)
                        for endpoint, label, action in current_app.extensions.get("qinglian_workspace_links", [])

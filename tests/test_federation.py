@@ -7,6 +7,8 @@ injected); everything else is the code a deployment runs.
 """
 from __future__ import annotations
 
+from datetime import date
+
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -207,6 +209,17 @@ def test_a_push_from_a_second_deployment_appears_upstream_as_a_child_unit(app, d
         from reporting.federation.models import federated_unit_ids
 
         assert federated_unit_ids() == {nation["unit"]}
+
+    # The upstream's own recounts (the nightly reconcile, the overdue scans) leave the pushed figures alone.
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        from core.petitions.jobs import recount_overdue
+        from reporting.jobs import record_reconcile_run
+        from reporting.periods import parse_period as _period
+
+        record_reconcile_run(date.today())
+        recount_overdue(date.today())
+        db.session.commit()
+    assert rollups_of(app, nation["unit"], PERIODS, keys) == there
 
     (outcome, detail, unit_id), = audit_events(app, "federation.push_receive")
     assert outcome == "ok" and unit_id == nation["unit"] and detail["figures"] == len(payload["figures"])

@@ -22,6 +22,8 @@ depends_on = None
 
 def upgrade():
     bigint = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    with op.batch_alter_table('units', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('federated', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table('federation_peers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -74,3 +76,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_federation_pushes_sequence'))
     op.drop_table('federation_pushes')
     op.drop_table('federation_peers')
+    with op.batch_alter_table('units', schema=None) as batch_op:
+        batch_op.drop_column('federated')

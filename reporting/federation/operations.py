@@ -82,6 +82,7 @@ def register_peer(name: str, public_key: str, *, unit_name: str, unit_code: str,
         db.session.flush()
     else:
         unit = tenancy_ops.create_unit(unit_name, level, unit_code, parent)
+    unit.federated = True
     peer = FederationPeer(name=name, public_key=public_key.strip(), unit=unit, active=True,
                           registered_by_id=getattr(registered_by, "id", None))
     db.session.add(peer)
