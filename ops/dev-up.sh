@@ -7,6 +7,11 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e .
+command -v npm >/dev/null || { echo "npm (Node.js) is needed for the chart library: apt-get install nodejs npm" >&2; exit 1; }
+# The chart library (Apache ECharts, pinned in package-lock.json) from the npm registry, copied into
+# core/static/vendor/ (no CDN: the intranet has no internet). A failed install stops here.
+npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+npm run --silent vendor
 .venv/bin/pybabel compile -d core/translations >/dev/null
 export FLASK_APP=wsgi
 .venv/bin/flask db upgrade

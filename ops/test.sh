@@ -11,12 +11,16 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/pybabel compile -d core/translations >/dev/null
 
 # The browser test drives Debian's Chromium (Playwright's own browser download needs the internet).
-# A CJK font so screenshots of Chinese pages are legible.
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+# A CJK font so screenshots of Chinese pages are legible; npm (Node.js) where the machine lacks it.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei $(command -v npm >/dev/null || echo nodejs npm) >/dev/null
 fi
+# The chart library (Apache ECharts, pinned in package-lock.json) from the npm registry, copied into
+# core/static/vendor/ (no CDN: the intranet has no internet). A failed install stops here.
+npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+npm run --silent vendor
 
 PG_URL=${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}
 REDIS_URL_FOR_TESTS=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}

@@ -504,3 +504,50 @@ def test_intake_registers_a_petition_confirms_the_repeat_link_and_routes_it_down
     expect(page.locator("main")).not_to_contain_text("市里举报人")
     expect(page.locator("main")).not_to_contain_text("139****4321")
     _log_out(page, live_server)
+
+
+def test_province_dashboard_draws_its_charts_and_drills_down_to_a_township(page, live_server, factory, app):
+    """统计分析 as the province leader: ECharts (from the npm registry, served by the app) draws every chart
+    as SVG under the CSP with no console error; the children's table drills down 市 → 县 → 镇."""
+    from playwright.sync_api import expect
+
+    from tests.test_dashboards import run, seed_figures
+
+    tree = factory.tree()
+    factory.account("dash-leader", [(tree.province, "leader")])
+    run(app, lambda: seed_figures(tree))
+    console_errors: list[str] = []
+    page.on("console", lambda msg: console_errors.append(f"{msg.text} ({msg.location.get('url')})")
+            if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico") else None)
+
+    _log_in(page, "dash-leader")
+    page.wait_for_url(re.compile(r"/u/\d+/$"))
+    page.locator("header.topbar").get_by_role("link", name="统计分析").click()
+    page.wait_for_url(f"{live_server}/u/{tree.province}/reporting")
+    expect(page.locator("h1[data-dashboard-unit]")).to_have_text("测试省 · 统计分析")
+    for chart in ("trend", "stages", "ranking", "gauge", "phases"):
+        container = page.locator(f'[data-chart="{chart}"]')
+        expect(container).to_have_attribute("data-chart-ready", "true")
+        expect(container.locator("svg")).to_have_count(1)
+        assert container.locator("svg path").count() >= 3, chart  # axes, lines, bars or the gauge's arcs
+    # Chinese labels drawn by the chart itself (legend and axes), not only in the tables.
+    expect(page.locator('[data-chart="trend"] svg text', has_text="受理信访举报")).not_to_have_count(0)
+    expect(page.locator('[data-chart="ranking"] svg text', has_text="甲市")).not_to_have_count(0)
+    expect(page.locator('[data-chart="gauge"] svg text', has_text="25%")).not_to_have_count(0)
+    expect(page.locator('[data-table="gauge"] [data-campaign-figure="zeroing.progress"]')).to_have_text("25.0%")
+
+    # A figure links to the children's table sorted on it; then down level by level to a township.
+    page.locator('a[data-figure="petitions.open"]').click()
+    expect(page.locator("#children h2")).to_contain_text("信访举报")
+    expect(page.locator('[data-table="children"] th.sorted')).to_have_text("在办")
+    for name, heading in (("甲市", "甲市 · 统计分析"), ("甲县", "甲县 · 统计分析"), ("东镇", "东镇 · 统计分析")):
+        page.locator('[data-table="children"] a[data-drill]', has_text=name).click()
+        expect(page.locator("h1[data-dashboard-unit]")).to_have_text(heading)
+        expect(page.locator('[data-chart="trend"] svg')).to_have_count(1)
+    expect(page.locator("[data-breadcrumb]")).to_have_text(re.compile(r"测试省\s*›\s*甲市\s*›\s*甲县\s*›\s*东镇"))
+    expect(page.locator('[data-figure="petitions.open"] [data-value]')).to_have_text("2")
+    expect(page.locator('[data-figure="clearing.in_progress"] [data-value]')).to_have_text("2")
+    expect(page.locator('[data-table="children"]')).to_have_count(0)  # a township: no unit below
+    page.locator("[data-breadcrumb]").get_by_role("link", name="测试省").click()
+    expect(page.locator("h1[data-dashboard-unit]")).to_have_text("测试省 · 统计分析")
+    assert not console_errors, console_errors

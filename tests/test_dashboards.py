@@ -15,7 +15,7 @@ from core.extensions import db
 ACCUSED = "钱秘密"  # a record's content: must never appear on a dashboard
 
 
-def _run(app, fn):
+def run(app, fn):
     with app.app_context():
         with context.acting(context.maintenance_context(), db.session):
             result = fn()
@@ -32,44 +32,45 @@ def _petition(unit, received_on: date, n: int):
         received_on=received_on, informant={"name": "举报人", "phone": "13800000000"}))
 
 
+def seed_figures(tree) -> int:
+    """Petitions in the townships (one three weeks ago), clearing stages and a clearing this day, and a
+    zeroing campaign of the province in its second phase, with moves in the first and second phases.
+    Runs in the maintenance context; returns the campaign's id."""
+    from core import calendar
+    from core.directives import operations as directive_ops
+    from core.zeroing.models import PURPOSE
+    from tenants.models import Unit
+    from tenants.operations import bump_stat
+
+    today = calendar.today()
+    units = {name: db.session.get(Unit, getattr(tree, name)) for name in ("province", "town", "town2",
+                                                                         "other_town", "county")}
+    for n, (name, days) in enumerate([("town", 0), ("town", 1), ("town2", 0), ("other_town", 0),
+                                      ("other_town", 21)]):
+        _petition(units[name], today - timedelta(days=days), n)
+    bump_stat(units["town"], "clearing.state.applied", 2)
+    bump_stat(units["town2"], "clearing.state.reviewed", 1)
+    bump_stat(units["county"], "clearing.state.assessed", 1)
+    bump_stat(units["town"], "clearing.cleared_persons", 1, today.isoformat())
+    campaign = directive_ops.send_directive(
+        units["province"], title="测试省积案动态清零", kind="campaign", audience={"mode": "all"},
+        purpose=PURPOSE, phases=[
+            {"name": "集中排查", "starts_on": today - timedelta(days=30), "ends_on": today - timedelta(days=11)},
+            {"name": "动态清零", "starts_on": today - timedelta(days=10), "ends_on": today + timedelta(days=10)},
+            {"name": "回头看", "starts_on": today + timedelta(days=11), "ends_on": today + timedelta(days=40)}])
+    bump_stat(units["town"], f"zeroing.{campaign.id}.added", 4, (today - timedelta(days=20)).isoformat())
+    bump_stat(units["town"], f"zeroing.{campaign.id}.stock", 3)
+    bump_stat(units["town"], f"zeroing.{campaign.id}.closed_out", 1, (today - timedelta(days=5)).isoformat())
+    return campaign.id
+
+
 @pytest.fixture
 def world(app, factory):
-    """The test tree with petitions, clearing stages and a clearing in the townships, and a zeroing
-    campaign of the province in its second phase with moves in the first and second phases."""
     tree = factory.tree()
     factory.account("p-leader", [(tree.province, "leader")])
     factory.account("k-analyst", [(tree.county, "analyst")])
     factory.account("k-officer", [(tree.county, "officer")])
-
-    def seed():
-        from core import calendar
-        from core.directives import operations as directive_ops
-        from core.zeroing.models import PURPOSE
-        from tenants.models import Unit
-        from tenants.operations import bump_stat
-
-        today = calendar.today()
-        units = {name: db.session.get(Unit, getattr(tree, name)) for name in ("province", "town", "town2",
-                                                                             "other_town", "county")}
-        for n, (name, days) in enumerate([("town", 0), ("town", 1), ("town2", 0), ("other_town", 0),
-                                          ("other_town", 21)]):
-            _petition(units[name], today - timedelta(days=days), n)
-        bump_stat(units["town"], "clearing.state.applied", 2)
-        bump_stat(units["town2"], "clearing.state.reviewed", 1)
-        bump_stat(units["county"], "clearing.state.assessed", 1)
-        bump_stat(units["town"], "clearing.cleared_persons", 1, today.isoformat())
-        campaign = directive_ops.send_directive(
-            units["province"], title="测试省积案动态清零", kind="campaign", audience={"mode": "all"},
-            purpose=PURPOSE, phases=[
-                {"name": "集中排查", "starts_on": today - timedelta(days=30), "ends_on": today - timedelta(days=11)},
-                {"name": "动态清零", "starts_on": today - timedelta(days=10), "ends_on": today + timedelta(days=10)},
-                {"name": "回头看", "starts_on": today + timedelta(days=11), "ends_on": today + timedelta(days=40)}])
-        bump_stat(units["town"], f"zeroing.{campaign.id}.added", 4, (today - timedelta(days=20)).isoformat())
-        bump_stat(units["town"], f"zeroing.{campaign.id}.stock", 3)
-        bump_stat(units["town"], f"zeroing.{campaign.id}.closed_out", 1, (today - timedelta(days=5)).isoformat())
-        return campaign.id
-
-    return tree, _run(app, seed)
+    return tree, run(app, lambda: seed_figures(tree))
 
 
 def _rollup(app, unit_id, period="month", keys=None):
@@ -80,7 +81,7 @@ def _rollup(app, unit_id, period="month", keys=None):
     def read():
         return rollups.rollup(db.session.get(Unit, unit_id), parse_period(period), keys).values
 
-    return _run(app, read)
+    return run(app, read)
 
 
 def _cards(body: str) -> dict[str, str]:
@@ -159,7 +160,7 @@ def test_a_transition_in_a_township_shows_on_the_province_dashboard_on_reload(ap
     tree, _campaign = world
     browser.login("p-leader")
     before = _cards(browser.get(f"/u/{tree.province}/reporting?period=week").get_data(as_text=True))
-    _run(app, lambda: _petition(db.session.get(Unit, tree.town2), calendar.today(), 99))
+    run(app, lambda: _petition(db.session.get(Unit, tree.town2), calendar.today(), 99))
     after = _cards(browser.get(f"/u/{tree.province}/reporting?period=week").get_data(as_text=True))
     assert int(after["petitions.received"]) == int(before["petitions.received"]) + 1
     assert int(after["petitions.open"]) == int(before["petitions.open"]) + 1
@@ -277,3 +278,36 @@ def test_the_workspace_menu_links_the_dashboard_for_those_who_may_read_figures(a
     browser.login("k-officer")
     home = browser.get(f"/u/{tree.county}/").get_data(as_text=True)
     assert f'<a href="/u/{tree.county}/reporting">统计分析</a>' in home
+
+
+def test_last_weeks_bulletin_links_from_the_dashboard(app, world, browser):
+    """The latest published weekly and monthly bulletins (通报) of the unit, on its own dashboard and on its
+    children's one level down (they are published to the parent), for those who read its children."""
+    from reporting.bulletins import operations as bulletin_ops
+    from tenants.models import Unit
+
+    tree, _campaign = world
+
+    def publish():
+        ids = {}
+        for name in ("province", "city", "county"):
+            unit = db.session.get(Unit, getattr(tree, name))
+            ids[name] = bulletin_ops.build(unit, "weekly", bulletin_ops.period_of("weekly"))[0].id
+        return ids
+
+    ids = run(app, publish)
+    browser.login("p-leader")
+    body = browser.get(f"/u/{tree.province}/reporting").get_data(as_text=True)
+    panel = re.search(r"<section[^>]*data-bulletins>(.*?)</section>", body, re.S).group(1)
+    link = f'/u/{tree.province}/bulletins/{ids["province"]}'
+    assert f'href="{link}"' in panel and "测试省" in panel and "周通报" in panel
+    assert browser.get(link).status_code == 200
+    city = browser.get(f"/u/{tree.province}/reporting/units/{tree.city}").get_data(as_text=True)
+    assert f'href="/u/{tree.province}/bulletins/{ids["city"]}"' in city
+    # A county's bulletin is published to the county and its city, not to the province: no panel there.
+    county = browser.get(f"/u/{tree.province}/reporting/units/{tree.county}").get_data(as_text=True)
+    assert "data-bulletins" not in county and f"/bulletins/{ids['county']}" not in county
+    # An officer reads no ranking of children, so no bulletin either.
+    browser.logout()
+    browser.login("k-officer")
+    assert "data-bulletins" not in browser.get(f"/u/{tree.county}/reporting").get_data(as_text=True)

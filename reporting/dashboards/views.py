@@ -12,6 +12,7 @@ from core import calendar
 from core.errors import InvalidInput
 from core.extensions import db
 from reporting import rollups
+from reporting.bulletins.operations import latest_published
 from reporting.dashboards import panels
 from reporting.figures import AREAS, FIGURES
 from reporting.periods import parse_period
@@ -91,17 +92,21 @@ def _dashboard(target: Unit):
     lines = panels.children(target, period, campaign_id, today, rank_by) if may_drill else None
     ranking = rollups.ranked(lines, rank_by) if lines else None
     camp = panels.campaign(target, campaign_id, today)
+    # The latest bulletins (通报) of the unit, published to it and its parent: for those who read its children.
+    bulletins = [b for b in (latest_published(target, kind) for kind in ("weekly", "monthly")) if b] \
+        if may_drill and acting.id in (target.id, target.parent_id) else []
     chosen = next((kind for kind, _label in PERIOD_CHOICES if parse_period(kind, today) == period), None)
     rank_area = FIGURES[rank_by].area
     columns = panels.area_keys(rank_area)
     if rank_by not in columns:
         columns.append(rank_by)
     return render_template(
-        "dashboards/show.html", acting=acting, target=target, period=period, errors=errors, today=today,
-        trail=panels.trail(acting, target), here=here, period_choices=PERIOD_CHOICES, chosen=chosen, previous=period.previous(),
-        head=head, trend=trend, lines=lines, ranking=ranking, rank_by=rank_by, rank_area=rank_area,
-        columns=columns, areas=AREAS, may_drill=may_drill, has_children=bool(kids), drill_links=drill_links, camp=camp,
-        display=panels.display, label=panels.label, line_name=panels.line_name, panels=panels, FIGURES=FIGURES,
+        "dashboards/show.html", acting=acting, target=target, trail=panels.trail(acting, target), today=today,
+        errors=errors, period=period, period_choices=PERIOD_CHOICES, chosen=chosen, previous=period.previous(),
+        here=here, may_drill=may_drill, has_children=bool(kids), drill_links=drill_links, bulletins=bulletins,
+        head=head, trend=trend, lines=lines, ranking=ranking, rank_by=rank_by, rank_area=rank_area, columns=columns,
+        camp=camp, areas=AREAS, FIGURES=FIGURES, panels=panels, display=panels.display, label=panels.label,
+        line_name=panels.line_name,
         charts=panels.chart_data(head=head, trend_panel=trend, lines=lines, ranking=ranking, rank_by=rank_by,
                                  drill_links=drill_links, camp=camp),
     ), 422 if errors else 200

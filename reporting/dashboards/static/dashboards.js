@@ -26,8 +26,8 @@
     stages(spec) {
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-        legend: { top: 0, type: "scroll" },
-        grid: { left: 48, right: 16, top: 40, bottom: 64 },
+        legend: { top: 0 },
+        grid: { left: 48, right: 16, top: 72, bottom: 48 },
         xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 5 ? 30 : 0 } },
         yAxis: { type: "value", minInterval: 1 },
         series: series(spec, "bar", { stack: "stage", emphasis: { focus: "series" } }),
