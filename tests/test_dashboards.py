@@ -3,6 +3,7 @@ township, answer 404 beyond the reader's subtree (or beyond its own unit for off
 in Chinese, and show numbers only — never a lower unit's records."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 from html import unescape
@@ -93,7 +94,8 @@ def _cards(body: str) -> dict[str, str]:
 def _table(body: str, name: str) -> list[list[str]]:
     """A table of the page as rows of cell texts."""
     table = re.search(rf'<table[^>]*data-table="{name}"[^>]*>(.*?)</table>', body, re.S).group(1)
-    return [[unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+    cells = r"<t[dh][^>]*>(.*?)</t[dh]>"
+    return [[unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in re.findall(cells, row, re.S)]
             for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)]
 
 
@@ -125,8 +127,6 @@ def test_province_leader_sees_the_province_figures_of_the_rollups(app, world, br
     assert 'data-uncovered>乙市、测试省本级<' in body and 'data-covered>甲市<' in body
     # The charts' data and the tables beside them: the same numbers.
     charts = re.search(r'<script type="application/json" id="dashboard-charts">(.*?)</script>', body, re.S)
-    import json
-
     data = json.loads(charts.group(1))
     assert set(data) == {"trend", "stages", "ranking", "gauge", "phases"}
     assert data["gauge"]["value"] == 25.0
