@@ -141,6 +141,13 @@ def test_a_bulletin_ranks_the_children_and_names_late_returns_and_overdue_items(
     assert west["values"]["petitions.overdue"] == 2 and west["values"]["supervision.overdue"] == 1
     assert east["values"]["supervision.overdue"] == 0
     assert s["coverage"] == {"share": 33.3, "covered": ["东镇"], "uncovered": ["西镇", "甲县本级"]}
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        from reporting import rollups
+        from tenants.models import Unit
+
+        cover = rollups.coverage(db.session.get(Unit, tree.county), week)  # the roll-ups' own answer
+        assert s["coverage"] == {"share": cover.share, "covered": cover.covered, "uncovered": cover.uncovered}
+        assert s["values"]["clearing.coverage"] == cover.share
 
     # 东镇 filed last Monday's return in time; 西镇 had not filed it when the week ended.
     assert [(r["directive"], r["unit"], r["due_on"], r["days_late"]) for r in s["late_returns"]] == [
@@ -378,3 +385,44 @@ def test_a_leader_builds_a_past_period_on_demand(app, world, browser):
         browser.client = app.test_client()
         browser.login(username)
         assert browser.client.get(f"/u/{unit_id}/bulletins/new").status_code == 404
+
+
+def test_a_bulletin_built_after_its_cut_off_states_the_campaign_as_it_stood_then(app, world):
+    """Built later (a leader's bulletin of a past week, or the scheduler's an hour after midnight), a
+    bulletin takes the dated moves since the cut-off back out of the campaign's stock and totals."""
+    from core import calendar
+    from core.directives import operations as directive_ops
+    from core.petitions import operations as petition_ops
+    from core.petitions.models import Petition
+    from core.zeroing import operations as zeroing_ops
+    from core.zeroing.models import PURPOSE
+    from reporting import rollups
+    from tenants.models import Unit
+
+    tree, week = world["tree"], world["week"]
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        county, east, west = (db.session.get(Unit, i) for i in (tree.county, tree.town, tree.town2))
+        today = calendar.today()
+        campaign = directive_ops.send_directive(
+            county, title="甲县积案动态清零", kind="campaign", audience={"mode": "units", "unit_ids": [east.id, west.id]},
+            phases=[{"name": "动态清零", "starts_on": today, "ends_on": today + timedelta(days=60)}], purpose=PURPOSE)
+        petition = db.session.scalars(select(Petition).where(Petition.unit_id == west.id)
+                                      .order_by(Petition.received_on)).first()
+        case = zeroing_ops.add_case(campaign, west, petition.number)
+        zeroing_ops.adopt(case, {"owner_name": "西镇书记", "owner_position": "书记", "task_force": "专班", "plan": "方案",
+                                 "adopted_on": world["wednesday"].isoformat(),
+                                 "target_on": (today + timedelta(days=30)).isoformat()})
+        petition_ops.take_step(petition, "start", {})
+        petition_ops.take_step(petition, "conclude", {"outcome": "unfounded", "findings": "经核查不属实",
+                                                      "concluded_on": today.isoformat()})
+        zeroing_ops.close_out(case, {"basis": "concluded", "note": "依法终结"})  # today, after the week
+        db.session.commit()
+        live = rollups.rollup(county, week, ["zeroing.stock", "zeroing.added", "zeroing.closed_out_total"])
+        assert live.values == {"zeroing.stock": 0, "zeroing.added": 1, "zeroing.closed_out_total": 1}
+
+    _id, _built, s = _build(app, tree.county)
+    assert s["campaign"]["title"] == "甲县积案动态清零"
+    assert (s["values"]["zeroing.stock"], s["values"]["zeroing.added"], s["values"]["zeroing.closed_out"]) == (1, 1, 0)
+    assert s["values"]["zeroing.closed_out_total"] == 0 and s["values"]["zeroing.progress"] == 0.0
+    assert _line(s, "西镇")["values"]["zeroing.stock"] == 1 and _line(s, "东镇")["values"]["zeroing.stock"] == 0
+    assert _line(s, "西镇")["values"]["zeroing.closed_out"] == 0

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from core import calendar
@@ -40,10 +40,11 @@ SNAPSHOT_VERSION = 1
 LEVELS = (UnitLevel.PROVINCE.value, UnitLevel.CITY.value, UnitLevel.COUNTY.value)
 # The unit's own figures: the headline set (coverage comes with its names, below).
 UNIT_KEYS = [k for k in HEADLINE if k != "clearing.coverage"]
-# One line per child: the figures a ranking is read on, and the overdue counts (numbers only).
+# One line per child: the figures a ranking is read on, and the overdue counts (numbers only). No campaign
+# progress per child: its totals read every year's rows, which doubles the cost of each child's line.
 CHILD_KEYS = ["clearing.cleared", "clearing.in_progress", "clearing.overdue", "petitions.received",
               "petitions.concluded", "petitions.open", "petitions.overdue", "zeroing.stock", "zeroing.closed_out",
-              "zeroing.overdue", "zeroing.progress", "supervision.overdue", "directives.returns_late"]
+              "zeroing.overdue", "supervision.overdue", "directives.returns_late"]
 RANK_KEYS = ["clearing.cleared", "petitions.overdue", "zeroing.closed_out"]
 OVERDUE_KEYS = ["clearing.overdue", "petitions.overdue", "zeroing.overdue", "supervision.overdue",
                 "directives.returns_late"]
@@ -85,7 +86,9 @@ def cut_off(period: Period) -> datetime:
 
 
 def has_bulletins(unit: Unit) -> bool:
-    return unit.is_active and unit.level in LEVELS
+    """Units above township get bulletins; not a unit standing for another deployment (federated): its
+    figures are pushed to it, and it is a line of its parent's bulletin."""
+    return unit.is_active and unit.level in LEVELS and not unit.federated
 
 
 # ---------------------------------------------------------------- building
@@ -130,8 +133,8 @@ def build_on_demand(unit: Unit, kind: str, period_key: str, account_id: int) -> 
 
 
 def units_with_bulletins() -> list[Unit]:
-    return list(db.session.scalars(select(Unit).where(Unit.level.in_(LEVELS), Unit.archived_at.is_(None))
-                                   .order_by(Unit.path)))
+    return list(db.session.scalars(select(Unit).where(Unit.level.in_(LEVELS), Unit.archived_at.is_(None),
+                                                      Unit.federated.is_(False)).order_by(Unit.path)))
 
 
 def build_all(kind: str | None = None, period: Period | str | None = None, *, today: date | None = None) -> dict:
@@ -181,15 +184,36 @@ def _as_of_cut_off(values: dict, moves: dict) -> dict:
     return values
 
 
-def _figures_at_cut_off(unit: Unit, period: Period, figures: _Figures, campaign_id: int | None, today: date, *,
-                        own_level: bool = False) -> dict:
+def _moves_since_cut_off(unit: Unit, period: Period, keys: list[str], campaign_id: int, today: date, *,
+                         own_level: bool = False) -> dict:
+    """The dated moves since the cut-off that the figures ``keys`` need taken back out ({} when none)."""
+    flows = sorted({flow for key in keys for flow, _sign in SINCE_CUT_OFF.get(key, ())
+                    if campaign_id or not FIGURES[flow].per_campaign})
+    if today <= period.until or not flows:
+        return {}
+    since = Period("range", period.until + timedelta(days=1), today)
+    return rollups.rollup(unit, since, flows, campaign_id=campaign_id, today=today, own_level=own_level).values
+
+
+def _figures_at_cut_off(unit: Unit, period: Period, figures: _Figures, campaign_id: int, today: date, *,
+                        own_level: bool = False, moves: dict | None = None) -> dict:
+    """The figures (``campaign_id`` 0: no campaign) as they stood at the cut-off, as far as the dated rows
+    tell; ``moves``: those since the cut-off when known already."""
     values = rollups.rollup(unit, period, figures.asked, campaign_id=campaign_id, today=today,
                             own_level=own_level).values
-    if today > period.until and any(k in SINCE_CUT_OFF for k in figures.asked):
-        since = Period("range", period.until + timedelta(days=1), today)
-        moves = rollups.rollup(unit, since, MOVES, campaign_id=campaign_id, today=today, own_level=own_level).values
-        values = _as_of_cut_off(values, moves)
-    return values
+    if moves is None:
+        moves = _moves_since_cut_off(unit, period, figures.asked, campaign_id, today, own_level=own_level)
+    return _as_of_cut_off(values, moves) if any(moves.values()) else values
+
+
+def _coverage(lines: list[rollups.Rollup]) -> rollups.Coverage:
+    """rollups.coverage from the lines at hand (each child's subtree and the 本级 line, clearings in the
+    period): the same names and share, without reading each child's rows again."""
+    covered, uncovered = [], []
+    for line in lines:
+        name = _("%(name)s本级", name=line.unit.name) if line.own_level else line.unit.name
+        (covered if line["clearing.cleared"] else uncovered).append(name)
+    return rollups.Coverage(covered, uncovered)
 
 
 def _comparable(key: str) -> bool:
@@ -209,12 +233,11 @@ def _label(key: str) -> dict:
 def snapshot(unit: Unit, kind: str, period: Period, cut_off_at: datetime, *, today: date,
              built_at: datetime) -> dict:
     """Everything a bulletin shows, as it stands now (see the module's note on the cut-off)."""
-    campaign_id = rollups.current_campaign_id(unit)
+    campaign_id = rollups.current_campaign_id(unit) or 0  # 0: no campaign (rollup looks for none then)
     campaign = db.session.get(Directive, campaign_id) if campaign_id else None
-    unit_figures = _with_parts(UNIT_KEYS)
-    values = _figures_at_cut_off(unit, period, unit_figures, campaign_id, today)
-    cover = rollups.coverage(unit, period, today=today)
-    values["clearing.coverage"] = cover.share
+    unit_figures, child_figures = _with_parts(UNIT_KEYS), _with_parts(CHILD_KEYS)
+    moved = _moves_since_cut_off(unit, period, unit_figures.asked + child_figures.asked, campaign_id, today)
+    values = _figures_at_cut_off(unit, period, unit_figures, campaign_id, today, moves=moved)
     keys = list(HEADLINE)
 
     previous_period = period.previous()
@@ -229,13 +252,17 @@ def snapshot(unit: Unit, kind: str, period: Period, cut_off_at: datetime, *, tod
         previous = {"key": previous_period.key, "label": previous_period.label, "source": "recount",
                     "bulletin_id": None, "values": recount}
 
-    child_figures = _with_parts(CHILD_KEYS)
+    # The moves are counts (never negative): none in the whole subtree means none in any child.
+    below = None if any(moved.get(flow) for key in CHILD_KEYS for flow, _s in SINCE_CUT_OFF.get(key, ())) else {}
     lines = [rollups.Rollup(child, period, campaign_id,
-                            _figures_at_cut_off(child, period, child_figures, campaign_id, today))
+                            _figures_at_cut_off(child, period, child_figures, campaign_id, today, moves=below))
              for child in rollups.children_of(unit)]
     lines.append(rollups.Rollup(unit, period, campaign_id,
-                                _figures_at_cut_off(unit, period, child_figures, campaign_id, today, own_level=True),
+                                _figures_at_cut_off(unit, period, child_figures, campaign_id, today, own_level=True,
+                                                    moves=below),
                                 own_level=True))
+    cover = _coverage(lines)
+    values["clearing.coverage"] = cover.share
     ranks = {key: {id(line): rank for rank, line in rollups.ranked(lines, key)} for key in RANK_KEYS}
     children = [{"unit_id": line.unit.id, "name": line.unit.name if not line.own_level else
                  _("%(name)s本级", name=line.unit.name), "own_level": line.own_level,
@@ -339,8 +366,6 @@ def latest_published(unit: Unit, kind: str) -> Bulletin | None:
 def published_to(unit: Unit, kind: str | None = None, *, page: int = 1, per_page: int = 50
                  ) -> tuple[list[Bulletin], int]:
     """Bulletins published to the unit: its own and its children's, newest first (a page, and the total)."""
-    from sqlalchemy import func
-
     where = [(Bulletin.unit_id == unit.id) | (Bulletin.parent_unit_id == unit.id), Bulletin.published_at.is_not(None)]
     if kind:
         where.append(Bulletin.kind == kind)
