@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from core.extensions import db
 from reporting.figures import FIGURES, Figure, dependencies, figures_named
@@ -57,9 +57,14 @@ def _sums(path: str, figures: list[Figure], period: Period, campaign_id: int | N
             wanted.setdefault(metric, set()).update(keys_by_kind.get(figure.kind, ()))
     if not wanted:
         return {}
-    all_keys = set().union(*wanted.values())
-    stmt = select(UnitStat.metric, UnitStat.period, func.sum(UnitStat.value)).where(
-        UnitStat.metric.in_(list(wanted)), UnitStat.period.in_(sorted(all_keys)))
+    # Each metric only at the keys it is read at (a stock at '', a flow at the period's keys): metrics
+    # grouped by their key set, one (metrics, keys) pair per group.
+    groups: dict[frozenset, list[str]] = {}
+    for metric, keys in wanted.items():
+        groups.setdefault(frozenset(keys), []).append(metric)
+    stmt = select(UnitStat.metric, UnitStat.period, func.sum(UnitStat.value)).where(or_(*(
+        and_(UnitStat.metric.in_(sorted(metrics)), UnitStat.period.in_(sorted(keys)))
+        for keys, metrics in groups.items())))
     if own_unit_id is not None:
         stmt = stmt.where(UnitStat.unit_id == own_unit_id)
     else:

@@ -209,6 +209,7 @@ def test_the_rollup_api_is_role_scoped_and_unknown_figures_are_refused(app, fact
     officer = bearer(app, "county-officer")
     assert client.get(f"/api/v1/units/{tree.county}/rollup", headers=officer).status_code == 200
     assert client.get(f"/api/v1/units/{tree.town}/rollup", headers=officer).status_code == 404
+    assert client.get(f"/api/v1/units/{tree.county}/rollup/children", headers=officer).status_code == 404
     admin = bearer(app, "sysadmin", code=pyotp.TOTP(factory.totp["sysadmin"]).now())
     assert client.get(f"/api/v1/units/{tree.province}/rollup", headers=admin).status_code == 404
     bad = client.get(f"/api/v1/units/{tree.county}/rollup?period=2026-13&metrics=petitions.nope", headers=analyst)

@@ -100,6 +100,11 @@ def seed() -> dict:
         item.next_report_on = today - timedelta(days=3) if item.report_cadence else None
     items += [late, late_report]
     db.session.flush()
+    # The county summoned the township's secretary over the overdue assignment (约谈).
+    with _as("county-leader"):
+        items.append(supervision_ops.record_talk(
+            county, late, _unit("990121002"), who="松林县纪委副书记", whom="镇纪委书记",
+            held_on=today - timedelta(days=1), reason="交办件逾期未办结", outcome="明确三日内办结并书面报告"))
     # The periodic jobs' first run: return tasks, due-soon and overdue warnings, escalations.
     warnings = {"directives": directive_ops.scan_deadlines(today),
                 "supervision": supervision_ops.scan_deadlines(today)}
