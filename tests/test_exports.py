@@ -8,13 +8,14 @@ import json
 import re
 import zipfile
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select, text
 
 from tests.conftest import bearer, run_queued_jobs
+from tests.test_browser import _log_in, chromium, live_server, page  # noqa: F401  (fixtures)
 
 INFORMANT_NAME, INFORMANT_PHONE = "钱秘密", "13912340000"
 
@@ -103,8 +104,8 @@ def test_a_big_export_runs_as_a_job_and_its_file_has_the_lists_rows(app, world, 
     status = browser.get(f"/u/{tree.town}/exports/{export_id}/status").get_json()
     assert status["state"] == "done" and status["percent"] == 100
     assert status["processed_rows"] == status["total_rows"] == 12
-    page = browser.get(f"/u/{tree.town}/exports/{export_id}").get_data(as_text=True)
-    assert "已完成" in page and f"/u/{tree.town}/exports/{export_id}/download" in page
+    shown = browser.get(f"/u/{tree.town}/exports/{export_id}").get_data(as_text=True)
+    assert "已完成" in shown and f"/u/{tree.town}/exports/{export_id}/download" in shown
     assert f"/u/{tree.town}/exports/{export_id}" in browser.get(f"/u/{tree.town}/exports").get_data(as_text=True)
 
     download = browser.get(f"/u/{tree.town}/exports/{export_id}/download")
@@ -185,13 +186,14 @@ def test_no_informant_in_any_export_of_any_list(app, factory, browser, owner_eng
     assert set(pages) == set(EXPORTERS)
     expected_rows = {"petitions": 2, "clearing": 1, "zeroing": 1, "supervision": 2, "directives_received": 2,
                      "directives_sent": 0}
-    for kind, page in pages.items():
-        assert f'data-export="{kind}"' in browser.get(page).get_data(as_text=True) or expected_rows[kind] == 0, kind
+    for kind, list_page in pages.items():
+        shown = browser.get(list_page).get_data(as_text=True)
+        assert f'data-export="{kind}"' in shown or expected_rows[kind] == 0, kind
         filters = {"campaign_id": objects["campaign_id"]} if kind == "zeroing" else {}
-        inline = start(browser, tree.town2, page, kind, **filters)
+        inline = start(browser, tree.town2, list_page, kind, **filters)
         assert inline.status_code == 200, (kind, inline.status_code)
         with config(app, EXPORT_INLINE_ROWS=-1):
-            queued = start(browser, tree.town2, page, kind, **filters)
+            queued = start(browser, tree.town2, list_page, kind, **filters)
             assert queued.status_code == 302, kind
             run_queued_jobs(app)
         job_file = browser.get(queued.location + "/download")
@@ -334,3 +336,56 @@ def test_expired_files_are_dropped_and_lost_jobs_fail(app, world, browser, owner
     assert api.status_code == 409
     with owner_engine.connect() as conn:
         assert conn.execute(text("SELECT state FROM exports WHERE filename = 'lost.xlsx'")).scalar() == "failed"
+
+
+@pytest.mark.browser
+def test_the_page_follows_a_running_export_and_offers_its_file(app, factory, page, live_server, owner_engine,
+                                                               tmp_path):
+    """In Chromium: the list's button downloads a small ledger at once; an export's page polls while its job
+    runs (app.js) and shows the download link when it is done, without a reload by hand."""
+    from playwright.sync_api import expect
+
+    from core import context
+    from core.extensions import db
+    from reporting.exports import operations as ops
+    from reporting.exports.models import Export
+    from reporting.exports.registry import EXPORTERS
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    account = factory.account("east-intake", [(tree.town, "intake")])
+    register(app, tree.town, ["张一", "张二", "李三"])
+    _log_in(page, "east-intake")
+    page.wait_for_url(re.compile(r"/u/\d+/$"))
+    page.goto(f"/u/{tree.town}/petitions?q=张")
+    button = page.locator('form[data-export="petitions"] button')
+    expect(button).to_have_text("导出信访举报登记台账（Excel）")
+    page.screenshot(path=str(tmp_path / "list.png"), full_page=True)
+    with page.expect_download() as download:
+        button.click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    assert [r[3] for r in sheet_rows(open(download.value.path(), "rb").read())[1:]] == ["张二", "张一"]
+
+    table = Export.__table__
+    with owner_engine.begin() as conn:  # an export a worker has begun
+        export_id = conn.execute(table.insert().values(
+            kind="petitions", filters={"q": "张"}, requested_by_id=account, state="running", total_rows=2,
+            processed_rows=1, filename="东镇信访举报登记台账.xlsx", unit_id=tree.town, unit_path=f"{tree.province}."
+            f"{tree.city}.{tree.county}.{tree.town}.", created_at=datetime.now(timezone.utc),
+            updated_at=datetime.now(timezone.utc))).inserted_primary_key[0]
+    page.goto(f"/u/{tree.town}/exports/{export_id}")
+    expect(page.locator("[data-job-progress] progress")).to_have_attribute("value", "50")
+    expect(page.locator("[data-download]")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "export-running.png"), full_page=True)
+
+    with app.app_context():  # the worker finishes
+        unit = db.session.get(Unit, tree.town)
+        context.activate(context.ActingContext(account_id=account, unit_id=unit.id, unit_path=unit.path), db.session)
+        ops.build(db.session.get(Export, export_id), EXPORTERS["petitions"], unit, lambda rows: None)
+        db.session.commit()
+    expect(page.locator("[data-download]")).to_be_visible()
+    expect(page.locator("span.tag[data-state]")).to_have_text("已完成")
+    page.screenshot(path=str(tmp_path / "export-done.png"), full_page=True)
+    with page.expect_download() as download:
+        page.locator("[data-download]").click()
+    assert [r[3] for r in sheet_rows(open(download.value.path(), "rb").read())[1:]] == ["张二", "张一"]

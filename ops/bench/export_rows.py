@@ -26,7 +26,6 @@ the temporary files.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil

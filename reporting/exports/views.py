@@ -8,6 +8,8 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from core import calendar
+from core.clock import as_utc
 from reporting.exports import operations as ops
 from reporting.exports import queries
 from reporting.exports.registry import EXPORTERS, Exporter, NotVisible
@@ -22,6 +24,12 @@ def export_params(kind: str) -> tuple[str, ...]:
     """The filter parameters an export of ``kind`` keeps (the list templates' export button sends those)."""
     exporter = EXPORTERS.get(kind)
     return exporter.params if exporter else ()
+
+
+@bp.app_template_filter()
+def export_time(value) -> str:
+    """A stored time (UTC) as read in China."""
+    return as_utc(value).astimezone(calendar.CHINA).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _exporter(kind: str | None) -> Exporter:
