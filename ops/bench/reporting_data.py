@@ -36,7 +36,6 @@ BENCH_DATA_DIR (/tmp/qinglian-bench-rollup) holds the instance folders (secrets)
 from __future__ import annotations
 
 import argparse
-import bisect
 import hashlib
 import json
 import math
@@ -44,7 +43,7 @@ import os
 import random
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
 
@@ -548,6 +547,8 @@ def write_stats(db: Db, today: date, stages: dict[str, float]) -> int:
         db.run(f"INSERT INTO bench_events (unit_id, metric, day, n) SELECT unit_id, {metric}, {day}, COUNT(*) "
                f"FROM {table} WHERE {where} GROUP BY unit_id, 2, {day}")
     db.commit()
+    db.run("ANALYZE bench_events")
+    db.run("ANALYZE bench_calendar")
     stages["stats: dated events by day"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     keyed = []
@@ -691,6 +692,8 @@ def build_province(built: Built) -> None:
                                      ("clearing_visits", VISIT_COLUMNS, visits)):
             built.counts[table] = db.load(table, columns, rows)
         _setval(db, ["petitions", "clearing_candidates", "clearing_cases", "clearing_visits"])
+        for table in ("units", "petitions", "clearing_candidates", "clearing_cases", "clearing_visits"):
+            db.run(f"ANALYZE {table}")  # statistics before the stats statements join them
         stages["records loaded (" + ("COPY" if db.pg else "executemany") + ")"] = time.perf_counter() - t
         built.counts["unit_stats"] = write_stats(db, today, stages)
         if db.pg:
@@ -920,14 +923,15 @@ def build_nation(built: Built) -> None:
         units = nation_units(now)
         db.load("units", UNIT_COLUMNS, units)
         _setval(db, ["units"])
+        db.run("ANALYZE units")
         check_paths(db)
         built.root_id = 1
         # Records per unit: each province's share (0.6–1.4 of the mean) split as in the province benchmark.
         n_pet, n_cases = round(NATION_PETITIONS * built.scale), round(NATION_CASES * built.scale)
         provinces = [u for u in units if u[4] == 1]
         weights = [0.6 + 0.8 * ((p * 7) % NATION_PROVINCES) / (NATION_PROVINCES - 1) for p in range(len(provinces))]
-        per_pet = zipf_free_split(n_pet, weights)
-        per_case = zipf_free_split(n_cases, weights)
+        per_pet = proportional_split(n_pet, weights)
+        per_case = proportional_split(n_cases, weights)
         members: dict[int, list[tuple[int, str]]] = {p[0]: [] for p in provinces}
         for uid, _name_, level, _code, parent, path, *_ in units:
             if uid == 1:
@@ -956,10 +960,13 @@ def build_nation(built: Built) -> None:
         for label, sql in (("petitions", nation_petitions_sql(today)), ("clearing_cases", nation_cases_sql(today))):
             t1 = time.perf_counter()
             db.run(sql)
+            db.run(f"ANALYZE {label}")  # statistics before the next statements join it (else nested loops)
             stages[f"{label} (INSERT … SELECT generate_series)"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         db.run(nation_candidates_sql(today))
         db.run(nation_visits_sql(today))
+        db.run("ANALYZE clearing_candidates")
+        db.run("ANALYZE clearing_visits")
         stages["candidates and visits (INSERT … SELECT)"] = time.perf_counter() - t1
         built.counts["units"] = len(units)
         for table in ("petitions", "clearing_candidates", "clearing_cases", "clearing_visits"):
@@ -979,7 +986,7 @@ def build_nation(built: Built) -> None:
         db.close()
 
 
-def zipf_free_split(total: int, weights: list[float]) -> list[int]:
+def proportional_split(total: int, weights: list[float]) -> list[int]:
     whole = sum(weights)
     exact = [total * w / whole for w in weights]
     counts = [math.floor(x) for x in exact]
@@ -1010,8 +1017,10 @@ def handle(kind: str, backend: str, scale: float) -> Built:
     return Built(kind, backend, scale, url, migration, admin, str(instance), 0, date.today())
 
 
-def ensure(kind: str, backend: str = "postgresql", scale: float = 1.0, fresh: bool = False) -> Built:
-    """The database of ``kind`` at ``scale``: reused when its marker matches, else (or --fresh) rebuilt."""
+def ensure(kind: str, backend: str = "postgresql", scale: float = 1.0, fresh: bool = False,
+           keep: bool = False) -> Built:
+    """The database of ``kind`` at ``scale``: reused when its marker matches, else (or --fresh) rebuilt.
+    ``keep`` reuses it even if the migrations changed since (it then measures the schema it was built with)."""
     from core import calendar
 
     if kind == "nation" and backend != "postgresql":
@@ -1021,7 +1030,7 @@ def ensure(kind: str, backend: str = "postgresql", scale: float = 1.0, fresh: bo
     marker = None
     if not fresh:
         marker = _existing_marker(built)
-    if marker and all(marker.get(k) == v for k, v in wanted.items()):
+    if marker and all(marker.get(k) == v for k, v in wanted.items() if not (keep and k == "migrations")):
         built.reused = True
         built.root_id, built.counts = marker["root_id"], marker["counts"]
         built.seconds, built.stages = marker["seconds"], marker["stages"]
@@ -1034,8 +1043,9 @@ def ensure(kind: str, backend: str = "postgresql", scale: float = 1.0, fresh: bo
                 write_marker(db, marker)
             finally:
                 db.close()
+        stale = " — built with OTHER migrations (--keep)" if marker["migrations"] != wanted["migrations"] else ""
         log(f"{kind} on {backend}: reusing the database generated in {built.seconds:.0f} s "
-            f"(scale {scale}; --fresh rebuilds it)")
+            f"(scale {scale}; --fresh rebuilds it){stale}")
         return built
     log(f"{kind} on {backend}: generating (scale {scale}) …")
     start = time.perf_counter()
@@ -1087,11 +1097,12 @@ def main() -> None:
     parser.add_argument("kind", choices=["province", "nation", "sqlite"])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the records (the tree stays whole)")
     parser.add_argument("--fresh", action="store_true", help="rebuild even if a matching database exists")
+    parser.add_argument("--keep", action="store_true", help="reuse a database even if the migrations changed")
     args = parser.parse_args()
     if args.kind == "sqlite":
-        built = ensure("province", "sqlite", args.scale, args.fresh)
+        built = ensure("province", "sqlite", args.scale, args.fresh, args.keep)
     else:
-        built = ensure(args.kind, "postgresql", args.scale, args.fresh)
+        built = ensure(args.kind, "postgresql", args.scale, args.fresh, args.keep)
     if built.reused:
         print_generation(built)
 

@@ -8,8 +8,9 @@ non-owner role (RLS in force), and a single client sends requests one after anot
 keep-alive connection (http.client), the targets interleaved, after a warm-up:
 
 - ``GET /api/v1/units/<id>/rollup?period=month`` (the headline figures) at the province, a city, a
-  county and a township, and at the nation's root and one of its provinces, with the bearer token of
-  a leader of the root (a province analyst's token is checked to answer the same);
+  county and a township, and at the nation's root, one of its provinces and one of that province's
+  cities, with the bearer token of a leader of the root (an analyst's token is checked to answer the
+  same); SQLite is served by the same gunicorn (it only reads);
 - the naive way: the same figures by a live GROUP BY over the records (petitions, clearing cases,
   candidates, visits) joined to ``units`` by the path range, with the child coverage — sent straight
   through psycopg/sqlite3 as the superuser (no HTTP, no ORM, no RLS: the naive way at its best);
@@ -24,17 +25,20 @@ rollup p95 ≤ 20 ms, nation p95 ≤ 100 ms (PostgreSQL, end to end), and the li
 (SQL statements and their time, through the Flask test client), and when a target fails, the
 EXPLAIN (ANALYZE, BUFFERS) of the roll-up's statements.
 
-The bulletins (通报) of every unit of the province are built when ``reporting.bulletins`` offers a
-function for it (see ``bulletin_builder``), else the run says it is missing.
+The bulletins (通报) of every unit of the province above township (last week's and last month's) are
+built by ``reporting.bulletins``' build-all function (see ``bulletin_builder``) in one transaction,
+timed, then rolled back so the next run builds them again; if there is no such function the run says so.
 
     .venv/bin/python ops/bench/rollup.py                                # everything at full size
     .venv/bin/python ops/bench/rollup.py --nation-scale 0.05 --requests 100   # a quicker pass
     .venv/bin/python ops/bench/rollup.py --skip nation,sqlite
 
 Options: --province-scale/--nation-scale (fraction of the records), --requests (300 per target),
---warmup (30), --fresh (regenerate), --skip (nation, sqlite, province, bulletins). The databases are
-kept (bench_rollup_province, bench_rollup_nation; $BENCH_DATA_DIR/province-sqlite/province.db) and reused
-while their generator, scale and migrations are unchanged.
+--warmup (30), --fresh (regenerate), --keep (reuse a database built before the migrations last changed),
+--skip (nation, sqlite, province, bulletins). The databases are kept (bench_rollup_province,
+bench_rollup_nation; $BENCH_DATA_DIR/province-sqlite/province.db) and reused while their generator,
+scale and migrations are unchanged. At full size a run takes about 30 min (the nation's 300 requests at
+its current speed, 15 of them); generating the nation about 20 min the first time.
 """
 from __future__ import annotations
 
@@ -723,8 +727,7 @@ def report(world: World, http_results: dict[str, Result], naive: dict[str, Resul
           f"{world.targets[0].cases:,} clearing cases; period={PERIOD}; times in ms; load average "
           f"{world.load_before:.1f} before, {world.load:.1f} after")
     print(f"  {'target':26s} {'units':>7s} {'petitions':>10s} │ {'rollup p50':>10s} {'p95':>8s} │ "
-          f"{'GROUP BY p50':>12s} {'p95':>8s} {'runs':>5s} │ {'naive/rollup':>12s} {'rollup/bare':>11s} │ "
-          )
+          f"{'GROUP BY p50':>12s} {'p95':>8s} {'runs':>5s} │ {'naive/rollup':>12s} {'rollup/bare':>11s}")
     for t in world.targets:
         r, n = http_results[f"rollup {t.label}"], naive[t.label]
         print(f"  {t.label:26s} {t.units:7,d} {t.petitions:10,d} │ {ms(r.p50):>10s} {ms(r.p95)} │ "
@@ -792,7 +795,8 @@ def main() -> None:
     parser.add_argument("--nation-scale", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
-    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the databases")
+    parser.add_argument("--keep", action="store_true", help="reuse the databases even if the migrations changed")
     parser.add_argument("--skip", default="", help="comma-separated: province, sqlite, nation, bulletins")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -801,15 +805,15 @@ def main() -> None:
           f"warm-up, one client, targets interleaved; gunicorn -c ops/gunicorn.conf.py, 2 workers")
     worlds = []
     if "province" not in skip:
-        built = data.ensure("province", "postgresql", args.province_scale, args.fresh)
+        built = data.ensure("province", "postgresql", args.province_scale, args.fresh, args.keep)
         worlds.append(("province", prepare(built, "province on PostgreSQL (app role, RLS)", [
             ("province", "province"), ("city", "city"), ("county", "county"), ("township", "township")])))
     if "sqlite" not in skip:
-        built = data.ensure("province", "sqlite", args.province_scale, args.fresh)
+        built = data.ensure("province", "sqlite", args.province_scale, args.fresh, args.keep)
         worlds.append(("province", prepare(built, "province on SQLite", [
             ("province", "province"), ("city", "city"), ("county", "county"), ("township", "township")])))
     if "nation" not in skip:
-        built = data.ensure("nation", "postgresql", args.nation_scale, args.fresh)
+        built = data.ensure("nation", "postgresql", args.nation_scale, args.fresh, args.keep)
         worlds.append(("nation", prepare(built, "nation on PostgreSQL (app role, RLS)", [
             ("nation", "province"), ("a province in the nation", "province"), ("a city in the nation", "city")])))
     for _role, world in worlds:
