@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select, union_all
 
 from core.extensions import db
 from reporting.figures import FIGURES, Figure, dependencies, figures_named
@@ -57,19 +57,18 @@ def _sums(path: str, figures: list[Figure], period: Period, campaign_id: int | N
             wanted.setdefault(metric, set()).update(keys_by_kind.get(figure.kind, ()))
     if not wanted:
         return {}
-    # Each metric only at the keys it is read at (a stock at '', a flow at the period's keys): metrics
-    # grouped by their key set, one (metrics, keys) pair per group.
+    # Each metric only at the keys it is read at (a stock at '', a flow at the period's keys): one part per
+    # key set, joined by UNION ALL so each part is an index-only range scan (an OR of the parts made
+    # PostgreSQL read the table through a bitmap instead: 318 ms against 197 ms at the nation's root).
     groups: dict[frozenset, list[str]] = {}
     for metric, keys in wanted.items():
         groups.setdefault(frozenset(keys), []).append(metric)
-    stmt = select(UnitStat.metric, UnitStat.period, func.sum(UnitStat.value)).where(or_(*(
-        and_(UnitStat.metric.in_(sorted(metrics)), UnitStat.period.in_(sorted(keys)))
-        for keys, metrics in groups.items())))
-    if own_unit_id is not None:
-        stmt = stmt.where(UnitStat.unit_id == own_unit_id)
-    else:
-        stmt = stmt.where(UnitStat.unit_path >= path, UnitStat.unit_path < upper_bound(path))
-    rows = db.session.execute(stmt.group_by(UnitStat.metric, UnitStat.period)).all()
+    where_unit = ([UnitStat.unit_id == own_unit_id] if own_unit_id is not None
+                  else [UnitStat.unit_path >= path, UnitStat.unit_path < upper_bound(path)])
+    parts = [select(UnitStat.metric, UnitStat.period, func.sum(UnitStat.value))
+             .where(UnitStat.metric.in_(sorted(metrics)), UnitStat.period.in_(sorted(keys)), *where_unit)
+             .group_by(UnitStat.metric, UnitStat.period) for keys, metrics in groups.items()]
+    rows = db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
     return {(metric, period_key): int(value or 0) for metric, period_key, value in rows}
 
 
