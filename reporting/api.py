@@ -13,7 +13,7 @@ from core.extensions import db
 from reporting import rollups
 from reporting.figures import FIGURES
 from reporting.periods import parse_period
-from tenants.access import Action, deny, rollup_vantage
+from tenants.access import Action, deny, ensure, rollup_vantage
 from tenants.models import Unit
 
 
@@ -69,9 +69,8 @@ def unit_rollup(unit_id: int):
             "rank_by, then the unit's own level (本级)", response=RollupSchema, many=True, tag="reporting")
 def unit_rollup_children(unit_id: int):
     unit = load_rollup_unit(unit_id)
-    if any(rollup_vantage(current_user, child) is None for child in rollups.children_of(unit)):
-        # Officers and the other roles read their own unit's figures, not its children's.
-        deny(Action.ROLLUPS_READ, object_type="unit", object_id=unit_id)
+    # Officers and the other roles read their own unit's figures, not its children's.
+    ensure(current_user, Action.ROLLUPS_BREAKDOWN, rollup_vantage(current_user, unit), unit)
     period = parse_period(request.args.get("period"))
     lines = rollups.children_rollup(unit, period, _metric_keys(), campaign_id=request.args.get("campaign", type=int))
     rank_by = request.args.get("rank_by")

@@ -30,6 +30,7 @@ class Action(StrEnum):
     MEMBERSHIPS_MANAGE = "memberships.manage"  # security admin anywhere; unit admin of that unit
     UNIT_VIEW = "unit.view"  # see a unit's name and place in the tree
     ROLLUPS_READ = "rollups.read"  # numbers of a unit (and for leaders/analysts, its subtree)
+    ROLLUPS_BREAKDOWN = "rollups.breakdown"  # a unit's numbers by child: drill-down, rankings, bulletins
     RECORDS_READ = "records.read"  # casework records of the unit
     INBOX_READ = "inbox.read"  # what awaits the account or its roles at the unit
     # Downward flows (DESIGN.md: "downward items from U").
@@ -60,6 +61,7 @@ class Action(StrEnum):
     ZEROING_RECHECK = "zeroing.recheck"  # leader: draw and record 回头看 re-checks
     # Reporting.
     INDICATORS_DEFINE = "indicators.define"  # leader of a province or city: weighted indicators over the figures
+    BULLETINS_BUILD = "bulletins.build"  # leader of a unit above township: a bulletin of a past period
     # Platform configuration.
     CALENDAR_MANAGE = "calendar.manage"  # system admin: official holiday dates the package lacks
 
@@ -152,9 +154,13 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
             if target is None or target.id == unit.id:
                 return action == Action.UNIT_VIEW or bool(roles - {Role.UNIT_ADMIN})
             return bool(roles & SUBTREE_ROLLUP_ROLES) and unit.contains(target) and target.is_active
+        case Action.ROLLUPS_BREAKDOWN:
+            # Figures of the units below ``target``: only those who read the subtree of a unit holding it.
+            target = target or unit
+            return bool(roles & SUBTREE_ROLLUP_ROLES) and unit.contains(target) and target.is_active
         case Action.RECORDS_READ:
             return bool(roles & RECORD_READERS)
-        case Action.DIRECTIVES_SEND:
+        case Action.DIRECTIVES_SEND | Action.BULLETINS_BUILD:
             # Townships are the bottom of the tree: nothing below them to steer.
             return Role.LEADER in roles and unit.level != UnitLevel.TOWNSHIP
         case Action.ZEROING_START:

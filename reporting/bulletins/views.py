@@ -10,7 +10,6 @@ from core import calendar
 from core.documents import docx_response, workbook_response
 from core.errors import InvalidInput
 from core.extensions import db
-from reporting import rollups
 from reporting.bulletins import documents
 from reporting.bulletins import operations as ops
 from reporting.bulletins.models import KINDS, Bulletin
@@ -26,11 +25,8 @@ PER_PAGE = 50
 def reads_bulletins_of(account, unit: Unit, about: Unit) -> bool:
     """May ``account``, at ``unit``, read the bulletins of ``about`` (published to ``about`` and its parent)?
     A bulletin ranks ``about``'s children, so its readers are those who read roll-ups below ``about`` from
-    there: leaders and analysts (tenants.access decides; a unit without children falls back to itself)."""
-    if unit.id not in (about.id, about.parent_id):
-        return False
-    below = next(iter(rollups.children_of(about)), about)
-    return can(account, Action.ROLLUPS_READ, unit, target=below)
+    there: leaders and analysts (tenants.access: ROLLUPS_BREAKDOWN)."""
+    return unit.id in (about.id, about.parent_id) and can(account, Action.ROLLUPS_BREAKDOWN, unit, about)
 
 
 def load_bulletin(bulletin_id: int, unit: Unit | None = None) -> Bulletin:
@@ -79,15 +75,15 @@ def index(unit_id: int):
     return render_template("bulletins/index.html", unit=unit, items=readable(items, unit), total=total, page=page,
                            per_page=PER_PAGE, kind=kind, KINDS=KINDS, reader=reader,
                            has_own=ops.has_bulletins(unit),
-                           may_build=ops.has_bulletins(unit) and can(current_user, Action.DIRECTIVES_SEND, unit))
+                           may_build=ops.has_bulletins(unit) and can(current_user, Action.BULLETINS_BUILD, unit))
 
 
 def _ensure_builder(unit: Unit) -> None:
     # Building publishes an official document of the unit: its leaders, at a unit above township (the
     # units that send directives down the tree).
-    ensure(current_user, Action.DIRECTIVES_SEND, unit, target=unit)
+    ensure(current_user, Action.BULLETINS_BUILD, unit, target=unit)
     if not ops.has_bulletins(unit):
-        deny(Action.DIRECTIVES_SEND, unit=unit, object_type="bulletins")
+        deny(Action.BULLETINS_BUILD, unit=unit, object_type="bulletins")
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -84,7 +84,7 @@ def _dashboard(target: Unit):
 
     kids = rollups.children_of(target)
     # Leaders and analysts drill down; other roles read their own unit only (no figure of a child).
-    may_drill = bool(kids) and all(can(current_user, Action.ROLLUPS_READ, acting, kid) for kid in kids)
+    may_drill = bool(kids) and can(current_user, Action.ROLLUPS_BREAKDOWN, acting, target)
     drill_links = {kid.id: url_for("dashboards.unit", unit_id=acting.id, target_id=kid.id, period=period.key,
                                    rank_by=rank_by) for kid in kids} if may_drill else {}
     head = panels.headline(target, period, campaign_id, today)

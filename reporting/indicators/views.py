@@ -48,7 +48,7 @@ def index(unit_id: int):
         period = None
     # Officers and others see their own unit's score; leaders and analysts the ranking of the children.
     children = children_of(unit)
-    ranking = bool(children) and can(current_user, Action.ROLLUPS_READ, unit, target=children[0])
+    ranking = bool(children) and can(current_user, Action.ROLLUPS_BREAKDOWN, unit)
     boards = []
     for indicator in ops.indicators_for(unit):
         shown = period or parse_period(indicator.period_kind)
