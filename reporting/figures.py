@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.clearing.workflow import CASE_FLOW
+from core.errors import InvalidInput
 from core.petitions.models import OUTCOME_LABELS, Outcome
 
 AREAS = {
@@ -131,10 +133,6 @@ HEADLINE = [
 
 def figures_named(keys: list[str] | None, *, field_name: str = "metrics") -> list[Figure]:
     """The figures asked for by key (or the headline set); an unknown key is a 422 naming it."""
-    from flask_babel import gettext as _
-
-    from core.errors import InvalidInput
-
     if not keys:
         return [FIGURES[k] for k in HEADLINE]
     unknown = [k for k in keys if k not in FIGURES]

@@ -170,6 +170,8 @@ def coverage(unit: Unit, period: Period, *, today: date | None = None) -> Covera
     return Coverage(covered, uncovered)
 
 
-def trend(unit: Unit, key: str, periods: list[Period], *, campaign_id: int | None = None) -> list[float | int | None]:
-    """One figure over consecutive periods (a trend line): flows per period; stocks are only known now."""
-    return [rollup(unit, period, [key], campaign_id=campaign_id)[key] for period in periods]
+def trend(unit: Unit, keys: list[str], periods: list[Period], *, campaign_id: int | None = None,
+          today: date | None = None) -> dict[str, list]:
+    """Figures over consecutive periods (trend lines): one roll-up per period for all the figures."""
+    lines = [rollup(unit, period, keys, campaign_id=campaign_id, today=today) for period in periods]
+    return {key: [line[key] for line in lines] for key in keys}
