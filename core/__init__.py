@@ -100,6 +100,7 @@ def _register_areas(app: Flask) -> None:
     from core.zeroing.views import bp as zeroing_bp
     from reporting import api as reporting_api  # noqa: F401  (routes on the api blueprint)
     from reporting import jobs as reporting_jobs
+    from reporting.reconcile import status_panel as reconcile_status_panel
     from reporting.bulletins import api as bulletins_api  # noqa: F401  (routes on the api blueprint)
     from reporting.bulletins import demo as bulletins_demo
     from reporting.bulletins import jobs as bulletin_jobs
@@ -161,7 +162,7 @@ def _register_areas(app: Flask) -> None:
                                            *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC, *export_jobs.PERIODIC,
                                            *federation_jobs.periodic(app.config)]
     app.extensions["qinglian_jobs"] = jobs
-    app.extensions["qinglian_status_panels"] = [reporting_jobs.reconcile_status_panel, federation_status_panel]
+    app.extensions["qinglian_status_panels"] = [reconcile_status_panel, federation_status_panel]
     app.extensions["qinglian_admin_links"] = [("federation.index", _l("联网上报"), Action.UNITS_MANAGE)]
     from core.clearing import operations as clearing_ops
     from core.directives import operations as directive_ops

@@ -103,6 +103,26 @@ def test_status_page_shows_queues_and_periodic_jobs(app, browser, factory):
         assert "未配置 Redis" in page
 
 
+def test_status_page_shows_the_nightly_recount_and_what_drifted(app, browser, factory):
+    """A figure moved behind the operations' back is mended by the recount and named (not valued) on the page."""
+    from core import calendar, context
+    from core.extensions import db
+    from reporting.operations import record_reconcile_run
+    from tenants import operations as tenancy_ops
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    factory.account("sys", platform_role="system")
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        tenancy_ops.set_stat(db.session.get(Unit, tree.town), "petitions.open", 7)  # no petition says so
+        result = record_reconcile_run(calendar.today())
+        db.session.commit()
+    assert result["drifted_units"] == 1 and result["metrics"] == {"petitions.open": 1}
+    browser.login("sys")
+    page = browser.get("/admin/status").get_data(as_text=True)
+    assert "统计数据核对" in page and "petitions.open（1）" in page
+
+
 def test_healthz_reports_database_and_redis(app):
     body = app.test_client().get("/healthz").get_json()
     assert body["database"] == "ok"

@@ -64,7 +64,7 @@ def world(app, factory):
     from core.petitions import operations as petition_ops
     from core.supervision import operations as supervision_ops
     from reporting.bulletins import operations as ops
-    from reporting.jobs import refresh_changed_units
+    from reporting.operations import refresh_changed_units
     from tenants.models import Unit
 
     tree = factory.tree()

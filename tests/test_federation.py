@@ -213,7 +213,7 @@ def test_a_push_from_a_second_deployment_appears_upstream_as_a_child_unit(app, d
     # The upstream's own recounts (the nightly reconcile, the overdue scans) leave the pushed figures alone.
     with app.app_context(), context.acting(context.maintenance_context(), db.session):
         from core.petitions.jobs import recount_overdue
-        from reporting.jobs import record_reconcile_run
+        from reporting.operations import record_reconcile_run
         from reporting.periods import parse_period as _period
 
         record_reconcile_run(date.today())

@@ -118,7 +118,7 @@ def test_every_level_equals_the_sum_of_its_children_and_a_recount_from_the_recor
     from core.petitions.models import Petition
     from reporting import reconcile, rollups
     from reporting.figures import FIGURES
-    from reporting.jobs import refresh_changed_units
+    from reporting.operations import refresh_changed_units
     from reporting.periods import parse_period
 
     with app.app_context(), context.acting(context.maintenance_context(), db.session):
@@ -155,7 +155,7 @@ def test_a_township_transition_shows_in_the_province_figures_at_commit_and_overd
     from core import calendar
     from core.petitions import operations as petition_ops
     from reporting import rollups
-    from reporting.jobs import refresh_changed_units
+    from reporting.operations import refresh_changed_units
     from reporting.periods import parse_period
     from tenants.models import ChangedUnit, Unit
 
