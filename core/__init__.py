@@ -98,6 +98,7 @@ def _register_areas(app: Flask) -> None:
     from core.zeroing import api as zeroing_api  # noqa: F401
     from core.zeroing import jobs as zeroing_jobs
     from core.zeroing.views import bp as zeroing_bp
+    from core.zones import jobs as zone_jobs
     from reporting import api as reporting_api  # noqa: F401  (routes on the api blueprint)
     from reporting import jobs as reporting_jobs
     from reporting.reconcile import status_panel as reconcile_status_panel
@@ -159,7 +160,8 @@ def _register_areas(app: Flask) -> None:
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
                                            *clearing_jobs.PERIODIC, *petition_jobs.PERIODIC,
                                            *bulletin_jobs.PERIODIC,
-                                           *zeroing_jobs.PERIODIC, *reporting_jobs.PERIODIC, *export_jobs.PERIODIC,
+                                           *zeroing_jobs.PERIODIC, *zone_jobs.PERIODIC, *reporting_jobs.PERIODIC,
+                                           *export_jobs.PERIODIC,
                                            *federation_jobs.periodic(app.config)]
     app.extensions["qinglian_jobs"] = jobs
     app.extensions["qinglian_status_panels"] = [reconcile_status_panel, federation_status_panel]

@@ -59,6 +59,12 @@ class Action(StrEnum):
     ZEROING_READ = "zeroing.read"  # the unit's backlog ledger and its subtree's figures
     ZEROING_HANDLE = "zeroing.handle"  # adopt (包案), plan, leaders' visits, weekly close-out
     ZEROING_RECHECK = "zeroing.recheck"  # leader: draw and record 回头看 re-checks
+    # Collaboration zones (协作区), run by a county over its townships and stationed groups.
+    ZONES_MANAGE = "zones.manage"  # county leader or unit admin: zones, members, the convener rota
+    ZONES_READ = "zones.read"  # the county's zones; a member's own zone (the loader checks membership)
+    ZONES_GRANT = "zones.grant"  # county leader: cross-handling/inspection grants, inspection rounds, tasks
+    ZONES_CONVENE = "zones.convene"  # the convening member's leader: joint meetings, the term report
+    ZONES_INSPECT = "zones.inspect"  # a member's leaders and officers: file findings of a cross-inspection
     # Reporting.
     INDICATORS_DEFINE = "indicators.define"  # leader of a province or city: weighted indicators over the figures
     BULLETINS_BUILD = "bulletins.build"  # leader of a unit above township: a bulletin of a past period
@@ -98,6 +104,8 @@ ROLE_GRANTS = {
     Action.ZEROING_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE},
     Action.ZEROING_HANDLE: {Role.LEADER, Role.OFFICER, Role.INTAKE},
     Action.ZEROING_RECHECK: {Role.LEADER},
+    Action.ZONES_CONVENE: {Role.LEADER},
+    Action.ZONES_INSPECT: {Role.LEADER, Role.OFFICER},
 }
 
 
@@ -163,6 +171,15 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
         case Action.DIRECTIVES_SEND | Action.BULLETINS_BUILD:
             # Townships are the bottom of the tree: nothing below them to steer.
             return Role.LEADER in roles and unit.level != UnitLevel.TOWNSHIP
+        case Action.ZONES_MANAGE:
+            return bool(roles & {Role.LEADER, Role.UNIT_ADMIN}) and unit.level == UnitLevel.COUNTY
+        case Action.ZONES_GRANT:
+            return Role.LEADER in roles and unit.level == UnitLevel.COUNTY
+        case Action.ZONES_READ:
+            # The county's staff see its zones; a member's staff see their own zone (the zone loader checks).
+            if unit.level == UnitLevel.COUNTY:
+                return True
+            return bool(roles & {Role.LEADER, Role.OFFICER, Role.CASE_ADMIN})
         case Action.ZEROING_START:
             return Role.LEADER in roles and unit.parent_id is None
         case Action.CLEARING_CONDITIONS | Action.PETITIONS_CATEGORIES | Action.INDICATORS_DEFINE:

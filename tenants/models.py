@@ -201,6 +201,27 @@ class Share(TimestampMixin, db.Model):
         return {t for t in self.transitions.split(",") if t}
 
 
+class ShareAccess(TenantOwned, db.Model):
+    """One reading of, or step on, a record through a share: the record's owner (``unit_id``) sees on its
+    timeline who outside it looked or acted, under which share, when. Written as the owner."""
+
+    __tablename__ = "share_accesses"
+    __table_args__ = (Index("ix_share_accesses_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    share_id: Mapped[int] = mapped_column(ForeignKey("shares.id"), nullable=False, index=True)
+    object_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    object_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), nullable=False)
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    grantee_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # the unit the account acted in
+    action: Mapped[str] = mapped_column(String(64), nullable=False)  # "read" or the transition taken
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    account: Mapped[Account | None] = relationship()
+    grantee_unit: Mapped[Unit | None] = relationship(foreign_keys=[grantee_unit_id])
+
+
 class UnitStat(TenantOwned, db.Model):
     """One figure of one unit (stock by stage, dated increments). Ancestors sum these by path range."""
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, select, update
 
-from core import context
+from core import calendar, context
 from core.audit.operations import record as audit
 from core.clock import utcnow
 from core.errors import InvalidInput
@@ -16,7 +16,8 @@ from core.models import check_version, upsert_insert
 from core.identity.models import Account, PlatformRole
 from tenants import codes, stats
 from tenants.access import forget_cached_memberships
-from tenants.models import (ALLOWED_PARENTS, ChangedUnit, Membership, Role, Share, Unit, UnitLevel, UnitStat,
+from tenants.models import (ALLOWED_PARENTS, ChangedUnit, Membership, Role, Share, ShareAccess, Unit, UnitLevel,
+                            UnitStat,
                             upper_bound)
 
 
@@ -278,6 +279,26 @@ def revoke_share(share: Share, reason: str | None = None) -> None:
         share.revoked_by_id = context.current().account_id
         audit("share.revoke", unit_id=share.unit_id, object_type=share.object_type, object_id=share.object_id,
               detail={"share": share.id, "reason": reason})
+
+
+def record_share_access(share: Share, action: str = "read") -> None:
+    """Log one reading of (or step on) a record through a share, on the owner's side: the owner's
+    timeline lists it and the audit trail holds it. A step of cross-handling counts in the handler's
+    own figures; the record's figures stay its owner's."""
+    ctx = context.current()
+    owner = db.session.get(Unit, share.unit_id)
+    with context.writing_as(owner.id, owner.path):
+        db.session.add(ShareAccess(unit_id=owner.id, unit_path=owner.path, share_id=share.id,
+                                   object_type=share.object_type, object_id=share.object_id, purpose=share.purpose,
+                                   account_id=ctx.account_id, grantee_unit_id=ctx.unit_id, action=action,
+                                   at=utcnow()))
+        db.session.flush()
+    audit("share.access", unit_id=owner.id, object_type=share.object_type, object_id=share.object_id,
+          detail={"share": share.id, "purpose": share.purpose, "action": action, "acting_unit": ctx.unit_id})
+    if action != "read" and share.purpose == "cross_handle" and ctx.unit_id:
+        handler = db.session.get(Unit, ctx.unit_id)
+        bump_stat(handler, "zones.cross_handled_steps", 1)
+        bump_stat(handler, "zones.cross_handled_steps", 1, calendar.today().isoformat())
 
 
 # ---------------------------------------------------------------- stats rows

@@ -19,6 +19,7 @@ from core.extensions import db
 from core.workflow import TransitionRecord
 from core.identity.models import PlatformRole
 from tenants.access import Action, can, deny
+from tenants.operations import record_share_access
 from tenants.models import Membership, Share, TenantOwned, Unit, UnitStat, upper_bound
 
 
@@ -167,8 +168,12 @@ def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Actio
     except (TypeError, ValueError):
         deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
     obj = db.session.scalar(select(model).where(model.id == object_id))
+    share = None
     visible = obj is not None and (obj.unit_id == unit.id or (issubclass(model, TenantOwned) and (
-        _second_audience(model, obj, unit) or active_share(model.__tablename__, obj.id) is not None)))
+        _second_audience(model, obj, unit)
+        or (share := active_share(model.__tablename__, obj.id)) is not None)))
     if not visible or not can(account, action, unit, target=unit):
         deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
+    if share is not None:
+        record_share_access(share)  # every look through a share: the owner's timeline and the audit trail
     return obj

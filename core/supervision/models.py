@@ -20,6 +20,7 @@ class ItemKind(StrEnum):
     ASSIGNED = "assigned"  # 交办件
     TALK = "talk"  # 约谈: the record of an admonition talk
     CHECK = "check"  # 三期检查: the record of a plan/progress/effect check of a lower unit's case
+    TASK = "task"  # 协作区任务: a joint meeting's decision given to named member units (core.zones)
 
 
 KIND_LABELS = {
@@ -28,6 +29,7 @@ KIND_LABELS = {
     ItemKind.ASSIGNED: _l("交办件"),
     ItemKind.TALK: _l("约谈"),
     ItemKind.CHECK: _l("督导检查"),
+    ItemKind.TASK: _l("协作区任务"),
 }
 # Records, not tasks: they are created in state "recorded" and have no deadline.
 RECORD_KINDS = (ItemKind.TALK, ItemKind.CHECK)

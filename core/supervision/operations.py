@@ -44,7 +44,7 @@ def next_report_date(cadence: str | None, after: date) -> date | None:
 SUBJECT_MODELS = (Petition, ClearingCase)
 
 
-def _subject_record(recipient: Unit, number: str):
+def subject_record(recipient: Unit, number: str):
     """The receiver's petition or clearing case with that number, looked up across the unit boundary.
 
     The issuer cannot see the receiver's records before the share exists; this narrow lookup
@@ -92,7 +92,7 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
         elif not (subject_number or "").strip():
             add_error(errors, "subject_number", _("挂号督办须注明所督办的件（受理编号）"))
         else:
-            subject = _subject_record(recipient, subject_number)
+            subject = subject_record(recipient, subject_number)
             if subject is None:
                 add_error(errors, "subject_number", _("%(unit)s 没有编号为 %(n)s 的信访件或澄清件",
                                                  unit=recipient.name, n=subject_number.strip()))
@@ -315,7 +315,7 @@ def record_check(issuer: Unit, recipient: Unit | None, *, phase: str, subject_nu
             add_error(errors, field, _("请填写%(label)s", label=label))
     subject = None
     if "recipient_unit_id" not in errors:
-        subject = _subject_record(recipient, subject_number or "") if (subject_number or "").strip() else None
+        subject = subject_record(recipient, subject_number or "") if (subject_number or "").strip() else None
         if subject is None or subject.__tablename__ != ClearingCase.__tablename__:
             add_error(errors, "subject_number", _("%(unit)s 没有编号为 %(n)s 的澄清件", unit=recipient.name,
                                              n=(subject_number or "").strip() or "—"))
