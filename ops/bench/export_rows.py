@@ -8,8 +8,8 @@ Measured, each in a fresh process of its own so that its peak resident memory is
 
 - the export job (``reporting.exports.jobs.build_export``'s work, ``operations.build``) under the intake
   officer's acting context (on PostgreSQL the app's non-owner role, so RLS is in the path), with the
-  progress writes a worker makes (PostgreSQL): the rows streamed from the list query into an openpyxl
-  write-only workbook on a temporary file, sealed with SM4-GCM into the export's row;
+  progress writes a worker makes (PostgreSQL): the rows streamed from the list query into an XlsxWriter
+  constant-memory workbook on a temporary file, sealed with SM4-GCM into the export's row;
 - the baselines, in the same run and database: the same rows from the same query into an openpyxl
   workbook in normal mode (every cell an object in memory until saved), the way a plain export is written,
   and in openpyxl's write-only mode (streamed, but a cell object and an lxml serialisation per value).
@@ -172,7 +172,7 @@ def main() -> None:
           f"{(export['peak_mb'] - export['before_mb']) / max(base['peak_mb'] - base['before_mb'], 1):.2f}× "
           f"the baseline's added memory in {export['seconds'] / base['seconds']:.2f}× its time")
     print(f"openpyxl's write-only mode (same rows): {streaming['seconds']:.1f} s, peak RSS {streaming['peak_mb']:.0f} MB; "
-          f"the export's own writer takes {export['seconds'] / streaming['seconds']:.2f}× its time")
+          f"the export's XlsxWriter takes {export['seconds'] / streaming['seconds']:.2f}× its time")
     if not os.environ.get("BENCH_KEEP"):
         shutil.rmtree(world.instance, ignore_errors=True)
 
