@@ -13,7 +13,6 @@ import codecs
 import csv
 import hashlib
 import io
-import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -21,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,10 +27,9 @@ from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import func, insert, select, text
 
-from core import calendar, context
+from core import calendar, context, crypto
 from core.audit.operations import record
 from core.clock import as_utc, utcnow
-from core.crypto import parse_keyring
 from core.errors import Conflict, InvalidInput, add_error
 from core.extensions import db
 from core.identity.models import Account
@@ -170,28 +166,12 @@ def _associated(job: ImportJob) -> bytes:
     return f"import_jobs:{job.id}:content".encode()
 
 
-def seal(data: bytes, associated: bytes) -> bytes:
-    """SM4-GCM of the whole file with the first field key (as core.crypto does for fields): a sheet of
-    informants must not lie in the database in plain text, even for the minutes before it is imported."""
-    kid, key = parse_keyring(current_app.config["FIELD_KEYS"])[0]
-    nonce = os.urandom(12)
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
-    encryptor.authenticate_additional_data(associated)
-    body = encryptor.update(data)
-    return b"".join((kid.encode(), b"$", nonce, body, encryptor.finalize(), encryptor.tag))
-
-
 def unseal(blob: bytes, associated: bytes) -> bytes:
-    kid, _sep, raw = bytes(blob).partition(b"$")
-    keys = dict(parse_keyring(current_app.config["FIELD_KEYS"]))
-    if kid.decode() not in keys:
-        raise InvalidInput({"file": [_("文件加密密钥已不可用，请重新上传")]})
-    nonce, body, tag = raw[:12], raw[12:-16], raw[-16:]
-    decryptor = Cipher(algorithms.SM4(keys[kid.decode()]), modes.GCM(nonce, tag)).decryptor()
-    decryptor.authenticate_additional_data(associated)
     try:
-        return decryptor.update(body) + decryptor.finalize()
-    except InvalidTag:
+        return crypto.unseal_file(blob, associated)
+    except crypto.UnknownKey:
+        raise InvalidInput({"file": [_("文件加密密钥已不可用，请重新上传")]}) from None
+    except crypto.DecryptionError:
         raise InvalidInput({"file": [_("存储的文件已损坏，请重新上传")]}) from None
 
 
@@ -312,7 +292,7 @@ def upload(unit: Unit, filename: str, data: bytes) -> ImportJob:
                     errors=[], created_by_id=context.current().account_id)
     db.session.add(job)
     db.session.flush()  # the id binds the sealed file to this import
-    job.content = seal(data, _associated(job))
+    job.content = crypto.seal_file(data, _associated(job))
     IMPORT_FLOW.begin(job, detail={"filename": name, "size": len(data)})
     return job
 

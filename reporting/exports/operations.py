@@ -6,22 +6,18 @@ from the list's query, never kept, so 100,000 rows take the memory of a few.
 """
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from typing import IO
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from core import calendar, context
+from core import calendar, context, crypto
 from core.audit.operations import record
 from core.clock import utcnow
-from core.crypto import parse_keyring
 from core.errors import Conflict, InvalidInput
 from core.extensions import db
 from reporting.exports.models import RUNNING, Export
@@ -29,7 +25,6 @@ from reporting.exports.registry import Exporter
 from reporting.exports.xlsx import SheetWriter
 from tenants.models import Unit
 
-CHUNK = 1 << 20  # bytes sealed at a time
 # Twice the job's timeout: an export still queued or running after this has lost its worker.
 STALLED_AFTER = timedelta(hours=2)
 
@@ -101,7 +96,7 @@ def build(export: Export, exporter: Exporter, unit: Unit, progress: Callable[[in
             rows = write(exporter, unit, export.filters, spool, progress=progress, every=every)
             size = spool.tell()
             spool.seek(0)
-            sealed = seal(spool, _associated(export))
+            sealed = crypto.seal_file(spool, _associated(export))
     except Exception:
         db.session.rollback()
         failed = db.session.get(Export, export_id)
@@ -123,31 +118,12 @@ def _associated(export: Export) -> bytes:
     return f"exports:{export.unit_id}:{export.id}:content".encode()
 
 
-def seal(source: IO[bytes], associated: bytes) -> bytes:
-    """SM4-GCM of the whole file, read a megabyte at a time, with the first field key (as imports seal
-    their uploads): a list of cases must not lie in the database in plain text."""
-    kid, key = parse_keyring(current_app.config["FIELD_KEYS"])[0]
-    nonce = os.urandom(12)
-    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
-    encryptor.authenticate_additional_data(associated)
-    parts = [kid.encode(), b"$", nonce]
-    while chunk := source.read(CHUNK):
-        parts.append(encryptor.update(chunk))
-    parts += [encryptor.finalize(), encryptor.tag]
-    return b"".join(parts)
-
-
 def unseal(blob: bytes, associated: bytes) -> bytes:
-    kid, _sep, raw = bytes(blob).partition(b"$")
-    keys = dict(parse_keyring(current_app.config["FIELD_KEYS"]))
-    if kid.decode() not in keys:
-        raise InvalidInput({"export": [_("文件的加密密钥已不可用，请重新导出")]})
-    nonce, body, tag = raw[:12], raw[12:-16], raw[-16:]
-    decryptor = Cipher(algorithms.SM4(keys[kid.decode()]), modes.GCM(nonce, tag)).decryptor()
-    decryptor.authenticate_additional_data(associated)
     try:
-        return decryptor.update(body) + decryptor.finalize()
-    except InvalidTag:
+        return crypto.unseal_file(blob, associated)
+    except crypto.UnknownKey:
+        raise InvalidInput({"export": [_("文件的加密密钥已不可用，请重新导出")]}) from None
+    except crypto.DecryptionError:
         raise InvalidInput({"export": [_("存储的文件已损坏，请重新导出")]}) from None
 
 
