@@ -384,10 +384,10 @@ def test_the_status_endpoint_feeds_the_progress_bar(app, world, browser, owner_e
         conn.execute(text("UPDATE import_jobs SET state = 'checking', processed_rows = 2 WHERE id = :id"),
                      {"id": import_id})
     page = browser.get(f"/u/{world.town}/petitions/imports/{import_id}").get_data(as_text=True)
-    assert "data-import-progress" in page and 'value="66"' in page and "已处理 2 / 约 3 行" in page
-    assert "progress.js" in page and "保存并检查" not in page and "正式导入" not in page
-    script = browser.get(f"/u/{world.town}/petitions/imports/progress.js")
-    assert script.status_code == 200 and "data-import-progress" in script.get_data(as_text=True)
+    assert "data-job-progress" in page and 'value="66"' in page and "已处理 2 / 约 3 行" in page
+    assert "保存并检查" not in page and "正式导入" not in page
+    script = browser.get("/static/app.js")  # the one poller of every job's progress bar
+    assert script.status_code == 200 and "data-job-progress" in script.get_data(as_text=True)
 
 
 def test_a_stalled_job_can_be_checked_again(app, world, browser, owner_engine):

@@ -2,9 +2,8 @@
 and of the commit (a bar that polls the status endpoint), the problems row by row, the commit button."""
 from __future__ import annotations
 
-from pathlib import Path
 
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -18,7 +17,6 @@ from tenants.access import Action, ensure
 from tenants.scoping import load_scoped
 
 bp = Blueprint("imports", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/petitions/imports")
-STATIC = Path(__file__).parent / "static"
 
 
 def _load(import_id: int) -> ImportJob:
@@ -100,10 +98,3 @@ def status(unit_id: int, import_id: int):
     job = _load(import_id)
     return jsonify(state=job.state, state_label=job.state_label, running=job.running, percent=job.percent,
                    processed_rows=job.processed_rows, total_rows=job.total_rows)
-
-
-@bp.get("/progress.js")
-@login_required
-def progress_script(unit_id: int):
-    ensure(current_user, Action.PETITIONS_REGISTER, g.unit, target=g.unit)
-    return send_from_directory(STATIC, "progress.js", mimetype="text/javascript", max_age=0)

@@ -9,8 +9,8 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
-// A background job's progress bar ([data-job-progress], e.g. an export): polls its status URL and reloads
-// the page when the job is done. Without it the page offers a refresh link.
+// A background job's progress bar ([data-job-progress]: an import, an export): polls its status URL and
+// reloads the page when the job is done. Without it the page offers a refresh link.
 document.addEventListener("DOMContentLoaded", () => {
   const box = document.querySelector("[data-job-progress]");
   if (!box) return;
@@ -22,9 +22,13 @@ document.addEventListener("DOMContentLoaded", () => {
       if (response.ok) {
         const status = await response.json();
         if (!status.running) { window.location.reload(); return; }
-        bar.value = status.percent;
-        bar.textContent = `${status.percent}%`;
-        label.textContent = `${status.state_label}：${status.processed_rows} / ${status.total_rows}`;
+        if (status.total_rows) {
+          bar.value = status.percent;
+          bar.textContent = `${status.percent}%`;
+          label.textContent = `${status.state_label}：${status.processed_rows} / ${status.total_rows}`;
+        } else {
+          label.textContent = `${status.state_label}：${status.processed_rows}`;  // still counting the rows
+        }
       }
     } catch (error) { /* a missed poll is retried on the next tick */ }
     window.setTimeout(poll, 1500);
