@@ -409,3 +409,23 @@ def test_the_upstream_admin_page_lists_peers_with_their_last_push_and_refusals(a
     analyst.login("nation-analyst")
     assert analyst.get("/admin/federation").status_code == 404
     assert analyst.post("/admin/federation/push", form_page="/").status_code == 404
+
+
+def test_no_directive_routing_or_supervision_item_reaches_the_federated_unit(app, factory, browser, nation):
+    """It stands for another deployment: its figures come from there, its casework lives there."""
+    leader = factory.account("nation-leader", [(nation["root"], "leader")])
+    browser.login("nation-leader")
+    form = browser.get(f"/u/{nation['root']}/supervision/new").get_data(as_text=True)
+    assert "浙江省" not in form  # not offered as a recipient
+    with app.app_context(), context.acting(context.maintenance_context(account_id=leader), db.session):
+        from core.errors import InvalidInput
+        from core.supervision import operations as supervision_ops
+        from tenants.models import Unit, descendants_query
+
+        root = db.session.get(Unit, nation["root"])
+        federated = db.session.get(Unit, nation["unit"])
+        assert federated.id not in {u.id for u in db.session.scalars(descendants_query(root))}
+        with pytest.raises(InvalidInput) as refused:
+            supervision_ops.issue_item(root, federated, kind="assigned", title="交办", due_on=date.today())
+        assert "recipient_unit_id" in refused.value.errors
+        db.session.rollback()

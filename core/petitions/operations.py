@@ -461,7 +461,7 @@ def route_petition(petition: Petition, to_unit: Unit | None, *, mode: str, due_o
     errors: dict[str, list[str]] = {}
     if mode not in RoutingMode.__members__.values():
         add_error(errors, "mode", _("请选择转办或交办"))
-    if to_unit is None or to_unit.id == origin_unit.id or not origin_unit.contains(to_unit) or not to_unit.is_active:
+    if to_unit is None or to_unit.id == origin_unit.id or not origin_unit.contains(to_unit) or not to_unit.takes_casework:
         add_error(errors, "to_unit_id", _("只能转交本单位下辖的单位"))
     due = _parse_date(due_on) if due_on else calendar.add_workdays(calendar.today(),
                                                                     current_app.config["PETITION_HANDLING_WORKDAYS"])

@@ -70,7 +70,7 @@ def issue_item(issuer: Unit, recipient: Unit | None, *, kind: str, title: str, b
         add_error(errors, "kind", _("督办类型无效"))
     if not title or len(title) > 200:
         add_error(errors, "title", _("标题不能为空，最长 200 个字"))
-    if recipient is None or recipient.id == issuer.id or not issuer.contains(recipient) or not recipient.is_active:
+    if recipient is None or recipient.id == issuer.id or not issuer.contains(recipient) or not recipient.takes_casework:
         add_error(errors, "recipient_unit_id", _("督办对象须是本单位下辖的单位"))
     if due_on is None:
         add_error(errors, "due_on", _("请填写办结期限"))
