@@ -68,10 +68,12 @@ def upper_bound(path: str) -> str:
 
 
 def descendants_query(unit: "Unit"):
-    """The unit's active descendants (not itself), in tree order: the range scan on ``path``."""
+    """The unit's active descendants (not itself) that downward flows can reach, in tree order: the range
+    scan on ``path``. A federated unit stands for another deployment: it has figures, never casework."""
     from sqlalchemy import select
 
-    return (select(Unit).where(Unit.path > unit.path, Unit.path < upper_bound(unit.path), Unit.archived_at.is_(None))
+    return (select(Unit).where(Unit.path > unit.path, Unit.path < upper_bound(unit.path), Unit.archived_at.is_(None),
+                               Unit.federated.is_(False))
             .order_by(Unit.path))
 
 
@@ -97,6 +99,11 @@ class Unit(TimestampMixin, VersionedMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.archived_at is None
+
+    @property
+    def takes_casework(self) -> bool:
+        """Active and of this deployment: a unit that directives, routings and supervision items can reach."""
+        return self.archived_at is None and not self.federated
 
     @property
     def level_label(self) -> str:
