@@ -15,9 +15,11 @@ def _counties():
 
 @job("maintenance", timeout=1800)
 def advance_zone_rotas() -> dict:
-    """Just after midnight: terms that ended yesterday hand over, and their conveners are asked to report."""
+    """Just after midnight: terms that ended yesterday hand over, their conveners are asked to report, and
+    the inbox entries of grants that ended close."""
     today = calendar.today()
-    return across_units(lambda: {"terms_started": sum(ops.advance_rotas(c, today) for c in _counties())})
+    return across_units(lambda: {"terms_started": sum(ops.advance_rotas(c, today) for c in _counties()),
+                                 "ended_grants_closed": sum(ops.close_ended_grants(c, today) for c in _counties())})
 
 
 @job("maintenance", timeout=600)

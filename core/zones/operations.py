@@ -564,7 +564,7 @@ def grant_errors(county: Unit, *, grantee: Unit | None, owner: Unit | None, reco
         if zone is None or owner_zone is None or zone.id != owner_zone.id:
             add_error(errors, "grantee_unit_id", _("受托乡镇与案件所属乡镇须在授权时同属一个协作区"))
             zone = None
-    if record is None and owner is not None and "owner_unit_id" not in errors:
+    if record is None and owner is not None and "owner_unit_id" not in errors and "number" not in errors:
         add_error(errors, "number", _("%(unit)s 没有这个编号的信访件或澄清件", unit=owner.name))
     if record is not None and grantee is not None and _about_own_officials(record, grantee):
         add_error(errors, "grantee_unit_id", _("不能由被反映人所在乡镇办理或检查涉及本乡镇干部的案件"))
@@ -667,6 +667,17 @@ def activate_due_grants(county: Unit, today: date) -> int:
 
 def revoke_grant(grant: CrossGrant, reason: str = "", *, expected_version: int | None = None) -> None:
     """The county ends a grant at once: its shares are revoked, every URL of the record answers 404."""
+def close_ended_grants(county: Unit, today: date) -> int:
+    """Grants whose last day has passed: their shares expired on their own; their inbox entries close."""
+    closed = 0
+    for grant in db.session.scalars(select(CrossGrant).where(CrossGrant.unit_id == county.id,
+                                                             CrossGrant.revoked_at.is_(None),
+                                                             CrossGrant.ends_on < today)):
+        closed += inbox.close(grant.object_type, grant.object_id, unit_id=grant.grantee_unit_id,
+                              key_prefix=f"cross_grant:{grant.id}:")
+    return closed
+
+
     check_version(grant, expected_version)
     if grant.revoked_at is not None:
         return
