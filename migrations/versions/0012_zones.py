@@ -16,9 +16,31 @@ import sqlalchemy as sa
 from tenants import rls
 
 _MEMBERS = ("zone_members", "zone_id", "zone_id")
+# A member reads its fellow members' rows of zone_members; a policy naming its own table recurses without end
+# in PostgreSQL ("infinite recursion detected in policy"), so the acting unit's zones come from a function that
+# reads them with the maintenance flag on for that one query and puts the flag back (a function's own SET clause
+# would need a superuser for the custom setting). The table's policy admits its rows before reaching the function.
+MEMBER_ZONES_FUNCTION = """CREATE FUNCTION qinglian_member_zone_ids(member integer) RETURNS SETOF integer
+LANGUAGE plpgsql AS $$
+DECLARE previous text := current_setting('qinglian.maintenance', true);
+BEGIN
+    PERFORM set_config('qinglian.maintenance', 'on', true);
+    RETURN QUERY SELECT zone_id FROM zone_members WHERE unit_id = member;
+    PERFORM set_config('qinglian.maintenance', coalesce(previous, ''), true);
+END $$"""
+
+
+def _zone_members_policies() -> list[str]:
+    own = f"unit_id = {rls.CTX_UNIT} OR {rls.MAINTENANCE} OR county_id = {rls.CTX_UNIT}"
+    return [MEMBER_ZONES_FUNCTION, *rls.record_table("zone_members", counterparty="county_id"),
+            "DROP POLICY zone_members_select ON zone_members",
+            f"CREATE POLICY zone_members_select ON zone_members FOR SELECT USING ({own}"
+            f" OR zone_id IN (SELECT qinglian_member_zone_ids({rls.CTX_UNIT})))"]
+
+
 RLS_TABLES = {
     "zones": lambda: rls.record_table("zones", received_via=("zone_members", "zone_id", "id")),
-    "zone_members": lambda: rls.record_table("zone_members", counterparty="county_id", received_via=_MEMBERS),
+    "zone_members": _zone_members_policies,
     "convener_terms": lambda: rls.record_table("convener_terms", counterparty="county_id", received_via=_MEMBERS),
     "joint_meetings": lambda: rls.record_table("joint_meetings", counterparty="county_id", received_via=_MEMBERS),
     "meeting_decisions": lambda: rls.record_table("meeting_decisions", counterparty="county_id",
@@ -321,6 +343,7 @@ def downgrade():
         for table in RLS_TABLES:
             for statement in rls.drop_policies(table, ["select", "insert", "update"]):
                 op.execute(statement)
+        op.execute("DROP FUNCTION IF EXISTS qinglian_member_zone_ids(integer)")
     with op.batch_alter_table('meeting_decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_decisions_unit_path'))
         batch_op.drop_index(batch_op.f('ix_meeting_decisions_unit_id'))
