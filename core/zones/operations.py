@@ -642,12 +642,14 @@ def activate_grant(grant: CrossGrant, today: date) -> bool:
         return False
     owner = db.session.get(Unit, grant.owner_unit_id)
     share_ids = []
-    for account_id in grant.grantee_account_ids:
-        share = tenancy_ops.grant_share(
-            grant.object_type, grant.object_id, owner, purpose=SHARE_PURPOSE[GrantScope(grant.scope)],
-            grantee_account=db.session.get(Account, account_id), expires_at=end_of_day(grant.ends_on),
-            transitions=tuple(t for t in grant.transitions.split(",") if t), reason=f"cross_grant:{grant.id}")
-        share_ids.append(share.id)
+    # The shares are the owner's rows (RLS): the county writes them as the owner.
+    with context.writing_as(owner.id, owner.path):
+        for account_id in grant.grantee_account_ids:
+            share = tenancy_ops.grant_share(
+                grant.object_type, grant.object_id, owner, purpose=SHARE_PURPOSE[GrantScope(grant.scope)],
+                grantee_account=db.session.get(Account, account_id), expires_at=end_of_day(grant.ends_on),
+                transitions=tuple(t for t in grant.transitions.split(",") if t), reason=f"cross_grant:{grant.id}")
+            share_ids.append(share.id)
     grant.share_ids = share_ids
     for account_id in grant.grantee_account_ids:
         inbox.post(db.session.get(Unit, grant.grantee_unit_id), f"cross_grant:{grant.id}:{account_id}",
@@ -665,8 +667,6 @@ def activate_due_grants(county: Unit, today: date) -> int:
                                  CrossGrant.starts_on <= today, CrossGrant.ends_on >= today)))
 
 
-def revoke_grant(grant: CrossGrant, reason: str = "", *, expected_version: int | None = None) -> None:
-    """The county ends a grant at once: its shares are revoked, every URL of the record answers 404."""
 def close_ended_grants(county: Unit, today: date) -> int:
     """Grants whose last day has passed: their shares expired on their own; their inbox entries close."""
     closed = 0
@@ -678,16 +678,22 @@ def close_ended_grants(county: Unit, today: date) -> int:
     return closed
 
 
+def revoke_grant(grant: CrossGrant, reason: str = "", *, expected_version: int | None = None) -> None:
+    """The county ends a grant at once: its shares are revoked, every URL of the record answers 404."""
     check_version(grant, expected_version)
     if grant.revoked_at is not None:
         return
     grant.revoked_at = utcnow()
     grant.revoked_by_id = context.current().account_id
     grant.revoke_reason = (reason or "").strip() or None
-    for share_id in grant.share_ids:
-        share = db.session.get(Share, share_id)
-        if share is not None:
-            tenancy_ops.revoke_share(share, reason=f"cross_grant:{grant.id}")
+    # The shares are the owner's rows, which the county neither reads nor writes itself (filter and RLS).
+    owner = db.session.get(Unit, grant.owner_unit_id)
+    with context.writing_as(owner.id, owner.path):
+        for share_id in grant.share_ids:
+            share = db.session.get(Share, share_id)
+            if share is not None:
+                tenancy_ops.revoke_share(share, reason=f"cross_grant:{grant.id}")
+        db.session.flush()
     inbox.close(grant.object_type, grant.object_id, unit_id=grant.grantee_unit_id,
                 key_prefix=f"cross_grant:{grant.id}:")
     audit("zone.grant_revoke", unit_id=grant.unit_id, object_type="cross_grants", object_id=grant.id,
