@@ -98,7 +98,9 @@ def _register_areas(app: Flask) -> None:
     from core.zeroing import api as zeroing_api  # noqa: F401
     from core.zeroing import jobs as zeroing_jobs
     from core.zeroing.views import bp as zeroing_bp
+    from core.zones import api as zones_api  # noqa: F401  (routes on the api blueprint)
     from core.zones import jobs as zone_jobs
+    from core.zones.views import bp as zones_bp
     from reporting import api as reporting_api  # noqa: F401  (routes on the api blueprint)
     from reporting import jobs as reporting_jobs
     from reporting.reconcile import status_panel as reconcile_status_panel
@@ -112,6 +114,7 @@ def _register_areas(app: Flask) -> None:
     from reporting.exports import api as exports_api  # noqa: F401  (routes on the api blueprint)
     from reporting.exports import jobs as export_jobs
     from reporting.exports.views import bp as exports_bp
+    from reporting import zones as zone_figures
     from tenants.access import Action
     from core.audit import jobs as audit_jobs
     from core.calendar_views import calendar_bp
@@ -132,7 +135,8 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(calendar_bp)
-    for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp, zeroing_bp, imports_bp):
+    for area_bp in (inbox_bp, clearing_bp, directives_bp, supervision_bp, petitions_bp, zeroing_bp, imports_bp,
+                    zones_bp):
         app.register_blueprint(area_bp)
     app.register_blueprint(bulletins_bp)  # reporting: weekly and monthly bulletins (通报)
     app.register_blueprint(indicators_bp)  # reporting: the province's weighted indicators, scored per unit
@@ -145,6 +149,7 @@ def _register_areas(app: Flask) -> None:
         ("supervision.index", _l("督办件"), Action.SUPERVISION_READ),
         ("petitions.index", _l("信访举报"), Action.PETITIONS_READ),
         ("zeroing.index", _l("积案动态清零"), Action.ZEROING_READ),
+        ("zones.index", _l("协作区"), Action.ZONES_READ),
         ("bulletins.index", _l("通报"), Action.ROLLUPS_READ),
         ("indicators.index", _l("考核指标"), Action.ROLLUPS_READ),
         ("dashboards.index", _l("统计分析"), Action.ROLLUPS_READ),
@@ -165,6 +170,8 @@ def _register_areas(app: Flask) -> None:
                                            *federation_jobs.periodic(app.config)]
     app.extensions["qinglian_jobs"] = jobs
     app.extensions["qinglian_status_panels"] = [reconcile_status_panel, federation_status_panel]
+    # The zones pages' figures (casework does not import reporting): per zone, the sum over its members.
+    app.extensions["qinglian_zone_figures"] = zone_figures.zone_figures
     app.extensions["qinglian_admin_links"] = [("federation.index", _l("联网上报"), Action.UNITS_MANAGE)]
     from core.clearing import operations as clearing_ops
     from core.directives import operations as directive_ops

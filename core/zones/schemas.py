@@ -1,0 +1,192 @@
+"""JSON shapes of collaboration zones, their joint meetings and the cross-handling grants (marshmallow).
+
+Input schemas check types only, with messages in Chinese; the rules (a unit of another county, a unit
+already in a zone of that kind, a grant beyond the zone, an end before the start …) are the operations'
+and come back as 422 with the same field names.
+"""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from core.zones.models import GRANT_STATE_LABELS
+from core import calendar
+
+REQUIRED = "此项必填"
+INVALID = {"required": REQUIRED, "null": "此项不能为空"}
+
+
+def _int(**kw):
+    return fields.Integer(error_messages={**INVALID, "invalid": "须为整数"}, **kw)
+
+
+def _str(**kw):
+    return fields.String(error_messages={**INVALID, "invalid": "须为文字"}, **kw)
+
+
+def _date(**kw):
+    return fields.Date(error_messages={**INVALID, "invalid": "不是有效日期（应为 2026-11-21 这样的格式）"}, **kw)
+
+
+def _ids(**kw):
+    return fields.List(_int(), error_messages={**INVALID, "invalid": "须为单位编号的列表"}, **kw)
+
+
+class InSchema(Schema):
+    error_messages = {"unknown": "未知字段", "type": "请求体须为 JSON 对象"}
+
+
+# ---------------------------------------------------------------- input
+
+
+class ZoneCreateSchema(InSchema):
+    unit = _int(load_default=None, metadata={"description": "the county acting (else ?unit=)"})
+    name = _str(required=True)
+    kind = _str(load_default="township", metadata={"description": "township | stationed"})
+    description = _str(load_default="")
+    lead_account_id = _int(required=True, metadata={"description": "a leader of the county"})
+    guiding_office = _str(required=True)
+    term_months = _int(load_default=3, metadata={"description": "1, 2, 3, 4, 6 or 12"})
+    member_unit_ids = _ids(required=True)
+
+
+class ZoneUpdateSchema(InSchema):
+    """Fields left out keep their value; ``archived: true`` archives the zone; ``version`` guards stale edits."""
+
+    unit = _int(load_default=None)
+    name = _str()
+    description = _str()
+    lead_account_id = _int()
+    guiding_office = _str()
+    term_months = _int()
+    member_unit_ids = _ids()
+    archived = fields.Boolean(error_messages={**INVALID, "invalid": "须为 true 或 false"})
+    version = _int()
+
+
+class MeetingCreateSchema(InSchema):
+    unit = _int(load_default=None, metadata={"description": "the convening member (else ?unit=)"})
+    title = _str(required=True)
+    held_on = _date(required=True)
+    place = _str(load_default="")
+    agenda = _str(required=True)
+    attendee_unit_ids = _ids(load_default=None, allow_none=True,
+                             metadata={"description": "default: every member's secretary and the lead"})
+
+
+class GrantCreateSchema(InSchema):
+    unit = _int(load_default=None, metadata={"description": "the county acting (else ?unit=)"})
+    grantee_unit_id = _int(required=True)
+    owner_unit_id = _int(required=True)
+    number = _str(required=True, metadata={"description": "the owner's petition or clearing case number"})
+    scope = _str(required=True, metadata={"description": "inspect | handle"})
+    transitions = fields.List(_str(), load_default=None, allow_none=True,
+                              metadata={"description": "for handle: the steps allowed (default all allowed)"})
+    purpose = _str(required=True)
+    starts_on = _date(required=True)
+    ends_on = _date(required=True)
+    grantee_account_ids = _ids(required=True)
+
+
+class RevokeSchema(InSchema):
+    unit = _int(load_default=None)
+    reason = _str(load_default="")
+    version = _int(load_default=None)
+
+
+# ---------------------------------------------------------------- output
+
+
+class MemberSchema(Schema):
+    unit_id = fields.Integer()
+    name = fields.Function(lambda m: m.unit.name)
+    joined_on = fields.Date()
+    left_on = fields.Date(allow_none=True)
+    position = fields.Integer()
+
+
+class TermSchema(Schema):
+    id = fields.Integer()
+    unit_id = fields.Integer()
+    unit_name = fields.Function(lambda t: t.unit.name)
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    assigned_by = fields.String(metadata={"description": "rota | override"})
+    override_reason = fields.String(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    report_requested_on = fields.Date(allow_none=True)
+    report_submitted_at = fields.DateTime(allow_none=True)
+
+
+class ZoneSchema(Schema):
+    id = fields.Integer()
+    county_id = fields.Integer(attribute="unit_id")
+    name = fields.String()
+    kind = fields.String()
+    kind_label = fields.String()
+    description = fields.String()
+    lead_account_id = fields.Integer(allow_none=True)
+    lead_name = fields.Function(lambda z: (z.lead.display_name or z.lead.username) if z.lead else None)
+    guiding_office = fields.String()
+    term_months = fields.Integer()
+    archived = fields.Function(lambda z: z.archived_at is not None)
+    version = fields.Integer()
+    members = fields.Method("_members")
+    convener = fields.Method("_convener")
+
+    def _members(self, zone):
+        from core.zones import operations as ops
+
+        return MemberSchema(many=True).dump(ops.current_members(zone))
+
+    def _convener(self, zone):
+        from core.zones import operations as ops
+
+        term = ops.current_term(zone)
+        return TermSchema().dump(term) if term else None
+
+
+class DecisionSchema(Schema):
+    id = fields.Integer()
+    seq = fields.Integer()
+    text = fields.String()
+    due_on = fields.Date(allow_none=True)
+    task_units = fields.List(fields.Dict())
+
+
+class MeetingSchema(Schema):
+    id = fields.Integer()
+    zone_id = fields.Integer()
+    convener_unit_id = fields.Integer(attribute="unit_id")
+    title = fields.String()
+    held_on = fields.Date()
+    place = fields.String()
+    agenda = fields.String()
+    attendees = fields.List(fields.Dict())
+    minutes = fields.String(allow_none=True)
+    state = fields.String(metadata={"description": "scheduled | held"})
+    version = fields.Integer()
+    decisions = fields.List(fields.Nested(DecisionSchema))
+
+
+class GrantSchema(Schema):
+    id = fields.Integer()
+    zone_id = fields.Integer()
+    county_id = fields.Integer(attribute="unit_id")
+    grantee_unit_id = fields.Integer()
+    owner_unit_id = fields.Integer()
+    object_type = fields.String(metadata={"description": "petitions | clearing_cases"})
+    object_id = fields.Integer()
+    object_label = fields.String()
+    scope = fields.String()
+    transitions = fields.Function(lambda g: [t for t in g.transitions.split(",") if t])
+    purpose = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    grantee_account_ids = fields.List(fields.Integer())
+    round_id = fields.Integer(allow_none=True)
+    state = fields.Function(lambda g: g.state_on(calendar.today()),
+                            metadata={"description": "pending | active | ended | revoked"})
+    state_label = fields.Function(lambda g: str(GRANT_STATE_LABELS[g.state_on(calendar.today())]))
+    revoked_at = fields.DateTime(allow_none=True)
+    revoke_reason = fields.String(allow_none=True)
+    version = fields.Integer()
