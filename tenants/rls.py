@@ -12,6 +12,17 @@ CTX_ROLE = "current_setting('qinglian.platform_role', true)"
 MAINTENANCE = "(current_setting('qinglian.maintenance', true) = 'on')"
 
 
+def once(expression: str) -> str:
+    """``expression`` as a scalar sub-select: PostgreSQL evaluates it once per statement (an InitPlan)
+    instead of once per row. current_setting() is STABLE, not a constant, so a policy comparing every
+    row of a range scan with it calls it (and parses its text) on each of them."""
+    return f"(SELECT {expression})"
+
+
+# The settings as InitPlans, for policies over tables read in bulk (the stats tables).
+ONCE_UNIT, ONCE_PATH, ONCE_MAINTENANCE = once(CTX_UNIT), once(CTX_PATH), once(MAINTENANCE)
+
+
 def _shared(table: str) -> str:
     return (
         "EXISTS (SELECT 1 FROM shares s WHERE s.object_type = '{t}' AND s.object_id = {t}.id"
@@ -116,14 +127,27 @@ def audit_table() -> list[str]:
     ]
 
 
-def stats_table() -> list[str]:
-    subtree = f"(unit_path >= {CTX_PATH} AND unit_path < overlay({CTX_PATH} placing '/' from length({CTX_PATH})))"
-    own = f"unit_id = {CTX_UNIT} OR {MAINTENANCE}"
-    return _enable("unit_stats") + [
-        _policy("unit_stats", "select", "SELECT", using=f"{subtree} OR {MAINTENANCE}"),
-        _policy("unit_stats", "insert", "INSERT", check=own),
-        _policy("unit_stats", "update", "UPDATE", using=own, check=own),
-    ]
+def stats_table(table: str = "unit_stats", *, evaluate_once: bool = False, owner_writes: bool = True,
+                journal: bool = False) -> list[str]:
+    """A per-unit figures table: a row is readable by its unit and every ancestor (the subtree's range from
+    the acting unit's path), writable by its own unit. ``evaluate_once`` reads the settings once per
+    statement (InitPlans; since 0011); ``owner_writes=False`` leaves writing to the maintenance context (the
+    fold of the subtree totals); ``journal``: append-only rows its own unit inserts, which the fold deletes
+    (maintenance) and a move of the subtree re-paths (maintenance)."""
+    upper = f"overlay({CTX_PATH} placing '/' from length({CTX_PATH}))"
+    unit, path, upper, maintenance = (ONCE_UNIT, ONCE_PATH, once(upper), ONCE_MAINTENANCE) if evaluate_once else (
+        CTX_UNIT, CTX_PATH, upper, MAINTENANCE)
+    subtree = f"(unit_path >= {path} AND unit_path < {upper})"
+    own = f"unit_id = {unit} OR {maintenance}" if owner_writes or journal else maintenance
+    policies = [_policy(table, "select", "SELECT", using=f"{subtree} OR {maintenance}"),
+                _policy(table, "insert", "INSERT", check=own)]
+    if journal:
+        policies += [_policy(table, "update", "UPDATE", using=maintenance, check=maintenance),
+                     _policy(table, "delete", "DELETE", using=maintenance)]
+    else:
+        write = own if owner_writes else maintenance
+        policies.append(_policy(table, "update", "UPDATE", using=write, check=write))
+    return _enable(table) + policies
 
 
 def changed_units_table() -> list[str]:
@@ -152,6 +176,10 @@ def grant_app_role(role: str) -> list[str]:
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
         # The one queue the app empties: units whose time-based figures await their refresh.
         f"GRANT DELETE ON changed_units TO {role}",
+        # The journal of stats moves, emptied into the subtree totals by the fold (reporting.operations);
+        # from 0011 on (the grants follow every upgrade, also one stopping short of it).
+        f"DO $$ BEGIN IF to_regclass('public.unit_stat_journal') IS NOT NULL THEN "
+        f"GRANT DELETE ON unit_stat_journal TO {role}; END IF; END $$",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}",
         f"REVOKE DELETE, TRUNCATE ON alembic_version FROM {role}",
         f"REVOKE INSERT, UPDATE ON alembic_version FROM {role}",

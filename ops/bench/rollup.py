@@ -550,9 +550,7 @@ def breakdown(world: World) -> dict[str, Split]:
 
         @functools.wraps(original)
         def timed(*a, **kw):
-            inside_coverage = "coverage" in stack
-            if label == "sums" and inside_coverage:
-                counters["coverage_sums"] += 1
+            if label == "sums" and "coverage" in stack:
                 return original(*a, **kw)
             stack.append(label)
             t0 = time.perf_counter()
@@ -570,42 +568,47 @@ def breakdown(world: World) -> dict[str, Split]:
             wrap(module, name, label)
     with app.app_context():
         engine = db.engine
-        timings: list[float] = []
-        starts: dict[int, float] = {}
+    timings: list[float] = []
+    starts: dict[int, float] = {}
 
-        def before(conn, cursor, statement, parameters, context, executemany):
-            starts[id(cursor)] = time.perf_counter()
+    def before(conn, cursor, statement, parameters, context, executemany):
+        starts[id(cursor)] = time.perf_counter()
 
-        def after(conn, cursor, statement, parameters, context, executemany):
-            timings.append(time.perf_counter() - starts.pop(id(cursor), time.perf_counter()))
+    def after(conn, cursor, statement, parameters, context, executemany):
+        timings.append(time.perf_counter() - starts.pop(id(cursor), time.perf_counter()))
+        if "coverage" in stack:  # the statements coverage() sends
+            counters["coverage_sums"] += 1
 
-        event.listen(engine, "before_cursor_execute", before)
-        event.listen(engine, "after_cursor_execute", after)
-        client = app.test_client()
-        headers = {"Authorization": f"Bearer {world.leader_token}"}
-        try:
-            for t in world.targets:
-                runs = []
-                for i in range(12):
-                    timings.clear()
-                    current.clear()
-                    counters["coverage_sums"] = 0
-                    t0 = time.perf_counter()
-                    response = client.get(rollup_path(t), headers=headers)
-                    total = (time.perf_counter() - t0) * 1000
-                    assert response.status_code == 200, response.status_code
-                    if i >= 2:
-                        runs.append(Split(len(timings), sum(timings) * 1000, total, dict(current),
-                                          counters["coverage_sums"]))
-                runs.sort(key=lambda r: r.total_ms)
-                out[t.label] = runs[len(runs) // 2]
-        finally:
-            event.remove(engine, "before_cursor_execute", before)
-            event.remove(engine, "after_cursor_execute", after)
-            for module, name, original in originals:
-                setattr(module, name, original)
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    # No app context around the requests: each gets its own, as under gunicorn (an outer one would keep
+    # flask.g, and what the app caches there for a request, from one request to the next).
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {world.leader_token}"}
+    try:
+        for t in world.targets:
+            runs = []
+            for i in range(12):
+                timings.clear()
+                current.clear()
+                counters["coverage_sums"] = 0
+                t0 = time.perf_counter()
+                response = client.get(rollup_path(t), headers=headers)
+                total = (time.perf_counter() - t0) * 1000
+                assert response.status_code == 200, response.status_code
+                if i >= 2:
+                    runs.append(Split(len(timings), sum(timings) * 1000, total, dict(current),
+                                      counters["coverage_sums"]))
+            runs.sort(key=lambda r: r.total_ms)
+            out[t.label] = runs[len(runs) // 2]
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+        for module, name, original in originals:
+            setattr(module, name, original)
+        with app.app_context():
             db.session.remove()
-            engine.dispose()
+        engine.dispose()
     return out
 
 
@@ -739,7 +742,7 @@ def report(world: World, http_results: dict[str, Result], naive: dict[str, Resul
     print(f"  {'primary-key lookup (units.id, driver)':45s} │ {ms(pk.p50):>10s} {ms(pk.p95)} │")
     print(f"  where a roll-up request's time goes (in-process, Flask test client, median of 10; ms): statements "
           f"sent and their time; access = load_rollup_unit, campaign = current_campaign_id, coverage = coverage() "
-          f"with its per-child queries, sums = the other _sums queries")
+          f"(queries: the statements it sends), sums = the _sums statements")
     print(f"  {'target':26s} {'total':>8s} {'stmts':>6s} {'SQL':>8s} │ {'access':>8s} {'campaign':>9s} "
           f"{'coverage':>9s} {'(queries)':>9s} {'sums':>8s} {'rest':>8s}")
     for t in world.targets:
