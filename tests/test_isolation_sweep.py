@@ -24,6 +24,11 @@ def world(app, factory):
     attackers = {f"east-{role}": factory.account(f"east-{role}", [(tree.town, role)]) for role in ROLES}
     attackers["other-county-leader"] = factory.account("other-county-leader", [(tree.other_county, "leader")])
     attackers["other-city-analyst"] = factory.account("other-city-analyst", [(tree.other_city, "analyst")])
+    # Collaboration zones: 东镇 (the attackers' township) is in 东片 with 北镇; 西镇 in 西片 with 中镇.
+    zone_units = {"north": factory.unit("北镇", "township", "980121003", tree.county),
+                  "middle": factory.unit("中镇", "township", "980121004", tree.county)}
+    zone_units["lead"] = factory.account("zones-county-leader", [(tree.county, "leader")])
+    zone_units["middle_officer"] = factory.account("middle-officer", [(zone_units["middle"], "officer")])
     with app.app_context():
         from core.extensions import db
         from core.identity import operations as identity_ops
@@ -36,6 +41,7 @@ def world(app, factory):
         victim_membership = db.session.scalar(db.select(Membership.id).where(Membership.account_id == victim_admin))
         objects = {**_victim_casework(tree), **_victim_import(tree), **_victim_export(tree)}
         objects |= _victim_bulletin(tree) | _victim_indicator(tree)
+        objects |= _victim_zones(tree, zone_units, objects)
         db.session.commit()
     return {
         "tree": tree,
@@ -44,7 +50,7 @@ def world(app, factory):
                  "token_id": victim_token, "target_id": tree.town2, **objects},
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
                     "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别",
-                    "西镇专用指标"],
+                    "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查"],
     }
 
 
@@ -135,6 +141,43 @@ def _victim_clearing(town2, today) -> dict:
     return {"case_id": case.id, "candidate_id": candidate.id, "batch_id": batch.id, "visit_id": case.visits[0].id,
             "condition_id": condition.id}
 
+
+
+def _victim_zones(tree, zone_units: dict, objects: dict) -> dict:
+    """西片协作区 of 西镇 and 中镇 (东镇 and 北镇 make 东片): 西镇's convener term, a held joint meeting with a
+    decision given to 中镇 as a task, a grant of 西镇's petition to 中镇's officer, and a cross-inspection
+    round whose pairing of 西镇 inspects 中镇."""
+    from datetime import timedelta
+
+    from core import calendar
+    from core.extensions import db
+    from core.petitions.models import Petition
+    from core.zones import operations as zone_ops
+    from core.zones.models import InspectionPair
+    from tenants.models import Unit
+
+    county, town2 = db.session.get(Unit, tree.county), db.session.get(Unit, tree.town2)
+    today = calendar.today()
+    zone_ops.define_zone(county, name="东片协作区", lead_account_id=zone_units["lead"], guiding_office="第一室",
+                         member_unit_ids=[tree.town, zone_units["north"]])
+    zone = zone_ops.define_zone(county, name="西片协作区", lead_account_id=zone_units["lead"],
+                                guiding_office="第二室", member_unit_ids=[tree.town2, zone_units["middle"]])
+    term = zone_ops.current_term(zone)
+    meeting = zone_ops.schedule_meeting(zone, town2, title="西片联席会议", held_on=today, agenda="西片议程")
+    zone_ops.record_minutes(meeting, minutes="西片纪要", decisions=[
+        {"text": "西片决定", "unit_ids": [zone_units["middle"]], "due_on": today + timedelta(days=10)}])
+    decision = meeting.decisions[0]
+    zone_ops.issue_decision_tasks(decision)
+    petition = db.session.get(Petition, objects["petition_id"])
+    grant = zone_ops.grant_cross_access(
+        county, grantee_unit_id=zone_units["middle"], owner_unit_id=tree.town2, number=petition.number,
+        scope="inspect", purpose="西片交叉检查信访件", starts_on=today, ends_on=today + timedelta(days=5),
+        grantee_account_ids=[zone_units["middle_officer"]])
+    round_ = zone_ops.open_round(zone, title="西片交叉检查", starts_on=today, ends_on=today + timedelta(days=5))
+    pair = db.session.scalar(db.select(InspectionPair).where(InspectionPair.round_id == round_.id,
+                                                             InspectionPair.unit_id == tree.town2))
+    return {"zone_id": zone.id, "term_id": term.id, "meeting_id": meeting.id, "decision_id": decision.id,
+            "grant_id": grant.id, "round_id": round_.id, "pair_id": pair.id}
 
 
 def _victim_bulletin(tree) -> dict:
