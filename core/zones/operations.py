@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -68,8 +68,9 @@ def _int_ids(values) -> list[int]:
 
 
 def end_of_day(day: date) -> datetime:
-    """The last instant of a day in China, as the moment a share expires."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=calendar.CHINA)
+    """The last instant of a day in China, as the moment a share expires: in UTC, as every stored time
+    (SQLite keeps the wall-clock digits only, so China time stored there expired eight hours late)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=calendar.CHINA).astimezone(timezone.utc)
 
 
 def term_end(start: date, months: int) -> date:
