@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from reporting.figures import FIGURES
+from reporting.figures import AREAS, FIGURES
 from reporting.periods import parse_period
 from reporting.rollups import children_rollup
 from tenants.models import Unit
@@ -29,10 +29,12 @@ LOWER_IS_BETTER = {"petitions.overdue", "supervision.open", "supervision.overdue
 
 
 def columns() -> list[dict]:
-    out = [{"key": k, "label": str(FIGURES[k].label), "unit": FIGURES[k].unit,
-            "higher_is_better": k not in LOWER_IS_BETTER} for k in CATALOGUE_KEYS]
-    out += [{"key": k, "label": str(label), "unit": unit, "higher_is_better": True}
-            for k, (label, unit) in ZONE_METRICS.items()]
+    """The comparison's columns, each with its area (a figure such as 办理中 reads under its area's name)."""
+    out = [{"key": k, "label": str(FIGURES[k].label), "unit": FIGURES[k].unit, "area": FIGURES[k].area,
+            "area_label": str(AREAS[FIGURES[k].area]), "higher_is_better": k not in LOWER_IS_BETTER}
+           for k in CATALOGUE_KEYS]
+    out += [{"key": k, "label": str(label), "unit": unit, "area": "zones", "area_label": str(_l("协作区")),
+             "higher_is_better": True} for k, (label, unit) in ZONE_METRICS.items()]
     return out
 
 

@@ -551,3 +551,149 @@ def test_province_dashboard_draws_its_charts_and_drills_down_to_a_township(page,
     page.locator("[data-breadcrumb]").get_by_role("link", name="测试省").click()
     expect(page.locator("h1[data-dashboard-unit]")).to_have_text("测试省 · 统计分析")
     assert not console_errors, console_errors
+
+
+def test_county_defines_zones_grants_a_cross_inspection_the_grantee_inspects_until_it_expires(page, live_server,
+                                                                                              factory, app):
+    """协作区 end to end: the county leader defines two zones (the second first refused for a township already
+    in the first), grants 东镇's officer a cross-inspection (交叉检查) of 北镇's petition and opens a round of
+    cross-inspection; the officer reads the petition (no step buttons), files findings on 北镇's clearing
+    case; the county sees them; three days after the grant's end the petition's URL answers 404."""
+    from datetime import datetime, timezone
+
+    import time_machine
+    from playwright.sync_api import expect
+
+    from core import calendar, context
+    from core.clearing import operations as clearing_ops
+    from core.extensions import db
+    from core.petitions import operations as petition_ops
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    north = factory.unit("北镇", "township", "980121003", tree.county)
+    middle = factory.unit("中镇", "township", "980121004", tree.county)
+    factory.account("county-secretary", [(tree.county, "leader")])
+    factory.account("east-officer", [(tree.town, "officer")])
+    today = calendar.today()
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        petition = petition_ops.register_petition(db.session.get(Unit, north), {
+            "channel": "letter", "received_on": today, "anonymous": False,
+            "informant": {"name": "北镇举报人", "phone": "13800002222"}, "accused_name": "钱北",
+            "accused_work_unit": "北镇农业站", "summary": "反映钱北违规发放补贴"})
+        candidate = clearing_ops.record_candidate(db.session.get(Unit, north), {
+            "reference": "北纪信〔2026〕5号", "concluded_on": today.isoformat(), "person_name": "赵北",
+            "person_work_unit": "北镇林业站", "accusation": "反映赵北问题"})
+        case = clearing_ops.screen_candidate(candidate, accept=True)
+        petition_id, number, case_id = petition.id, petition.number, case.id
+        db.session.commit()
+    ends_on = today + timedelta(days=2)
+
+    _log_in(page, "county-secretary")
+    page.wait_for_url(f"{live_server}/u/{tree.county}/")
+    page.locator("header.topbar").get_by_role("link", name="协作区", exact=True).click()
+    page.wait_for_url(f"{live_server}/u/{tree.county}/zones")
+
+    def define(name, members, office):
+        page.locator("[data-zones-nav]").get_by_role("link", name="设立协作区").click()
+        form = page.locator("form[data-zone-form]")
+        form.get_by_label("名称").fill(name)
+        form.get_by_label("乡镇协作区", exact=True).check()
+        for member in members:
+            form.locator("[data-members-of=township]").get_by_label(member, exact=True).check()
+        form.get_by_label("牵头领导").select_option(label="county-secretary 姓名")
+        form.get_by_label("指导室").fill(office)
+        form.get_by_role("button", name="设立").click()
+
+    define("东片协作区", ["东镇", "北镇"], "第一纪检监察室")
+    expect(page.locator("h1[data-zone-name]")).to_have_text("东片协作区")
+    expect(page.locator("[data-current-convener]")).to_contain_text("东镇")
+    page.locator("[data-zones-nav]").get_by_role("link", name="协作区", exact=True).click()
+    define("西片协作区", ["西镇", "中镇", "北镇"], "第二纪检监察室")
+    expect(page.get_by_role("alert")).to_contain_text("北镇 已属于“东片协作区”，一个单位同类协作区只能加入一个")
+    form = page.locator("form[data-zone-form]")
+    expect(form.get_by_label("名称")).to_have_value("西片协作区")
+    form.locator("[data-members-of=township]").get_by_label("北镇", exact=True).uncheck()
+    form.get_by_role("button", name="设立").click()
+    expect(page.locator("h1[data-zone-name]")).to_have_text("西片协作区")
+
+    page.locator("[data-zones-nav]").get_by_role("link", name="协作区", exact=True).click()
+    expect(page.locator("[data-zone]")).to_have_count(2)
+    expect(page.locator("[data-comparison] tbody tr")).to_have_count(2)
+    received = page.locator("[data-comparison] tr", has_text="东片协作区").locator('[data-figure="petitions.received"]')
+    expect(received).to_have_text("1")
+
+    # The grant: 东镇's officer may read 北镇's petition until the end date.
+    page.locator("[data-zones-nav]").get_by_role("link", name="授权交叉办案/检查").click()
+    form = page.locator("form[data-grant-form]")
+    form.get_by_label("案件所属乡镇").select_option(str(north))
+    form.get_by_label("案件编号（受理编号）").fill(number)
+    form.get_by_label("受托乡镇").select_option(str(tree.town))
+    form.locator("[data-grantee-accounts]").get_by_label("east-officer 姓名").check()
+    form.get_by_label("交叉检查（查阅）").check()
+    form.get_by_label("授权事由").fill("交叉检查信访件办理质量")
+    form.get_by_label("结束日期（含当日）").fill(ends_on.isoformat())
+    form.get_by_role("button", name="授权").click()
+    expect(page.locator(".flash")).to_contain_text("已授权")
+    grant = page.locator("[data-grants] [data-grant]")
+    expect(grant).to_have_attribute("data-grant-state", "active")
+    expect(grant).to_contain_text("east-officer 姓名")
+
+    # A round of cross-inspection of the zone's clearing: 东镇 inspects 北镇.
+    form = page.locator("form[data-round-form]")
+    form.get_by_label("检查名称").fill("第一轮交叉检查")
+    form.get_by_label("结束日期").fill((today + timedelta(days=10)).isoformat())
+    form.get_by_role("button", name="开展交叉检查").click()
+    expect(page.locator("main h1")).to_contain_text("第一轮交叉检查")
+    round_url = page.url
+    expect(page.locator("[data-pair]")).to_have_count(2)
+    _log_out(page, live_server)
+
+    _log_in(page, "east-officer")
+    page.wait_for_url(f"{live_server}/u/{tree.town}/")
+    page.locator("header.topbar").get_by_role("link", name="协作区", exact=True).click()
+    expect(page.locator("[data-zone]")).to_have_count(1)
+    expect(page.locator("main")).not_to_contain_text("西片协作区")
+    page.locator("[data-zones-nav]").get_by_role("link", name="我的交叉办案/检查").click()
+    record = f"/u/{tree.town}/petitions/{petition_id}"
+    page.locator(f'[data-record-link][href="{record}"]').click()
+    page.wait_for_url(f"{live_server}{record}")
+    expect(page.locator("main")).to_contain_text("钱北")
+    expect(page.locator("main")).not_to_contain_text("北镇举报人")
+    expect(page.locator("[data-steps]")).to_have_count(0)  # inspection reads; it takes no step
+
+    page.goto(round_url.replace(f"/u/{tree.county}/", f"/u/{tree.town}/"))
+    pair = page.locator("[data-pair]")
+    expect(pair).to_have_count(1)
+    case_box = pair.locator(f'[data-case="{case_id}"]')
+    case_box.get_by_label("是否核查全面").check()
+    case_box.get_by_label("发现的问题").fill("回访记录缺失")
+    pair.get_by_label("检查情况小结").fill("检查在办澄清件一件，发现问题一个")
+    pair.get_by_role("button", name="报送检查结果").click()
+    expect(page.locator(".flash")).to_contain_text("检查结果已报送县纪委监委")
+    expect(page.locator("[data-pair-state]")).to_have_text("已报送")
+    expect(page.locator("[data-findings]")).to_contain_text("回访记录缺失")
+    _log_out(page, live_server)
+
+    _log_in(page, "county-secretary")
+    page.wait_for_url(f"{live_server}/u/{tree.county}/")
+    page.goto(round_url)
+    filed = page.locator("[data-pair]", has=page.locator('[data-pair-state="filed"]'))
+    expect(filed).to_contain_text("回访记录缺失")
+    filed.get_by_label("整改期限").fill((today + timedelta(days=15)).isoformat())
+    filed.get_by_role("button", name="下发整改交办单").click()
+    expect(page.locator(".flash")).to_contain_text("已下发整改交办单")
+    _log_out(page, live_server)
+
+    # Three days after the end date (08:00 in China) the grant has expired: the record is gone for the grantee.
+    later = ends_on + timedelta(days=3)
+    with time_machine.travel(datetime(later.year, later.month, later.day, 0, 0, tzinfo=timezone.utc), tick=True):
+        _log_in(page, "east-officer")
+        page.wait_for_url(f"{live_server}/u/{tree.town}/")
+        response = page.goto(record)
+        assert response.status == 404
+        expect(page.locator("main h1")).to_have_text("页面不存在或您无权查看")
+        page.goto(f"/u/{tree.town}/zones/grants")
+        expect(page.locator("[data-grant]", has_text=number)).to_have_attribute("data-grant-state", "ended")
+        expect(page.locator(f'[data-record-link][href="{record}"]')).to_have_count(0)
+        _log_out(page, live_server)
