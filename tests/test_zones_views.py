@@ -529,6 +529,10 @@ def test_a_round_inspector_files_findings_the_county_orders_rectification_and_cl
 
     page = _text(county.get(opened.location))
     assert "回访记录缺失" in page and "抽查一件，发现问题一个" in page
+    # The case inspected counts in the inspector's figures, so in its zone's.
+    figures = _text(county.get(f"/u/{world.tree.county}/zones?period=month"))
+    row_a = re.search(rf'data-zone-row="{world.zone_a}">(.*?)</tr>', figures, re.S).group(1)
+    assert re.search(r'data-figure="zones.cases_inspected">(?:<strong>)?(\d+)', row_a).group(1) == "1"
     rectify = re.search(r'action="([^"]+/rectification)"', page).group(1)
     ordered = county.post(rectify, {"due_on": (today + timedelta(days=15)).isoformat()}, form_page=opened.location)
     assert ordered.status_code == 302
