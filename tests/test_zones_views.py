@@ -448,25 +448,54 @@ def test_the_rota_asks_the_outgoing_convener_for_its_report_which_the_county_rea
         east = _login(app, factory, "east-sec")
         inbox = _text(east.get(f"/u/{world.tree.town}/inbox"))
         assert "召集人任期工作报告" in inbox
-        link = re.search(rf'href="(/u/{world.tree.town}/zones/{world.zone_a}#term-\d+)"', inbox)
-        assert link, "the inbox links to the zone page's term"
+        link = re.search(rf'href="(/u/{world.tree.town}/zones/{world.zone_a}/terms/\d+)"', inbox)
+        assert link, "the inbox links to the term's page"
         zone_url = f"/u/{world.tree.town}/zones/{world.zone_a}"
         page = _text(east.get(zone_url))
-        assert "待报送" in page and "data-term-report-form" in page
+        assert "待报送" in page and link.group(1) in page
         current = re.search(r"data-current-convener>(.*?)</dd>", page, re.S).group(1)
         assert "北镇" in current
-        term_action = re.search(r'action="([^"]+/report)"', page).group(1)
+        term_url = link.group(1)
+        page = _text(east.get(term_url))
         version = re.search(r'data-term-report-form>.*?name="version" value="(\d+)"', page, re.S).group(1)
-        empty = east.post(term_action, {"body": "", "version": version}, form_page=zone_url)
+        empty = east.post(f"{term_url}/report", {"body": "", "version": version}, form_page=term_url)
         assert empty.status_code == 422 and "请填写任期工作报告" in _text(empty)
-        done = east.post(term_action, {"body": "本季度召开联席会议一次，开展交叉检查一轮。", "version": version},
-                         form_page=zone_url)
+        done = east.post(f"{term_url}/report", {"body": "本季度召开联席会议一次，开展交叉检查一轮。", "version": version},
+                         form_page=term_url)
         assert done.status_code == 302
-        # The officer (no ZONES_CONVENE) never sees the form; the county reads the report; 北镇 does not.
+        county_term = term_url.replace(f"/u/{world.tree.town}/", f"/u/{world.tree.county}/")
+        # The county reads the report; 北镇 sees the term but not the report; the officer gets no form.
         county = _login(app, factory, "county-leader")
-        assert "本季度召开联席会议一次" in _text(county.get(f"/u/{world.tree.county}/zones/{world.zone_a}"))
+        assert "本季度召开联席会议一次" in _text(county.get(county_term))
+        assert "data-report=\"submitted\"" in _text(county.get(f"/u/{world.tree.county}/zones/{world.zone_a}"))
         north = _login(app, factory, "north-sec")
-        assert "本季度召开联席会议一次" not in _text(north.get(f"/u/{world.north}/zones/{world.zone_a}"))
+        north_term = term_url.replace(f"/u/{world.tree.town}/", f"/u/{world.north}/")
+        assert north.get(north_term).status_code == 200
+        assert "本季度召开联席会议一次" not in _text(north.get(north_term))
+        assert "data-term-report-form" not in _text(_login(app, factory, "east-officer").get(term_url))
+        # 西镇 (zone B) gets 404 for the term.
+        west = _login(app, factory, "west-sec")
+        assert west.get(term_url.replace(f"/u/{world.tree.town}/", f"/u/{world.tree.town2}/")).status_code == 404
+
+
+def test_a_convener_moved_out_of_its_zone_still_reports_on_its_term(app, factory, world):
+    county = _login(app, factory, "county-leader")
+    zone_b = f"/u/{world.tree.county}/zones/{world.zone_b}"
+    assert county.post(f"{zone_b}/members", {"unit_id": world.tree.town}, form_page=zone_b).status_code == 302
+    a_page = _text(county.get(f"/u/{world.tree.county}/zones/{world.zone_a}"))
+    assert "北镇" in re.search(r"data-current-convener>(.*?)</dd>", a_page, re.S).group(1)
+
+    east = _login(app, factory, "east-sec")
+    assert east.get(f"/u/{world.tree.town}/zones/{world.zone_a}").status_code == 404  # no longer a member
+    inbox = _text(east.get(f"/u/{world.tree.town}/inbox"))
+    term_url = re.search(rf'href="(/u/{world.tree.town}/zones/{world.zone_a}/terms/\d+)"', inbox).group(1)
+    page = _text(east.get(term_url))
+    assert "东片协作区" in page and f'href="/u/{world.tree.town}/zones/{world.zone_a}"' not in page
+    version = re.search(r'data-term-report-form>.*?name="version" value="(\d+)"', page, re.S).group(1)
+    assert east.post(f"{term_url}/report", {"body": "任期内召开会议一次", "version": version},
+                     form_page=term_url).status_code == 302
+    county_term = term_url.replace(f"/u/{world.tree.town}/", f"/u/{world.tree.county}/")
+    assert "任期内召开会议一次" in _text(county.get(county_term))
 
 
 # ---------------------------------------------------------------- a cross-inspection round

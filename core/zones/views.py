@@ -288,12 +288,42 @@ def override_convener(unit_id: int, zone_id: int):
     return redirect(url_for("zones.show", unit_id=g.unit.id, zone_id=zone.id))
 
 
+def load_term(zone_id, term_id) -> tuple[ConvenerTerm, Zone]:
+    """A convener's term: for its county and the zone's current members, and for the convening unit itself
+    even after it left the zone (its report is still asked of it); else 404."""
+    term = load_scoped(ConvenerTerm, term_id, unit=g.unit, account=current_user, action=Action.ZONES_READ)
+    if term.zone_id != zone_id:
+        deny(Action.ZONES_READ, unit=g.unit, object_type="convener_terms", object_id=term.id)
+    if term.unit_id == g.unit.id:
+        return term, load_scoped(Zone, zone_id, unit=g.unit, account=current_user, action=Action.ZONES_READ)
+    return term, load_zone(zone_id)
+
+
+def _render_term(term: ConvenerTerm, zone: Zone, *, errors: dict | None = None, form=None):
+    unit = g.unit
+    return render_template("zones/term.html", **_common(
+        zone=zone, term=term, member=db.session.get(Unit, term.unit_id),
+        convener=queries.accounts_by_id([term.account_id]).get(term.account_id),
+        reporter=queries.accounts_by_id([term.report_by_id]).get(term.report_by_id),
+        may_read_report=zone.unit_id == unit.id or term.unit_id == unit.id,
+        zone_link=zone.unit_id == unit.id or queries.is_current_member(zone, unit),
+        may_report=term.unit_id == unit.id and can(current_user, Action.ZONES_CONVENE, unit),
+        errors=errors or {}, form=form or {})), 422 if errors else 200
+
+
+@bp.get("/<int:zone_id>/terms/<int:term_id>")
+@login_required
+def term_page(unit_id: int, zone_id: int, term_id: int):
+    """One convener's term and its written report (the convener submits it here when asked)."""
+    term, zone = load_term(zone_id, term_id)
+    return _render_term(term, zone)
+
+
 @bp.post("/<int:zone_id>/terms/<int:term_id>/report")
 @login_required
 def term_report(unit_id: int, zone_id: int, term_id: int):
     """The convener's written report at the end of its term, received by the county."""
-    zone = load_zone(zone_id)
-    term = _child(ConvenerTerm, term_id, lambda t: t.zone_id == zone.id, "convener_terms")
+    term, zone = load_term(zone_id, term_id)
     if term.unit_id != g.unit.id:
         deny(Action.ZONES_CONVENE, unit=g.unit, object_type="convener_terms", object_id=term.id)
     ensure(current_user, Action.ZONES_CONVENE, g.unit, object_type="convener_terms", object_id=term.id)
@@ -301,9 +331,9 @@ def term_report(unit_id: int, zone_id: int, term_id: int):
         ops.submit_term_report(term, request.form.get("body", ""), expected_version=_version())
     except InvalidInput as exc:
         db.session.rollback()
-        return _render_zone(zone, errors=exc.errors, form=request.form)
+        return _render_term(term, zone, errors=exc.errors, form=request.form)
     flash(_("任期工作报告已报送县纪委监委"), "success")
-    return redirect(url_for("zones.show", unit_id=g.unit.id, zone_id=zone.id))
+    return redirect(url_for("zones.term_page", unit_id=g.unit.id, zone_id=zone.id, term_id=term.id))
 
 
 # ---------------------------------------------------------------- joint meetings
@@ -573,7 +603,7 @@ def close_round(unit_id: int, round_id: int):
 @register_link("convener_terms")
 def _term_link(item, unit_id: int) -> str:
     term = db.session.scalar(select(ConvenerTerm).where(ConvenerTerm.id == item.object_id))
-    return url_for("zones.show", unit_id=unit_id, zone_id=term.zone_id) + f"#term-{term.id}" if term else None
+    return url_for("zones.term_page", unit_id=unit_id, zone_id=term.zone_id, term_id=term.id) if term else None
 
 
 @register_link("joint_meetings")
