@@ -329,6 +329,29 @@ def _account_id(app, username) -> int:
     return _run(app, find)
 
 
+def test_api_meetings_are_called_by_the_convener_only_and_read_by_the_zone(app, factory, world):
+    from core import calendar
+
+    client = app.test_client()
+    url = f"/api/v1/zones/{world.zone_a}/meetings"
+    body = {"title": "联席会议", "held_on": calendar.today().isoformat(), "agenda": "通报进展"}
+    assert client.post(url, headers=bearer(app, "north-sec"), json=body).status_code == 404  # not the convener
+    assert client.post(url, headers=bearer(app, "east-officer"), json=body).status_code == 404  # not a leader
+    east = bearer(app, "east-sec")
+    missing = client.post(url, headers=east, json={**body, "agenda": "", "held_on": "明天"})
+    assert missing.status_code == 422
+    assert missing.get_json()["errors"] == {"held_on": ["不是有效日期（应为 2026-11-21 这样的格式）"]}
+    empty = client.post(url, headers=east, json={**body, "agenda": " "})
+    assert empty.status_code == 422 and empty.get_json()["errors"]["agenda"] == ["请填写会议议程"]
+    made = client.post(url, headers=east, json={**body, "attendee_unit_ids": [world.north]})
+    assert made.status_code == 201, made.get_json()
+    assert [a["unit"] for a in made.get_json()["attendees"]] == ["北镇"]
+    for reader in ("north-officer", "county-leader"):
+        items = client.get(url, headers=bearer(app, reader)).get_json()["items"]
+        assert [m["title"] for m in items] == ["联席会议"], reader
+    assert client.get(url, headers=bearer(app, "west-sec")).status_code == 404
+
+
 # ---------------------------------------------------------------- grants through the pages
 
 
