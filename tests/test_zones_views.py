@@ -257,7 +257,8 @@ def test_api_defines_and_lists_zones_and_answers_the_issues_422s(app, factory, w
     assert missing.status_code == 422 and missing.get_json()["errors"]["name"] == ["此项必填"]
 
     made = client.post("/api/v1/zones", headers=headers,
-                       json={**base, "kind": "stationed", "name": "派驻组协作区", "member_unit_ids": [world.group1, world.group2]})
+                       json={**base, "kind": "stationed", "name": "派驻组协作区",
+                             "member_unit_ids": [world.group1, world.group2]})
     assert made.status_code == 201, made.get_json()
     zone = made.get_json()
     assert [m["name"] for m in zone["members"]] == ["甲县派驻第一纪检监察组", "甲县派驻第二纪检监察组"]

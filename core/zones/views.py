@@ -375,12 +375,11 @@ def _render_meeting(zone: Zone, meeting: JointMeeting, *, errors: dict | None = 
     unit = g.unit
     is_owner = zone.unit_id == unit.id
     decisions = meeting.decisions
-    item_ids = [e["item_id"] for d in decisions for e in d.task_units if e.get("item_id")]
     tasks = {line.item.id: line.item for line in queries.decision_tasks(zone, unit) if line.item is not None}
     member_units = queries.units_by_id([m.unit_id for m in ops.current_members(zone)]
                                        + [e["unit_id"] for d in decisions for e in d.task_units])
     return render_template("zones/meeting.html", **_common(
-        zone=zone, meeting=meeting, decisions=decisions, items=tasks, item_ids=item_ids, units=member_units,
+        zone=zone, meeting=meeting, decisions=decisions, items=tasks, units=member_units,
         members=ops.current_members(zone), is_owner=is_owner, ROLE_LABELS=ATTENDEE_ROLE_LABELS,
         ITEM_FLOW=ITEM_FLOW, decision_rows=range(1, DECISION_ROWS + 1), errors=errors or {}, form=form or {},
         may_record=(meeting.unit_id == unit.id and meeting.state == "scheduled"
