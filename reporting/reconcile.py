@@ -1,6 +1,7 @@
 """The nightly recount: every unit's figures counted again from its records and compared with its
-stats rows. Drift (a bug, or a write that bypassed the operations) is mended, audited and shown on
-the admin status page.
+stats rows, then every unit's subtree totals (plus the moves journaled since) with the sums of its
+subtree's stats rows. Drift (a bug, or a write that bypassed the operations) is mended, audited and
+shown on the admin status page.
 
 Each area's recount answers {(metric, period key): value} for one unit, with the week, month and
 year keys of its dated figures (``tenants.stats.with_coarser_keys``), over the metrics it owns.
@@ -11,12 +12,13 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import case, func, literal_column, select, union_all
 
 from core.clearing import operations as clearing_ops
 from core.directives import operations as directive_ops
 from core.directives.models import DirectiveReturn
 from core.extensions import db
+from core.models import upsert_insert
 from core.petitions.models import SANDUO, Flag, Petition
 from core.petitions.workflow import OPEN as PETITION_OPEN
 from core.supervision.models import RECORD_KINDS, ItemKind, SupervisionItem
@@ -25,7 +27,7 @@ from core.workflow import TransitionRecord
 from core.zeroing.models import BacklogCase
 from reporting.models import ReconcileRun
 from tenants import operations as tenancy_ops
-from tenants.models import Unit, UnitStat
+from tenants.models import Unit, UnitStat, UnitStatJournal, UnitStatTotal, upper_bound
 from tenants.stats import with_coarser_keys
 
 _CONCLUDED = ("concluded", "closed", "settled")
@@ -163,15 +165,58 @@ def units_with_figures_or_records() -> list[int]:
 
 
 def reconcile_all(today: date, *, mend: bool = True) -> dict:
-    """Every unit with figures or records, recounted (maintenance context)."""
+    """Every unit with figures or records, recounted (maintenance context); then every unit's subtree
+    totals checked against the stats rows."""
     drifts: list[Drift] = []
     unit_ids = units_with_figures_or_records()
     for unit_id in unit_ids:
         drifts += reconcile_unit(db.session.get(Unit, unit_id), today, mend=mend)
+    # Then the subtree totals: after the mends above, which reached them through the journal (set_stat).
+    drifts += reconcile_totals(mend=mend)
     by_metric = Counter(d.metric for d in drifts)
     return {"units": len(unit_ids), "drifted_units": len({d.unit_id for d in drifts}), "drifts": len(drifts),
             "metrics": dict(by_metric.most_common(20)),
             "sample": [vars(d) for d in drifts[:50]]}
+
+
+TOTALS_PREFIX = "totals:"  # a drift of a subtree total, named so on the status page
+
+
+def totals_of(unit_id: int, path: str) -> list[tuple[str, str, int, int]]:
+    """One statement: (metric, period key, kept, summed) wherever the unit's subtree total plus the moves
+    journaled in its subtree differs from the sum of its subtree's stats rows. One snapshot, so a fold
+    or a move committing meanwhile is seen on both sides or on neither."""
+    stats, totals, journal = UnitStat.__table__, UnitStatTotal.__table__, UnitStatJournal.__table__
+    source = literal_column("'s'").label("source")
+    kept = literal_column("'k'").label("source")
+    rows = union_all(
+        select(source, stats.c.metric, stats.c.period, stats.c.value.label("value"))
+        .where(stats.c.unit_path >= path, stats.c.unit_path < upper_bound(path)),
+        select(kept, totals.c.metric, totals.c.period, totals.c.value).where(totals.c.unit_id == unit_id),
+        select(kept, journal.c.metric, journal.c.period, journal.c.delta)
+        .where(journal.c.unit_path >= path, journal.c.unit_path < upper_bound(path)),
+    ).subquery()
+    have = func.sum(case((rows.c.source == "k", rows.c.value), else_=0))
+    want = func.sum(case((rows.c.source == "s", rows.c.value), else_=0))
+    return [(metric, period, int(k), int(w)) for metric, period, k, w in db.session.execute(
+        select(rows.c.metric, rows.c.period, have, want).group_by(rows.c.metric, rows.c.period)
+        .having(have != want))]
+
+
+def reconcile_totals(*, mend: bool = True) -> list[Drift]:
+    """Every unit's subtree totals against the stats rows (maintenance context); with ``mend`` each drift
+    is added to the total (relative: moves and folds meanwhile keep their own effect)."""
+    table = UnitStatTotal.__table__
+    drifts = []
+    for unit_id, path in db.session.execute(select(Unit.id, Unit.path).order_by(Unit.path)).all():
+        for metric, period, kept_value, summed in totals_of(unit_id, path):
+            drifts.append(Drift(unit_id, TOTALS_PREFIX + metric, period, kept_value, summed))
+            if mend:
+                stmt = upsert_insert(table).values(unit_id=unit_id, unit_path=path, metric=metric, period=period,
+                                                   value=summed - kept_value)
+                db.session.execute(stmt.on_conflict_do_update(index_elements=["unit_id", "metric", "period"],
+                                                              set_={"value": table.c.value + stmt.excluded.value}))
+    return drifts
 
 
 def status_panel() -> dict:

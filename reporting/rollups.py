@@ -1,10 +1,13 @@
-"""Roll-ups: a unit's figures are sums of its subtree's stats rows over a path range, read in one
-query per unit (stock rows and the few period keys that cover the period); ratios and coverage are
-computed from those sums. Numbers only: nothing here reads a record.
+"""Roll-ups: a unit's figures are sums of its subtree's stats rows, read as the unit's subtree totals
+(``unit_stat_totals``, as of the last fold) plus the moves journaled since in its subtree's range
+(``unit_stat_journal``), in one statement, so PostgreSQL's statement snapshot sees each move once:
+exact at commit, and a few rows per figure whatever the size of the subtree. The 本级 line is the
+unit's own stats rows. Ratios and coverage are computed from those sums. Numbers only: nothing here
+reads a record.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import g, has_request_context
@@ -15,12 +18,12 @@ from core import context
 from core.extensions import db
 from reporting.figures import FIGURES, Figure, dependencies, figures_named
 from reporting.periods import Period
-from tenants.models import Unit, UnitStat, upper_bound
+from tenants.models import Unit, UnitStat, UnitStatJournal, UnitStatTotal, upper_bound
 from tenants.stats import covering_keys
 
 # Read as Core tables: the ORM auto-filter's loader criteria cost ~1 ms a statement, and every read here
 # states the subtree's range itself (see _in_range).
-STATS = UnitStat.__table__
+STATS, TOTALS, JOURNAL = UnitStat.__table__, UnitStatTotal.__table__, UnitStatJournal.__table__
 
 # Dated rows begin with the first increment ever written; nothing is dated before this year.
 FIRST_YEAR = 2000
@@ -93,53 +96,77 @@ def _in_range(column, path: str) -> list:
     return [column >= path, column < upper_bound(path)]
 
 
-def _execute_parts(parts: list):
+def _in_subtree(column, path: str):
+    """The subtree condition as a prefix test: as explicit as the range, and a filter on the path the
+    totals' unique index carries (a range could tempt PostgreSQL into scanning the subtree's rows)."""
+    return func.substr(column, 1, len(path)) == path
+
+
+def _one_of(column, values: list):
+    return column == values[0] if len(values) == 1 else column.in_(values)
+
+
+@dataclass
+class _Ask:
+    """Sums to read: for each unit of ``subtrees`` its whole subtree's, for each of ``owns`` its own rows',
+    of the (metrics, period keys) ``groups``."""
+
+    groups: list[tuple[list[str], list[str]]]
+    subtrees: list[Unit] = field(default_factory=list)
+    owns: list[Unit] = field(default_factory=list)
+
+
+Sums = dict[tuple[str, str], int]  # (stats metric, period key) -> value
+
+
+def _read(base: Unit, asks: list[_Ask]) -> list[dict[tuple[str, str], Sums]]:
+    """One statement for every ask (all units in ``base``'s subtree): per ask, {("sub" | "own", unit path):
+    sums}. A subtree's sums are its totals row plus the journal's moves in its range; one UNION ALL part per
+    key set and source, each an index scan (an OR of the parts made PostgreSQL read the table by bitmap)."""
+    tag = lambda n: literal_column(str(n)).label("ask")  # noqa: E731
+    kind = lambda k: literal_column(f"'{k}'").label("kind")  # noqa: E731
+    parts = []
+    for n, ask in enumerate(asks):
+        for metrics, keys in ask.groups:
+            if ask.subtrees:
+                parts.append(select(tag(n), kind("t"), TOTALS.c.unit_path, TOTALS.c.metric, TOTALS.c.period,
+                                    TOTALS.c.value)
+                             .where(_one_of(TOTALS.c.unit_id, [u.id for u in ask.subtrees]),
+                                    TOTALS.c.metric.in_(metrics), TOTALS.c.period.in_(keys),
+                                    _in_subtree(TOTALS.c.unit_path, base.path)))
+                parts.append(select(tag(n), kind("j"), JOURNAL.c.unit_path, JOURNAL.c.metric, JOURNAL.c.period,
+                                    func.sum(JOURNAL.c.delta))
+                             .where(JOURNAL.c.metric.in_(metrics), JOURNAL.c.period.in_(keys),
+                                    *_in_range(JOURNAL.c.unit_path, base.path))
+                             .group_by(JOURNAL.c.unit_path, JOURNAL.c.metric, JOURNAL.c.period))
+            if ask.owns:
+                parts.append(select(tag(n), kind("o"), STATS.c.unit_path, STATS.c.metric, STATS.c.period,
+                                    STATS.c.value)
+                             .where(STATS.c.metric.in_(metrics), STATS.c.period.in_(keys),
+                                    _one_of(STATS.c.unit_id, [u.id for u in ask.owns]),
+                                    *_in_range(STATS.c.unit_path, base.path)))
+    out: list[dict] = [{} for _ask in asks]
     if not parts:
-        return []
+        return out
     statement = parts[0] if len(parts) == 1 else union_all(*parts)
     # Core, and left alone by the ORM auto-filter's hook too (it would build its criteria, ~6 ms, for
     # nothing: a Core statement takes no loader criteria).
-    return db.session.execute(statement.execution_options(skip_tenant_filter=True)).all()
-
-
-def _sums(path: str, figures: list[Figure], period: Period, campaign_id: int | None, *,
-          own_unit_id: int | None = None, today: date) -> dict[tuple[str, str], int]:
-    """One statement: every stats row the figures need, summed per (metric, period key), over the subtree
-    of ``path`` or the unit's own rows (``own_unit_id``)."""
-    # One part per key set, joined by UNION ALL so each part is an index-only range scan (an OR of the parts
-    # made PostgreSQL read the table through a bitmap instead: 318 ms against 197 ms at the nation's root).
-    where_unit = ([STATS.c.unit_id == own_unit_id, STATS.c.unit_path == path] if own_unit_id is not None
-                  else _in_range(STATS.c.unit_path, path))
-    parts = [select(STATS.c.metric, STATS.c.period, func.sum(STATS.c.value))
-             .where(STATS.c.metric.in_(metrics), STATS.c.period.in_(keys), *where_unit)
-             .group_by(STATS.c.metric, STATS.c.period)
-             for metrics, keys in _key_groups(figures, period, campaign_id, today)]
-    return {(metric, key): int(value or 0) for metric, key, value in _execute_parts(parts)}
-
-
-def _child_prefix(column, path: str):
-    """SQL: the path of the child of ``path`` whose subtree holds the row (``path`` itself for its own rows)."""
-    rest = func.substr(column, literal_column(str(len(path) + 1)))
-    position = (func.strpos(rest, ".") if db.session.get_bind().dialect.name == "postgresql"
-                else func.instr(rest, "."))
-    return func.substr(column, 1, literal_column(str(len(path))) + position)
-
-
-def _sums_by_child(unit: Unit, figures: list[Figure], period: Period, campaign_id: int | None, *,
-                   today: date) -> dict[str, dict[tuple[str, str], int]]:
-    """One statement: the figures' stats rows of the unit's subtree summed per child (keyed by the child's
-    path; the unit's own rows under its own path) and per (metric, period key)."""
-    parts = []
-    for metrics, keys in _key_groups(figures, period, campaign_id, today):
-        rows = select(_child_prefix(STATS.c.unit_path, unit.path).label("child"), STATS.c.metric, STATS.c.period,
-                      STATS.c.value).where(STATS.c.metric.in_(metrics), STATS.c.period.in_(keys),
-                                           *_in_range(STATS.c.unit_path, unit.path)).subquery()
-        parts.append(select(rows.c.child, rows.c.metric, rows.c.period, func.sum(rows.c.value))
-                     .group_by(rows.c.child, rows.c.metric, rows.c.period))
-    out: dict[str, dict] = {}
-    for child, metric, key, value in _execute_parts(parts):
-        out.setdefault(child, {})[(metric, key)] = int(value or 0)
+    rows = db.session.execute(statement.execution_options(skip_tenant_filter=True)).all()
+    subtrees = [{u.path for u in ask.subtrees} for ask in asks]
+    for n, source, path, metric, key, value in rows:
+        if source == "j":  # a move below: to the subtree asked for that holds it, if any
+            path = next((p for p in _prefixes(path) if p in subtrees[n]), None)
+            if path is None:
+                continue
+        sums = out[n].setdefault(("own" if source == "o" else "sub", path), {})
+        sums[(metric, key)] = sums.get((metric, key), 0) + int(value or 0)
     return out
+
+
+def _prefixes(path: str) -> list[str]:
+    """'1.5.9.' -> ['1.', '1.5.', '1.5.9.']: the paths of the unit and its ancestors."""
+    ids = path.split(".")[:-1]
+    return [".".join(ids[:depth]) + "." for depth in range(1, len(ids) + 1)]
 
 
 def _evaluate(figures: list[Figure], sums: dict, period: Period, campaign_id: int | None,
@@ -165,19 +192,31 @@ def _today(today: date | None) -> date:
     return today or calendar.today()
 
 
+CLEARED = [FIGURES["clearing.cleared"]]  # what coverage asks of each line
+
+
 def rollup(unit: Unit, period: Period, keys: list[str] | None = None, *, campaign_id: int | None = None,
            today: date | None = None, own_level: bool = False) -> Rollup:
     """The unit's figures for the period: its whole subtree, or with ``own_level`` its own rows only.
-    ``keys`` are catalogue keys (default: the headline set); unknown keys are a 422."""
+    ``keys`` are catalogue keys (default: the headline set); unknown keys are a 422. One statement, with
+    the coverage (when asked) in it."""
     today = _today(today)
     asked = figures_named(keys)
     if campaign_id is None and any(f.per_campaign for f in asked):
         campaign_id = current_campaign_id(unit)
     needed = dependencies([f for f in asked if f.kind != "coverage"])
-    sums = _sums(unit.path, needed, period, campaign_id, own_unit_id=unit.id if own_level else None, today=today)
-    values = _evaluate(needed, sums, period, campaign_id, today)
+    groups = _key_groups(needed, period, campaign_id, today)
+    asks = [_Ask(groups, owns=[unit]) if own_level else _Ask(groups, subtrees=[unit])]
+    with_coverage = not own_level and any(f.kind == "coverage" for f in asked)
+    if with_coverage:
+        children = children_of(unit)
+        asks.append(_Ask(_key_groups(CLEARED, period, None, today), subtrees=children, owns=[unit]))
+    read = _read(unit, asks)
+    values = _evaluate(needed, read[0].get(("own" if own_level else "sub", unit.path), {}), period, campaign_id,
+                       today)
     if any(f.kind == "coverage" for f in asked):
-        values["clearing.coverage"] = None if own_level else coverage(unit, period, today=today).share
+        values["clearing.coverage"] = (_coverage_from(unit, children, read[1], period, today).share
+                                       if with_coverage else None)
     return Rollup(unit, period, campaign_id, {f.key: values.get(f.key) for f in asked}, own_level)
 
 
@@ -187,25 +226,39 @@ def children_of(unit: Unit) -> list[Unit]:
                                    .order_by(Unit.code, Unit.id).execution_options(skip_tenant_filter=True)))
 
 
+def _children_of_all(units: list[Unit]) -> dict[int, list[Unit]]:
+    out: dict[int, list[Unit]] = {u.id: [] for u in units}
+    if units:
+        for child in db.session.scalars(select(Unit).where(Unit.parent_id.in_(list(out)), Unit.archived_at.is_(None))
+                                        .order_by(Unit.code, Unit.id).execution_options(skip_tenant_filter=True)):
+            out[child.parent_id].append(child)
+    return out
+
+
 def children_rollup(unit: Unit, period: Period, keys: list[str] | None = None, *, campaign_id: int | None = None,
                     today: date | None = None) -> list[Rollup]:
-    """One line per child (its subtree), then the unit's own level (本级), which holds its own cases: the
-    figures of all of them in one statement, their coverage (when asked) in one more."""
+    """One line per child (its subtree), then the unit's own level (本级), which holds its own cases: all
+    of them, and each child's coverage when asked, in one statement."""
     today = _today(today)
     asked = figures_named(keys)
     if campaign_id is None and any(f.per_campaign for f in asked):
         campaign_id = current_campaign_id(unit)
     needed = dependencies([f for f in asked if f.kind != "coverage"])
     children = children_of(unit)
-    by_child = _sums_by_child(unit, needed, period, campaign_id, today=today)
-    shares = _coverage_of_children(unit, children, period, today) if any(f.kind == "coverage" for f in asked) else {}
+    asks = [_Ask(_key_groups(needed, period, campaign_id, today), subtrees=children, owns=[unit])]
+    with_coverage = any(f.kind == "coverage" for f in asked)
+    if with_coverage:
+        grandchildren = _children_of_all(children)
+        asks.append(_Ask(_key_groups(CLEARED, period, None, today),
+                         subtrees=[g for child in children for g in grandchildren[child.id]], owns=children))
+    read = _read(unit, asks)
     lines = []
     for line_unit, own in [(child, False) for child in children] + [(unit, True)]:
-        values = _evaluate(needed, by_child.get(line_unit.path, {}), period, campaign_id, today)
-        if not own and shares:
-            values["clearing.coverage"] = shares[line_unit.id].share
-        elif own:
-            values["clearing.coverage"] = None
+        values = _evaluate(needed, read[0].get(("own" if own else "sub", line_unit.path), {}), period, campaign_id,
+                           today)
+        if with_coverage:
+            values["clearing.coverage"] = None if own else _coverage_from(
+                line_unit, grandchildren[line_unit.id], read[1], period, today).share
         lines.append(Rollup(line_unit, period, campaign_id, {f.key: values.get(f.key) for f in asked}, own))
     return lines
 
@@ -238,52 +291,26 @@ class Coverage:
         return round(100.0 * len(self.covered) / total, 1) if total else None
 
 
-def _cleared_by_unit(unit: Unit, period: Period, today: date) -> dict[str, int]:
-    """One statement: clearings in the period per unit path of the subtree (units with none left out)."""
-    figure = [FIGURES["clearing.cleared"]]
-    parts = [select(STATS.c.unit_path, func.sum(STATS.c.value))
-             .where(STATS.c.metric.in_(metrics), STATS.c.period.in_(keys), *_in_range(STATS.c.unit_path, unit.path))
-             .group_by(STATS.c.unit_path) for metrics, keys in _key_groups(figure, period, None, today)]
-    return {path: int(value or 0) for path, value in _execute_parts(parts) if value}
-
-
-def _coverage_from(unit: Unit, children: list[Unit], cleared: dict[str, int]) -> Coverage:
+def _coverage_from(unit: Unit, children: list[Unit], read: dict, period: Period, today: date) -> Coverage:
+    """The unit's coverage from an ask of the clearings of its children's subtrees and its own rows."""
     from flask_babel import gettext as _
 
-    by_child: dict[str, int] = {}
-    for path, value in cleared.items():
-        by_child[child_path(unit.path, path)] = by_child.get(child_path(unit.path, path), 0) + value
+    def done(kind: str, line_unit: Unit) -> bool:
+        return bool(_evaluate(CLEARED, read.get((kind, line_unit.path), {}), period, None, today)["clearing.cleared"])
+
     covered, uncovered = [], []
     for child in children:
-        (covered if by_child.get(child.path) else uncovered).append(child.name)
-    (covered if by_child.get(unit.path) else uncovered).append(_("%(name)s本级", name=unit.name))
+        (covered if done("sub", child) else uncovered).append(child.name)
+    (covered if done("own", unit) else uncovered).append(_("%(name)s本级", name=unit.name))
     return Coverage(covered, uncovered)
-
-
-def child_path(path: str, descendant_path: str) -> str:
-    """The path of the child of ``path`` whose subtree holds ``descendant_path`` (``path`` for itself)."""
-    rest = descendant_path[len(path):]
-    return path + rest[:rest.index(".") + 1] if rest else path
 
 
 def coverage(unit: Unit, period: Period, *, today: date | None = None) -> Coverage:
     """全覆盖 of the unit: which children (their subtrees) and its own level cleared someone in the period."""
     today = _today(today)
-    return _coverage_from(unit, children_of(unit), _cleared_by_unit(unit, period, today))
-
-
-def _coverage_of_children(unit: Unit, children: list[Unit], period: Period, today: date) -> dict[int, Coverage]:
-    """Each child's coverage (its children and its own level), from one statement over the unit's subtree."""
-    cleared = _cleared_by_unit(unit, period, today)
-    grandchildren: dict[int, list[Unit]] = {child.id: [] for child in children}
-    if children:
-        for grandchild in db.session.scalars(select(Unit).where(Unit.parent_id.in_([c.id for c in children]),
-                                                                Unit.archived_at.is_(None))
-                                             .order_by(Unit.code, Unit.id).execution_options(skip_tenant_filter=True)):
-            grandchildren[grandchild.parent_id].append(grandchild)
-    return {child.id: _coverage_from(child, grandchildren[child.id],
-                                     {p: v for p, v in cleared.items() if p.startswith(child.path)})
-            for child in children}
+    children = children_of(unit)
+    read = _read(unit, [_Ask(_key_groups(CLEARED, period, None, today), subtrees=children, owns=[unit])])
+    return _coverage_from(unit, children, read[0], period, today)
 
 
 def trend(unit: Unit, keys: list[str], periods: list[Period], *, campaign_id: int | None = None,

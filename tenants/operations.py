@@ -122,6 +122,7 @@ def move_unit(unit: Unit, new_parent: Unit, *, expected_version: int | None = No
             update(Unit).where(Unit.id == unit.id).values(parent_id=new_parent.id)
             .execution_options(synchronize_session=False)
         )
+        journal_move(unit, old_parent_id, new_parent)  # the old and new ancestors' subtree totals
     db.session.expire_all()
     audit("unit.move", object_type="unit", object_id=unit.id,
           detail={"from_parent": old_parent_id, "to_parent": new_parent.id, "units_moved": moved})
@@ -306,17 +307,78 @@ def record_share_access(share: Share, action: str = "read") -> None:
 
 def bump_stat(unit: Unit, metric: str, delta: int, period: str = "") -> None:
     """Move one of the unit's own figures in the caller's transaction (ancestors are never touched).
-    A dated increment (ISO day) moves its week, month and year rows too: reporting sums few keys."""
+    A dated increment (ISO day) moves its week, month and year rows too: reporting sums few keys.
+    Each move is journaled for the subtree totals (append-only: no row of an ancestor is written)."""
     if delta:
         day = stats.day_of(period)
-        for key in stats.dated_keys(day) if day else (period,):
+        keys = stats.dated_keys(day) if day else (period,)
+        for key in keys:
             _write_stat(unit, metric, key, delta, UnitStat.__table__.c.value + delta)
+        if not unit.federated:
+            journal_stats(unit, {(metric, key): delta for key in keys})
         _mark_changed(unit)
 
 
 def set_stat(unit: Unit, metric: str, value: int, period: str = "") -> None:
-    """Set a figure outright: time-based ones (overdue) that a scan recounts rather than moves."""
-    _write_stat(unit, metric, period, value, value)
+    """Set a figure outright: time-based ones (overdue) that a scan recounts rather than moves. The row
+    is locked and read first, so the journal gets exactly new − old even beside concurrent moves."""
+    if unit.federated:
+        return  # its figures are the ones its own deployment pushed (reporting.federation)
+    table = UnitStat.__table__
+    mine = (table.c.unit_id == unit.id, table.c.metric == metric, table.c.period == period)
+    with context.writing_as(unit.id, unit.path):
+        # Core with the unit's own conditions (and RLS): the ORM filter's build would add nothing.
+        locked = select(table.c.id, table.c.value).where(*mine).with_for_update().execution_options(
+            skip_tenant_filter=True)
+        row = db.session.execute(locked).first()
+        if row is None:
+            if not value:
+                return  # no row is a zero
+            db.session.execute(upsert_insert(table).values(unit_id=unit.id, unit_path=unit.path, metric=metric,
+                                                           period=period, value=0)
+                               .on_conflict_do_nothing(index_elements=["unit_id", "metric", "period"]))
+            row = db.session.execute(locked).first()
+        if row.value == value:
+            return
+        db.session.execute(update(table).where(table.c.id == row.id).values(value=value)
+                           .execution_options(skip_tenant_filter=True))
+        journal_stats(unit, {(metric, period): value - row.value})
+
+
+def journal_stats(unit: Unit, moves: dict[tuple[str, str], int]) -> None:
+    """Append the moves {(metric, period key): delta} of the unit's own stats rows to the journal, which
+    reporting folds into the subtree totals (reporting.operations.fold_journal). Every writer of
+    unit_stats calls it in the same transaction: bump_stat, set_stat, a federated push."""
+    from sqlalchemy import insert
+
+    from tenants.models import UnitStatJournal
+
+    rows = [{"unit_id": unit.id, "unit_path": unit.path, "metric": metric, "period": period, "delta": delta,
+             "at": utcnow()} for (metric, period), delta in moves.items() if delta]
+    if rows:
+        with context.writing_as(unit.id, unit.path):
+            db.session.execute(insert(UnitStatJournal.__table__).values(rows))
+
+
+def journal_move(unit: Unit, old_parent_id: int | None, new_parent: Unit) -> None:
+    """After ``unit`` moved under ``new_parent`` (move_unit, maintenance): its subtree's totals leave the old
+    ancestors and join the new ones, as two journal moves (the subtree's totals themselves are unchanged;
+    its unfolded moves moved with it). The journal is locked first so no fold runs between."""
+    from sqlalchemy import text
+
+    from tenants.models import UnitStatTotal
+
+    if old_parent_id is None:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE unit_stat_journal IN EXCLUSIVE MODE"))
+    totals = UnitStatTotal.__table__
+    moved = {(metric, period): value for metric, period, value in db.session.execute(
+        select(totals.c.metric, totals.c.period, totals.c.value)
+        .where(totals.c.unit_id == unit.id, totals.c.value != 0))}
+    old_parent = db.session.get(Unit, old_parent_id)
+    journal_stats(old_parent, {key: -value for key, value in moved.items()})
+    journal_stats(new_parent, moved)
 
 
 def _mark_changed(unit: Unit) -> None:

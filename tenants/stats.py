@@ -90,3 +90,58 @@ def path_sum(path: str, metrics: list[str], *, period: str = "", since: date | N
     totals = dict.fromkeys(metrics, 0)
     totals.update({metric: int(value) for metric, value in db.session.execute(stmt.group_by(UnitStat.metric))})
     return totals
+
+
+# ---------------------------------------------------------------- subtree totals (unit_stat_totals)
+
+
+def _depth(column: str) -> str:
+    """SQL: the depth of a materialized path (the root's is 1), on PostgreSQL and SQLite alike."""
+    return f"(length({column}) - length(replace({column}, '.', '')))"
+
+
+def rebuild_totals_statements(max_depth: int, *, empty: bool = False, metrics: tuple[str, ...] = ()) -> list[str]:
+    """SQL that makes ``unit_stat_totals`` the subtree sums of ``unit_stats`` (each unit's own rows plus
+    its children's totals, deepest level first), for PostgreSQL and SQLite.
+
+    Over existing totals (reporting.operations.rebuild_totals, in one transaction with the journal locked
+    and emptied, its moves being in unit_stats already): every row zeroed, each unit's own rows added,
+    then each level's totals added to its parents' (upserts). Into an ``empty`` table (the migration, the
+    benchmark's generator; no unique index needed): one plain INSERT per level, the deepest first, of its
+    units' own rows and their children's totals; ``metrics``: only theirs (the caller
+    deletes their totals rows first). Rows summing to zero are left out (upsert: stay)."""
+    depth_of = _depth
+    if empty:
+        only = ("AND {table}.metric IN (" + ", ".join(f"'{m}'" for m in metrics) + ")") if metrics else ""
+        return [
+            "INSERT INTO unit_stat_totals (unit_id, unit_path, metric, period, value) "
+            "SELECT u.id, u.path, x.metric, x.period, SUM(x.value) FROM ("
+            " SELECT s.unit_id AS unit_id, s.metric AS metric, s.period AS period, s.value AS value"
+            f" FROM unit_stats s JOIN units o ON o.id = s.unit_id WHERE {depth_of('o.path')} = {depth}"
+            f" {only.format(table='s')}"
+            " UNION ALL"
+            " SELECT c.parent_id, t.metric, t.period, t.value"
+            f" FROM unit_stat_totals t JOIN units c ON c.id = t.unit_id WHERE {depth_of('c.path')} = {depth + 1}"
+            f" {only.format(table='t')}"
+            ") x JOIN units u ON u.id = x.unit_id "
+            "GROUP BY u.id, u.path, x.metric, x.period HAVING SUM(x.value) <> 0"
+            for depth in range(max_depth, 0, -1)]
+    add = "ON CONFLICT (unit_id, metric, period) DO UPDATE SET value = unit_stat_totals.value + excluded.value"
+    statements = [
+        "UPDATE unit_stat_totals SET value = 0 WHERE value <> 0",
+        # WHERE: SQLite's parser needs one before an upsert's ON CONFLICT after a SELECT.
+        "INSERT INTO unit_stat_totals (unit_id, unit_path, metric, period, value) "
+        "SELECT s.unit_id, u.path, s.metric, s.period, s.value FROM unit_stats s JOIN units u ON u.id = s.unit_id "
+        f"WHERE s.value <> 0 {add}",
+    ]
+    for depth in range(max_depth - 1, 0, -1):
+        statements.append(
+            "INSERT INTO unit_stat_totals (unit_id, unit_path, metric, period, value) "
+            "SELECT p.id, p.path, t.metric, t.period, SUM(t.value) FROM unit_stat_totals t "
+            "JOIN units c ON c.id = t.unit_id JOIN units p ON p.id = c.parent_id "
+            f"WHERE {depth_of('c.path')} = {depth + 1} AND t.value <> 0 "
+            f"GROUP BY p.id, p.path, t.metric, t.period {add}")
+    return statements
+
+
+MAX_DEPTH_SQL = f"SELECT COALESCE(MAX({_depth('path')}), 0) FROM units"

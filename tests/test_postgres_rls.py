@@ -111,3 +111,47 @@ def test_records_are_never_hard_deleted(app_engine, factory):
     with app_engine.connect() as conn:
         with pytest.raises(Exception, match="permission denied"):
             conn.execute(text("DELETE FROM memberships"))
+
+
+def test_subtree_totals_and_journal_are_read_by_the_subtree_and_written_only_by_their_unit_or_the_fold(
+        app, app_engine, factory):
+    tree = factory.tree()
+    with app.app_context():
+        from core import context
+        from core.extensions import db
+        from reporting.operations import fold_journal
+        from tenants import operations as ops
+        from tenants.models import Unit
+
+        with context.acting(context.maintenance_context(), db.session):
+            ops.bump_stat(db.session.get(Unit, tree.town), "cases", 2)
+            ops.bump_stat(db.session.get(Unit, tree.other_town), "cases", 1)
+            fold_journal()
+            ops.bump_stat(db.session.get(Unit, tree.town), "cases", 1)
+            county_path = db.session.get(Unit, tree.county).path
+            db.session.commit()
+    county = {"u": str(tree.county), "p": county_path}
+    as_county = text("SELECT set_config('qinglian.unit_id', :u, true), set_config('qinglian.unit_path', :p, true)")
+    with app_engine.connect() as conn:
+        conn.execute(as_county, county)
+        # The county reads the totals of its subtree's units (not the city's or the province's) and the moves
+        # journaled below it since the fold.
+        assert set(conn.execute(text("SELECT unit_id FROM unit_stat_totals")).scalars()) == {tree.county, tree.town}
+        assert conn.execute(text("SELECT sum(value) FROM unit_stat_totals WHERE unit_id = :u"),
+                            {"u": tree.county}).scalar() == 2
+        assert conn.execute(text("SELECT sum(delta) FROM unit_stat_journal")).scalar() == 1
+        # Outside the fold nobody changes the totals or empties the journal, and a unit journals its own moves only.
+        assert conn.execute(text("UPDATE unit_stat_totals SET value = 99")).rowcount == 0
+        assert conn.execute(text("DELETE FROM unit_stat_journal")).rowcount == 0
+        for statement in ("INSERT INTO unit_stat_totals (unit_id, unit_path, metric, period, value) "
+                          "VALUES (:u, :p, 'cases', '', 5)",
+                          "INSERT INTO unit_stat_journal (unit_id, unit_path, metric, period, delta, at) "
+                          f"VALUES ({tree.town}, :p, 'cases', '', 5, now())"):
+            with pytest.raises(Exception, match="row-level security"):
+                with conn.begin_nested():
+                    conn.execute(text(statement), county)
+        conn.execute(text("INSERT INTO unit_stat_journal (unit_id, unit_path, metric, period, delta, at) "
+                          "VALUES (:u, :p, 'cases', '', 5, now())"), county)
+        conn.rollback()
+        # No context: nothing.
+        assert conn.execute(text("SELECT count(*) FROM unit_stat_totals")).scalar() == 0

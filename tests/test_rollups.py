@@ -110,6 +110,19 @@ def _units(app, ids):
     return [db.session.get(Unit, i) for i in ids]
 
 
+def _path_range_sum(unit, key: str, period, today: date) -> int:
+    """The figure the plain way: the stats rows of the unit's subtree summed over its path range."""
+    from reporting import rollups
+    from reporting.figures import FIGURES
+    from tenants.models import UnitStat, upper_bound
+
+    figure = FIGURES[key]
+    keys = rollups._keys_for([figure], period, today)[figure.kind]
+    return db.session.scalar(select(db.func.coalesce(db.func.sum(UnitStat.value), 0)).where(
+        UnitStat.metric.in_(figure.stats_metrics(None)), UnitStat.period.in_(keys),
+        UnitStat.unit_path >= unit.path, UnitStat.unit_path < upper_bound(unit.path)))
+
+
 @settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(steps=st.lists(action, min_size=5, max_size=30), period=period_text)
@@ -118,8 +131,9 @@ def test_every_level_equals_the_sum_of_its_children_and_a_recount_from_the_recor
     from core.petitions.models import Petition
     from reporting import reconcile, rollups
     from reporting.figures import FIGURES
-    from reporting.operations import refresh_changed_units
+    from reporting.operations import fold_journal, refresh_changed_units
     from reporting.periods import parse_period
+    from tenants.models import UnitStatJournal
 
     with app.app_context(), context.acting(context.maintenance_context(), db.session):
         units = _units(app, tree_units)
@@ -134,10 +148,19 @@ def test_every_level_equals_the_sum_of_its_children_and_a_recount_from_the_recor
         for unit in units:
             # The stats rows hold what the records say (stocks, dated flows and their week/month/year keys).
             assert reconcile.reconcile_unit(unit, today) == [], unit.name
-            whole = rollups.rollup(unit, asked, additive)
-            lines = rollups.children_rollup(unit, asked, additive)
-            for key in additive:
-                assert whole[key] == sum(line[key] for line in lines), (unit.name, key, period)
+        # Read from the subtree totals plus the journal: before any fold (all in the journal), after one,
+        # and after a second fold that finds nothing left to fold.
+        for folds in range(3):
+            for unit in units:
+                whole = rollups.rollup(unit, asked, additive)
+                lines = rollups.children_rollup(unit, asked, additive)
+                for key in additive:
+                    assert whole[key] == sum(line[key] for line in lines), (unit.name, key, period, folds)
+                    assert whole[key] == _path_range_sum(unit, key, asked, today), (unit.name, key, period, folds)
+            pending = db.session.scalar(select(db.func.count()).select_from(UnitStatJournal))
+            assert fold_journal()["moves"] == pending and (folds == 0 or pending == 0)
+            db.session.commit()
+        assert reconcile.reconcile_totals(mend=False) == []
         # And the province's figure equals a count over every record of the tree, period by period.
         received = sum(1 for p in db.session.scalars(select(Petition)) if asked.contains(p.received_on))
         concluded = sum(1 for p in db.session.scalars(select(Petition)) if p.state in ("concluded", "closed")
@@ -157,7 +180,7 @@ def test_a_township_transition_shows_in_the_province_figures_at_commit_and_overd
     from reporting import rollups
     from reporting.operations import refresh_changed_units
     from reporting.periods import parse_period
-    from tenants.models import ChangedUnit, Unit
+    from tenants.models import ChangedUnit, Unit, UnitStatJournal, UnitStatTotal
 
     tree = factory.tree()
     factory.account("prov-analyst", [(tree.province, "analyst")])
@@ -172,6 +195,10 @@ def test_a_township_transition_shows_in_the_province_figures_at_commit_and_overd
                         f"petitions.open,petitions.overdue", headers=headers).get_json()
     assert answer["values"] == {"petitions.received": 1, "petitions.open": 1, "petitions.overdue": 0}
     assert answer["figures"]["petitions.open"]["label"] == "在办"
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        # No fold has run: the province's figure came from the journal (its subtree totals are empty).
+        assert db.session.scalar(select(db.func.count()).select_from(UnitStatTotal)) == 0
+        assert db.session.scalar(select(db.func.count()).select_from(UnitStatJournal)) > 0
 
     with time_machine.travel(due_on + timedelta(days=2)):
         with app.app_context(), context.acting(context.maintenance_context(), db.session):
@@ -216,3 +243,131 @@ def test_the_rollup_api_is_role_scoped_and_unknown_figures_are_refused(app, fact
     assert bad.status_code == 422 and "统计周期无效" in str(bad.get_json())
     bad = client.get(f"/api/v1/units/{tree.county}/rollup?metrics=petitions.nope", headers=analyst)
     assert bad.status_code == 422 and "未知指标" in str(bad.get_json())
+
+
+def _totals(unit_ids) -> dict:
+    from tenants.models import UnitStatTotal
+
+    return {(t.unit_id, t.metric, t.period): t.value for t in db.session.scalars(
+        select(UnitStatTotal).where(UnitStatTotal.unit_id.in_(unit_ids)))}
+
+
+def test_the_fold_adds_each_move_to_the_unit_and_every_ancestor_once(app, factory, owner_engine):
+    """The every-minute job folds the journal into the subtree totals; run again (RQ delivers at least
+    once) it finds nothing to fold and the totals stay; the figures are the same before and after, and
+    a rebuild from the stats rows gives the same totals."""
+    from sqlalchemy import text
+
+    from core import calendar
+    from core.petitions import operations as petition_ops
+    from reporting import jobs, rollups
+    from reporting.periods import parse_period
+    from tenants.models import Unit, UnitStatJournal
+    from tenants.stats import MAX_DEPTH_SQL, rebuild_totals_statements
+
+    tree = factory.tree()
+    chain = [tree.province, tree.city, tree.county, tree.town]
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        for n in range(3):
+            petition_ops.register_petition(db.session.get(Unit, tree.town), _raw(n, calendar.today()), categories=None)
+        petition_ops.register_petition(db.session.get(Unit, tree.county), _raw(9, calendar.today()), categories=None)
+        db.session.commit()
+        before = {u: rollups.rollup(db.session.get(Unit, u), parse_period("year"), ["petitions.open"]).values
+                  for u in chain}
+        assert before[tree.province] == {"petitions.open": 4} and before[tree.town] == {"petitions.open": 3}
+
+    with app.app_context():
+        first = jobs.refresh_time_based_figures()
+    assert first["moves"] > 0
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        totals = _totals(chain + [tree.other_city])
+        assert [totals.get((u, "petitions.open", "")) for u in chain] == [4, 4, 4, 3]
+        assert (tree.other_city, "petitions.open", "") not in totals
+        assert db.session.scalar(select(db.func.count()).select_from(UnitStatJournal)) == 0
+    with app.app_context():
+        again = jobs.refresh_time_based_figures()
+    assert (again["moves"], again["totals"]) == (0, 0)
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        assert _totals(chain + [tree.other_city]) == totals
+        after = {u: rollups.rollup(db.session.get(Unit, u), parse_period("year"), ["petitions.open"]).values
+                 for u in chain}
+        assert after == before
+        # Rebuilt from the stats rows, over the totals (the job) and into an empty table (the migration's and
+        # the benchmark's way): the same totals.
+        assert jobs.rebuild_subtree_totals()["journal_moves_dropped"] == 0
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        assert _totals(chain + [tree.other_city]) == totals
+    with owner_engine.begin() as conn:
+        conn.execute(text("DELETE FROM unit_stat_totals"))
+        for statement in rebuild_totals_statements(conn.execute(text(MAX_DEPTH_SQL)).scalar(), empty=True):
+            conn.execute(text(statement))
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        assert _totals(chain + [tree.other_city]) == totals
+
+
+def test_the_reconcile_reports_and_mends_drift_in_the_subtree_totals(app, factory, owner_engine):
+    from sqlalchemy import text
+
+    from core import calendar
+    from core.petitions import operations as petition_ops
+    from reporting import reconcile, rollups
+    from reporting.models import ReconcileRun
+    from reporting.operations import fold_journal, record_reconcile_run
+    from reporting.periods import parse_period
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        petition_ops.register_petition(db.session.get(Unit, tree.town), _raw(1, calendar.today()), categories=None)
+        fold_journal()
+        db.session.commit()
+    # A write behind the operations' back: the county's subtree total says 6 open petitions.
+    with owner_engine.begin() as conn:
+        conn.execute(text("UPDATE unit_stat_totals SET value = 6 WHERE unit_id = :u AND metric = 'petitions.open' "
+                          "AND period = ''"), {"u": tree.county})
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        county = db.session.get(Unit, tree.county)
+        assert rollups.rollup(county, parse_period("year"), ["petitions.open"])["petitions.open"] == 6
+        result = record_reconcile_run(calendar.today())
+        db.session.commit()
+        assert result["metrics"] == {"totals:petitions.open": 1} and result["drifted_units"] == 1
+        run = db.session.scalar(select(ReconcileRun).order_by(ReconcileRun.id.desc()))
+        assert run.drifts == 1 and run.metrics == {"totals:petitions.open": 1}
+        panel = reconcile.status_panel()
+        assert "totals:petitions.open（1）" in panel["rows"][0]["cells"][-1]
+        # Mended: the county's figure is its subtree's again, and nothing drifts any more.
+        assert rollups.rollup(county, parse_period("year"), ["petitions.open"])["petitions.open"] == 1
+        assert reconcile.reconcile_totals(mend=False) == []
+
+
+def test_moving_a_county_keeps_the_roll_ups_of_its_old_and_new_ancestors_exact(app, factory):
+    """A move takes the county's subtree totals out of its old ancestors' and into its new ones' (through
+    the journal), before the fold and after it."""
+    from core import calendar
+    from core.petitions import operations as petition_ops
+    from reporting import rollups
+    from reporting.operations import fold_journal
+    from reporting.periods import parse_period
+    from tenants import operations as ops
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        for n in range(2):
+            petition_ops.register_petition(db.session.get(Unit, tree.town), _raw(n, calendar.today()), categories=None)
+        fold_journal()  # the county's petitions are in the totals ...
+        petition_ops.register_petition(db.session.get(Unit, tree.town2), _raw(5, calendar.today()), categories=None)
+        db.session.commit()  # ... and one more still in the journal
+        ops.move_unit(db.session.get(Unit, tree.county), db.session.get(Unit, tree.other_city))
+        db.session.commit()
+        year = parse_period("year")
+        for fold in (False, True):
+            if fold:
+                fold_journal()
+                db.session.commit()
+            figures = {u: rollups.rollup(db.session.get(Unit, u), year, ["petitions.open"])["petitions.open"]
+                       for u in (tree.province, tree.city, tree.other_city, tree.county)}
+            assert figures == {tree.province: 3, tree.city: 0, tree.other_city: 3, tree.county: 3}, fold
+            lines = rollups.children_rollup(db.session.get(Unit, tree.province), year, ["petitions.open"])
+            assert [(line.unit.id, line["petitions.open"]) for line in lines] == [
+                (tree.city, 0), (tree.other_city, 3), (tree.province, 0)]

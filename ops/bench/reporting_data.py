@@ -19,7 +19,9 @@ real table. States follow age: recent petitions are open, older ones concluded a
 The ``unit_stats`` rows are then written from the records by ``INSERT … SELECT … GROUP BY`` as the
 casework writes them (tenants.operations.bump_stat/set_stat): stock rows (period '') and, for dated
 events, one row per ISO day, ISO week (``2026-W47``), month (``2026-11``) and year (``2026``). So a
-live GROUP BY over the records and the sums of the stats rows must agree (rollup.py asserts it).
+live GROUP BY over the records and the sums of the stats rows must agree (rollup.py asserts it). The
+subtree totals (``unit_stat_totals``) are built from them level by level as the migration builds
+them (tenants.stats.rebuild_totals_statements); the journal starts empty, as after a fold.
 
 Each database carries a ``bench_marker`` row (kind, scale, generator version, a hash of the
 migrations); a run reuses a database whose marker matches and rebuilds it otherwise or with --fresh.
@@ -53,7 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchdb import APP_ROLE, OWNER_ROLE, prepare_postgres, role_url  # noqa: E402  (beside this script)
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: subtree totals
 DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", "/tmp/qinglian-bench-rollup"))
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASES = {"province": "bench_rollup_province", "nation": "bench_rollup_nation"}
@@ -566,9 +568,24 @@ def write_stats(db: Db, today: date, stages: dict[str, float]) -> int:
     db.commit()
     stages["stats: unit_stats rows"] = time.perf_counter() - t1
     db.run("DROP TABLE bench_events")
+    t1 = time.perf_counter()
+    write_totals(db)
+    stages["stats: subtree totals (level by level)"] = time.perf_counter() - t1
     if db.pg:
         db.run("RESET work_mem")
     return db.one("SELECT COUNT(*) FROM unit_stats")
+
+
+def write_totals(db: Db, metrics: tuple[str, ...] = ()) -> None:
+    """unit_stat_totals from unit_stats, as migration 0011 builds it (all metrics, or only ``metrics``)."""
+    from tenants.stats import MAX_DEPTH_SQL, rebuild_totals_statements
+
+    db.begin()
+    if metrics:
+        db.run("DELETE FROM unit_stat_totals WHERE metric IN (" + ", ".join(f"'{m}'" for m in metrics) + ")")
+    for statement in rebuild_totals_statements(db.one(MAX_DEPTH_SQL), empty=True, metrics=metrics):
+        db.run(statement)
+    db.commit()
 
 
 def refresh_time_based(db: Db, today: date) -> None:
@@ -578,6 +595,7 @@ def refresh_time_based(db: Db, today: date) -> None:
     db.run("INSERT INTO unit_stats (unit_id, unit_path, metric, period, value)\n"
            + stock_select(db, today, only=("overdue",)))
     db.commit()
+    write_totals(db, TIME_BASED)
 
 
 # ---------------------------------------------------------------- the province
@@ -696,6 +714,7 @@ def build_province(built: Built) -> None:
             db.run(f"ANALYZE {table}")  # statistics before the stats statements join them
         stages["records loaded (" + ("COPY" if db.pg else "executemany") + ")"] = time.perf_counter() - t
         built.counts["unit_stats"] = write_stats(db, today, stages)
+        built.counts["unit_stat_totals"] = db.one("SELECT COUNT(*) FROM unit_stat_totals")
         if db.pg:
             db.run("SET session_replication_role = DEFAULT")
         built.counts["units"] = len(units)
@@ -707,7 +726,8 @@ def build_province(built: Built) -> None:
 def _analyze(db: Db, stages: dict[str, float]) -> None:
     t = time.perf_counter()
     if db.pg:  # a table in steady state: statistics and visibility map, as autovacuum leaves it
-        for table in ("units", "petitions", "clearing_cases", "clearing_candidates", "clearing_visits", "unit_stats"):
+        for table in ("units", "petitions", "clearing_cases", "clearing_candidates", "clearing_visits", "unit_stats",
+                      "unit_stat_totals", "unit_stat_journal"):
             db.run(f"VACUUM (ANALYZE) {table}")
     else:
         db.run("ANALYZE")
@@ -885,7 +905,8 @@ WHERE c.cleared_on IS NOT NULL
 """
 
 
-LOAD_TABLES = ["petitions", "clearing_candidates", "clearing_cases", "clearing_visits", "unit_stats"]
+LOAD_TABLES = ["petitions", "clearing_candidates", "clearing_cases", "clearing_visits", "unit_stats",
+               "unit_stat_totals"]
 
 
 def _drop_indexes(db: Db) -> list[str]:
@@ -972,6 +993,7 @@ def build_nation(built: Built) -> None:
         for table in ("petitions", "clearing_candidates", "clearing_cases", "clearing_visits"):
             built.counts[table] = db.one(f"SELECT COUNT(*) FROM {table}")
         built.counts["unit_stats"] = write_stats(db, today, stages)
+        built.counts["unit_stat_totals"] = db.one("SELECT COUNT(*) FROM unit_stat_totals")
         db.run("SET session_replication_role = DEFAULT")
         t1 = time.perf_counter()
         db.run("SET maintenance_work_mem = '1GB'")

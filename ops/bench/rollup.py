@@ -513,8 +513,8 @@ def _same(a, b) -> bool:
 PARTS = [  # (module, function, label): timed inside a request by wrapping them in this process only
     ("reporting.api", "load_rollup_unit", "access"),
     ("reporting.rollups", "current_campaign_id", "campaign"),
-    ("reporting.rollups", "coverage", "coverage"),
-    ("reporting.rollups", "_sums", "sums"),
+    ("reporting.rollups", "children_of", "children"),
+    ("reporting.rollups", "_read", "sums"),
 ]
 
 
@@ -524,7 +524,7 @@ class Split:
     sql_ms: float = 0.0
     total_ms: float = 0.0
     parts: dict[str, float] = field(default_factory=dict)  # label -> ms ("sums" outside coverage)
-    coverage_queries: int = 0
+    sums_statements: int = 0
 
 
 def breakdown(world: World) -> dict[str, Split]:
@@ -541,7 +541,7 @@ def breakdown(world: World) -> dict[str, Split]:
     out = {}
     current: dict[str, float] = {}
     stack: list[str] = []
-    counters = {"coverage_sums": 0}
+    counters = {"sums_statements": 0}
     originals = []
 
     def wrap(module, name, label):
@@ -550,8 +550,6 @@ def breakdown(world: World) -> dict[str, Split]:
 
         @functools.wraps(original)
         def timed(*a, **kw):
-            if label == "sums" and "coverage" in stack:
-                return original(*a, **kw)
             stack.append(label)
             t0 = time.perf_counter()
             try:
@@ -576,8 +574,8 @@ def breakdown(world: World) -> dict[str, Split]:
 
     def after(conn, cursor, statement, parameters, context, executemany):
         timings.append(time.perf_counter() - starts.pop(id(cursor), time.perf_counter()))
-        if "coverage" in stack:  # the statements coverage() sends
-            counters["coverage_sums"] += 1
+        if "sums" in stack:  # the statements of the figures themselves
+            counters["sums_statements"] += 1
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
@@ -591,14 +589,14 @@ def breakdown(world: World) -> dict[str, Split]:
             for i in range(12):
                 timings.clear()
                 current.clear()
-                counters["coverage_sums"] = 0
+                counters["sums_statements"] = 0
                 t0 = time.perf_counter()
                 response = client.get(rollup_path(t), headers=headers)
                 total = (time.perf_counter() - t0) * 1000
                 assert response.status_code == 200, response.status_code
                 if i >= 2:
                     runs.append(Split(len(timings), sum(timings) * 1000, total, dict(current),
-                                      counters["coverage_sums"]))
+                                      counters["sums_statements"]))
             runs.sort(key=lambda r: r.total_ms)
             out[t.label] = runs[len(runs) // 2]
     finally:
@@ -613,7 +611,7 @@ def breakdown(world: World) -> dict[str, Split]:
 
 
 def explain(world: World, target: Target) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of the statements on unit_stats that one roll-up request sends, as the
+    """EXPLAIN (ANALYZE, BUFFERS) of the statements on the stats tables that one roll-up request sends, as the
     app role under the leader's context at the root (RLS in force), as the request runs them."""
     from sqlalchemy import event
 
@@ -626,7 +624,7 @@ def explain(world: World, target: Target) -> None:
         captured = []
 
         def listener(conn, cursor, statement, parameters, ctx, executemany):
-            if "unit_stats" in statement and not statement.startswith("EXPLAIN"):
+            if "unit_stat" in statement and not statement.startswith("EXPLAIN"):
                 captured.append((statement, parameters))
 
         event.listen(db.engine, "before_cursor_execute", listener)
@@ -638,7 +636,7 @@ def explain(world: World, target: Target) -> None:
         context.activate(context.ActingContext(account_id=world.leader_id, unit_id=root.id, unit_path=root.path),
                          db.session)
         conn = db.session.connection()
-        print(f"  EXPLAIN (ANALYZE, BUFFERS) of the {len(captured)} unit_stats statements of GET {rollup_path(target)}"
+        print(f"  EXPLAIN (ANALYZE, BUFFERS) of the {len(captured)} statements on the stats tables of GET {rollup_path(target)}"
               f" ({world.label}); the first, then any of another shape:")
         shapes = set()
         for statement, parameters in captured:
@@ -740,17 +738,18 @@ def report(world: World, http_results: dict[str, Result], naive: dict[str, Resul
         print(f"  {label:45s} │ {ms(r.p50):>10s} {ms(r.p95)} │ (HTTP, same gunicorn)")
     pk = naive["pk"]
     print(f"  {'primary-key lookup (units.id, driver)':45s} │ {ms(pk.p50):>10s} {ms(pk.p95)} │")
-    print(f"  where a roll-up request's time goes (in-process, Flask test client, median of 10; ms): statements "
-          f"sent and their time; access = load_rollup_unit, campaign = current_campaign_id, coverage = coverage() "
-          f"(queries: the statements it sends), sums = the _sums statements")
+    print(f"  where a roll-up request's time goes (in-process, Flask test client, each request in its own app "
+          f"context, median of 10; ms): statements sent and their time; access = load_rollup_unit, campaign = "
+          f"current_campaign_id, children = children_of (for the coverage), sums = rollups._read, the figures' "
+          f"statement(s) over totals + journal (figures and coverage together), rest = token, JSON, Flask")
     print(f"  {'target':26s} {'total':>8s} {'stmts':>6s} {'SQL':>8s} │ {'access':>8s} {'campaign':>9s} "
-          f"{'coverage':>9s} {'(queries)':>9s} {'sums':>8s} {'rest':>8s}")
+          f"{'children':>9s} {'sums':>8s} {'(stmts)':>8s} {'rest':>8s}")
     for t in world.targets:
         sp = split[t.label]
-        known = sum(sp.parts.get(k, 0.0) for k in ("access", "campaign", "coverage", "sums"))
+        known = sum(sp.parts.get(k, 0.0) for k in ("access", "campaign", "children", "sums"))
         print(f"  {t.label:26s} {sp.total_ms:8.2f} {sp.statements:6d} {sp.sql_ms:8.2f} │ "
-              f"{sp.parts.get('access', 0):8.2f} {sp.parts.get('campaign', 0):9.2f} {sp.parts.get('coverage', 0):9.2f} "
-              f"{sp.coverage_queries:9d} {sp.parts.get('sums', 0):8.2f} {sp.total_ms - known:8.2f}")
+              f"{sp.parts.get('access', 0):8.2f} {sp.parts.get('campaign', 0):9.2f} {sp.parts.get('children', 0):9.2f} "
+              f"{sp.parts.get('sums', 0):8.2f} {sp.sums_statements:8d} {sp.total_ms - known:8.2f}")
     for text, ok in verdicts:
         print(f"  {'PASS' if ok else 'FAIL'}  {text}")
 

@@ -225,6 +225,9 @@ def replace_figures(unit: Unit, figures: Figures) -> int:
             stmt = upsert_insert(UnitStat.__table__)
             db.session.execute(stmt.on_conflict_do_update(index_elements=["unit_id", "metric", "period"],
                                                           set_={"value": stmt.excluded.value}), rows)
+            # The subtree totals of the unit and its ancestors follow through the journal (reporting.rollups).
+            tenancy_ops.journal_stats(unit, {(row["metric"], row["period"]): row["value"] - stored.get(
+                (row["metric"], row["period"]), 0) for row in rows})
             db.session.flush()
     return len(rows)
 
