@@ -68,8 +68,9 @@ def get_case(unit_id: int, case_id: int):
 def clearing_case_transition(unit_id: int, case_id: int):
     case = load_case(case_id)
     args = parse_json(TransitionInSchema())
-    ensure_step(case, args["transition"])
-    ops.take_step(case, args["transition"], args["data"], acting_unit=g.unit, expected_version=args["version"])
+    share = ensure_step(case, args["transition"])
+    ops.take_step(case, args["transition"], args["data"], acting_unit=g.unit, share=share,
+                  expected_version=args["version"])
     if case.unit_id != g.unit.id and args["transition"] in ("higher_review", "higher_send_back"):
         return jsonify(id=case.id, state=case.state, review_given=True)  # the share has ended with the review
     return jsonify(_dump_case(case))

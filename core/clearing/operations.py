@@ -24,7 +24,7 @@ from core.numbering import next_number
 from core.clearing.models import (CHECKLIST, ClearingBatch, ClearingCandidate, ClearingCase, ClearingCondition,
                                   ClearingVisit, Method, Priority, SubjectKind, VisitKind, person_key,
                                   priority_rank)
-from core.clearing.workflow import CASE_FLOW, OPEN, STEP_WORKDAYS
+from core.clearing.workflow import CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STEP_WORKDAYS
 from tenants import operations as tenancy_ops
 from tenants import stats as tenancy_stats
 from tenants.models import Role, Share, Unit, UnitStat
@@ -332,15 +332,21 @@ def negative_conditions(case: ClearingCase) -> list[ClearingCondition]:
 
 
 def take_step(case: ClearingCase, step: str, data: dict, *, acting_unit: Unit,
-              expected_version: int | None = None) -> None:
-    """The one entry for a step of the chain (views and API): state, version, data, then the step."""
+              expected_version: int | None = None, share: Share | None = None) -> None:
+    """The one entry for a step of the chain (views and API): state, version, data, then the step.
+
+    ``share``: the step is taken by another unit through a share of the case — the higher unit's review
+    (提级审核) or another township's cross-handling (交叉办案) — and is logged on the owner's side. A
+    cross-handler works the owner's case: the case, its visits and its figures stay the owner's."""
     check_version(case, expected_version)
     if step not in {t.name for t in CASE_FLOW.transitions}:
         raise InvalidInput({"transition": [_("没有这个办理环节")]})
     if step not in {t.name for t in CASE_FLOW.available(case)}:
         raise CASE_FLOW.not_now(case, step)
     handler = _STEPS[step]
-    handler(case, data, acting_unit)
+    handler(case, data, acting_unit if step in HIGHER_REVIEW_STEPS else db.session.get(Unit, case.unit_id))
+    if share is not None:
+        tenancy_ops.record_share_access(share, action=step)
 
 
 def _advance(case: ClearingCase, step: str, *, reason: str | None = None, detail: dict | None = None,
@@ -509,9 +515,11 @@ def _clear(case: ClearingCase, data: dict, unit: Unit) -> None:
         _count(unit, "cleared_on_time", 1)
         _count(unit, "cleared_on_time", 1, held_on.isoformat())
     due_on = calendar.add_workdays(held_on, current_app.config["CLEARING_VISIT_WORKDAYS"])
-    for kind in VISIT_ORDER:
-        db.session.add(ClearingVisit(unit_id=unit.id, unit_path=unit.path, case_id=case.id, kind=kind,
-                                     due_on=due_on))
+    with context.writing_as(unit.id, unit.path):  # the owner's visits, also when a cross-handler cleared
+        for kind in VISIT_ORDER:
+            db.session.add(ClearingVisit(unit_id=unit.id, unit_path=unit.path, case_id=case.id, kind=kind,
+                                         due_on=due_on))
+        db.session.flush()
     _count(unit, "visits_due", len(VISIT_ORDER))
     refresh_overdue(unit)
 

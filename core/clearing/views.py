@@ -22,8 +22,10 @@ from core.inbox.views import register_link
 from core.supervision.models import ProgressReport, SupervisionItem
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
-from tenants.models import Unit
-from tenants.scoping import active_share, load_scoped
+from core.zones.operations import CROSS_HANDLE_STEPS
+from tenants.models import Share, Unit
+from tenants.queries import active_shares, purpose_label, share_access_log
+from tenants.scoping import load_scoped
 
 bp = Blueprint("clearing", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/clearing")
 PER_PAGE = 50
@@ -40,31 +42,52 @@ def load_case(case_id: int) -> ClearingCase:
     return load_scoped(ClearingCase, case_id, unit=g.unit, account=current_user, action=reader)
 
 
+# What a share of another unit's case lets its grantee do: the higher unit's review (提级审核), and a
+# cross-handler's named steps (交叉办案); each with the role the acting account needs in its own unit.
+SHARE_STEPS = {
+    "escalated_review": (HIGHER_REVIEW_STEPS, Action.CLEARING_REVIEW_ESCALATED),
+    "cross_handle": (CROSS_HANDLE_STEPS["clearing_cases"], Action.CLEARING_HANDLE),
+}
+
+
+def steps_through_shares(case: ClearingCase) -> dict[str, Share]:
+    """The steps the acting account may take on another unit's case through its active shares, whatever the
+    case's state, each with the share it goes through (the one place views and API decide it)."""
+    steps: dict[str, Share] = {}
+    for share in active_shares("clearing_cases", case.id):
+        names, action = SHARE_STEPS.get(share.purpose, ((), None))
+        if action is None or not can(current_user, action, g.unit):
+            continue
+        for name in names:
+            if name in share.allowed_transitions:
+                steps.setdefault(name, share)
+    return steps
+
+
 def allowed_steps(case: ClearingCase) -> list[str]:
-    """The steps the acting account may take on the case now: by role at the owner, by share above it."""
+    """The steps the acting account may take on the case now: by role at the owner, by share elsewhere."""
     available = [t.name for t in CASE_FLOW.available(case)]
     if case.unit_id == g.unit.id:
         if case.sensitive:
             available = [s for s in available if s != "review"]  # a sensitive case is reviewed above
         return [s for s in available if s in STEP_ACTIONS and can(current_user, STEP_ACTIONS[s], g.unit)]
-    share = active_share("clearing_cases", case.id)
-    if share is None or not can(current_user, Action.CLEARING_REVIEW_ESCALATED, g.unit):
-        return []
-    return [s for s in available if s in HIGHER_REVIEW_STEPS and s in share.allowed_transitions]
+    through = steps_through_shares(case)
+    return [s for s in available if s in through]
 
 
-def ensure_step(case: ClearingCase, step: str) -> None:
-    """404 for a step the account may never take here; a step the state forbids now is 409 (take_step)."""
+def ensure_step(case: ClearingCase, step: str) -> Share | None:
+    """404 for a step the account may never take here; a step the state forbids now is 409 (take_step).
+    Returns the share the step goes through (None at the owner)."""
     if case.unit_id == g.unit.id:
         action = STEP_ACTIONS.get(step)
         if action is None:
             deny(Action.CLEARING_DECIDE, unit=g.unit, object_type="clearing_cases", object_id=case.id)
         ensure(current_user, action, g.unit, object_type="clearing_cases", object_id=case.id)
-        return
-    share = active_share("clearing_cases", case.id)
-    if step not in HIGHER_REVIEW_STEPS or share is None or step not in share.allowed_transitions:
-        deny(Action.CLEARING_REVIEW_ESCALATED, unit=g.unit, object_type="clearing_cases", object_id=case.id)
-    ensure(current_user, Action.CLEARING_REVIEW_ESCALATED, g.unit, object_type="clearing_cases", object_id=case.id)
+        return None
+    share = steps_through_shares(case).get(step)
+    if share is None:
+        deny(Action.CLEARING_HANDLE, unit=g.unit, object_type="clearing_cases", object_id=case.id)
+    return share
 
 
 def step_data(form) -> dict:
@@ -177,11 +200,17 @@ def _timeline(case: ClearingCase) -> list[dict]:
 
 def _render_case(case: ClearingCase, errors: dict | None = None, form=None, failed_step: str | None = None):
     owner = case.unit_id == g.unit.id
-    conditions = ops.conditions_for(db.session.get(Unit, case.unit_id)) if owner else []
+    steps = allowed_steps(case)
+    # The conditions list in force at the owner, for its staff and for a cross-handler's assessment.
+    conditions = ops.conditions_for(db.session.get(Unit, case.unit_id)) if owner or "assess" in steps else []
     ticked = set((case.assessment or {}).get("conditions", []))
     negative = ops.negative_conditions(case)
     return render_template(
-        "clearing/case.html", **_common(), case=case, owner=owner, steps=allowed_steps(case),
+        "clearing/case.html", **_common(), case=case, owner=owner, steps=steps,
+        share_purposes=[] if owner else sorted({purpose_label(s.purpose)
+                                                for s in active_shares("clearing_cases", case.id)}),
+        share_log=share_access_log("clearing_cases", case.id, case.unit_id, CASE_FLOW.step_label)
+        if owner else None,
         owner_unit=db.session.get(Unit, case.unit_id), conditions=conditions, ticked=ticked, negative=negative,
         all_conditions={c.id: c for c in db.session.scalars(select(ClearingCondition).where(
             ClearingCondition.id.in_(ticked)))} if ticked else {},
@@ -201,9 +230,9 @@ def case(unit_id: int, case_id: int):
 @login_required
 def step(unit_id: int, case_id: int, step: str):
     case = load_case(case_id)
-    ensure_step(case, step)
+    share = ensure_step(case, step)
     try:
-        ops.take_step(case, step, step_data(request.form), acting_unit=g.unit,
+        ops.take_step(case, step, step_data(request.form), acting_unit=g.unit, share=share,
                       expected_version=request.form.get("version", type=int))
     except InvalidInput as exc:
         db.session.rollback()

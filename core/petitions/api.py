@@ -17,6 +17,7 @@ from core.petitions import queries
 from core.petitions.models import Petition, PetitionLink
 from core.petitions.schemas import (LinkDecisionSchema, LinkSchema, PetitionInSchema, PetitionSchema,
                                     PetitionTransitionSchema, RouteInSchema)
+from core.petitions.views import load_handled, share_for_step
 from tenants.access import Action, deny, ensure
 from tenants.models import Unit
 from tenants.scoping import load_scoped
@@ -72,13 +73,15 @@ def get_petition(unit_id: int, petition_id: int):
 
 @api.post(f"{PREFIX}/<int:petition_id>/transitions")
 @documented(f"{DOC}/{{petition_id}}/transitions", "post",
-            "Handle: start, conclude (an unfounded outcome enters the clearing pool), feedback, settle (息访). 409 "
-            "names the current state and the allowed steps; 422 lists field errors", body=PetitionTransitionSchema,
+            "Handle: start, conclude (an unfounded outcome enters the clearing pool), feedback, settle (息访); another "
+            "township's staff take the steps their cross-handling grant names (交叉办案). 409 names the current state "
+            "and the allowed steps; 422 lists field errors", body=PetitionTransitionSchema,
             response=PetitionSchema, tag="petitions")
 def petition_transition(unit_id: int, petition_id: int):
-    petition = _own(petition_id, Action.PETITIONS_HANDLE)
+    petition = load_handled(petition_id)
     args = parse_json(PetitionTransitionSchema())
-    ops.take_step(petition, args["transition"], args["data"], expected_version=args["version"])
+    share = share_for_step(petition, args["transition"])
+    ops.take_step(petition, args["transition"], args["data"], expected_version=args["version"], share=share)
     return jsonify(PetitionSchema().dump(petition))
 
 

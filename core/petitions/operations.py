@@ -25,7 +25,7 @@ from core.petitions.models import (COMPETENT_LEVEL, FEEDBACK_WAYS, INFORMANT_FIE
                                    RoutingMode)
 from core.petitions.workflow import HANDLING_STEPS, PETITION_FLOW
 from tenants import operations as tenancy_ops
-from tenants.models import Unit
+from tenants.models import Share, Unit
 
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 _PHONE = re.compile(r"^[\d\-+() ]{3,30}$")
@@ -215,8 +215,13 @@ def masked_informant(petition: Petition) -> dict[str, str]:
 # ---------------------------------------------------------------- handling
 
 
-def take_step(petition: Petition, step: str, data: dict, *, expected_version: int | None = None) -> None:
-    """Verification starts, the outcome concludes it, feedback to the informant closes it."""
+def take_step(petition: Petition, step: str, data: dict, *, expected_version: int | None = None,
+              share: Share | None = None) -> None:
+    """Verification starts, the outcome concludes it, feedback to the informant closes it.
+
+    ``share``: the step is taken by another township's staff through a cross-handling share (交叉办案); the
+    petition, its figures and what follows from the step (the clearing pool, the 交办件) stay its owner's,
+    and the step is logged on the owner's side (tenants.operations.record_share_access)."""
     check_version(petition, expected_version)
     if step not in HANDLING_STEPS:
         raise InvalidInput({"transition": [_("没有这个办理环节")]})
@@ -225,19 +230,25 @@ def take_step(petition: Petition, step: str, data: dict, *, expected_version: in
     unit = db.session.get(Unit, petition.unit_id)
     if step == "start":
         PETITION_FLOW.apply(petition, "start")
-        item = _routing_item(petition)
-        if item is not None and item.state == "issued":
-            from core.supervision import operations as supervision_ops
+        with context.writing_as(unit.id, unit.path):
+            item = _routing_item(petition)
+            if item is not None and item.state == "issued":
+                from core.supervision import operations as supervision_ops
 
-            supervision_ops.receive(item)  # starting verification signs for the 交办件
+                supervision_ops.receive(item)  # starting verification signs for the 交办件
+                db.session.flush()
     elif step == "conclude":
         _conclude(petition, unit, data)
         if petition.origin_petition_id is not None:
-            _report_outcome_upward(petition)
+            with context.writing_as(unit.id, unit.path):
+                _report_outcome_upward(petition)
+                db.session.flush()
     elif step == "settle":
         PETITION_FLOW.apply(petition, "settle", reason=str(data.get("note") or "").strip() or None)
     else:
         _feedback(petition, data)
+    if share is not None:
+        tenancy_ops.record_share_access(share, action=step)
 
 
 def _conclude(petition: Petition, unit: Unit, data: dict) -> None:
@@ -261,12 +272,15 @@ def _conclude(petition: Petition, unit: Unit, data: dict) -> None:
     tenancy_ops.bump_stat(unit, f"petitions.concluded.{outcome}", 1)
     tenancy_ops.bump_stat(unit, f"petitions.concluded.{outcome}", 1, concluded_on.isoformat())
     if outcome == Outcome.UNFOUNDED:
-        # 失实检举控告: the accused person is owed a clearing; the pool links back to this petition.
-        clearing_ops.record_candidate(unit, {
-            "reference": petition.number, "concluded_on": concluded_on, "person_name": petition.accused_name,
-            "person_position": petition.accused_position,
-            "person_work_unit": petition.accused_work_unit or _("（未注明单位）"),
-            "accusation": petition.summary, "finding": findings}, petition_id=petition.id)
+        # 失实检举控告: the accused person is owed a clearing; the pool links back to this petition. The pool is
+        # the owner's, also when a cross-handler concluded (written as the owner).
+        with context.writing_as(unit.id, unit.path):
+            clearing_ops.record_candidate(unit, {
+                "reference": petition.number, "concluded_on": concluded_on, "person_name": petition.accused_name,
+                "person_position": petition.accused_position,
+                "person_work_unit": petition.accused_work_unit or _("（未注明单位）"),
+                "accusation": petition.summary, "finding": findings}, petition_id=petition.id)
+            db.session.flush()
 
 
 def _feedback(petition: Petition, data: dict) -> None:

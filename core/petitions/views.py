@@ -22,7 +22,9 @@ from core.petitions.workflow import OPEN, PETITION_FLOW
 from core.workflow import history
 from sqlalchemy import select
 from tenants.access import Action, can, deny, ensure
-from tenants.models import LEVEL_LABELS, Unit
+from core.zones.operations import CROSS_HANDLE_STEPS
+from tenants.models import LEVEL_LABELS, Share, Unit
+from tenants.queries import active_shares, share_access_log
 from tenants.scoping import load_scoped
 
 petitions_bp = Blueprint("petitions", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/petitions")
@@ -38,6 +40,41 @@ def load_own(petition_id, action: Action) -> Petition:
     if petition.unit_id != g.unit.id:
         deny(action, unit=g.unit, object_type="petitions", object_id=petition.id)
     return petition
+
+
+def steps_through_shares(petition: Petition) -> dict[str, Share]:
+    """The steps the acting account may take on another township's petition through its active shares, whatever
+    the petition's state, each with the share it goes through: a cross-handler's named steps (交叉办案), never
+    routing, feedback to the informant or the reveal (the one place views and API decide it)."""
+    if not can(current_user, Action.PETITIONS_HANDLE, g.unit):
+        return {}
+    steps: dict[str, Share] = {}
+    for share in active_shares("petitions", petition.id):
+        if share.purpose == "cross_handle":
+            for name in CROSS_HANDLE_STEPS["petitions"]:
+                if name in share.allowed_transitions:
+                    steps.setdefault(name, share)
+    return steps
+
+
+def load_handled(petition_id) -> Petition:
+    """A petition the account may handle here: the unit's own (by role), or another township's through a share
+    naming steps (交叉办案); else 404 (a supervising or routing unit reads, never handles)."""
+    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=Action.PETITIONS_HANDLE)
+    if petition.unit_id != g.unit.id and not steps_through_shares(petition):
+        deny(Action.PETITIONS_HANDLE, unit=g.unit, object_type="petitions", object_id=petition.id)
+    return petition
+
+
+def share_for_step(petition: Petition, step: str) -> Share | None:
+    """The share a step on another township's petition goes through (None for the unit's own); 404 for a
+    step no share names."""
+    if petition.unit_id == g.unit.id:
+        return None
+    share = steps_through_shares(petition).get(step)
+    if share is None:
+        deny(Action.PETITIONS_HANDLE, unit=g.unit, object_type="petitions", object_id=petition.id)
+    return share
 
 
 def _labels() -> dict:
@@ -139,6 +176,9 @@ def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, re
     unit = g.unit
     own = petition.unit_id == unit.id
     may_handle = own and can(current_user, Action.PETITIONS_HANDLE, unit)
+    purposes = set() if own else {s.purpose for s in active_shares("petitions", petition.id)}
+    through = {} if own else steps_through_shares(petition)
+    available = [t.name for t in PETITION_FLOW.available(petition) if t.name != "route"]
     may_route = own and can(current_user, Action.PETITIONS_ROUTE, unit) and "route" in {
         t.name for t in PETITION_FLOW.available(petition)}
     today = calendar.today()
@@ -146,10 +186,14 @@ def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, re
     routing_item = queries.routing_item(petition) if own and petition.origin_petition_id else None
     return render_template(
         "petitions/detail.html", **_labels(), unit=unit, petition=petition, own=own, fields=INFORMANT_FIELDS,
-        steps=[t.name for t in PETITION_FLOW.available(petition) if t.name != "route"] if may_handle else [],
+        steps=available if may_handle else [s for s in available if s in through],
         today=today,
         due=calendar.due_state(petition.due_on, today) if petition.due_on and petition.state in OPEN else None,
-        history=history("petitions", petition.id) if own else [],
+        # A cross-handler or cross-inspector reads the handling so far; a supervising unit reads the record only.
+        cross=bool(purposes & {"cross_handle", "cross_inspect"}),
+        history=history("petitions", petition.id) if own or purposes & {"cross_handle", "cross_inspect"} else [],
+        share_log=share_access_log("petitions", petition.id, petition.unit_id, PETITION_FLOW.step_label)
+        if own else None,
         step_errors=step_errors or {}, form=form or {},
         candidate=_candidate(petition) if own else None,
         # Read through a share (a supervising or routing unit): no informant data at all, not even masked.
@@ -197,9 +241,12 @@ def _candidate(petition: Petition):
 @petitions_bp.post("/<int:petition_id>/steps/<any(start, conclude, feedback, settle):step>")
 @login_required
 def step(unit_id: int, petition_id: int, step: str):
-    petition = load_own(petition_id, Action.PETITIONS_HANDLE)  # a supervising unit reads, never handles
+    # A supervising unit reads, never handles; a cross-handler takes the steps its share names (交叉办案).
+    petition = load_handled(petition_id)
+    share = share_for_step(petition, step)
     try:
-        ops.take_step(petition, step, request.form.to_dict(), expected_version=request.form.get("version", type=int))
+        ops.take_step(petition, step, request.form.to_dict(), expected_version=request.form.get("version", type=int),
+                      share=share)
     except InvalidInput as exc:
         db.session.rollback()
         return _detail(db.session.get(Petition, petition_id), step_errors=exc.errors, form=request.form), 422
