@@ -185,9 +185,10 @@ def _register_areas(app: Flask) -> None:
     from core.clearing import demo as clearing_demo
     from core.supervision import demo as casework_demo
     from core.zeroing import demo as zeroing_demo
+    from core.zones import demo as zones_demo
 
     app.extensions["qinglian_demo_seeders"] = [casework_demo.seed, clearing_demo.seed, zeroing_demo.seed,
-                                               indicators_demo.seed, bulletins_demo.seed]
+                                               zones_demo.seed, indicators_demo.seed, bulletins_demo.seed]
 
 
 def _register_request_pipeline(app: Flask) -> None:
