@@ -8,6 +8,7 @@ today: what the app takes for an active grant is active for the database as well
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 from collections import Counter
 from dataclasses import dataclass
@@ -19,37 +20,22 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
                                  run_state_machine_as_test)
+from openpyxl import load_workbook
 from sqlalchemy import select, text
 
 from core.calendar import CHINA
 from tests.conftest import Browser, bearer
 
-ZONE_TABLES = ["inspection_findings", "inspection_pairs", "cross_grants", "inspection_rounds", "meeting_decisions",
-               "joint_meetings", "convener_terms", "zone_members", "zones", "share_accesses"]
-
-
-@pytest.fixture(autouse=True)
-def clean_zone_tables(app, owner_engine):
-    """conftest's cleanup does not know the zone tables yet (PostgreSQL's TRUNCATE … CASCADE reaches them,
-    SQLite's DELETE does not): empty them around each test here."""
-    def empty():
-        if owner_engine.dialect.name == "sqlite":
-            with owner_engine.begin() as conn:
-                for table in ZONE_TABLES:
-                    conn.execute(text(f"DELETE FROM {table}"))
-    empty()
-    yield
-    empty()
-
 
 def _empty_everything(owner_engine) -> None:
+    """What conftest's cleanup does after a test, for the stateful test's next example."""
     from tests.conftest import TABLES
 
     with owner_engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(ZONE_TABLES + TABLES)} RESTART IDENTITY CASCADE"))
+            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
-            for table in ZONE_TABLES + TABLES:
+            for table in TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))
 
 
@@ -235,13 +221,23 @@ def test_a_cross_handler_reads_and_takes_only_the_granted_steps_and_the_owner_se
                             form_page=urls["petition page"]).status_code == 404
         assert _transition(app, headers, west, "petitions", world.petition, "conclude",
                            {"outcome": "unfounded", "findings": "x"}).status_code == 409  # granted, not yet
-        assert handler.post(f"{urls['petition page']}/steps/start", {}, form_page=urls["petition page"]).status_code == 302
+        started = handler.post(f"{urls['petition page']}/steps/start", {}, form_page=urls["petition page"])
+        assert started.status_code == 302
         concluded = _transition(app, headers, west, "petitions", world.petition, "conclude",
                                 {"outcome": "unfounded", "findings": "经异地核查，反映问题不属实"})
         assert concluded.status_code == 200 and concluded.get_json()["state"] == "concluded"
         assert _transition(app, headers, west, "petitions", world.petition, "feedback",
                            {"given_on": day.isoformat(), "way": "in_person", "content": "已反馈",
                             "satisfied": "yes"}).status_code == 404  # contact with the informant stays the owner's
+
+        # The handler's own ledgers (xlsx) list its own township's records only, never one it handles for another.
+        for ledger, number in ((f"/u/{west}/petitions/ledger.xlsx", world.petition_number),
+                               (f"/u/{west}/clearing/ledger.xlsx", world.case_number)):
+            response = handler.get(ledger)
+            assert response.status_code == 200
+            cells = {str(c) for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
+                     for c in row}
+            assert number not in cells and "钱某某" not in cells and "孙澄清" not in cells
 
         # The clearing case: the handler assesses, plans, clears and feeds back; the owner's leader decides.
         case_page = handler.get(urls["case page"]).get_data(as_text=True)
