@@ -21,8 +21,8 @@ from core.extensions import db
 from core.inbox.views import register_link
 from core.supervision.models import ProgressReport, SupervisionItem
 from core.workflow import history
-from tenants.access import Action, can, deny, ensure
 from core.zones.operations import CROSS_HANDLE_STEPS
+from tenants.access import Action, can, deny, ensure
 from tenants.models import Share, Unit
 from tenants.queries import active_shares, purpose_label, share_access_log
 from tenants.scoping import load_scoped

@@ -20,9 +20,9 @@ from core.petitions.models import (ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, FEEDBAC
                                    PetitionCategory, PetitionLink, RoutingMode)
 from core.petitions.workflow import OPEN, PETITION_FLOW
 from core.workflow import history
+from core.zones.operations import CROSS_HANDLE_STEPS
 from sqlalchemy import select
 from tenants.access import Action, can, deny, ensure
-from core.zones.operations import CROSS_HANDLE_STEPS
 from tenants.models import LEVEL_LABELS, Share, Unit
 from tenants.queries import active_shares, share_access_log
 from tenants.scoping import load_scoped
