@@ -183,11 +183,13 @@ def _register_areas(app: Flask) -> None:
         clearing_ops.refresh_overdue, petition_jobs.refresh_overdue, zeroing_ops.refresh_overdue,
         supervision_ops.refresh_overdue, directive_ops.count_late_returns]
     from core.clearing import demo as clearing_demo
+    from core.petitions import demo as petitions_demo
     from core.supervision import demo as casework_demo
     from core.zeroing import demo as zeroing_demo
     from core.zones import demo as zones_demo
 
-    app.extensions["qinglian_demo_seeders"] = [casework_demo.seed, clearing_demo.seed, zeroing_demo.seed,
+    app.extensions["qinglian_demo_seeders"] = [casework_demo.seed, petitions_demo.seed, clearing_demo.seed,
+                                               zeroing_demo.seed,
                                                zones_demo.seed, indicators_demo.seed, bulletins_demo.seed]
 
 
