@@ -2,18 +2,33 @@
 quarterly batch, cases in every stage across the townships of three counties, escalated reviews
 waiting at 松林县, registered supervision and a progress check on a delayed case, and visits due.
 
-Everything goes through the real operations; only deadlines are then moved back, because a demo
-needs delayed cases and overdue visits that nobody can produce today. Runs from ``flask demo``.
+The cleared cases carry a believable last quarter: each was cleared in a past week (``HELD``), fed back
+and filed a few days later, some later than their deadline (按期澄清率 differs between counties), and
+the older ones visited (回访) once or up to four times with the dates of the visits. The dates go into
+the operations' own fields (``applied_on`` of a green-channel application, ``held_on``, the feedback
+dates, ``filed_on``, ``visited_on``), which accept past dates, so every figure is counted by the
+operations themselves. Two things the operations refuse or cannot know are set directly, narrowly:
+
+- a plan's ``planned_on`` must not be before today when it is submitted: the plan is submitted with
+  today, then its planned and approval dates are set to the past days the clearing was planned for;
+  likewise the ``applied_on`` of a case screened in from the pool (the screening dates it today);
+- the step deadline of an approved plan counts from today: it is moved back to count from the past
+  approval before the clearing is recorded, so the operation itself decides whether it was on time.
+
+Neither is a figure; the workflow log still shows today as the time each step was typed in (补录).
+Besides these, only deadlines are moved back, because a demo needs a delayed case that nobody can
+produce today. Runs from ``flask demo``.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from core import calendar, context
 from core.clearing import operations as ops
-from core.clearing.models import ClearingCase
+from core.clearing.models import ClearingCase, ClearingVisit
+from core.clearing.workflow import STEP_WORKDAYS
 from core.extensions import db
 from core.identity.models import Account
 from core.supervision import operations as supervision_ops
@@ -36,6 +51,26 @@ PEOPLE = [
     ("何平", "村委会主任", "柳塘村", "反映工程项目围标", []),
 ]
 
+# For each township, its cases that reach 澄清 (in the order of their states below): how many weeks ago
+# the clearing was held, whether it came later than the approved plan's deadline, and how many of its
+# four visits (一人四访) have been made since.
+HELD = {
+    "990121001": [(6, False, 0), (7, True, 0), (9, False, 4)],  # the first two: visits overdue
+    "990121002": [(1, False, 0), (10, False, 4)],
+    "990121003": [(3, False, 0)],
+    "990121004": [(8, True, 2), (11, False, 4)],
+    "990121005": [(0, False, 0)],
+    "990122001": [(9, True, 1), (2, True, 0)],
+    "990221001": [(5, False, 2), (10, False, 4)],
+    "990321001": [(6, True, 0)],
+}
+REACHES_CLEARING = ("cleared", "fed_back", "filed")
+
+
+def _held_day(today: date, weeks_ago: int, i: int) -> date:
+    day = today - timedelta(weeks=weeks_ago, days=2 + i % 3)
+    return day - timedelta(days=max(day.weekday() - 4, 0))  # a working day
+
 
 def _unit(code: str) -> Unit:
     return db.session.scalar(select(Unit).where(Unit.code == code))
@@ -47,8 +82,10 @@ def _as(username: str | None, unit: Unit):
                           db.session)
 
 
-def _data(step: str, today, person: str) -> dict:
+def _data(step: str, today, person: str, held: date | None = None) -> dict:
     day = today.isoformat()
+    held = held or today
+    fed, filed = min(held + timedelta(days=3), today).isoformat(), min(held + timedelta(days=7), today).isoformat()
     return {
         "assess": {"verified_fully": 1, "conclusion_clear": 1, "handling_done": 1,
                    "opinion": "信访室、审理室、案管室联审：反映问题经核查失实，建议澄清"},
@@ -56,34 +93,47 @@ def _data(step: str, today, person: str) -> dict:
         "submit_plan": {"method": "village_meeting", "scope": "村两委成员及村民代表", "venue": "村文化礼堂",
                         "planned_on": day},
         "approve_plan": {},
-        "clear": {"held_on": day, "attendance": "村两委成员、村民代表共40余人", "presided_by": "镇纪委书记"},
-        "feedback": {"person_on": day, "party_org": "所在村党支部", "org_head": "党支部书记", "org_on": day,
-                     "personnel_dept": "镇党委组织办", "personnel_on": day},
-        "file": {"filed_on": day},
+        "clear": {"held_on": held.isoformat(), "attendance": "村两委成员、村民代表共40余人", "presided_by": "镇纪委书记"},
+        "feedback": {"person_on": fed, "party_org": "所在村党支部", "org_head": "党支部书记", "org_on": fed,
+                     "personnel_dept": "镇党委组织办", "personnel_on": fed},
+        "file": {"filed_on": filed},
     }[step]
 
 
 def _case(unit: Unit, officer: str | None, leader: str | None, i: int, state: str, *, green: bool = False,
-          sensitive: bool = False) -> ClearingCase:
+          sensitive: bool = False, history: tuple[int, bool, int] | None = None) -> ClearingCase:
+    """One case driven to ``state``; ``history`` (weeks ago, late, visits made) dates a case that reaches 澄清."""
     today = calendar.today()
+    held = _held_day(today, history[0], i) if history else None
+    late = bool(history and history[1])
+    approved = held - timedelta(days=35 if late else 12) if held else None
+    applied = held - timedelta(days=60) if held else today
     name, position, place, accusation, flags = PEOPLE[i % len(PEOPLE)]
     subject = {"person_name": name, "person_position": position, "person_work_unit": f"{unit.name}{place}",
                "accusation": accusation, "priority_flags": flags}
     with _as(officer, unit):
         if green:
             case = ops.register_application(unit, {**subject, "request": "本人书面申请组织予以澄清正名",
-                                                   "applied_on": today.isoformat()})
+                                                   "applied_on": applied.isoformat()})
         else:
             candidate = ops.record_candidate(unit, {**subject, "reference": f"{unit.name}信访件{i + 1}",
                                                     "concluded_on": (today - timedelta(days=60 + 30 * i)).isoformat(),
                                                     "finding": "经核查，反映问题不属实"})
             case = ops.screen_candidate(candidate, accept=True)
+            case.applied_on = applied  # screened in on the day work began (the screening dates it today)
     for step in PATH[:STOP_AT.get(state, 1)]:
-        data = _data(step, today, name)
+        data = _data(step, today, name, held)
         if step == "assess" and sensitive:
             data = {**data, "sensitive": 1}
+        if step == "clear" and held:
+            # The approved plan's deadline counted from its past approval: the operation judges 按期.
+            case.due_on = calendar.add_workdays(approved, STEP_WORKDAYS["plan_approved"])
         with _as(leader if step in ("review", "approve_plan") else officer, unit):
             ops.take_step(case, step, data, acting_unit=unit)
+        if step in ("submit_plan", "approve_plan") and held:
+            # Planned for the day it was held, approved before it (a plan cannot be submitted for a past day).
+            case.plan = {**case.plan, "planned_on": held.isoformat()} | (
+                {"approved_on": approved.isoformat()} if step == "approve_plan" else {})
         if step == "assess" and state == "escalated":
             with _as(leader, unit):
                 ops.take_step(case, "escalate", {}, acting_unit=unit)
@@ -91,7 +141,22 @@ def _case(unit: Unit, officer: str | None, leader: str | None, i: int, state: st
     if state == "declined":
         with _as(leader, unit):
             ops.take_step(case, "decline", {"reason": "被反映人另有违纪问题正在审查，暂不宜澄清"}, acting_unit=unit)
+    if history:
+        _visit(case, unit, officer, held, history[2], today)
     return case
+
+
+def _visit(case: ClearingCase, unit: Unit, officer: str | None, held: date, made: int, today: date) -> None:
+    """The first ``made`` of the case's four follow-up visits, a few weeks apart after the clearing."""
+    visits = db.session.scalars(select(ClearingVisit).where(ClearingVisit.case_id == case.id)
+                                .order_by(ClearingVisit.id)).all()
+    for k, visit in enumerate(visits[:made]):
+        visited_on = min(held + timedelta(days=10 + 7 * k), today)
+        with _as(officer, unit):
+            ops.record_visit(visit, {"visited_on": visited_on.isoformat(), "visitors": "镇纪委书记、承办人",
+                                     "mental_state": "思想包袱已放下，心情舒畅",
+                                     "work_performance": "工作积极主动，敢于担当",
+                                     "family_situation": "家庭和睦", "notes": ""})
 
 
 def seed() -> dict:
@@ -114,7 +179,9 @@ def seed() -> dict:
         ops.plan_batch(home, {"year": today.year, "quarter": quarter,
                               "target_on": (today + timedelta(days=30)).isoformat(),
                               "note": "本季度集中澄清"}, [c.id for c in pool[:2]])
-    cases = [_case(home, "town-officer", "town-leader", i, state)
+    held = iter(HELD["990121001"])
+    cases = [_case(home, "town-officer", "town-leader", i, state,
+                   history=next(held) if state in REACHES_CLEARING else None)
              for i, state in enumerate(("applied", "assessed", "reviewed", "plan_submitted", "plan_approved",
                                         "cleared", "fed_back", "filed"))]
     cases.append(_case(home, "town-officer", "town-leader", 8, "applied", green=True))
@@ -129,17 +196,15 @@ def seed() -> dict:
               "990221001": ("filed", "filed", "plan_submitted"),
               "990321001": ("cleared", "assessed")}
     for code, states in spread.items():
-        unit = _unit(code)
+        unit, held = _unit(code), iter(HELD[code])
         for i, state in enumerate(states):
             cases.append(_case(unit, None, None, i + len(code), state, sensitive=state == "escalated",
-                               green=i == 3))
+                               green=i == 3, history=next(held) if state in REACHES_CLEARING else None))
 
-    # Delays: a case of 城关镇 stuck at assessment for weeks, visits of two cleared cases overdue.
+    # Delays: a case of 城关镇 stuck at assessment for weeks (the visits of its two cases cleared six and
+    # seven weeks ago and not yet visited are overdue by their own dates).
     delayed = cases[1]
     delayed.due_on = calendar.add_workdays(today, -12)
-    for case in (cases[5], cases[6]):
-        for visit in case.visits:
-            visit.due_on = calendar.add_workdays(today, -3)
     db.session.flush()
     with context.acting(context.maintenance_context(
             account_id=db.session.scalar(select(Account.id).where(Account.username == "county-leader"))), db.session):
