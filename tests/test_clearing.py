@@ -550,3 +550,43 @@ def test_the_demo_province_holds_clearing_work_at_every_stage(app, factory):
     assert town.get(f"/u/{home}/clearing/visits").get_data(as_text=True).count('data-due="overdue"') == 8
     assert "挂号督办" in town.get(f"/u/{home}/supervision").get_data(as_text=True)
     assert town.get(f"/u/{home}/clearing/pool").get_data(as_text=True).count("纳入澄清") >= 2
+
+
+def test_a_clearing_held_after_its_deadline_is_not_counted_on_time(app, factory):
+    """按期澄清率: judged against the deadline the clearing was due by, not the next stage's."""
+    from core import context
+    from core.clearing import operations as ops
+    from core.extensions import db
+    from tenants.models import Unit, UnitStat
+
+    tree = factory.tree()
+    steps = {"assess": ASSESS, "review": {"opinion": "同意澄清"},
+             "submit_plan": {"method": "village_meeting", "scope": "村民代表", "venue": "村文化礼堂",
+                             "planned_on": "2026-11-16"},
+             "approve_plan": {}}
+    cases = {}
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        town = db.session.get(Unit, tree.town)
+        with time_machine.travel(MONDAY, tick=False):
+            for who in ("准时", "逾期"):
+                case = ops.register_application(town, {
+                    "person_name": f"王{who}", "person_position": "村主任", "person_work_unit": "前村村委会", "accusation": "反映优亲厚友",
+                    "request": "申请澄清", "applied_on": "2026-11-16"})
+                for step, data in steps.items():
+                    ops.take_step(case, step, data, acting_unit=town)
+                cases[who] = case.id
+            on_time = db.session.get(ops.ClearingCase, cases["准时"])
+            ops.take_step(on_time, "clear", {"held_on": "2026-11-16", "attendance": "本人", "presided_by": "书记"},
+                          acting_unit=town)
+            due = db.session.get(ops.ClearingCase, cases["逾期"]).due_on
+        with time_machine.travel(datetime.combine(due + timedelta(days=7), datetime.min.time(), timezone.utc),
+                                 tick=False):
+            late = db.session.get(ops.ClearingCase, cases["逾期"])
+            ops.take_step(late, "clear", {"held_on": (due + timedelta(days=7)).isoformat(), "attendance": "本人",
+                                          "presided_by": "书记"}, acting_unit=town)
+        db.session.commit()
+        assert db.session.get(ops.ClearingCase, cases["准时"]).cleared_on_time is True
+        assert db.session.get(ops.ClearingCase, cases["逾期"]).cleared_on_time is False
+        stock = db.session.scalar(db.select(UnitStat.value).where(
+            UnitStat.unit_id == tree.town, UnitStat.metric == "clearing.cleared_on_time", UnitStat.period == ""))
+        assert stock == 1

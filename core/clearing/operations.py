@@ -506,11 +506,13 @@ def _clear(case: ClearingCase, data: dict, unit: Unit) -> None:
         raise InvalidInput(errors)
     case.clearing = {"held_on": held_on.isoformat(), "attendance": attendance, "presided_by": presided_by}
     case.cleared_on = held_on
+    # An indicator's term (timeliness), judged against the deadline the clearing was due by, before the
+    # step moves the deadline on to the next stage's.
+    case.cleared_on_time = case.due_on is None or held_on <= case.due_on
     _advance(case, "clear", detail=case.clearing)
     metric = "cleared_units" if case.subject_kind == SubjectKind.UNIT else "cleared_persons"
     _count(unit, metric, 1)
     _count(unit, metric, 1, held_on.isoformat())
-    case.cleared_on_time = case.due_on is None or held_on <= case.due_on  # an indicator's term: timeliness
     if case.cleared_on_time:
         _count(unit, "cleared_on_time", 1)
         _count(unit, "cleared_on_time", 1, held_on.isoformat())
