@@ -1,5 +1,7 @@
-"""Reading the per-unit stats rows: a subtree's figure is a sum over the path range (never a
-counter kept on the ancestor). Casework reads it for generated returns; reporting for roll-ups.
+"""Reading the per-unit stats rows: a subtree's figure is a sum over the path range (no counter on an
+ancestor is written by the writing transaction). Casework reads it for generated returns. Reporting's
+roll-ups read the same sums from the subtree totals kept by the fold of the journal of moves
+(``unit_stat_totals`` + ``unit_stat_journal``; reporting.rollups), built from these rows by the SQL below.
 
 Keys of a row's ``period``: '' is the current stock; a dated increment is written under its ISO day
 and, by ``tenants.operations.bump_stat``, also under its ISO week, month and year, so that any period

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from core import context
 from core.extensions import db
-from tests.conftest import bearer
+from tests.conftest import ADMIN_URL, bearer
 
 OUTCOMES = ["founded", "partly", "unfounded", "unverifiable"]
 ADDITIVE_KINDS = ("stock", "flow", "total")
@@ -371,3 +371,53 @@ def test_moving_a_county_keeps_the_roll_ups_of_its_old_and_new_ancestors_exact(a
             lines = rollups.children_rollup(db.session.get(Unit, tree.province), year, ["petitions.open"])
             assert [(line.unit.id, line["petitions.open"]) for line in lines] == [
                 (tree.city, 0), (tree.other_city, 3), (tree.province, 0)]
+
+
+@pytest.mark.skipif(not ADMIN_URL, reason="concurrent transactions: the PostgreSQL pass")
+def test_folds_at_once_and_moves_committed_during_a_fold_are_each_counted_once(app, factory):
+    """RQ may run the fold twice at once; a casework transaction may commit its moves while a fold runs.
+    Each move reaches the totals exactly once, and the roll-up never counts one twice or misses one."""
+    import threading
+    import time
+
+    from reporting import rollups
+    from reporting.operations import fold_journal
+    from reporting.periods import parse_period
+    from tenants import operations as ops
+    from tenants.models import Unit
+
+    tree = factory.tree()
+
+    def in_thread(work, out):
+        def run():
+            with app.app_context(), context.acting(context.maintenance_context(), db.session):
+                out.append(work())
+                db.session.commit()
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def bump(n):
+        ops.bump_stat(db.session.get(Unit, tree.town), "petitions.open", n)
+
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        bump(2)
+        db.session.commit()
+        # A fold holds its moves (deleted, uncommitted) while a second fold and a writer come along.
+        first = fold_journal()
+        second, written = [], []
+        folder = in_thread(fold_journal, second)
+        writer = in_thread(lambda: bump(3), written)
+        writer.join(5)
+        time.sleep(0.3)
+        assert second == [] and written == [None]  # the second fold waits for the first's rows
+        db.session.commit()
+        folder.join(5)
+    assert first["moves"] == 1 and second[0]["moves"] in (0, 1)  # the writer's move, if committed before it
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        fold_journal()
+        db.session.commit()
+        for unit_id in (tree.town, tree.county, tree.province):
+            total = _totals([unit_id])[(unit_id, "petitions.open", "")]
+            figure = rollups.rollup(db.session.get(Unit, unit_id), parse_period("year"), ["petitions.open"])
+            assert (total, figure["petitions.open"]) == (5, 5), unit_id
