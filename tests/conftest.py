@@ -92,17 +92,22 @@ TABLES = ["bulletins", "exports", "federation_pushes", "federation_peers", "reco
           "login_sessions", "accounts", "units"]
 
 
-@pytest.fixture(autouse=True)
-def clean_db(app, owner_engine):
-    yield
-    with app.app_context():
-        db.session.remove()
+def empty_tables(owner_engine) -> None:
+    """Every table emptied, as the owner (a stateful test also calls it between its examples)."""
     with owner_engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         else:
             for table in TABLES:
                 conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+def clean_db(app, owner_engine):
+    yield
+    with app.app_context():
+        db.session.remove()
+    empty_tables(owner_engine)
     if REDIS_URL:
         from redis import Redis
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition, rule,
                                  run_state_machine_as_test)
 from openpyxl import load_workbook
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from core.calendar import CHINA
 from tests.conftest import Browser, bearer
@@ -29,14 +29,9 @@ from tests.conftest import Browser, bearer
 
 def _empty_everything(owner_engine) -> None:
     """What conftest's cleanup does after a test, for the stateful test's next example."""
-    from tests.conftest import TABLES
+    from tests.conftest import empty_tables
 
-    with owner_engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in TABLES:
-                conn.execute(text(f"DELETE FROM {table}"))
+    empty_tables(owner_engine)
 
 
 def _tomorrow() -> date:
