@@ -738,10 +738,10 @@ def report(world: World, http_results: dict[str, Result], naive: dict[str, Resul
         print(f"  {label:45s} │ {ms(r.p50):>10s} {ms(r.p95)} │ (HTTP, same gunicorn)")
     pk = naive["pk"]
     print(f"  {'primary-key lookup (units.id, driver)':45s} │ {ms(pk.p50):>10s} {ms(pk.p95)} │")
-    print(f"  where a roll-up request's time goes (in-process, Flask test client, each request in its own app "
-          f"context, median of 10; ms): statements sent and their time; access = load_rollup_unit, campaign = "
-          f"current_campaign_id, children = children_of (for the coverage), sums = rollups._read, the figures' "
-          f"statement(s) over totals + journal (figures and coverage together), rest = token, JSON, Flask")
+    print("  where a roll-up request's time goes (in-process, Flask test client, each request in its own app "
+          "context, median of 10; ms): statements sent and their time; access = load_rollup_unit, campaign = "
+          "current_campaign_id, children = children_of (for the coverage), sums = rollups._read, the figures' "
+          "statement(s) over totals + journal (figures and coverage together), rest = token, JSON, Flask")
     print(f"  {'target':26s} {'total':>8s} {'stmts':>6s} {'SQL':>8s} │ {'access':>8s} {'campaign':>9s} "
           f"{'children':>9s} {'sums':>8s} {'(stmts)':>8s} {'rest':>8s}")
     for t in world.targets:
