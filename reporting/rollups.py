@@ -12,6 +12,7 @@ from datetime import date
 
 from flask import g, has_request_context
 from sqlalchemy import func, literal_column, select, union_all
+from sqlalchemy.orm import with_loader_criteria
 
 from core import context
 from core.extensions import db
@@ -44,9 +45,13 @@ class Rollup:
 
 def current_campaign_id(unit: Unit) -> int | None:
     """The zeroing campaign the figures speak of: the newest the unit sent or received (as
-    core.zeroing.operations.zeroing_campaigns finds them), looked up once per request and unit."""
+    core.zeroing.operations.zeroing_campaigns finds them), looked up once per request and unit.
+
+    Only the two tables' share of the ORM auto-filter is built for it: the whole filter, for the vantage
+    unit's context that no other ORM statement of a roll-up request uses, costs ~6 ms of Python."""
     from core.directives.models import Directive, DirectiveKind, DirectiveReceipt
     from core.zeroing.models import PURPOSE
+    from tenants.scoping import _criteria
 
     ctx = context.current()
     cache = g.setdefault("_rollup_campaigns", {}) if has_request_context() else {}
@@ -55,7 +60,10 @@ def current_campaign_id(unit: Unit) -> int | None:
         stmt = (select(Directive.id)
                 .where(Directive.purpose == PURPOSE, Directive.kind == DirectiveKind.CAMPAIGN,
                        (Directive.unit_id == unit.id) | Directive.id.in_(received))
-                .order_by(Directive.id.desc()).limit(1))
+                .order_by(Directive.id.desc()).limit(1).execution_options(skip_tenant_filter=True))
+        if not ctx.maintenance:
+            stmt = stmt.options(*[with_loader_criteria(model, _criteria(model, ctx), include_aliases=True)
+                                  for model in (Directive, DirectiveReceipt)])
         cache[(unit.id, ctx)] = db.session.scalar(stmt)
     return cache[(unit.id, ctx)]
 
