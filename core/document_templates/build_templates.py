@@ -28,7 +28,9 @@ def set_font(target, name: str, size=None, bold: bool = False) -> None:
     target.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
-def new_document(title: str):
+def official_document(title: str):
+    """An A4 document in the official layout (GB/T 9704 margins, 仿宋 body at fixed 28 pt lines) with its
+    centred title: the notices' templates and the bulletins both start here."""
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -47,6 +49,12 @@ def new_document(title: str):
     heading.paragraph_format.line_spacing = Pt(40)
     heading.paragraph_format.space_before = Pt(12)
     set_font(heading.add_run(title), TITLE_FONT, Pt(22), bold=True)
+    return doc
+
+
+def new_document(title: str):
+    """A notice's template: the official layout with the document number's placeholder under the title."""
+    doc = official_document(title)
     number = doc.add_paragraph("{{number}}")
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
     number.paragraph_format.space_after = Pt(16)

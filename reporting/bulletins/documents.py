@@ -5,9 +5,8 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.shared import Mm, Pt
 from flask_babel import force_locale
@@ -16,7 +15,7 @@ from openpyxl import Workbook
 
 from core.calendar import CHINA
 from core.clock import as_utc
-from core.document_templates.build_templates import BODY_FONT, BODY_SIZE, HEADING_FONT, TITLE_FONT, set_font
+from core.document_templates.build_templates import BODY_FONT, BODY_SIZE, HEADING_FONT, official_document, set_font
 from reporting.bulletins.models import Bulletin
 from reporting.figures import AREAS
 
@@ -79,27 +78,6 @@ def cut_off_text(bulletin: Bulletin) -> str:
 # ---------------------------------------------------------------- Word
 
 
-def _document(title: str):
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    normal = doc.styles["Normal"]
-    set_font(normal, BODY_FONT, BODY_SIZE)
-    normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    normal.paragraph_format.line_spacing = Pt(28)
-    normal.paragraph_format.space_after = Pt(0)
-    doc.core_properties.author = ""
-    doc.core_properties.title = title
-    heading = doc.add_paragraph()
-    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    heading.paragraph_format.line_spacing = Pt(40)
-    heading.paragraph_format.space_before = Pt(12)
-    set_font(heading.add_run(title), TITLE_FONT, Pt(22), bold=True)
-    return doc
-
-
 def _heading(doc, text: str) -> None:
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.first_line_indent = BODY_SIZE * 2
@@ -137,7 +115,7 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
 
 def _docx(bulletin: Bulletin) -> bytes:
     s = bulletin.snapshot
-    doc = _document(bulletin.title)
+    doc = official_document(bulletin.title)
     _body(doc, cut_off_text(bulletin), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     section = iter(NUMERALS)
 
