@@ -7,12 +7,13 @@ reads a record.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from flask import g, has_request_context
-from sqlalchemy import func, literal_column, select, union_all
-from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy import Integer, String, and_, bindparam, func, select, text, union_all
 
 from core import context
 from core.extensions import db
@@ -21,8 +22,7 @@ from reporting.periods import Period
 from tenants.models import Unit, UnitStat, UnitStatJournal, UnitStatTotal, upper_bound
 from tenants.stats import covering_keys
 
-# Read as Core tables: the ORM auto-filter's loader criteria cost ~1 ms a statement, and every read here
-# states the subtree's range itself (see _in_range).
+# Read as Core tables: every read here states the subtree's range itself (see _read_statement).
 STATS, TOTALS, JOURNAL = UnitStat.__table__, UnitStatTotal.__table__, UnitStatJournal.__table__
 
 # Dated rows begin with the first increment ever written; nothing is dated before this year.
@@ -45,26 +45,19 @@ class Rollup:
 
 def current_campaign_id(unit: Unit) -> int | None:
     """The zeroing campaign the figures speak of: the newest the unit sent or received (as
-    core.zeroing.operations.zeroing_campaigns finds them), looked up once per request and unit.
-
-    Only the two tables' share of the ORM auto-filter is built for it: the whole filter, for the vantage
-    unit's context that no other ORM statement of a roll-up request uses, costs ~6 ms of Python."""
+    core.zeroing.operations.zeroing_campaigns finds them), looked up once per request and unit."""
     from core.directives.models import Directive, DirectiveKind, DirectiveReceipt
     from core.zeroing.models import PURPOSE
-    from tenants.scoping import _criteria
 
     ctx = context.current()
     cache = g.setdefault("_rollup_campaigns", {}) if has_request_context() else {}
     if (unit.id, ctx) not in cache:
         received = select(DirectiveReceipt.directive_id).where(DirectiveReceipt.unit_id == unit.id)
-        stmt = (select(Directive.id)
-                .where(Directive.purpose == PURPOSE, Directive.kind == DirectiveKind.CAMPAIGN,
-                       (Directive.unit_id == unit.id) | Directive.id.in_(received))
-                .order_by(Directive.id.desc()).limit(1).execution_options(skip_tenant_filter=True))
-        if not ctx.maintenance:
-            stmt = stmt.options(*[with_loader_criteria(model, _criteria(model, ctx), include_aliases=True)
-                                  for model in (Directive, DirectiveReceipt)])
-        cache[(unit.id, ctx)] = db.session.scalar(stmt)
+        cache[(unit.id, ctx)] = db.session.scalar(
+            select(Directive.id)
+            .where(Directive.purpose == PURPOSE, Directive.kind == DirectiveKind.CAMPAIGN,
+                   (Directive.unit_id == unit.id) | Directive.id.in_(received))
+            .order_by(Directive.id.desc()).limit(1))
     return cache[(unit.id, ctx)]
 
 
@@ -90,22 +83,6 @@ def _key_groups(figures: list[Figure], period: Period, campaign_id: int | None,
     return [(sorted(metrics), sorted(keys)) for keys, metrics in groups.items()]
 
 
-def _in_range(column, path: str) -> list:
-    """The subtree's path range, explicit in every statement: the reads are Core (no ORM auto-filter), so
-    on SQLite this is the isolation; on PostgreSQL RLS holds them to the vantage unit's subtree as well."""
-    return [column >= path, column < upper_bound(path)]
-
-
-def _in_subtree(column, path: str):
-    """The subtree condition as a prefix test: as explicit as the range, and a filter on the path the
-    totals' unique index carries (a range could tempt PostgreSQL into scanning the subtree's rows)."""
-    return func.substr(column, 1, len(path)) == path
-
-
-def _one_of(column, values: list):
-    return column == values[0] if len(values) == 1 else column.in_(values)
-
-
 @dataclass
 class _Ask:
     """Sums to read: for each unit of ``subtrees`` its whole subtree's, for each of ``owns`` its own rows',
@@ -117,41 +94,74 @@ class _Ask:
 
 
 Sums = dict[tuple[str, str], int]  # (stats metric, period key) -> value
+WANTED = ("ask", "kind", "unit_id", "metric", "period")
+
+
+def _wanted_rows(dialect: str):
+    """The rows a read asks for, (ask, kind, unit id, metric, period key), made from one JSON parameter
+    (an array of arrays). Whatever their number, the statement's text stays the same, so it is
+    compiled, converted and planned once (one IN list per key set cost ~6 ms of Python a request: built,
+    cache-keyed, expanded and parsed again)."""
+    if dialect == "postgresql":
+        element, source = "CAST(e ->> {i} AS {type})", "json_array_elements(CAST(:wanted AS JSON)) AS e"
+    else:
+        element, source = "json_extract(value, '$[{i}]')", "json_each(:wanted)"
+    columns = ", ".join(f"{element.format(i=i, type='INTEGER' if name in ('ask', 'unit_id') else 'TEXT')} AS {name}"
+                        for i, name in enumerate(WANTED))
+    # Materialized: with RLS, PostgreSQL probes an index only with leakproof join conditions, and the
+    # conditions on the JSON elements themselves are not; on the CTE's rows they are plain columns.
+    return (text(f"SELECT {columns} FROM {source}")
+            .columns(ask=Integer, kind=String, unit_id=Integer, metric=String, period=String).cte("w")
+            .prefix_with("MATERIALIZED", dialect="postgresql"))
+
+
+@lru_cache(maxsize=None)
+def _read_statement(dialect: str):
+    """Totals of the subtrees asked for ('t'), the journal's moves in the base unit's range for the same
+    figures ('j', attributed to a subtree in Python), and units' own stats rows ('o'). The base unit's range
+    is written into every part: the reads are Core (no ORM auto-filter), so on SQLite it is the isolation;
+    on PostgreSQL RLS holds them to the acting unit's subtree as well."""
+    w = _wanted_rows(dialect)
+    base, low, high = bindparam("base"), bindparam("low"), bindparam("high")
+
+    def matching(table, *on):
+        return and_(table.c.metric == w.c.metric, table.c.period == w.c.period, *on)
+
+    totals = (select(w.c.ask, w.c.kind, TOTALS.c.unit_path, TOTALS.c.metric, TOTALS.c.period, TOTALS.c.value)
+              .join_from(w, TOTALS, matching(TOTALS, TOTALS.c.unit_id == w.c.unit_id))
+              # A prefix test, not the range: a filter on the path that the totals' unique index carries (a
+              # range could tempt PostgreSQL into scanning the subtree's rows).
+              .where(w.c.kind == "t", func.substr(TOTALS.c.unit_path, 1, func.length(base)) == base))
+    own = (select(w.c.ask, w.c.kind, STATS.c.unit_path, STATS.c.metric, STATS.c.period, STATS.c.value)
+           .join_from(w, STATS, matching(STATS, STATS.c.unit_id == w.c.unit_id))
+           .where(w.c.kind == "o", STATS.c.unit_path >= low, STATS.c.unit_path < high))
+    moves = (select(w.c.ask, w.c.kind, JOURNAL.c.unit_path, JOURNAL.c.metric, JOURNAL.c.period,
+                    func.sum(JOURNAL.c.delta))
+             .join_from(w, JOURNAL, matching(JOURNAL))
+             .where(w.c.kind == "j", JOURNAL.c.unit_path >= low, JOURNAL.c.unit_path < high)
+             .group_by(w.c.ask, w.c.kind, JOURNAL.c.unit_path, JOURNAL.c.metric, JOURNAL.c.period))
+    # Left alone by the ORM auto-filter's hook (a Core statement takes no loader criteria).
+    return union_all(totals, own, moves).execution_options(skip_tenant_filter=True)
 
 
 def _read(base: Unit, asks: list[_Ask]) -> list[dict[tuple[str, str], Sums]]:
     """One statement for every ask (all units in ``base``'s subtree): per ask, {("sub" | "own", unit path):
-    sums}. A subtree's sums are its totals row plus the journal's moves in its range; one UNION ALL part per
-    key set and source, each an index scan (an OR of the parts made PostgreSQL read the table by bitmap)."""
-    tag = lambda n: literal_column(str(n)).label("ask")  # noqa: E731
-    kind = lambda k: literal_column(f"'{k}'").label("kind")  # noqa: E731
-    parts = []
+    sums}. A subtree's sums are its totals row plus the journal's moves in its range."""
+    wanted: dict[tuple, None] = {}  # ordered, without repeats
     for n, ask in enumerate(asks):
         for metrics, keys in ask.groups:
+            pairs = [(metric, key) for metric in metrics for key in keys]
+            for unit in ask.subtrees:
+                wanted.update(((n, "t", unit.id, metric, key), None) for metric, key in pairs)
             if ask.subtrees:
-                parts.append(select(tag(n), kind("t"), TOTALS.c.unit_path, TOTALS.c.metric, TOTALS.c.period,
-                                    TOTALS.c.value)
-                             .where(_one_of(TOTALS.c.unit_id, [u.id for u in ask.subtrees]),
-                                    TOTALS.c.metric.in_(metrics), TOTALS.c.period.in_(keys),
-                                    _in_subtree(TOTALS.c.unit_path, base.path)))
-                parts.append(select(tag(n), kind("j"), JOURNAL.c.unit_path, JOURNAL.c.metric, JOURNAL.c.period,
-                                    func.sum(JOURNAL.c.delta))
-                             .where(JOURNAL.c.metric.in_(metrics), JOURNAL.c.period.in_(keys),
-                                    *_in_range(JOURNAL.c.unit_path, base.path))
-                             .group_by(JOURNAL.c.unit_path, JOURNAL.c.metric, JOURNAL.c.period))
-            if ask.owns:
-                parts.append(select(tag(n), kind("o"), STATS.c.unit_path, STATS.c.metric, STATS.c.period,
-                                    STATS.c.value)
-                             .where(STATS.c.metric.in_(metrics), STATS.c.period.in_(keys),
-                                    _one_of(STATS.c.unit_id, [u.id for u in ask.owns]),
-                                    *_in_range(STATS.c.unit_path, base.path)))
+                wanted.update(((n, "j", 0, metric, key), None) for metric, key in pairs)
+            for unit in ask.owns:
+                wanted.update(((n, "o", unit.id, metric, key), None) for metric, key in pairs)
     out: list[dict] = [{} for _ask in asks]
-    if not parts:
+    if not wanted:
         return out
-    statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    # Core, and left alone by the ORM auto-filter's hook too (it would build its criteria, ~6 ms, for
-    # nothing: a Core statement takes no loader criteria).
-    rows = db.session.execute(statement.execution_options(skip_tenant_filter=True)).all()
+    params = {"wanted": json.dumps(list(wanted)), "base": base.path, "low": base.path, "high": upper_bound(base.path)}
+    rows = db.session.execute(_read_statement(db.session.get_bind().dialect.name), params).all()
     subtrees = [{u.path for u in ask.subtrees} for ask in asks]
     for n, source, path, metric, key, value in rows:
         if source == "j":  # a move below: to the subtree asked for that holds it, if any
@@ -221,16 +231,15 @@ def rollup(unit: Unit, period: Period, keys: list[str] | None = None, *, campaig
 
 
 def children_of(unit: Unit) -> list[Unit]:
-    # Units are not tenant-owned: the auto-filter adds nothing to this statement but would cost its build.
     return list(db.session.scalars(select(Unit).where(Unit.parent_id == unit.id, Unit.archived_at.is_(None))
-                                   .order_by(Unit.code, Unit.id).execution_options(skip_tenant_filter=True)))
+                                   .order_by(Unit.code, Unit.id)))
 
 
 def _children_of_all(units: list[Unit]) -> dict[int, list[Unit]]:
     out: dict[int, list[Unit]] = {u.id: [] for u in units}
     if units:
         for child in db.session.scalars(select(Unit).where(Unit.parent_id.in_(list(out)), Unit.archived_at.is_(None))
-                                        .order_by(Unit.code, Unit.id).execution_options(skip_tenant_filter=True)):
+                                        .order_by(Unit.code, Unit.id)):
             out[child.parent_id].append(child)
     return out
 

@@ -113,14 +113,15 @@ def active_memberships(account: Account) -> list[Membership]:
     """The account's current memberships in active units, cached for the request."""
     cache = g.setdefault("_memberships", {}) if has_request_context() else {}
     if account.id not in cache:
-        cache[account.id] = list(
-            db.session.scalars(
-                select(Membership)
+        # The units in the same statement (every caller reads membership.unit): one query, not one per unit.
+        cache[account.id] = [
+            membership for membership, _unit in db.session.execute(
+                select(Membership, Unit)
                 .join(Unit, Unit.id == Membership.unit_id)
                 .where(Membership.account_id == account.id, Membership.ended_at.is_(None), Unit.archived_at.is_(None))
                 .order_by(Unit.path, Membership.role)
             )
-        )
+        ]
     return cache[account.id]
 
 

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, event, false, or_, select, true
 from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.orm.util import LoaderCriteriaOption
+from sqlalchemy.sql.util import find_tables
 
 from core import context
 from core.audit.models import AuditEvent
@@ -115,19 +117,36 @@ def _add_tenant_filter(state):
     ctx = context.current()
     if ctx.maintenance:
         return
-    state.statement = state.statement.options(*_filter_options(ctx))
+    options = _criteria_options(state.statement, _filter_options(ctx))
+    if options:
+        state.statement = state.statement.options(*options)
+
+
+def _criteria_options(statement, by_table: dict[str, tuple]) -> list:
+    """The criteria of the tenant tables the statement reads (in any join or subquery), not of all of them:
+    SQLAlchemy keys its statement cache on every option, ~25 µs per model, so the ~40 models' criteria
+    cost ~1 ms on each statement, most of which read one or two tenant tables or none.
+
+    A joined eager load adds its tables only when the statement is compiled, so a statement with any
+    loader option (other than criteria, which relationship loads inherit) gets every table's criteria.
+    Lazy and select-in loads are statements of their own and come through here themselves."""
+    if any(not isinstance(option, LoaderCriteriaOption) for option in statement._with_options):
+        return [option for options in by_table.values() for option in options]
+    names = dict.fromkeys(table.name for table in find_tables(statement, include_joins=True, include_crud=True))
+    return [option for name in names for option in by_table.get(name, ())]
 
 
 @lru_cache(maxsize=4096)
-def _filter_options(ctx: context.ActingContext) -> tuple:
-    """The loader criteria for every tenant model, built once per acting context for the process.
-
-    Building them is most of the cost of a short query (the clearing queue bench: 78 %; a roll-up request
-    built them twice, ~6 ms each). They hold no time of their own: a share's expiry is compared with a
-    parameter bound when each statement runs, so a cached filter never outlives a share.
-    """
-    return tuple(with_loader_criteria(model, _criteria(model, ctx), include_aliases=True)
-                 for model in tenant_models())
+def _filter_options(ctx: context.ActingContext) -> dict[str, tuple]:
+    """The loader criteria of every tenant model by table name, built once per acting context for the
+    process: building them took 78 % of a short query (the clearing queue bench). They hold no time of
+    their own: a share's expiry is compared with a parameter bound when each statement runs, so a cached
+    filter never outlives a share."""
+    by_table: dict[str, list] = {}
+    for model in tenant_models():
+        by_table.setdefault(model.__table__.name, []).append(
+            with_loader_criteria(model, _criteria(model, ctx), include_aliases=True))
+    return {name: tuple(options) for name, options in by_table.items()}
 
 
 def active_share(object_type: str, object_id: int, ctx: context.ActingContext | None = None) -> Share | None:

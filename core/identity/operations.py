@@ -308,7 +308,9 @@ def issue_token(account: Account, label: str = "") -> IssuedToken:
 
 
 def find_token(plaintext: str) -> ApiToken | None:
-    token = db.session.scalar(db.select(ApiToken).where(ApiToken.token_digest == sm3_hex(plaintext.encode())))
+    # The account in the same statement: every API request asks for both.
+    token = db.session.scalars(db.select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id)
+                               .where(ApiToken.token_digest == sm3_hex(plaintext.encode()))).first()
     now = utcnow()
     if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= now:
         return None

@@ -7,7 +7,7 @@ from flask_login import current_user, logout_user
 from core.clock import utcnow
 from core.extensions import db, login_manager
 from core.identity import operations as identity_ops
-from core.identity.models import LoginSession
+from core.identity.models import Account, LoginSession
 
 # Endpoints reachable while a login is only half done (second factor, forced password change).
 _GATE_OPEN = {"auth.logout", "auth.second_factor", "auth.enrol_totp", "auth.change_password", "static",
@@ -16,7 +16,10 @@ _GATE_OPEN = {"auth.logout", "auth.second_factor", "auth.enrol_totp", "auth.chan
 
 @login_manager.user_loader
 def _load_from_session(session_key: str):
-    login_session = db.session.scalar(db.select(LoginSession).where(LoginSession.session_key == session_key))
+    # The account in the same statement: every page asks for both.
+    login_session = db.session.scalars(
+        db.select(LoginSession, Account).join(Account, Account.id == LoginSession.account_id)
+        .where(LoginSession.session_key == session_key)).first()
     if login_session is None:
         return None
     now = utcnow()
