@@ -109,6 +109,8 @@ def _apply(connection, ctx: ActingContext) -> None:
 
 @event.listens_for(Session, "after_begin")
 def _set_transaction_context(session, transaction, connection):
-    # Transaction-local settings cannot leak through the pool to the next user.
-    if connection.dialect.name == "postgresql":
-        _apply(connection, current())
+    # Transaction-local settings cannot leak through the pool to the next user. A transaction begins with
+    # none of them (nothing sets them for the session), which is what no context means: nothing to send.
+    ctx = current()
+    if connection.dialect.name == "postgresql" and ctx != NO_CONTEXT:
+        _apply(connection, ctx)

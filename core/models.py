@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import DateTime, Integer
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import utcnow
 
@@ -42,3 +43,12 @@ def upsert_insert(table):
 
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def with_loaded(obj, **related):
+    """``obj`` with many-to-one relationships set to objects loaded in the same statement (select(A, B)
+    .join(...)). Without this the related object, held only weakly by the session, can be collected
+    before the relationship is read, which would load it again."""
+    for key, value in related.items():
+        set_committed_value(obj, key, value)
+    return obj

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core.audit.operations import record as audit
 from core.extensions import db
 from core.identity.models import Account, PlatformRole
+from core.models import with_loaded
 from tenants.models import Membership, Role, Unit, UnitLevel
 
 
@@ -115,7 +116,7 @@ def active_memberships(account: Account) -> list[Membership]:
     if account.id not in cache:
         # The units in the same statement (every caller reads membership.unit): one query, not one per unit.
         cache[account.id] = [
-            membership for membership, _unit in db.session.execute(
+            with_loaded(membership, unit=unit) for membership, unit in db.session.execute(
                 select(Membership, Unit)
                 .join(Unit, Unit.id == Membership.unit_id)
                 .where(Membership.account_id == account.id, Membership.ended_at.is_(None), Unit.archived_at.is_(None))

@@ -11,9 +11,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from sqlalchemy import and_, bindparam, event, false, or_, select, true
-from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy.orm import RelationshipProperty, Session, with_loader_criteria
 from sqlalchemy.orm.util import LoaderCriteriaOption
-from sqlalchemy.sql.util import find_tables
+from sqlalchemy.sql import TableClause, visitors
 
 from core import context
 from core.audit.models import AuditEvent
@@ -132,8 +132,24 @@ def _criteria_options(statement, by_table: dict[str, tuple]) -> list:
     Lazy and select-in loads are statements of their own and come through here themselves."""
     if any(not isinstance(option, LoaderCriteriaOption) for option in statement._with_options):
         return [option for options in by_table.values() for option in options]
-    names = dict.fromkeys(table.name for table in find_tables(statement, include_joins=True, include_crud=True))
-    return [option for name in names for option in by_table.get(name, ())]
+    return [option for name in _tables_read(statement) for option in by_table.get(name, ())]
+
+
+def _tables_read(statement) -> dict[str, None]:
+    """The names of the tables in the statement and its subqueries, with the targets of its joins along a
+    relationship (``.join(Case.visits)``), which are only resolved when the statement is compiled."""
+    names: dict[str, None] = {}
+    for element in visitors.iterate(statement):
+        if isinstance(element, TableClause):
+            names[element.name] = None
+        for join in getattr(element, "_setup_joins", ()):
+            for part in join[:2]:  # the target and the ON clause, either of which may be a relationship
+                relationship = getattr(part, "property", None)
+                if isinstance(relationship, RelationshipProperty):
+                    names[relationship.mapper.local_table.name] = None
+                    if relationship.secondary is not None:
+                        names[relationship.secondary.name] = None
+    return names
 
 
 @lru_cache(maxsize=4096)

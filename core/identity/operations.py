@@ -16,6 +16,7 @@ from core.errors import InvalidInput
 from core.extensions import db
 from core.identity import passwords
 from core.identity.models import Account, ApiToken, LoginSession
+from core.models import with_loaded
 
 # Hash used when the username does not exist, so a miss costs as much as a hit.
 _DUMMY_HASH: dict[str, str] = {}
@@ -309,8 +310,9 @@ def issue_token(account: Account, label: str = "") -> IssuedToken:
 
 def find_token(plaintext: str) -> ApiToken | None:
     # The account in the same statement: every API request asks for both.
-    token = db.session.scalars(db.select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id)
-                               .where(ApiToken.token_digest == sm3_hex(plaintext.encode()))).first()
+    row = db.session.execute(db.select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id)
+                             .where(ApiToken.token_digest == sm3_hex(plaintext.encode()))).first()
+    token = row and with_loaded(row[0], account=row[1])
     now = utcnow()
     if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= now:
         return None

@@ -8,6 +8,7 @@ from core.clock import utcnow
 from core.extensions import db, login_manager
 from core.identity import operations as identity_ops
 from core.identity.models import Account, LoginSession
+from core.models import with_loaded
 
 # Endpoints reachable while a login is only half done (second factor, forced password change).
 _GATE_OPEN = {"auth.logout", "auth.second_factor", "auth.enrol_totp", "auth.change_password", "static",
@@ -17,9 +18,9 @@ _GATE_OPEN = {"auth.logout", "auth.second_factor", "auth.enrol_totp", "auth.chan
 @login_manager.user_loader
 def _load_from_session(session_key: str):
     # The account in the same statement: every page asks for both.
-    login_session = db.session.scalars(
-        db.select(LoginSession, Account).join(Account, Account.id == LoginSession.account_id)
-        .where(LoginSession.session_key == session_key)).first()
+    row = db.session.execute(db.select(LoginSession, Account).join(Account, Account.id == LoginSession.account_id)
+                             .where(LoginSession.session_key == session_key)).first()
+    login_session = row and with_loaded(row[0], account=row[1])
     if login_session is None:
         return None
     now = utcnow()
