@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import event
 
 from core import context
 from core.config import load_config
@@ -50,6 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_for_several_processes)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -75,6 +79,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
     return app
+
+
+def _sqlite_for_several_processes(dbapi_connection, _record) -> None:
+    # The embedded default runs the app and its cron (flask jobs cron) as two processes on one file:
+    # with a write-ahead log, readers never wait for a writer, and a writer waits its turn instead of
+    # failing at once with "database is locked".
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
 
 
 def _register_areas(app: Flask) -> None:

@@ -24,10 +24,14 @@ def register_cli(app: Flask) -> None:
 
     @jobs_cli.command("cron")
     def cron():
-        """Run the RQ cron scheduler that enqueues the periodic jobs."""
+        """Run the periodic jobs when due: RQ's cron scheduler enqueues them for the workers; without
+        Redis (the embedded default) this process runs them itself."""
         from core.jobs import run_cron_scheduler
 
-        run_cron_scheduler()
+        try:
+            run_cron_scheduler()
+        except KeyboardInterrupt:  # Ctrl-C in ops/dev-up.sh stops the app and this together
+            pass
 
     @audit_cli.command("verify")
     def verify():

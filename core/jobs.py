@@ -1,4 +1,5 @@
-"""All RQ plumbing: named queues, the job decorator, inline mode, the worker and cron scheduler.
+"""All RQ plumbing: named queues, the job decorator, inline mode, the worker and cron scheduler (and,
+without Redis, a cron of its own that runs the periodic jobs in its process).
 
 Jobs take ids (never ORM objects), set their own acting context, are idempotent, and
 run under the app factory. Without ``REDIS_URL`` a job runs inline: after the request's
@@ -8,8 +9,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from dataclasses import dataclass
+from datetime import datetime
 
+from croniter import croniter
 from flask import current_app, g, has_request_context
 
 from core import context
@@ -147,6 +151,9 @@ def periodic_jobs() -> list[Periodic]:
 
 
 def run_cron_scheduler() -> None:
+    if inline_mode():
+        run_inline_cron()
+        return
     from rq.cron import CronScheduler
 
     scheduler = CronScheduler(connection=redis_connection())
@@ -155,6 +162,27 @@ def run_cron_scheduler() -> None:
         scheduler.register(periodic.func, queue_name=queue_name(spec.queue), cron=periodic.cron,
                            job_timeout=spec.timeout, failure_ttl=DEFAULT_FAILURE_TTL)
     scheduler.start()
+
+
+def run_inline_cron(stop: threading.Event | None = None) -> None:
+    """Without Redis (the embedded default), run each periodic job in this process when it falls due,
+    one after another, until ``stop`` is set. Times are local, as RQ's cron scheduler reads them."""
+    stop = stop or threading.Event()
+    due = {periodic: croniter(periodic.cron, datetime.now()).get_next(datetime) for periodic in periodic_jobs()}
+    log.info("inline cron: %d periodic jobs", len(due))
+    while due and not stop.is_set():
+        periodic, when = min(due.items(), key=lambda item: item[1])
+        wait = (when - datetime.now()).total_seconds()
+        if wait > 0:
+            stop.wait(min(wait, 60))  # and look again: the clock may have been changed
+            continue
+        try:
+            periodic.func()
+        except Exception:  # one failing job must not stop the others
+            log.exception("periodic job %s failed", periodic.func.spec.name)
+        finally:
+            db.session.remove()
+        due[periodic] = croniter(periodic.cron, datetime.now()).get_next(datetime)
 
 
 def status() -> dict:

@@ -17,7 +17,12 @@ export FLASK_APP=wsgi
 .venv/bin/flask db upgrade
 .venv/bin/flask demo
 PORT=${PORT:-5000}
+# The periodic jobs (figures' refresh, bulletins, deadlines, rotas) in a second process: without Redis
+# it runs them itself when they fall due. It stops with the app.
+.venv/bin/flask jobs cron &
+CRON_PID=$!
+trap 'kill "$CRON_PID" 2>/dev/null' EXIT
 echo
 echo "Qinglian is starting at http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
 echo "Log in with any account above; platform admins then need: .venv/bin/flask --app wsgi totp-code <username>"
-exec .venv/bin/flask run --host 127.0.0.1 --port "$PORT"
+.venv/bin/flask run --host 127.0.0.1 --port "$PORT"

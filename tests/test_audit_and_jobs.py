@@ -169,3 +169,42 @@ def test_unit_admin_manages_own_members_only(app, browser, factory):
     browser.logout()
     browser.login("newcomer")
     assert browser.get("/").location.endswith(f"/u/{tree.town}/")
+
+
+def test_without_redis_the_cron_runs_each_periodic_job_when_it_falls_due(app, factory, owner_engine):
+    """The embedded default has no RQ: `flask jobs cron` runs the periodic jobs itself. At Monday 01:00 the
+    weekly bulletins of every unit above township are built (and every job due then runs)."""
+    import threading
+    import time
+    from datetime import datetime
+
+    import time_machine
+
+    from core.jobs import run_inline_cron
+
+    tree = factory.tree()
+    bulletins = text("SELECT count(*) FROM bulletins WHERE kind = 'weekly' AND unit_id = :u")
+    with owner_engine.connect() as conn:
+        assert conn.scalar(bulletins, {"u": tree.county}) == 0
+    stop = threading.Event()
+
+    def cron():
+        with app.app_context():
+            run_inline_cron(stop)
+
+    monday_one = datetime(2026, 11, 23, 1, 0).astimezone()  # local time, as cron reads it
+    with time_machine.travel(monday_one.timestamp() - 0.5, tick=True):
+        worker = threading.Thread(target=cron)
+        worker.start()
+        try:
+            built = 0
+            for _ in range(300):
+                time.sleep(0.1)
+                with owner_engine.connect() as conn:
+                    built = conn.scalar(bulletins, {"u": tree.county})
+                if built:
+                    break
+        finally:
+            stop.set()
+            worker.join(timeout=60)
+    assert built == 1 and not worker.is_alive()
