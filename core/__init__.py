@@ -140,6 +140,7 @@ def _register_areas(app: Flask) -> None:
     from tenants.views import admin_bp, workspace_bp
     from reporting.federation import jobs as federation_jobs
     from reporting.federation.api import federation_api
+    from reporting.cli import register_reporting_cli
     from reporting.federation.cli import register_federation_cli
     from reporting.federation.views import bp as federation_bp
     from reporting.federation.views import status_panel as federation_status_panel
@@ -175,6 +176,7 @@ def _register_areas(app: Flask) -> None:
     register_cli(app)
     register_tenancy_cli(app)
     register_federation_cli(app)
+    register_reporting_cli(app)
     app.extensions["qinglian_periodic"] = [*audit_jobs.PERIODIC, *identity_jobs.PERIODIC,
                                            *directive_jobs.PERIODIC, *supervision_jobs.PERIODIC,
                                            *clearing_jobs.PERIODIC, *petition_jobs.PERIODIC,

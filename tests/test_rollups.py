@@ -421,3 +421,37 @@ def test_folds_at_once_and_moves_committed_during_a_fold_are_each_counted_once(a
             total = _totals([unit_id])[(unit_id, "petitions.open", "")]
             figure = rollups.rollup(db.session.get(Unit, unit_id), parse_period("year"), ["petitions.open"])
             assert (total, figure["petitions.open"]) == (5, 5), unit_id
+
+
+def test_the_figures_commands_fold_the_journal_and_rebuild_tampered_totals(app, factory, owner_engine):
+    from sqlalchemy import text
+
+    from core import calendar
+    from core.petitions import operations as petition_ops
+    from reporting import rollups
+    from reporting.periods import parse_period
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        petition_ops.register_petition(db.session.get(Unit, tree.town), _raw(1, calendar.today()), categories=None)
+        db.session.commit()
+    journal = text("SELECT count(*) FROM unit_stat_journal")
+    with owner_engine.connect() as conn:
+        assert conn.scalar(journal) > 0
+    cli = app.test_cli_runner()
+    result = cli.invoke(args=["figures", "refresh"])
+    assert result.exit_code == 0 and '"moves"' in result.output
+    with owner_engine.begin() as conn:
+        assert conn.scalar(journal) == 0
+        conn.execute(text("UPDATE unit_stat_totals SET value = 6 WHERE unit_id = :u AND metric = 'petitions.open' "
+                          "AND period = ''"), {"u": tree.county})
+
+    def open_at_county():
+        with app.app_context(), context.acting(context.maintenance_context(), db.session):
+            return rollups.rollup(db.session.get(Unit, tree.county), parse_period("year"),
+                                  ["petitions.open"])["petitions.open"]
+
+    assert open_at_county() == 6
+    assert cli.invoke(args=["figures", "rebuild-totals"]).exit_code == 0
+    assert open_at_county() == 1
