@@ -23,7 +23,8 @@ from core.workflow import TransitionRecord
 from core.identity.models import PlatformRole
 from tenants.access import Action, can, deny
 from tenants.operations import record_share_access
-from tenants.models import Membership, Share, TenantOwned, Unit, UnitStat, upper_bound
+from tenants.models import (Membership, Share, TenantOwned, Unit, UnitStat, UnitStatJournal, UnitStatTotal,
+                            upper_bound)
 
 
 def active_shares_clause(object_type: str, ctx: context.ActingContext):
@@ -85,10 +86,11 @@ def _criteria(model, ctx: context.ActingContext):
         if ctx.account_id:
             clauses.append(Share.grantee_account_id == ctx.account_id)
         return or_(*clauses) if clauses else false()
-    if model is UnitStat:
+    if model in (UnitStat, UnitStatTotal, UnitStatJournal):
+        # Figures, numbers only: every unit of the subtree's (as RLS has it).
         if not ctx.unit_path:
             return false()
-        return and_(UnitStat.unit_path >= ctx.unit_path, UnitStat.unit_path < upper_bound(ctx.unit_path))
+        return and_(model.unit_path >= ctx.unit_path, model.unit_path < upper_bound(ctx.unit_path))
     if model is TransitionRecord:
         # A record's history follows the record: its owner, its counterpart, and shares of the record itself.
         clauses = [select(Share.id).where(Share.object_type == model.object_type, Share.object_id == model.object_id,

@@ -1,7 +1,8 @@
-"""Reading the per-unit stats rows: a subtree's figure is a sum over the path range (no counter on an
-ancestor is written by the writing transaction). Casework reads it for generated returns. Reporting's
-roll-ups read the same sums from the subtree totals kept by the fold of the journal of moves
-(``unit_stat_totals`` + ``unit_stat_journal``; reporting.rollups), built from these rows by the SQL below.
+"""Reading the per-unit stats rows: a subtree's figure is the sum of its units' rows (no counter on an
+ancestor is written by the writing transaction), read as the subtree totals kept by the fold of the
+journal of moves plus the moves not folded yet (``unit_stat_totals`` + ``unit_stat_journal``). Casework
+reads it through ``subtree_sum`` (generated returns, the zeroing progress); reporting's roll-ups read
+many at once (reporting.rollups). The SQL below builds the totals from the rows.
 
 Keys of a row's ``period``: '' is the current stock; a dated increment is written under its ISO day
 and, by ``tenants.operations.bump_stat``, also under its ISO week, month and year, so that any period
@@ -12,10 +13,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select, union_all
 
 from core.extensions import db
-from tenants.models import Unit, UnitStat, upper_bound
+from tenants.models import Unit, UnitStatJournal, UnitStatTotal, upper_bound
 
 
 def week_key(day: date) -> str:
@@ -75,23 +76,23 @@ def covering_keys(since: date, until: date) -> list[str]:
 def subtree_sum(unit: Unit, metrics: list[str], *, period: str = "", since: date | None = None,
                 until: date | None = None) -> dict[str, int]:
     """Each metric summed over the unit's subtree: the stock row (period ''), one stored period key,
-    or the dated increments from ``since`` to ``until`` inclusive."""
-    return path_sum(unit.path, metrics, period=period, since=since, until=until)
-
-
-def path_sum(path: str, metrics: list[str], *, period: str = "", since: date | None = None,
-             until: date | None = None) -> dict[str, int]:
-    stmt = select(UnitStat.metric, func.coalesce(func.sum(UnitStat.value), 0)).where(
-        UnitStat.metric.in_(metrics), UnitStat.unit_path >= path, UnitStat.unit_path < upper_bound(path))
+    or the dated increments from ``since`` to ``until`` inclusive. Read as the unit's subtree totals
+    plus the journal's moves in its range since the last fold, in one statement (one snapshot): a few
+    rows, not a sum over every unit below."""
     if since is not None or until is not None:
         # Open ends: no increment is dated before 2000 or after the end of next year.
-        until = until or date(date.today().year + 1, 12, 31)
-        stmt = stmt.where(UnitStat.period.in_(covering_keys(since or date(2000, 1, 1), until)))
+        keys = covering_keys(since or date(2000, 1, 1), until or date(date.today().year + 1, 12, 31))
     else:
-        stmt = stmt.where(UnitStat.period == period)
-    totals = dict.fromkeys(metrics, 0)
-    totals.update({metric: int(value) for metric, value in db.session.execute(stmt.group_by(UnitStat.metric))})
-    return totals
+        keys = [period]
+    totals = select(UnitStatTotal.metric, UnitStatTotal.value).where(
+        UnitStatTotal.unit_id == unit.id, UnitStatTotal.metric.in_(metrics), UnitStatTotal.period.in_(keys))
+    moves = select(UnitStatJournal.metric, UnitStatJournal.delta).where(
+        UnitStatJournal.unit_path >= unit.path, UnitStatJournal.unit_path < upper_bound(unit.path),
+        UnitStatJournal.metric.in_(metrics), UnitStatJournal.period.in_(keys))
+    sums = dict.fromkeys(metrics, 0)
+    for metric, value in db.session.execute(union_all(totals, moves)):
+        sums[metric] += int(value)
+    return sums
 
 
 # ---------------------------------------------------------------- subtree totals (unit_stat_totals)

@@ -17,6 +17,7 @@ import secrets
 import ssl
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -25,7 +26,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, union_all, update
 
 from core import context
 from core.audit.operations import record as audit
@@ -37,7 +38,7 @@ from reporting.federation import signing
 from reporting.federation.models import FederationPeer, FederationPush, PushOutcome
 from reporting.federation.schemas import PushSchema, is_federated_metric
 from tenants import operations as tenancy_ops
-from tenants.models import ALLOWED_PARENTS, Unit, UnitLevel, UnitStat, upper_bound
+from tenants.models import ALLOWED_PARENTS, Unit, UnitLevel, UnitStat, UnitStatJournal, UnitStatTotal, upper_bound
 
 PUSH_PATH = "/api/v1/federation/push"
 PEER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -283,17 +284,22 @@ def federation_root() -> Unit:
 
 
 def collect_figures(root: Unit) -> list[list]:
-    """The root's subtree sums, one per (metric, period) key, in one GROUP BY over the stats rows.
+    """The root's subtree sums, one per (metric, period) key: its subtree totals plus the journal's moves
+    not folded yet, in one statement (one snapshot).
 
     Numbers only. Keys summing to zero are left out (absent counts as zero upstream), and so are
     metrics naming this deployment's own records (a zeroing campaign's id), meaningless upstream."""
     with context.acting(context.ActingContext(unit_id=root.id, unit_path=root.path), db.session):
-        rows = db.session.execute(
-            select(UnitStat.metric, UnitStat.period, func.sum(UnitStat.value))
-            .where(UnitStat.unit_path >= root.path, UnitStat.unit_path < upper_bound(root.path))
-            .group_by(UnitStat.metric, UnitStat.period)
-            .order_by(UnitStat.metric, UnitStat.period)).all()
-    return [[metric, period, int(total)] for metric, period, total in rows if total and is_federated_metric(metric)]
+        rows = db.session.execute(union_all(
+            select(UnitStatTotal.metric, UnitStatTotal.period, UnitStatTotal.value)
+            .where(UnitStatTotal.unit_id == root.id),
+            select(UnitStatJournal.metric, UnitStatJournal.period, UnitStatJournal.delta)
+            .where(UnitStatJournal.unit_path >= root.path, UnitStatJournal.unit_path < upper_bound(root.path))))
+        sums: Counter = Counter()
+        for metric, period, value in rows:
+            sums[(metric, period)] += int(value)
+    return [[metric, period, total] for (metric, period), total in sorted(sums.items())
+            if total and is_federated_metric(metric)]
 
 
 def next_sequence(now: datetime) -> int:
