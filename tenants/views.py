@@ -20,7 +20,7 @@ from core.identity import operations as identity_ops
 from core.identity.models import PLATFORM_ROLE_LABELS, Account, PlatformRole
 from tenants import operations as tenancy_ops
 from tenants import provisioning
-from tenants.access import Action, active_memberships, can, deny, ensure, member_units, roles_at
+from tenants.access import Action, can, deny, ensure, member_units, roles_at
 from tenants.models import LEVEL_LABELS, ROLE_LABELS, Membership, Role, Unit, UnitLevel, upper_bound
 from tenants.scoping import load_scoped
 

@@ -11,6 +11,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 import pytest
@@ -231,6 +232,15 @@ class Browser:
 
     def logout(self):
         return self.post("/logout", form_page="/")
+
+    def ledger(self, url):
+        """A list's ledger.xlsx as a person gets it: the link leads to the export's confirmation, whose
+        button answers a list this short with the file at once."""
+        confirm = self.client.get(url)
+        assert confirm.status_code == 302 and "/exports/new?" in confirm.location, confirm.status_code
+        target = urlsplit(confirm.location)
+        return self.post(target.path, {key: values[0] for key, values in parse_qs(target.query).items()},
+                         form_page=confirm.location)
 
 
 @pytest.fixture

@@ -201,7 +201,7 @@ def test_the_whole_chain_with_an_escalated_review(app, factory):
         text = "\n".join(p.text for p in Document(io.BytesIO(notice.data)).paragraphs)
         assert "东纪澄〔2026〕1号" in text and "李澄清" in text and "经核查，反映问题不属实" in text
         assert "赵举报" not in text
-        ledger = town.get(f"/u/{tree.town}/clearing/ledger.xlsx")
+        ledger = town.ledger(f"/u/{tree.town}/clearing/ledger.xlsx")
         sheet = load_workbook(io.BytesIO(ledger.data)).active
         rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
         assert rows[0][0] == "编号" and any(r[0] == "东纪澄〔2026〕1号" and r[10] == "已备案" for r in rows[1:])

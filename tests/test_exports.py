@@ -117,7 +117,7 @@ def test_a_big_export_runs_as_a_job_and_its_file_has_the_lists_rows(app, world, 
     listed = re.findall(r'data-petition="([^"]+)"', browser.get(list_page).get_data(as_text=True))
     assert [r[0] for r in rows[1:]] == listed and len(listed) == 12
     assert {r[3] for r in rows[1:]} == {f"张某{i}" for i in range(12)}
-    assert sheet_rows(browser.get(f"/u/{tree.town}/petitions/ledger.xlsx?q=张").data) == rows
+    assert sheet_rows(browser.ledger(f"/u/{tree.town}/petitions/ledger.xlsx?q=张").data) == rows
     text_of_file = xlsx_text(download.data)
     assert INFORMANT_NAME not in text_of_file and INFORMANT_PHONE not in text_of_file
 

@@ -411,7 +411,7 @@ def test_list_filters_and_the_ledger_has_no_informant(app, world, factory):
     api = app.test_client().get(f"/api/v1/u/{tree.town}/petitions?q=孙乙", headers=bearer(app, "east-intake"))
     assert api.get_json()["total"] == 1 and api.get_json()["items"][0]["accused_party_member"] is True
 
-    ledger = town.get(f"/u/{tree.town}/petitions/ledger.xlsx")
+    ledger = town.ledger(f"/u/{tree.town}/petitions/ledger.xlsx")
     assert ledger.status_code == 200 and ledger.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(BytesIO(ledger.data)).active
     rows = [[str(v) if v is not None else "" for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -419,7 +419,7 @@ def test_list_filters_and_the_ledger_has_no_informant(app, world, factory):
     assert len(rows) == 3 and "钱甲" in text and "孙乙" in text and "村（社区）干部" in text
     for plain in ("上官", "诸葛", "13511112222", "135****2222", "举报人姓名", "联系电话"):
         assert plain not in text, plain
-    filtered = load_workbook(BytesIO(town.get(f"/u/{tree.town}/petitions/ledger.xlsx?q=孙乙").data)).active
+    filtered = load_workbook(BytesIO(town.ledger(f"/u/{tree.town}/petitions/ledger.xlsx?q=孙乙").data)).active
     assert filtered.max_row == 2
     assert _petition(app, first)["state"] == "registered"
 

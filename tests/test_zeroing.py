@@ -198,7 +198,7 @@ def test_a_campaign_run_over_weeks_keeps_the_ledger_returns_and_bulletin_true(ap
             assert db.session.get(CampaignBulletin, frozen_id).figures == frozen_figures  # never recomputed
 
         # The ledger exports; another city's township sees neither the cases nor the campaign's ledger of 东镇.
-        export = browser.get(f"/u/{tree.town}/zeroing/{campaign}/ledger.xlsx")
+        export = browser.ledger(f"/u/{tree.town}/zeroing/{campaign}/ledger.xlsx")
         assert export.status_code == 200 and export.data[:2] == b"PK"
         o_headers = bearer(app, "o-officer")
         assert client.get(f"/api/v1/u/{tree.other_town}/campaigns/{campaign}/ledger",

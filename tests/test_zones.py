@@ -228,7 +228,7 @@ def test_a_cross_handler_reads_and_takes_only_the_granted_steps_and_the_owner_se
         # The handler's own ledgers (xlsx) list its own township's records only, never one it handles for another.
         for ledger, number in ((f"/u/{west}/petitions/ledger.xlsx", world.petition_number),
                                (f"/u/{west}/clearing/ledger.xlsx", world.case_number)):
-            response = handler.get(ledger)
+            response = handler.ledger(ledger)
             assert response.status_code == 200
             cells = {str(c) for row in load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
                      for c in row}

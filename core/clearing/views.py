@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from core import calendar
@@ -15,7 +14,7 @@ from core.clearing.models import (CHECKLIST, METHOD_LABELS, PRIORITY_LABELS, SUB
                                   ClearingCandidate, ClearingCase, ClearingCondition, ClearingVisit)
 from core.clearing.workflow import (CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STAGE_LABELS, STAGES, STEP_ACTIONS,
                                     stage_of)
-from core.documents import docx_response, render_docx, workbook_response
+from core.documents import docx_response, render_docx
 from core.errors import InvalidInput
 from core.extensions import db
 from core.inbox.views import register_link
@@ -138,15 +137,8 @@ def index(unit_id: int):
 @bp.get("/ledger.xlsx")
 @login_required
 def ledger(unit_id: int):
-    """澄清正名台账 as a spreadsheet: every case of the unit (filters as on the queue), no informant."""
-    unit = g.unit
-    ensure(current_user, Action.CLEARING_READ, unit, target=unit)
-    workbook = Workbook(write_only=True)  # rows stream to the file, memory stays flat
-    sheet = workbook.create_sheet(_("澄清正名台账"))
-    sheet.append(queries.ledger_header())
-    for row in queries.ledger_rows(unit, queries.ledger_filter(request.args)):
-        sheet.append(row)
-    return workbook_response(workbook, f"{unit.name}澄清正名台账.xlsx")
+    """澄清正名台账: an older link, now the export of the queue's ledger (counted, audited, a job when long)."""
+    return redirect(url_for("exports.confirm", unit_id=unit_id, kind="clearing", **request.args.to_dict()))
 
 
 # ---------------------------------------------------------------- green channel

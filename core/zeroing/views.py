@@ -197,15 +197,10 @@ def bulletin(unit_id: int, campaign_id: int, bulletin_id: int):
 @bp.get("/<int:campaign_id>/ledger.xlsx")
 @login_required
 def ledger_xlsx(unit_id: int, campaign_id: int):
-    """积案台账 as a spreadsheet: the unit's cases with owner, plan, visits and close-out; no informant."""
-    campaign = load_campaign(campaign_id)
-    today = calendar.today()
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("积案台账"))
-    sheet.append(queries.ledger_header())
-    for row in queries.ledger_rows(campaign, g.unit, queries.LedgerFilter.from_args(request.args), today):
-        sheet.append(row)
-    return workbook_response(workbook, f"{g.unit.name}积案台账.xlsx")
+    """积案台账: an older link, now the export of the ledger (counted, audited, a job when long)."""
+    load_campaign(campaign_id)  # another unit's campaign: 404 here, as on every campaign URL
+    return redirect(url_for("exports.confirm", unit_id=unit_id, kind="zeroing",
+                            **(request.args.to_dict() | {"campaign_id": campaign_id})))
 
 
 @bp.get("/<int:campaign_id>/cases/<int:backlog_case_id>")
