@@ -50,6 +50,17 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # after fork, and a HUP reload picks up new code without a full restart.
 preload_app = False
 
+
+
+def post_worker_init(worker):
+    # The app, its mappers and compiled statements live as long as the worker: move them out of the
+    # cyclic collector's generations, so a full collection walks only what requests made (its pauses
+    # were the slow tail of short requests).
+    import gc
+
+    gc.freeze()
+
+
 # --- Timeouts -------------------------------------------------------------
 # Long work (imports, exports, bulletins) runs in RQ, so a request that takes a
 # minute is stuck: kill it. nginx buffers uploads, so slow clients do not count.

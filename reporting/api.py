@@ -15,7 +15,7 @@ from core.extensions import db
 from reporting import rollups
 from reporting.figures import FIGURES
 from reporting.periods import parse_period
-from tenants.access import Action, deny, ensure, rollup_vantage
+from tenants.access import Action, active_memberships, deny, ensure, rollup_vantage
 from tenants.models import Unit
 
 
@@ -35,6 +35,7 @@ class RollupSchema(Schema):
 def load_rollup_unit(unit_id: int) -> Unit:
     """The unit whose figures are asked for, seen from the caller's nearest unit above it; 404 when the
     caller may not read its roll-ups (whatever the reason, as for records)."""
+    active_memberships(current_user)  # their units first: asked for its own unit, no second query
     unit = db.session.get(Unit, unit_id)
     vantage = rollup_vantage(current_user, unit) if unit is not None and unit.is_active else None
     if vantage is None:

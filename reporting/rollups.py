@@ -46,19 +46,25 @@ class Rollup:
 def current_campaign_id(unit: Unit) -> int | None:
     """The zeroing campaign the figures speak of: the newest the unit sent or received (as
     core.zeroing.operations.zeroing_campaigns finds them), looked up once per request and unit."""
-    from core.directives.models import Directive, DirectiveKind, DirectiveReceipt
-    from core.zeroing.models import PURPOSE
-
     ctx = context.current()
     cache = g.setdefault("_rollup_campaigns", {}) if has_request_context() else {}
     if (unit.id, ctx) not in cache:
-        received = select(DirectiveReceipt.directive_id).where(DirectiveReceipt.unit_id == unit.id)
-        cache[(unit.id, ctx)] = db.session.scalar(
-            select(Directive.id)
-            .where(Directive.purpose == PURPOSE, Directive.kind == DirectiveKind.CAMPAIGN,
-                   (Directive.unit_id == unit.id) | Directive.id.in_(received))
-            .order_by(Directive.id.desc()).limit(1))
+        cache[(unit.id, ctx)] = db.session.scalar(_campaign_statement(), {"unit_id": unit.id})
     return cache[(unit.id, ctx)]
+
+
+@lru_cache(maxsize=None)
+def _campaign_statement():
+    # Built once: every roll-up request asks it (its building was a third of its cost).
+    from core.directives.models import Directive, DirectiveKind, DirectiveReceipt
+    from core.zeroing.models import PURPOSE
+
+    unit_id = bindparam("unit_id")
+    received = select(DirectiveReceipt.directive_id).where(DirectiveReceipt.unit_id == unit_id)
+    return (select(Directive.id)
+            .where(Directive.purpose == PURPOSE, Directive.kind == DirectiveKind.CAMPAIGN,
+                   (Directive.unit_id == unit_id) | Directive.id.in_(received))
+            .order_by(Directive.id.desc()).limit(1))
 
 
 def _keys_for(figures: list[Figure], period: Period, today: date) -> dict[str, list[str]]:
@@ -86,11 +92,12 @@ def _key_groups(figures: list[Figure], period: Period, campaign_id: int | None,
 @dataclass
 class _Ask:
     """Sums to read: for each unit of ``subtrees`` its whole subtree's, for each of ``owns`` its own rows',
-    of the (metrics, period keys) ``groups``."""
+    of the (metrics, period keys) ``groups``. A unit here is anything with its ``id`` and ``path`` (a Unit,
+    or a child's line from ``_child_lines``)."""
 
     groups: list[tuple[list[str], list[str]]]
-    subtrees: list[Unit] = field(default_factory=list)
-    owns: list[Unit] = field(default_factory=list)
+    subtrees: list = field(default_factory=list)
+    owns: list = field(default_factory=list)
 
 
 Sums = dict[tuple[str, str], int]  # (stats metric, period key) -> value
@@ -219,7 +226,7 @@ def rollup(unit: Unit, period: Period, keys: list[str] | None = None, *, campaig
     asks = [_Ask(groups, owns=[unit]) if own_level else _Ask(groups, subtrees=[unit])]
     with_coverage = not own_level and any(f.kind == "coverage" for f in asked)
     if with_coverage:
-        children = children_of(unit)
+        children = _child_lines([unit])[unit.id]
         asks.append(_Ask(_key_groups(CLEARED, period, None, today), subtrees=children, owns=[unit]))
     read = _read(unit, asks)
     values = _evaluate(needed, read[0].get(("own" if own_level else "sub", unit.path), {}), period, campaign_id,
@@ -235,13 +242,20 @@ def children_of(unit: Unit) -> list[Unit]:
                                    .order_by(Unit.code, Unit.id)))
 
 
-def _children_of_all(units: list[Unit]) -> dict[int, list[Unit]]:
-    out: dict[int, list[Unit]] = {u.id: [] for u in units}
+def _child_lines(units: list[Unit]) -> dict[int, list]:
+    """Each unit's active children as rows of (id, path, name, parent_id): all that sums and coverage ask
+    of them, read without loading units (the coverage's units cost more than the figures' statement)."""
+    out: dict[int, list] = {u.id: [] for u in units}
     if units:
-        for child in db.session.scalars(select(Unit).where(Unit.parent_id.in_(list(out)), Unit.archived_at.is_(None))
+        for child in db.session.execute(select(Unit.id, Unit.path, Unit.name, Unit.parent_id)
+                                        .where(_one_of(Unit.parent_id, list(out)), Unit.archived_at.is_(None))
                                         .order_by(Unit.code, Unit.id)):
             out[child.parent_id].append(child)
     return out
+
+
+def _one_of(column, values: list):
+    return column == values[0] if len(values) == 1 else column.in_(values)
 
 
 def children_rollup(unit: Unit, period: Period, keys: list[str] | None = None, *, campaign_id: int | None = None,
@@ -257,7 +271,7 @@ def children_rollup(unit: Unit, period: Period, keys: list[str] | None = None, *
     asks = [_Ask(_key_groups(needed, period, campaign_id, today), subtrees=children, owns=[unit])]
     with_coverage = any(f.kind == "coverage" for f in asked)
     if with_coverage:
-        grandchildren = _children_of_all(children)
+        grandchildren = _child_lines(children)
         asks.append(_Ask(_key_groups(CLEARED, period, None, today),
                          subtrees=[g for child in children for g in grandchildren[child.id]], owns=children))
     read = _read(unit, asks)
@@ -317,7 +331,7 @@ def _coverage_from(unit: Unit, children: list[Unit], read: dict, period: Period,
 def coverage(unit: Unit, period: Period, *, today: date | None = None) -> Coverage:
     """全覆盖 of the unit: which children (their subtrees) and its own level cleared someone in the period."""
     today = _today(today)
-    children = children_of(unit)
+    children = _child_lines([unit])[unit.id]
     read = _read(unit, [_Ask(_key_groups(CLEARED, period, None, today), subtrees=children, owns=[unit])])
     return _coverage_from(unit, children, read[0], period, today)
 

@@ -513,7 +513,7 @@ def _same(a, b) -> bool:
 PARTS = [  # (module, function, label): timed inside a request by wrapping them in this process only
     ("reporting.api", "load_rollup_unit", "access"),
     ("reporting.rollups", "current_campaign_id", "campaign"),
-    ("reporting.rollups", "children_of", "children"),
+    ("reporting.rollups", "_child_lines", "children"),
     ("reporting.rollups", "_read", "sums"),
 ]
 
@@ -740,7 +740,7 @@ def report(world: World, http_results: dict[str, Result], naive: dict[str, Resul
     print(f"  {'primary-key lookup (units.id, driver)':45s} │ {ms(pk.p50):>10s} {ms(pk.p95)} │")
     print("  where a roll-up request's time goes (in-process, Flask test client, each request in its own app "
           "context, median of 10; ms): statements sent and their time; access = load_rollup_unit, campaign = "
-          "current_campaign_id, children = children_of (for the coverage), sums = rollups._read, the figures' "
+          "current_campaign_id, children = _child_lines (for the coverage), sums = rollups._read, the figures' "
           "statement(s) over totals + journal (figures and coverage together), rest = token, JSON, Flask")
     print(f"  {'target':26s} {'total':>8s} {'stmts':>6s} {'SQL':>8s} │ {'access':>8s} {'campaign':>9s} "
           f"{'children':>9s} {'sums':>8s} {'(stmts)':>8s} {'rest':>8s}")
