@@ -22,6 +22,10 @@ from core.models import with_loaded
 _DUMMY_HASH: dict[str, str] = {}
 
 
+def BAD_CREDENTIALS() -> str:  # noqa: N802 — one message for unknown, archived, locked and wrong: no account shows
+    return _("用户名或密码错误；连续失败多次的账户将暂时锁定，可稍后再试或联系安全管理员")
+
+
 class LoginRefused(Exception):
     """Authentication failed; ``message`` is safe to show (it never says which part was wrong)."""
 
@@ -70,6 +74,7 @@ def reset_password(account: Account) -> str:
     account.password_changed_at = utcnow()
     account.must_change_password = True
     end_all_sessions(account, "password_reset")
+    revoke_all_tokens(account)
     audit("account.reset_password", object_type="account", object_id=account.id)
     return initial
 
@@ -103,8 +108,7 @@ def unlock(account: Account) -> None:
 def archive_account(account: Account) -> None:
     account.archived_at = utcnow()
     end_all_sessions(account, "archived")
-    for token in account_tokens(account):
-        token.revoked_at = token.revoked_at or utcnow()
+    revoke_all_tokens(account)
     audit("account.archive", object_type="account", object_id=account.id)
 
 
@@ -128,22 +132,19 @@ def authenticate(username: str, password: str) -> Account:
         passwords.verify_password(_DUMMY_HASH["h"], password)
         audit("login", outcome="denied", detail={"username": username[:64], "reason": "unknown user"})
         db.session.commit()
-        raise LoginRefused(_("用户名或密码错误"))
+        raise LoginRefused(BAD_CREDENTIALS())
     if not account.is_active:
         audit("login", outcome="denied", account=account, detail={"reason": "archived"})
         db.session.commit()
-        raise LoginRefused(_("用户名或密码错误"))
+        raise LoginRefused(BAD_CREDENTIALS())
     if account.locked(now):
         audit("login", outcome="denied", account=account, detail={"reason": "locked"})
         db.session.commit()
-        raise LoginRefused(
-            _("连续登录失败次数过多，账户已锁定至 %(t)s，请稍后再试或联系安全管理员解锁",
-              t=as_utc(account.locked_until).astimezone().strftime("%H:%M"))
-        )
+        raise LoginRefused(BAD_CREDENTIALS())
     if not passwords.verify_password(account.password_hash, password):
         audit("login", outcome="denied", account=account, detail={"reason": "bad password"})
         _count_failure(account, now)
-        raise LoginRefused(_("用户名或密码错误"))
+        raise LoginRefused(BAD_CREDENTIALS())
     account.failed_logins = 0
     account.locked_until = None
     if passwords.needs_rehash(account.password_hash):
@@ -280,6 +281,7 @@ def remove_totp(account: Account) -> None:
     account.totp_secret_encrypted = None
     account.totp_last_counter = None
     end_all_sessions(account, "second_factor_reset")
+    revoke_all_tokens(account)
     audit("account.totp_reset", object_type="account", object_id=account.id)
 
 
@@ -316,7 +318,7 @@ def find_token(plaintext: str) -> ApiToken | None:
     now = utcnow()
     if token is None or token.revoked_at is not None or as_utc(token.expires_at) <= now:
         return None
-    if not token.account.is_active:
+    if not token.account.is_active or token.account.locked(now):  # a lock suspends the tokens until unlocked
         return None
     if token.last_used_at is None or now - as_utc(token.last_used_at) >= timedelta(minutes=1):
         token.last_used_at = now
@@ -325,6 +327,12 @@ def find_token(plaintext: str) -> ApiToken | None:
 
 def account_tokens(account: Account) -> list[ApiToken]:
     return list(db.session.scalars(db.select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.id)))
+
+
+def revoke_all_tokens(account: Account) -> None:
+    """A reset, archive or second-factor reset ends every way in: tokens too, not only the browser sessions."""
+    for token in account_tokens(account):
+        revoke_token(token)
 
 
 def revoke_token(token: ApiToken) -> None:

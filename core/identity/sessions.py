@@ -7,7 +7,7 @@ from flask_login import current_user, logout_user
 from core.clock import utcnow
 from core.extensions import db, login_manager
 from core.identity import operations as identity_ops
-from core.identity.models import Account, LoginSession
+from core.identity.models import Account, ApiToken, LoginSession
 from core.models import with_loaded
 
 # Endpoints reachable while a login is only half done (second factor, forced password change).
@@ -15,8 +15,16 @@ _GATE_OPEN = {"auth.logout", "auth.second_factor", "auth.enrol_totp", "auth.chan
               "health.healthz", "auth.login"}
 
 
+def _presents_bearer(req) -> bool:
+    return req.headers.get("Authorization", "").startswith("Bearer ")
+
+
 @login_manager.user_loader
 def _load_from_session(session_key: str):
+    # A request that presents a bearer header is judged by the header alone: a valid session cookie beside a
+    # bogus token must not pass as "bearer-authenticated" (which skips the login gates and the API's CSRF check).
+    if _presents_bearer(request):
+        return None
     # The account in the same statement: every page asks for both.
     row = db.session.execute(db.select(LoginSession, Account).join(Account, Account.id == LoginSession.account_id)
                              .where(LoginSession.session_key == session_key)).first()
@@ -36,10 +44,9 @@ def _load_from_session(session_key: str):
 
 @login_manager.request_loader
 def _load_from_bearer(req):
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    if not _presents_bearer(req):
         return None
-    token = identity_ops.find_token(header[7:].strip())
+    token = identity_ops.find_token(req.headers["Authorization"][7:].strip())
     if token is None:
         return None
     account = token.account
@@ -48,12 +55,13 @@ def _load_from_bearer(req):
 
 
 def bearer_authenticated() -> bool:
-    return request.headers.get("Authorization", "").startswith("Bearer ")
+    """True only when this request's account was loaded from a valid bearer token (not from a header's prefix)."""
+    return current_user.is_authenticated and isinstance(current_user.authenticated_by, ApiToken)
 
 
 def login_gate():
-    """Hold a half-finished login at its gate: second factor, enrolment, password change."""
-    if not current_user.is_authenticated or bearer_authenticated() or request.endpoint in _GATE_OPEN:
+    """Hold a half-finished login at its gate: second factor, enrolment, password change — on every path in."""
+    if not current_user.is_authenticated or request.endpoint in _GATE_OPEN:
         return None
     login_session = current_user.authenticated_by
     if isinstance(login_session, LoginSession) and not login_session.second_factor_passed:
@@ -66,7 +74,7 @@ def login_gate():
 
 
 def _gate(endpoint: str):
-    if request.path.startswith("/api/"):
+    if request.path.startswith("/api/") or bearer_authenticated():
         abort(401)
     return redirect(url_for(endpoint))
 
