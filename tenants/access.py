@@ -87,7 +87,7 @@ RECORD_READERS = {Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CA
 # Unit-level grants of the casework matrix; anything absent is denied.
 ROLE_GRANTS = {
     Action.INBOX_READ: RECORD_READERS | {Role.ANALYST, Role.UNIT_ADMIN},
-    Action.DIRECTIVES_TRACK: {Role.LEADER, Role.OFFICER, Role.ANALYST},
+    Action.DIRECTIVES_TRACK: {Role.LEADER, Role.OFFICER},  # analysts: figures only (DESIGN's matrix)
     Action.DIRECTIVES_RECEIVE: {Role.LEADER, Role.OFFICER, Role.CASE_ADMIN},
     Action.SUPERVISION_ISSUE: {Role.LEADER},
     Action.SUPERVISION_HANDLE: {Role.LEADER, Role.OFFICER},

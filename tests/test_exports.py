@@ -237,11 +237,11 @@ def test_another_units_or_another_accounts_export_is_404_on_pages_and_api(app, w
         assert client.get(f"/api/v1/exports/{export_id}", headers=headers).status_code == 404
         assert client.get(f"/api/v1/exports/{export_id}/download", headers=headers).status_code == 404
         assert client.get("/api/v1/exports", headers=headers).get_json()["items"] == []
-    # An analyst reads no petition, so exports none (only the directives it tracks); a unit admin exports nothing.
+    # An analyst reads figures only: no petition, no directive its unit sent; a unit admin exports nothing.
     browser.logout()
     browser.login("east-analyst")
     assert start(browser, tree.town, f"/u/{tree.town}/", "petitions").status_code == 404
-    assert start(browser, tree.town, f"/u/{tree.town}/", "directives_sent").status_code == 200
+    assert start(browser, tree.town, f"/u/{tree.town}/", "directives_sent").status_code == 404
     browser.logout()
     browser.login("east-admin")
     assert browser.get(f"/u/{tree.town}/exports").status_code == 404
