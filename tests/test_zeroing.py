@@ -147,6 +147,20 @@ def test_a_campaign_run_over_weeks_keeps_the_ledger_returns_and_bulletin_true(ap
         refused = client.post(f"/api/v1/u/{tree.town}/directives/{campaign}/returns", headers=t_headers,
                               json={"period": "2026-11-16", "values": {"stock": 1}})
         assert refused.status_code == 422
+        # The city's generated return is the ledger's figures: nobody types over them, by page or API.
+        c_headers = bearer(app, "c-leader")
+        typed = client.post(f"/api/v1/u/{tree.city}/directives/{campaign}/returns", headers=c_headers,
+                            json={"period": "2026-11-16", "values": {"closed_out": 999}})
+        assert typed.status_code == 422 and "台账自动生成" in typed.get_json()["errors"]["closed_out"][0]
+        page = browser.get(f"/u/{tree.city}/directives/{campaign}").get_data(as_text=True)
+        assert "由台账自动生成" in page and 'name="value_closed_out"' not in page and "已报送，可修改" not in page
+        unexplained = client.post(f"/api/v1/u/{tree.city}/directives/{campaign}/returns", headers=c_headers,
+                                  json={"period": "2026-11-16", "values": {}})
+        assert unexplained.status_code == 422 and "narrative" in unexplained.get_json()["errors"]
+        again = client.post(f"/api/v1/u/{tree.city}/directives/{campaign}/returns", headers=c_headers,
+                            json={"period": "2026-11-16", "values": {"narrative": "补充说明：一件已销号"}})
+        assert again.status_code == 201
+        assert again.get_json()["values"]["closed_out"] == 1 and again.get_json()["values"]["narrative"] == "补充说明：一件已销号"
 
     # Monday 23 November: the water case is past its target date: overdue in the figures.
     with time_machine.travel(_at(date(2026, 11, 23)), tick=False):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -31,6 +32,20 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_FIELDS = 20
 RECEIVER_ROLES = (Role.LEADER.value, Role.OFFICER.value)
 _CADENCE = re.compile(r"^(weekly):([1-7])$|^(monthly):(\d{1,2})$")
+
+# Returns generated from a ledger, never typed: directive purpose → generate(receipt, period_key, note). A higher
+# area (zeroing) registers its generator at import; directives only asks, so the figures a sender reads are the
+# ledger's and nobody types over them.
+RETURN_GENERATORS: dict[str, Callable[[DirectiveReceipt, str, str], DirectiveReturn]] = {}
+GENERATED_NOTE_KEY = "narrative"
+
+
+def register_return_generator(purpose: str, generate: Callable[[DirectiveReceipt, str, str], DirectiveReturn]) -> None:
+    RETURN_GENERATORS[purpose] = generate
+
+
+def returns_generated(directive: Directive) -> bool:
+    return directive.purpose in RETURN_GENERATORS
 
 
 @dataclass(frozen=True)
@@ -330,9 +345,25 @@ def clean_return_values(directive: Directive, raw: dict) -> dict:
     return values
 
 
-def submit_return(receipt: DirectiveReceipt, period_key: str, raw: dict) -> DirectiveReturn:
-    """File (or correct) the unit's return for a period; a late return is accepted and shows as late."""
+def file_return(receipt: DirectiveReceipt, period_key: str, raw: dict) -> DirectiveReturn:
+    """What a person files from a form or the API: typed values; for a generated return only the explanatory note
+    (its figures come from the ledger's generator, and typed figures are refused, not ignored)."""
+    generate = RETURN_GENERATORS.get(receipt.directive.purpose)
+    if generate is None:
+        return submit_return(receipt, period_key, raw)
+    typed = sorted(key for key, value in raw.items() if key != GENERATED_NOTE_KEY and value not in (None, ""))
+    if typed:
+        raise InvalidInput({key: [_("该报表由台账自动生成，数字不能手工填写或修改；如需更新，请重新生成并填写说明")]
+                            for key in typed})
+    return generate(receipt, period_key, raw.get(GENERATED_NOTE_KEY) or "")
+
+
+def submit_return(receipt: DirectiveReceipt, period_key: str, raw: dict, *, generated: bool = False) -> DirectiveReturn:
+    """File (or correct) the unit's return for a period; a late return is accepted and shows as late.
+    ``generated``: the values come from the directive's registered generator (only it may file those)."""
     directive = receipt.directive
+    if returns_generated(directive) and not generated:
+        return file_return(receipt, period_key, raw)
     today = calendar.today()
     if directive.state != "sent":
         raise InvalidInput({"_schema": [_("该通知已结束，不再接收报送")]})

@@ -149,7 +149,7 @@ def show(unit_id: int, directive_id: int):
     forwarded = db.session.get(Directive, receipt.forwarded_as_id) if receipt.forwarded_as_id else None
     return render_template("directives/received.html", returns=returns, forwarded=forwarded,
                            can_forward=can(current_user, Action.DIRECTIVES_SEND, g.unit),
-                           filed={r.period: r for r in returns}, **args)
+                           filed={r.period: r for r in returns}, generated=ops.returns_generated(directive), **args)
 
 
 def _receipt_or_404(directive_id: int) -> tuple[Directive, DirectiveReceipt]:
@@ -162,7 +162,7 @@ def _receipt_or_404(directive_id: int) -> tuple[Directive, DirectiveReceipt]:
 @bp.post("/<int:directive_id>/acknowledge")
 @login_required
 def acknowledge(unit_id: int, directive_id: int):
-    _, receipt = _receipt_or_404(directive_id)
+    _directive, receipt = _receipt_or_404(directive_id)
     ops.acknowledge(receipt)
     flash(_("已签收"), "success")
     return redirect(url_for("directives.show", unit_id=unit_id, directive_id=directive_id))

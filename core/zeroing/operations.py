@@ -17,7 +17,7 @@ from core import calendar, context
 from core.audit.operations import record
 from core.clock import utcnow
 from core.directives import operations as directive_ops
-from core.directives.models import CampaignEnrolment, Directive, DirectiveKind, DirectiveReceipt
+from core.directives.models import CampaignEnrolment, Directive, DirectiveKind, DirectiveReceipt, DirectiveReturn
 from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.models import check_version
@@ -386,9 +386,19 @@ def submit_weekly_return(campaign: Directive, unit: Unit, period_key: str, narra
     period = directive_ops.find_period(campaign, period_key, calendar.today())
     if receipt is None or period is None:
         raise InvalidInput({"period": [_("该期不在报送时间内")]})
+    narrative = (narrative or "").strip()
+    filed = db.session.scalar(select(DirectiveReturn.id).where(
+        DirectiveReturn.directive_id == campaign.id, DirectiveReturn.unit_id == unit.id,
+        DirectiveReturn.period == period.key))
+    if filed is not None and not narrative:
+        raise InvalidInput({"narrative": [_("本期报表已报送；重新生成须在“工作情况说明”中写明原因")]})
     values = weekly_draft(campaign, unit, period)
-    values["narrative"] = (narrative or "").strip()
-    return directive_ops.submit_return(receipt, period.key, values)
+    values["narrative"] = narrative
+    return directive_ops.submit_return(receipt, period.key, values, generated=True)
+
+
+directive_ops.register_return_generator(
+    PURPOSE, lambda receipt, period_key, note: submit_weekly_return(receipt.directive, receipt.unit, period_key, note))
 
 
 def build_bulletin(campaign: Directive, unit: Unit, month: str) -> CampaignBulletin:
