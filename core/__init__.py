@@ -66,12 +66,10 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     register_error_handlers(app)
 
-    if app.config["TRUSTED_PROXIES"]:
-        # Behind nginx: take the client address from X-Forwarded-For (audit trail, login rate limit).
-        from werkzeug.middleware.proxy_fix import ProxyFix
+    # Behind nginx: the client address from X-Forwarded-For, but only when the peer is a listed proxy.
+    from core.proxies import TrustedProxies
 
-        n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])
 
     _register_areas(app)
     _register_request_pipeline(app)

@@ -12,6 +12,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from core.proxies import parse_networks
+
 
 class ConfigError(RuntimeError):
     pass
@@ -67,8 +69,9 @@ def load_config(instance_path: Path) -> dict:
         "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "qinglian_app"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        # Reverse proxies in front of the app (nginx): 1 in production, 0 when serving directly.
-        "TRUSTED_PROXIES": _env_int("QINGLIAN_TRUSTED_PROXIES", 1 if production else 0),
+        # Reverse proxies in front of the app (nginx), by address: only they may set X-Forwarded-For.
+        "TRUSTED_PROXIES": parse_networks(os.environ.get("QINGLIAN_TRUSTED_PROXIES",
+                                                         "127.0.0.1,::1" if production else "")),
         "RQ_QUEUE_PREFIX": os.environ.get("RQ_QUEUE_PREFIX", "qinglian"),
         # Security settings (DESIGN.md §5).
         "PASSWORD_MIN_LENGTH": _env_int("QINGLIAN_PASSWORD_MIN_LENGTH", 10),

@@ -141,3 +141,35 @@ def _set_cell_text(cell: _Cell, text: str) -> None:
     for r in extra:
         r._r.getparent().remove(r._r)
     run.text = text
+
+
+class _TextSheet:
+    """A write-only sheet whose strings are always text: a value that begins with "=" (an address taken from a
+    header, a name typed into a form) must never become a live formula in a file someone opens."""
+
+    def __init__(self, sheet):
+        self._sheet = sheet
+
+    def append(self, values) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        row = []
+        for value in values:
+            if isinstance(value, str):
+                value = WriteOnlyCell(self._sheet, value=value)
+                value.data_type = "s"  # openpyxl marks "=…" as a formula
+            row.append(value)
+        self._sheet.append(row)
+
+    def __getattr__(self, name):
+        return getattr(self._sheet, name)
+
+
+def text_workbook():
+    """An openpyxl write-only workbook for exports: every sheet it creates writes strings as text only."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    create_sheet = workbook.create_sheet
+    workbook.create_sheet = lambda *args, **kwargs: _TextSheet(create_sheet(*args, **kwargs))
+    return workbook

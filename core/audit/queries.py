@@ -5,10 +5,10 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
+from core.documents import text_workbook
 from core.extensions import db
 
 CHINA = timezone(timedelta(hours=8))
@@ -59,7 +59,7 @@ def page(flt: AuditFilter, number: int, size: int = 50) -> tuple[list[AuditEvent
 
 
 def export_xlsx(flt: AuditFilter, limit: int = 200_000) -> bytes:
-    workbook = Workbook(write_only=True)
+    workbook = text_workbook()
     sheet = workbook.create_sheet("审计日志")
     sheet.append(["时间", "账户", "单位ID", "操作", "对象类型", "对象ID", "结果", "地址", "详情", "链", "序号", "哈希"])
     for event in db.session.scalars(flt.statement().limit(limit).execution_options(yield_per=2000)):

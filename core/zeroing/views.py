@@ -8,12 +8,11 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from openpyxl import Workbook
 
 from core import calendar
 from core.directives import operations as directive_ops
 from core.directives.models import Directive
-from core.documents import workbook_response
+from core.documents import text_workbook, workbook_response
 from core.errors import InvalidInput
 from core.extensions import db
 from core.petitions.models import FLAG_LABELS, Flag
@@ -181,7 +180,7 @@ def bulletin(unit_id: int, campaign_id: int, bulletin_id: int):
     if item.directive_id != campaign.id:
         abort(404)
     if request.args.get("format") == "xlsx":
-        workbook = Workbook(write_only=True)
+        workbook = text_workbook()
         sheet = workbook.create_sheet(_("通报"))
         sheet.append([_("排名"), _("单位"), _("积案存量"), _("本月新增"), _("本月销号"), _("回头看重新化解"),
                       _("逾期未化解"), _("销号率（%）")])

@@ -11,10 +11,10 @@ from docx.oxml import OxmlElement
 from docx.shared import Mm, Pt
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from core.calendar import CHINA
 from core.clock import as_utc
+from core.documents import text_workbook
 from core.document_templates.build_templates import BODY_FONT, BODY_SIZE, HEADING_FONT, official_document, set_font
 from reporting.bulletins.models import Bulletin
 from reporting.figures import AREAS
@@ -176,14 +176,14 @@ def _docx(bulletin: Bulletin) -> bytes:
 # ---------------------------------------------------------------- Excel
 
 
-def bulletin_workbook(bulletin: Bulletin) -> Workbook:
+def bulletin_workbook(bulletin: Bulletin):
     with force_locale("zh_Hans_CN"):
         return _workbook(bulletin)
 
 
-def _workbook(bulletin: Bulletin) -> Workbook:
+def _workbook(bulletin: Bulletin):
     s = bulletin.snapshot
-    workbook = Workbook(write_only=True)
+    workbook = text_workbook()
     sheet = workbook.create_sheet(_("总体情况"))
     sheet.append([bulletin.title])
     sheet.append([cut_off_text(bulletin)])
