@@ -27,8 +27,8 @@ AREAS = {
     "directives": _l("报表报送"),
 }
 # Stages of a clearing still in hand (the stacked bars), in workflow order.
-CLEARING_STAGES = ("applied", "assessed", "escalated", "reviewed", "plan_submitted", "plan_approved", "cleared",
-                   "fed_back")
+CLEARING_STAGES = ("applied", "assessed", "escalated", "reviewed", "plan_submitted", "plan_escalated", "plan_approved",
+                   "cleared", "fed_back")
 
 
 @dataclass(frozen=True)

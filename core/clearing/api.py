@@ -15,6 +15,7 @@ from core.clearing.models import ClearingCandidate, ClearingVisit
 from core.clearing.schemas import (ApplicationInSchema, CandidateInSchema, CandidateSchema, CaseSchema,
                                    ScreeningSchema, TransitionInSchema, VisitInSchema, VisitSchema)
 from core.clearing.views import allowed_steps, ensure_step, load_case, load_own
+from core.clearing.workflow import HIGHER_REVIEW_STEPS
 from tenants.access import Action, ensure
 
 CASES, CASES_DOC = "/u/<int:unit_id>/clearing-cases", "/u/{unit_id}/clearing-cases"
@@ -71,7 +72,7 @@ def clearing_case_transition(unit_id: int, case_id: int):
     share = ensure_step(case, args["transition"])
     ops.take_step(case, args["transition"], args["data"], acting_unit=g.unit, share=share,
                   expected_version=args["version"])
-    if case.unit_id != g.unit.id and args["transition"] in ("higher_review", "higher_send_back"):
+    if case.unit_id != g.unit.id and args["transition"] in HIGHER_REVIEW_STEPS:
         return jsonify(id=case.id, state=case.state, review_given=True)  # the share has ended with the review
     return jsonify(_dump_case(case))
 

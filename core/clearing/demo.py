@@ -134,9 +134,11 @@ def _case(unit: Unit, officer: str | None, leader: str | None, i: int, state: st
             # Planned for the day it was held, approved before it (a plan cannot be submitted for a past day).
             case.plan = {**case.plan, "planned_on": held.isoformat()} | (
                 {"approved_on": approved.isoformat()} if step == "approve_plan" else {})
-        if step == "assess" and state == "escalated":
+        if step == "assess" and state in ("escalated", "plan_escalated"):
             with _as(leader, unit):
                 ops.take_step(case, "escalate", {}, acting_unit=unit)
+            if state == "plan_escalated":
+                _plan_sent_up(case, unit, officer, leader, today, name)
             break
     if state == "declined":
         with _as(leader, unit):
@@ -144,6 +146,18 @@ def _case(unit: Unit, officer: str | None, leader: str | None, i: int, state: st
     if history:
         _visit(case, unit, officer, held, history[2], today)
     return case
+
+
+def _plan_sent_up(case: ClearingCase, unit: Unit, officer: str | None, leader: str | None, today: date,
+                  name: str) -> None:
+    """Reviewed above (the county's leader agrees), then the plan goes back up for the county's approval."""
+    county = db.session.get(Unit, unit.parent_id)
+    with _as("county-leader", county):
+        ops.take_step(case, "higher_review", {"opinion": "同意澄清，方案报县纪委监委审批"}, acting_unit=county)
+    with _as(officer, unit):
+        ops.take_step(case, "submit_plan", _data("submit_plan", today, name), acting_unit=unit)
+    with _as(leader, unit):
+        ops.take_step(case, "escalate_plan", {}, acting_unit=unit)
 
 
 def _visit(case: ClearingCase, unit: Unit, officer: str | None, held: date, made: int, today: date) -> None:
@@ -191,14 +205,15 @@ def seed() -> dict:
     spread = {"990121002": ("escalated", "cleared", "filed", "applied"),
               "990121003": ("escalated", "reviewed", "fed_back"),
               "990121004": ("applied", "plan_approved", "filed", "filed"),
-              "990121005": ("assessed", "cleared"),
+              "990121005": ("assessed", "cleared", "plan_escalated"),
               "990122001": ("filed", "cleared", "applied"),
               "990221001": ("filed", "filed", "plan_submitted"),
               "990321001": ("cleared", "assessed")}
     for code, states in spread.items():
         unit, held = _unit(code), iter(HELD[code])
         for i, state in enumerate(states):
-            cases.append(_case(unit, None, None, i + len(code), state, sensitive=state == "escalated",
+            escalated = state in ("escalated", "plan_escalated")
+            cases.append(_case(unit, None, None, i + len(code), state, sensitive=escalated,
                                green=i == 3, history=next(held) if state in REACHES_CLEARING else None))
 
     # Delays: a case of 城关镇 stuck at assessment for weeks (the visits of its two cases cleared six and

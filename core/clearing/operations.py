@@ -440,14 +440,28 @@ def _escalate(case: ClearingCase, data: dict, unit: Unit) -> None:
     if reviewer is None:
         raise InvalidInput({"_schema": [_("本单位没有上级单位，不能提级审核")]})
     case.sensitive = True
+    _send_up(case, unit, reviewer, "escalate", ("higher_review", "higher_send_back"),
+             _("%(u)s报请提级审核：%(l)s", u=unit.name, l=case.label))
+
+
+def _escalate_plan(case: ClearingCase, data: dict, unit: Unit) -> None:
+    """The plan of a case reviewed above goes back up for approval (方式方法 are the higher unit's to judge)."""
+    if not case.sensitive or not case.reviewing_unit_id:
+        raise InvalidInput({"_schema": [_("该件未经提级审核，澄清方案由本单位委领导审批")]})
+    reviewer = db.session.get(Unit, case.reviewing_unit_id)
+    _send_up(case, unit, reviewer, "escalate_plan", ("higher_approve_plan", "higher_reject_plan"),
+             _("%(u)s报请审批澄清方案：%(l)s", u=unit.name, l=case.label))
+
+
+def _send_up(case: ClearingCase, unit: Unit, reviewer: Unit, step: str, steps: tuple[str, ...], title: str) -> None:
+    """A share of the case to the reviewing unit for exactly ``steps``, the step taken, a task in its inbox."""
     share = tenancy_ops.grant_share("clearing_cases", case.id, unit, purpose="escalated_review",
-                                    grantee_unit=reviewer, transitions=("higher_review", "higher_send_back"),
-                                    reason=case.number)
+                                    grantee_unit=reviewer, transitions=steps, reason=case.number)
     case.share_id, case.reviewing_unit_id = share.id, reviewer.id
-    _advance(case, "escalate", detail={"reviewing_unit_id": reviewer.id}, counterpart_unit_id=reviewer.id)
-    inbox.post(reviewer, f"clr:{case.id}:higher_review:{case.version}", kind=InboxKind.TASK,
+    _advance(case, step, detail={"reviewing_unit_id": reviewer.id}, counterpart_unit_id=reviewer.id)
+    inbox.post(reviewer, f"clr:{case.id}:{steps[0]}:{case.version}", kind=InboxKind.TASK,
                object_type="clearing_cases", object_id=case.id, due_on=case.due_on, roles=HIGHER_REVIEWERS,
-               title=_("%(u)s报请提级审核：%(l)s", u=unit.name, l=case.label))
+               title=title)
 
 
 def _end_higher_review(case: ClearingCase, reviewer: Unit) -> None:
@@ -467,8 +481,15 @@ def _higher_review(case: ClearingCase, data: dict, reviewer: Unit) -> None:
     _end_higher_review(case, reviewer)
 
 
-def _higher_send_back(case: ClearingCase, data: dict, reviewer: Unit) -> None:
-    _advance(case, "higher_send_back", reason=str(data.get("reason") or ""), counterpart_unit_id=reviewer.id)
+def _higher_send_back(case: ClearingCase, data: dict, reviewer: Unit, step: str = "higher_send_back") -> None:
+    _advance(case, step, reason=str(data.get("reason") or ""), counterpart_unit_id=reviewer.id)
+    _end_higher_review(case, reviewer)
+
+
+def _higher_approve_plan(case: ClearingCase, data: dict, reviewer: Unit) -> None:
+    case.plan = {**(case.plan or {}), "approved_by_id": context.current().account_id, "approved_unit": reviewer.name,
+                 "approved_on": calendar.today().isoformat()}
+    _advance(case, "higher_approve_plan", counterpart_unit_id=reviewer.id)
     _end_higher_review(case, reviewer)
 
 
@@ -490,6 +511,8 @@ def _submit_plan(case: ClearingCase, data: dict, unit: Unit) -> None:
 
 
 def _approve_plan(case: ClearingCase, data: dict, unit: Unit) -> None:
+    if case.sensitive:
+        raise InvalidInput({"_schema": [_("该件经提级审核，澄清方案须报上级审批")]})
     case.plan = {**(case.plan or {}), "approved_by_id": context.current().account_id,
                  "approved_on": calendar.today().isoformat()}
     _advance(case, "approve_plan")
@@ -566,6 +589,9 @@ _STEPS = {
     "higher_send_back": _higher_send_back,
     "submit_plan": _submit_plan,
     "approve_plan": _approve_plan,
+    "escalate_plan": _escalate_plan,
+    "higher_approve_plan": _higher_approve_plan,
+    "higher_reject_plan": lambda c, d, u: _higher_send_back(c, d, u, "higher_reject_plan"),
     "reject_plan": lambda c, d, u: _send_back(c, d, u, "reject_plan"),
     "clear": _clear,
     "feedback": _feedback,

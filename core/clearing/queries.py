@@ -198,5 +198,5 @@ def visits_due(unit: Unit) -> list[ClearingVisit]:
 def escalated_to(unit: Unit) -> list[ClearingCase]:
     """Cases of units below waiting for this unit's review 提级审核 (visible through their shares)."""
     return list(db.session.scalars(select(ClearingCase).where(ClearingCase.reviewing_unit_id == unit.id,
-                                                              ClearingCase.state == "escalated")
+                                                              ClearingCase.state.in_(("escalated", "plan_escalated")))
                                    .order_by(ClearingCase.due_on, ClearingCase.id)))

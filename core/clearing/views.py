@@ -12,8 +12,8 @@ from core.clearing import operations as ops
 from core.clearing import queries
 from core.clearing.models import (CHECKLIST, METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch,
                                   ClearingCandidate, ClearingCase, ClearingCondition, ClearingVisit)
-from core.clearing.workflow import (CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STAGE_LABELS, STAGES, STEP_ACTIONS,
-                                    stage_of)
+from core.clearing.workflow import (CASE_FLOW, ESCALATED_ONLY_STEPS, HIGHER_REVIEW_STEPS, NOT_WHEN_ESCALATED, OPEN,
+                                    STAGE_LABELS, STAGES, STEP_ACTIONS, stage_of)
 from core.documents import docx_response, render_docx
 from core.errors import InvalidInput
 from core.extensions import db
@@ -67,8 +67,9 @@ def allowed_steps(case: ClearingCase) -> list[str]:
     """The steps the acting account may take on the case now: by role at the owner, by share elsewhere."""
     available = [t.name for t in CASE_FLOW.available(case)]
     if case.unit_id == g.unit.id:
-        if case.sensitive:
-            available = [s for s in available if s != "review"]  # a sensitive case is reviewed above
+        # A sensitive case is reviewed above, its plan approved above too.
+        available = [s for s in available
+                     if s not in (NOT_WHEN_ESCALATED if case.sensitive else ESCALATED_ONLY_STEPS)]
         return [s for s in available if s in STEP_ACTIONS and can(current_user, STEP_ACTIONS[s], g.unit)]
     through = steps_through_shares(case)
     return [s for s in available if s in through]

@@ -14,6 +14,7 @@ CASE_FLOW = Workflow("clearing_cases", {
     "escalated": _l("提级审核中"),
     "reviewed": _l("待制定方案"),
     "plan_submitted": _l("方案待审批"),
+    "plan_escalated": _l("方案报上级审批中"),
     "plan_approved": _l("待实施澄清"),
     "cleared": _l("待反馈"),
     "fed_back": _l("待备案"),
@@ -28,6 +29,11 @@ CASE_FLOW = Workflow("clearing_cases", {
     Transition("higher_send_back", ("escalated",), "applied", _l("上级退回"), needs_reason=True),
     Transition("submit_plan", ("reviewed",), "plan_submitted", _l("报送澄清方案")),
     Transition("approve_plan", ("plan_submitted",), "plan_approved", _l("批准方案")),
+    # A case reviewed above (提级审核) has its plan approved above too (the seed: the county reviews the finding
+    # and "澄清工作拟采用的方式方法"); the township's leader sends it up instead of approving it.
+    Transition("escalate_plan", ("plan_submitted",), "plan_escalated", _l("方案报上级审批")),
+    Transition("higher_approve_plan", ("plan_escalated",), "plan_approved", _l("上级批准方案")),
+    Transition("higher_reject_plan", ("plan_escalated",), "reviewed", _l("上级退回方案"), needs_reason=True),
     Transition("reject_plan", ("plan_submitted",), "reviewed", _l("退回方案"), needs_reason=True),
     Transition("clear", ("plan_approved",), "cleared", _l("实施澄清")),
     Transition("feedback", ("cleared",), "fed_back", _l("反馈")),
@@ -36,12 +42,13 @@ CASE_FLOW = Workflow("clearing_cases", {
     Transition("decline", ("applied", "assessed"), "declined", _l("不予澄清"), needs_reason=True),
 ])
 
-OPEN = ("applied", "assessed", "escalated", "reviewed", "plan_submitted", "plan_approved", "cleared", "fed_back")
+OPEN = ("applied", "assessed", "escalated", "reviewed", "plan_submitted", "plan_escalated", "plan_approved", "cleared",
+        "fed_back")
 # The six stages of the seed's chain, and which states belong to each (for filters and figures).
 STAGES = {
     "apply": ("applied",),
     "assess": ("assessed", "escalated"),
-    "review": ("reviewed", "plan_submitted", "plan_approved"),
+    "review": ("reviewed", "plan_submitted", "plan_escalated", "plan_approved"),
     "clear": ("cleared",),
     "feedback": ("fed_back",),
     "file": ("filed",),
@@ -60,15 +67,19 @@ STEP_ACTIONS = {
     "send_back_assessment": Action.CLEARING_DECIDE,
     "escalate": Action.CLEARING_DECIDE,
     "approve_plan": Action.CLEARING_DECIDE,
+    "escalate_plan": Action.CLEARING_DECIDE,
     "reject_plan": Action.CLEARING_DECIDE,
     "send_back_feedback": Action.CLEARING_DECIDE,
     "decline": Action.CLEARING_DECIDE,
 }
-HIGHER_REVIEW_STEPS = ("higher_review", "higher_send_back")
+HIGHER_REVIEW_STEPS = ("higher_review", "higher_send_back", "higher_approve_plan", "higher_reject_plan")
+# Steps only a case reviewed above takes (and the ones it may not take at the owner).
+ESCALATED_ONLY_STEPS = ("escalate_plan",)
+NOT_WHEN_ESCALATED = ("review", "approve_plan")
 
 # Working days each step may take, counted from the day the case reached it (config may override).
 STEP_WORKDAYS = {
-    "applied": 10, "assessed": 5, "escalated": 10, "reviewed": 10, "plan_submitted": 3,
+    "applied": 10, "assessed": 5, "escalated": 10, "reviewed": 10, "plan_submitted": 3, "plan_escalated": 10,
     "plan_approved": 15, "cleared": 5, "fed_back": 5,
 }
 
