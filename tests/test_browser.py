@@ -367,11 +367,24 @@ def test_township_officer_takes_a_case_from_the_pool_to_filing_with_a_county_rev
     expect(state).to_have_text("方案待审批")
     _log_out(page, live_server)
 
+    # Reviewed above, so the plan is approved above: the township's leader sends it up, the county approves.
     _log_in(page, "east-leader")
     page.wait_for_url(f"{live_server}/u/{tree.town}/")
     page.goto(case_path)
-    page.locator('form[data-step="approve_plan"]').get_by_role("button", name="批准方案").click()
-    expect(state).to_have_text("待实施澄清")
+    expect(page.locator('form[data-step="approve_plan"]')).to_have_count(0)
+    page.locator('form[data-step="escalate_plan"]').get_by_role("button", name="方案报上级审批").click()
+    expect(state).to_have_text("方案报上级审批中")
+    _log_out(page, live_server)
+
+    _log_in(page, "county-leader")
+    page.wait_for_url(f"{live_server}/u/{tree.county}/")
+    page.goto(f"{live_server}/u/{tree.county}/clearing")
+    page.locator("[data-escalated]").get_by_role("link", name=number).click()
+    page.wait_for_url(county_case)
+    expect(page.locator("main")).to_contain_text("前进村村委会会议室")
+    page.locator('form[data-step="higher_approve_plan"]').get_by_role("button", name="批准方案（提级审核）").click()
+    page.wait_for_url(f"{live_server}/u/{tree.county}/clearing")
+    expect(page.locator(".flash")).to_contain_text("上级批准方案")
     _log_out(page, live_server)
 
     _log_in(page, "east-officer")

@@ -50,6 +50,13 @@ PEOPLE = [
     ("冯军", "村党支部副书记", "石桥村", "反映征地补偿中优亲厚友", ["land"]),
     ("何平", "村委会主任", "柳塘村", "反映工程项目围标", []),
 ]
+# 城关镇's pool: people waiting to be screened (待甄别), none of whom has a case yet.
+POOL_PEOPLE = [
+    ("钱玉兰", "村妇联主席", "南岭村", "反映在危房改造补助评定中优亲厚友", ["rural"]),
+    ("许志刚", "村党支部书记", "北塘村", "反映在征地拆迁中多报面积", ["land", "frontline"]),
+    ("邓文", "副站长", "镇社会事务服务站", "反映违规办理低保", []),
+    ("曹雪梅", "村委会委员", "青石村", "反映虚报误工补贴", ["good_record"]),
+]
 
 # For each township, its cases that reach 澄清 (in the order of their states below): how many weeks ago
 # the clearing was held, whether it came later than the approved plan's deadline, and how many of its
@@ -188,7 +195,7 @@ def seed() -> dict:
             "reference": f"城关纪信〔2025〕{n}号", "concluded_on": (today - timedelta(days=200 + 40 * n)).isoformat(),
             "person_name": name, "person_position": position, "person_work_unit": f"城关镇{place}",
             "accusation": accusation, "finding": "经核查，反映问题不属实", "priority_flags": flags})
-            for n, (name, position, place, accusation, flags) in enumerate(PEOPLE[5:9], start=11)]
+            for n, (name, position, place, accusation, flags) in enumerate(POOL_PEOPLE, start=11)]
         quarter = (today.month - 1) // 3 + 1
         ops.plan_batch(home, {"year": today.year, "quarter": quarter,
                               "target_on": (today + timedelta(days=30)).isoformat(),
@@ -220,6 +227,8 @@ def seed() -> dict:
     # seven weeks ago and not yet visited are overdue by their own dates).
     delayed = cases[1]
     delayed.due_on = calendar.add_workdays(today, -12)
+    # Applied for and assessed that long ago: its deadline follows its dates, never precedes them.
+    delayed.applied_on = calendar.add_workdays(delayed.due_on, -(STEP_WORKDAYS["applied"] + STEP_WORKDAYS["assessed"]))
     db.session.flush()
     with context.acting(context.maintenance_context(
             account_id=db.session.scalar(select(Account.id).where(Account.username == "county-leader"))), db.session):
