@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 
-from core import context
+from core import context, schemas, timefmt
 from core.config import load_config
 from core.errors import register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, ma, migrate
@@ -43,6 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    # Statement parameters hold names and id numbers: never in an exception's text, hence never in a log.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "hide_parameters": True}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # Roll-ups are short index scans: JIT compilation cost them more than it saved (1.3 s of 1.5 s
         # at the root of a 41,000-unit tree, ops/bench/rollup.py).
@@ -63,8 +65,10 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(PROJECT_ROOT / "core" / "translations"))
     ma.init_app(app)
+    timefmt.init_app(app)  # the local_time filter and the JSON of times: the deployment's zone
     limiter.init_app(app)
     register_error_handlers(app)
+    schemas.install(app)  # bounded ids in URLs, bounded query/form integers, no NUL or overlong text in any input
 
     # Behind nginx: the client address from X-Forwarded-For, but only when the peer is a listed proxy.
     from core.proxies import TrustedProxies
@@ -76,6 +80,8 @@ def create_app(config: dict | None = None) -> Flask:
     from flask_babel import get_locale
 
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    # Browsers ask for /favicon.ico whatever a page links: the same file as /static/favicon.ico.
+    app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
     return app
 
 
@@ -98,6 +104,7 @@ def _register_areas(app: Flask) -> None:
     from core.directives import jobs as directive_jobs
     from core.directives.views import bp as directives_bp
     from core.imports import api as imports_api  # noqa: F401
+    from core.imports import jobs as import_jobs  # noqa: F401  (its records tracked by core.jobs' sweep)
     from core.imports.views import bp as imports_bp
     from core.inbox import api as inbox_api  # noqa: F401
     from core.inbox.views import bp as inbox_bp
@@ -180,7 +187,7 @@ def _register_areas(app: Flask) -> None:
                                            *clearing_jobs.PERIODIC, *petition_jobs.PERIODIC,
                                            *bulletin_jobs.PERIODIC,
                                            *zeroing_jobs.PERIODIC, *zone_jobs.PERIODIC, *reporting_jobs.PERIODIC,
-                                           *export_jobs.PERIODIC,
+                                           *export_jobs.PERIODIC, *jobs.PERIODIC,
                                            *federation_jobs.periodic(app.config)]
     app.extensions["qinglian_jobs"] = jobs
     app.extensions["qinglian_status_panels"] = [reconcile_status_panel, federation_status_panel]

@@ -1,4 +1,4 @@
-"""The system administrator's page for the official holiday calendar (when the package lags behind)."""
+"""The system administrator's page for a year's holiday schedule, and the deadline filter every page uses."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from core import calendar
@@ -16,6 +17,26 @@ from core.identity.models import Account, PlatformRole
 calendar_bp = Blueprint("calendar", __name__)
 
 
+@calendar_bp.app_template_filter("deadline")
+def deadline_filter(due: date | str | None, empty: str = "—") -> Markup:
+    """A deadline as shown everywhere: the date, and the estimate mark when its year's holidays are not known."""
+    if not due:
+        return Markup(escape(empty))
+    if isinstance(due, str):  # kept as text in a record's JSON (e.g. a routing's deadline)
+        due = date.fromisoformat(due)
+    mark = Markup('<span class="warning" data-estimated>{}</span>').format(calendar.ESTIMATE_MARK) \
+        if calendar.is_estimated(due) else ""
+    return Markup("{}{}").format(due.isoformat(), mark)
+
+
+def _form_from(periods: list[dict]) -> dict[str, str]:
+    form = {}
+    for p in periods:
+        form.update({f"{p['festival']}_start": p["start"], f"{p['festival']}_end": p["end"],
+                     f"{p['festival']}_workdays": "、".join(p["workdays"])})
+    return form
+
+
 @calendar_bp.route("/admin/calendar", methods=["GET", "POST"])
 @login_required
 def admin():
@@ -23,25 +44,30 @@ def admin():
     if current_user.platform_role != PlatformRole.SYSTEM:
         abort(404)
     this_year = calendar.today().year
-    year = request.args.get("year", type=int)
+    years = (this_year, this_year + 1)
+    year = request.values.get("year", type=int)
     if year is None or not 2000 <= year <= 2100:
-        year = this_year
-    errors: dict = {}
+        year = next((y for y in years if not calendar.year_known(y)), this_year + 1)
+    schedule = db.session.scalar(select(calendar.HolidaySchedule).where(calendar.HolidaySchedule.year == year))
+    form, errors, preview = (_form_from(schedule.periods) if schedule else {}), {}, None
     if request.method == "POST":
+        form = request.form
         try:
-            rows = calendar.parse_official_dates(request.form.get("dates", ""))
-            saved = calendar.save_official_dates(rows, current_user.id)
+            periods = calendar.parse_schedule(year, form)
+            if request.form.get("action") == "save":
+                calendar.save_schedule(year, periods, current_user.id)
+                flash(_("已保存 %(y)s 年放假安排；按原安排计算的未办结期限将重新计算", y=year), "success")
+                return redirect(url_for("calendar.admin", year=year))
+            preview = calendar.preview(year, periods)
         except InvalidInput as exc:
             errors = exc.errors
-        else:
-            flash(_("已保存 %(n)s 个日期", n=saved), "success")
-            return redirect(url_for("calendar.admin", year=rows[0][0].year))
-    entered = db.session.execute(
+    singles = db.session.execute(
         select(calendar.CalendarDay, Account.username)
         .outerjoin(Account, Account.id == calendar.CalendarDay.entered_by_id)
-        .where(calendar.CalendarDay.day >= date(year, 1, 1),
-               calendar.CalendarDay.day <= date(year, 12, 31))
+        .where(calendar.CalendarDay.day >= date(year, 1, 1), calendar.CalendarDay.day <= date(year, 12, 31))
         .order_by(calendar.CalendarDay.day)).all()
-    coverage = [(y, calendar.year_coverage(y)) for y in (this_year, this_year + 1)]
-    return render_template("calendar/admin.html", year=year, coverage=coverage, entered=entered, errors=errors,
-                           text=request.form.get("dates", "") if errors else ""), 422 if errors else 200
+    entered_by = db.session.get(Account, schedule.entered_by_id) if schedule and schedule.entered_by_id else None
+    return render_template("calendar/admin.html", year=year, coverage=[(y, calendar.year_coverage(y)) for y in years],
+                           festivals=calendar.FESTIVALS, form=form, errors=errors, preview=preview,
+                           schedule=schedule, entered_by=entered_by, singles=singles,
+                           mark=calendar.ESTIMATE_MARK), 422 if errors else 200

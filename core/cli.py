@@ -34,17 +34,20 @@ def register_cli(app: Flask) -> None:
             pass
 
     @audit_cli.command("verify")
-    def verify():
-        """Recompute every audit chain; exit 1 and name the first broken row of each bad chain."""
-        from core.audit.jobs import verify_audit_chains
-        from core.audit.operations import verify_all
+    @click.option("--checkpoints", "checkpoint_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                  help="A checkpoint file to verify against as well (e.g. the one next to a backup); repeatable.")
+    def verify(checkpoint_files):
+        """Recompute every audit chain against its signed checkpoints, print every break, anchor the heads;
+        exit 1 when a chain is broken. The outcome is recorded in the trail itself."""
+        from core.audit.operations import verify_and_anchor
 
         with context.acting(context.ActingContext(platform_role="audit"), db.session):
-            breaks = verify_all()
+            breaks = verify_and_anchor(tuple(checkpoint_files))
+            db.session.commit()
         for brk in breaks:
-            click.echo(f"BROKEN chain={brk.chain} seq={brk.seq} event_id={brk.event_id}: {brk.reason}")
-        verify_audit_chains()  # records the outcome in the trail itself
+            click.echo(f"BROKEN chain={brk.chain} seq={brk.seq} event_id={brk.event_id or '-'}: {brk.reason}")
         if breaks:
+            click.echo(f"{len(breaks)} break(s)")
             raise SystemExit(1)
         click.echo("audit chains intact")
 

@@ -6,11 +6,13 @@ Production mode (``QINGLIAN_ENV=production``) refuses to start without the secre
 """
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.proxies import parse_networks
 
@@ -24,6 +26,15 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _zone_name() -> str:
+    name = os.environ.get("QINGLIAN_TIMEZONE") or "Asia/Shanghai"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"QINGLIAN_TIMEZONE: unknown time zone {name!r}") from exc
+    return name
+
+
 def _generated_secrets(instance_path: Path) -> dict:
     """Secrets for the embedded mode, created on first start and then reused."""
     path = instance_path / "secrets.json"
@@ -34,6 +45,7 @@ def _generated_secrets(instance_path: Path) -> dict:
         "SECRET_KEY": secrets.token_hex(32),
         "FIELD_KEYS": f"k1:{secrets.token_hex(16)}",
         "MATCHING_KEY": secrets.token_hex(32),
+        "AUDIT_KEY": secrets.token_hex(32),
     }
     path.write_text(json.dumps(data, indent=2))
     path.chmod(0o600)
@@ -44,6 +56,8 @@ def load_config(instance_path: Path) -> dict:
     env = os.environ.get("QINGLIAN_ENV", "embedded")
     production = env == "production"
     generated = {} if production else _generated_secrets(instance_path)
+    if generated:  # embedded mode, secrets.json from before the audit key: derive it (no second writer race)
+        generated.setdefault("AUDIT_KEY", hmac.new(generated["SECRET_KEY"].encode(), b"audit", "sha256").hexdigest())
 
     def secret(var: str, key: str) -> str:
         value = os.environ.get(var) or generated.get(key)
@@ -64,6 +78,10 @@ def load_config(instance_path: Path) -> dict:
         "SECRET_KEY": secret("SECRET_KEY", "SECRET_KEY"),
         "FIELD_KEYS": secret("QINGLIAN_FIELD_KEYS", "FIELD_KEYS"),
         "MATCHING_KEY": secret("QINGLIAN_MATCHING_KEY", "MATCHING_KEY"),
+        # HMAC-SM3 key of the audit chain's links and checkpoints (core/audit); the database never holds it.
+        "AUDIT_KEY": secret("QINGLIAN_AUDIT_KEY", "AUDIT_KEY"),
+        # Where the verification job also appends the chains' signed checkpoints (JSON lines; optional).
+        "AUDIT_CHECKPOINT_FILE": os.environ.get("QINGLIAN_AUDIT_CHECKPOINT_FILE") or None,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "DATABASE_MIGRATION_URL": migration_url,
         "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "qinglian_app"),
@@ -103,7 +121,9 @@ def load_config(instance_path: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds the token's life
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        # Times are stored in UTC and shown in this zone; the periodic jobs' cron expressions are read in it too.
+        "TIMEZONE": _zone_name(),
+        "BABEL_DEFAULT_TIMEZONE": _zone_name(),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("QINGLIAN_LOGIN_RATE_LIMIT", "30 per minute"),

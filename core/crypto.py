@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import hmac
 import os
+import re
+import unicodedata
 from typing import IO
 
 from cryptography.exceptions import InvalidTag
@@ -123,3 +125,119 @@ def unseal_file(blob: bytes, associated: bytes) -> bytes:
     except InvalidTag as exc:
         raise DecryptionError("sealed file does not belong to this record or key") from exc
 
+
+
+# ---------------------------------------------------------------- personal data sealed in model columns
+
+
+def normalized(text: str | None) -> str:
+    """A name or work unit as matching compares it: width-folded (NFKC), no spaces, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def match_key(kind: str, *parts: str | None) -> str:
+    """HMAC-SM3 under MATCHING_KEY of the normalised parts: equal for the same person in any unit, so exact
+    search and repeat matching work on sealed columns, and useless without the key (a dump confirms no guess)."""
+    basis = "\x1f".join(normalized(p) for p in parts)
+    return hmac_sm3_hex(current_app.config["MATCHING_KEY"].encode(), f"{kind}:{basis}".encode())
+
+
+def person_key(name: str, work_unit: str) -> str:
+    """The same person across petitions and clearing cases of the whole tree: name and work unit, keyed."""
+    return match_key("person", name, work_unit)
+
+
+def name_key(name: str) -> str:
+    """The name alone, keyed: the exact-name search of the lists."""
+    return match_key("name", name)
+
+
+def row_associated(table: str, unit_id: int, row_id: int, field: str) -> str:
+    """The associated data of a sealed column: table, unit and id of its row, and the field."""
+    return f"{table}:{unit_id}:{row_id}:{field}"
+
+
+class Sealed:
+    """A model attribute of personal data sealed at rest (DESIGN §5): it reads and writes plain text, and its
+    mapped column ``column`` holds SM4-GCM ciphertext bound to the row's table, unit and id ("" when empty).
+
+    A row not yet inserted has no id: the value waits on the object and is sealed by the INSERT's
+    after_insert hook (``seal_pending``), in the same flush. The class attribute is no SQL expression on
+    purpose: search and matching go through keyed hashes (``match_key``), never the sealed column."""
+
+    def __init__(self, column: str):
+        self.column = column
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def _associated(self, obj) -> str:
+        return row_associated(obj.__tablename__, obj.unit_id, obj.id, self.name)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        pending = obj.__dict__.get("_sealed_pending") or {}
+        if self.name in pending:
+            return pending[self.name]
+        token = getattr(obj, self.column)
+        if not token:
+            return ""
+        cache = obj.__dict__.setdefault("_sealed_cache", {})
+        hit = cache.get(self.name)
+        if hit is None or hit[0] != token:
+            hit = cache[self.name] = (token, decrypt_field(token, self._associated(obj)))
+        return hit[1]
+
+    def __set__(self, obj, value) -> None:
+        value = "" if value is None else str(value)
+        if obj.id is None or obj.unit_id is None:
+            obj.__dict__.setdefault("_sealed_pending", {})[self.name] = value
+            setattr(obj, self.column, "")
+        else:
+            self.seal(obj, value)
+
+    def seal(self, obj, value: str) -> str:
+        """Seal ``value`` into the column (the row's id and unit known); returns the stored token."""
+        token = encrypt_field(value, self._associated(obj)) if value else ""
+        setattr(obj, self.column, token)
+        obj.__dict__.setdefault("_sealed_cache", {})[self.name] = (token, value)
+        return token
+
+
+def sealed_fields(model) -> dict[str, Sealed]:
+    return {name: attr for klass in reversed(model.__mro__) for name, attr in vars(klass).items()
+            if isinstance(attr, Sealed)}
+
+
+def sealed_columns(obj) -> dict[str, str]:
+    """The sealed columns of a row built with its id and unit (e.g. for a bulk INSERT): column name -> token."""
+    mapper = type(obj).__mapper__
+    return {mapper.get_property(f.column).columns[0].name: getattr(obj, f.column)
+            for f in sealed_fields(type(obj)).values()}
+
+
+def seal_pending(model):
+    """Class decorator of a model with ``Sealed`` attributes: values set before the row had an id are sealed
+    right after its INSERT, on the flush's own connection (the plain text never reaches the table)."""
+    from sqlalchemy import event, update
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    @event.listens_for(model, "after_insert", propagate=True)
+    def _seal_after_insert(mapper, connection, target):
+        pending = target.__dict__.pop("_sealed_pending", None)
+        if not pending:
+            return
+        fields, values = sealed_fields(type(target)), {}
+        for name, value in pending.items():
+            field = fields[name]
+            token = encrypt_field(value, field._associated(target)) if value else ""
+            set_committed_value(target, field.column, token)
+            target.__dict__.setdefault("_sealed_cache", {})[name] = (token, value)
+            if token:
+                values[mapper.get_property(field.column).columns[0]] = token
+        if values:
+            table = mapper.local_table
+            connection.execute(update(table).where(table.c.id == target.id).values(values))
+
+    return model

@@ -16,7 +16,19 @@ class InvalidInput(Exception):
 
     @property
     def messages(self) -> list[str]:
-        return [m for msgs in self.errors.values() for m in msgs]
+        return list(_flatten(self.errors))
+
+
+def _flatten(messages):
+    """Every message of a (possibly nested: a list's items, a sub-object's fields) error mapping."""
+    if isinstance(messages, str):
+        yield messages
+    elif isinstance(messages, dict):
+        for value in messages.values():
+            yield from _flatten(value)
+    elif isinstance(messages, (list, tuple)):
+        for value in messages:
+            yield from _flatten(value)
 
 
 def add_error(errors: dict[str, list[str]], field: str, message: str) -> None:
@@ -42,12 +54,63 @@ def wants_json() -> bool:
 
 
 def _http_error(exc: HTTPException):
+    if exc.code == 500:
+        _audit_failure(exc)
     if wants_json():
-        return jsonify(error=exc.name, message=exc.description if exc.code != 404 else "Not Found"), exc.code
-    return render_template("error.html", code=exc.code, title=_error_title(exc.code)), exc.code
+        return jsonify(error=error_title(exc.code), message=_http_message(exc)), exc.code
+    return render_template("error.html", code=exc.code, title=error_title(exc.code)), exc.code
 
 
-def _error_title(code: int) -> str:
+def _http_message(exc: HTTPException) -> str:
+    """The Chinese title, unless the code that aborted gave its own message (werkzeug's are English)."""
+    own = exc.description if exc.description != type(exc).description else None
+    return own if own and not own.isascii() else error_title(exc.code)
+
+
+def _audit_failure(exc: HTTPException) -> None:
+    """A request that failed unexpectedly leaves an audit entry, in its own transaction (the request's own
+    changes are rolled back, as after a denial)."""
+    from flask import current_app, g
+
+    from core.audit.operations import record
+    from core.extensions import db
+
+    original = getattr(exc, "original_exception", None) or exc
+    try:
+        db.session.rollback()
+        record("request.failed", outcome="failed", unit_id=getattr(g.get("unit"), "id", None),
+               object_type=request.endpoint, detail={"method": request.method, "path": request.path,
+                                                     "error": type(original).__name__})
+        db.session.commit()
+    except Exception:  # the 500 page is still owed: an audit that cannot be written is logged instead
+        db.session.rollback()
+        current_app.logger.exception("could not audit the failed request %s %s", request.method, request.path)
+
+
+def _record_page() -> str | None:
+    """The page of the record a refused change was about, for the 409 page's way back: the path posted to if
+    it is a page, else the nearest page above it (…/petitions/5/steps/start → …/petitions/5)."""
+    from urllib.parse import urlsplit
+
+    from flask import current_app
+    from werkzeug.routing import RequestRedirect
+
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    path = request.path.rstrip("/")
+    if request.method == "GET":
+        path = path.rsplit("/", 1)[0]
+    while path.count("/") > 1:
+        try:
+            adapter.match(path, method="GET")
+            return path
+        except RequestRedirect as redirect:  # the page's own form of the path (a trailing slash)
+            return urlsplit(redirect.new_url).path
+        except HTTPException:
+            path = path.rsplit("/", 1)[0]
+    return None
+
+
+def error_title(code: int) -> str:
     return {
         400: _("请求有误"),
         401: _("请先登录"),
@@ -69,7 +132,10 @@ def register_error_handlers(app) -> None:
         from core.extensions import db
 
         db.session.rollback()
-        return jsonify(error="Unprocessable Entity", errors=exc.errors), 422
+        if wants_json():
+            return jsonify(error=error_title(422), message="；".join(exc.messages) or error_title(422),
+                           errors=exc.errors), 422
+        return render_template("error.html", code=422, title=error_title(422), messages=exc.messages), 422
 
     @app.errorhandler(StaleDataError)
     @app.errorhandler(Conflict)
@@ -79,6 +145,6 @@ def register_error_handlers(app) -> None:
         db.session.rollback()
         message = getattr(exc, "message", None)
         if wants_json():
-            return jsonify(error="Conflict", message=message or "The record was changed by someone else; reload it.",
+            return jsonify(error=error_title(409), message=message or error_title(409),
                            **getattr(exc, "detail", {})), 409
-        return render_template("error.html", code=409, title=message or _error_title(409)), 409
+        return render_template("error.html", code=409, title=message or error_title(409), back=_record_page()), 409

@@ -23,6 +23,10 @@ from core.extensions import db
 from core.identity.models import Account
 
 
+# Every declared workflow by its records' table (the audit viewer names a step "<table>.<transition>" by it).
+FLOWS: dict[str, "Workflow"] = {}
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -40,6 +44,7 @@ class Workflow:
 
     def __post_init__(self):
         self._by_name = {t.name: t for t in self.transitions}
+        FLOWS[self.object_type] = self
         for t in self.transitions:
             assert t.target in self.states and set(t.sources) <= set(self.states), t
 
@@ -78,6 +83,10 @@ class Workflow:
         db.session.flush()  # the version check happens here: a concurrent winner makes this raise
         return self._record(obj, name, before, transition.target, reason, detail, counterpart_unit_id)
 
+    def note(self, obj, name: str, *, reason: str, detail: dict | None = None) -> TransitionRecord:
+        """A step of the record's history that changes no state (e.g. ``deadline``: its deadline recomputed)."""
+        return self._record(obj, name, obj.state, obj.state, reason, detail, None)
+
     def _record(self, obj, name, before, after, reason, detail, counterpart_unit_id) -> TransitionRecord:
         ctx = context.current()
         entry = TransitionRecord(
@@ -94,6 +103,8 @@ class Workflow:
     def step_label(self, name: str) -> str:
         if name == "create":
             return _("创建")
+        if name == "deadline":
+            return _("期限调整")
         return str(self._by_name[name].label) if name in self._by_name else name
 
 

@@ -37,6 +37,16 @@ def grant_app_role(connection) -> None:
         connection.execute(text(statement))
 
 
+def install_context_key(connection) -> None:
+    """The key that signs the acting context's settings follows the app's SECRET_KEY (tenants/rls.py)."""
+    from core.context import context_key
+    from tenants.rls import install_context_key as statement
+
+    if connection.execute(text("SELECT to_regclass('public.rls_context_key')")).scalar():
+        sql, params = statement(context_key(current_app.config))
+        connection.execute(text(sql), params)
+
+
 def run_migrations_online():
     def process_revision_directives(context_, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
@@ -55,6 +65,7 @@ def run_migrations_online():
         with context.begin_transaction():
             context.run_migrations()
             if connection.dialect.name == "postgresql":
+                install_context_key(connection)
                 grant_app_role(connection)
     engine.dispose()
 

@@ -19,9 +19,14 @@
 #   QINGLIAN_AUDIT_RETENTION_DAYS), and the dumps are the copy of it that survives
 #   a lost database, so retention below 180 days is refused.
 #
+# Next to the dump: DUMP.checkpoints.jsonl, the audit chains' signed checkpoints
+# (one JSON object a line), so a later cut of the live audit trail shows against
+# it: `flask --app wsgi audit verify --checkpoints DUMP.checkpoints.jsonl`. The
+# .sha256 file covers both files (sha256sum -c).
+#
 # Not in the dump: the field-encryption keys (QINGLIAN_FIELD_KEYS,
-# QINGLIAN_MATCHING_KEY) and files under QINGLIAN_INSTANCE_PATH - back those up
-# separately, the keys kept apart from the dumps.
+# QINGLIAN_MATCHING_KEY), the audit key (QINGLIAN_AUDIT_KEY) and files under
+# QINGLIAN_INSTANCE_PATH - back those up separately, the keys kept apart from the dumps.
 #
 # Exit status is non-zero on any failure; nothing half-written is left behind.
 set -euo pipefail
@@ -92,9 +97,10 @@ base="$safe_name-$stamp.dump"
 final="$dir/$base"
 partial="$dir/.$base.partial"
 sum_partial="$dir/.$base.sha256.partial"
+checkpoints_partial="$dir/.$base.checkpoints.jsonl.partial"
 [[ ! -e $final ]] || die "$final already exists"
 
-cleanup() { rm -f -- "$partial" "$sum_partial"; }
+cleanup() { rm -f -- "$partial" "$sum_partial" "$checkpoints_partial"; }
 trap cleanup EXIT
 
 started=$SECONDS
@@ -110,8 +116,25 @@ fi
 listing=$(pg_restore --list -- "$partial") || die "pg_restore cannot read the new dump; not keeping it"
 entries=$(grep -cv '^;' <<<"$listing" || true)  # 0 for an empty database, which is fine
 
+# The audit chains' signed checkpoints as a plain file (core/audit: Checkpoint.from_json reads it back);
+# none before migration 0014.
+checkpoints_sql="SELECT json_build_object('chain', chain, 'seq', seq, 'hash', hash, 'keyed_from', keyed_from,
+  'signed_at', to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'),
+  'signature', signature) FROM audit_checkpoints ORDER BY chain, seq"
+has_checkpoints=$(psql -X -w -A -t -q "${conn[@]}" -c "SELECT to_regclass('public.audit_checkpoints') IS NOT NULL") \
+  || die "cannot look for the audit checkpoints"
+if [[ $has_checkpoints == t ]]; then
+  psql -X -w -A -t -q "${conn[@]}" -c "$checkpoints_sql" >"$checkpoints_partial" \
+    || die "cannot export the audit checkpoints"
+fi
+
 hash=$(sha256sum -- "$partial" | awk '{print $1}')
 printf '%s  %s\n' "$hash" "$base" >"$sum_partial"
+if [[ -f $checkpoints_partial ]]; then
+  printf '%s  %s\n' "$(sha256sum -- "$checkpoints_partial" | awk '{print $1}')" "$base.checkpoints.jsonl" >>"$sum_partial"
+  mv -- "$checkpoints_partial" "$final.checkpoints.jsonl"
+  log "wrote $final.checkpoints.jsonl ($(grep -c . "$final.checkpoints.jsonl" || true) audit checkpoints)"
+fi
 mv -- "$partial" "$final"
 mv -- "$sum_partial" "$final.sha256"
 size=$(numfmt --to=iec --suffix=B "$(stat -c %s -- "$final")")
@@ -123,7 +146,7 @@ if ((retention > 0)); then
   deleted=0
   while IFS= read -r -d '' old; do
     [[ $old == "$final" ]] && continue
-    rm -f -- "$old" "$old.sha256"
+    rm -f -- "$old" "$old.sha256" "$old.checkpoints.jsonl"
     log "deleted $old (older than $retention days)"
     deleted=$((deleted + 1))
   done < <(find "$dir" -maxdepth 1 -type f -name "$safe_name-*.dump" -mtime +"$retention" -print0)

@@ -108,7 +108,13 @@ Next steps (the restore is not finished until these are done):
        DATABASE_MIGRATION_URL=postgresql+psycopg://qinglian_owner:...@HOST/$dbname \\
          /opt/qinglian/.venv/bin/flask --app wsgi db upgrade
      (or: systemctl start qinglian-migrate.service)
-  2. Check the audit trail's hash chains:  flask --app wsgi audit verify
+  2. Check the audit trail's hash chains against the checkpoints saved with the dump:
+       flask --app wsgi audit verify --checkpoints $dump.checkpoints.jsonl
+     (QINGLIAN_AUDIT_KEY must be the one in use when the dump was made). The events
+     written after the dump are lost with the restore, so the published checkpoint
+     file (QINGLIAN_AUDIT_CHECKPOINT_FILE) now anchors heads the database no longer
+     reaches: move it aside (keep it as the record of what was lost) before the
+     verification job runs, or every chain it names is reported as cut.
   3. QINGLIAN_FIELD_KEYS must still list every key used when the dump was made,
      or the encrypted fields cannot be read.
   4. Start qinglian-web, qinglian-worker@* and qinglian-cron; check /healthz.

@@ -7,29 +7,15 @@ from functools import lru_cache
 from flask import jsonify, request
 from flask_babel import get_locale
 from flask_login import current_user
-from marshmallow import Schema, fields
-
 from core import context
 from core.api import api, documented
 from core.extensions import db
 from reporting import rollups
 from reporting.figures import FIGURES
 from reporting.periods import parse_period
+from reporting.schemas import RollupAnswerSchema, RollupChildrenSchema, RollupSchema
 from tenants.access import Action, active_memberships, deny, ensure, rollup_vantage
 from tenants.models import Unit
-
-
-class RollupSchema(Schema):
-    unit_id = fields.Function(lambda r: r.unit.id)
-    unit_name = fields.Function(lambda r: r.unit.name)
-    unit_level = fields.Function(lambda r: r.unit.level)
-    # Functions, not plain fields: a Rollup answers rollup[key] with a figure, which marshmallow would try first.
-    own_level = fields.Function(lambda r: r.own_level, metadata={"description": "the unit's own rows only (本级)"})
-    period = fields.Function(lambda r: r.period.key)
-    since = fields.Function(lambda r: r.period.since.isoformat())
-    until = fields.Function(lambda r: r.period.until.isoformat())
-    campaign_id = fields.Function(lambda r: r.campaign_id)
-    values = fields.Function(lambda r: r.values, metadata={"description": "figure key -> number (None: no data)"})
 
 
 def load_rollup_unit(unit_id: int) -> Unit:
@@ -66,7 +52,7 @@ def _label(key: str, locale: str) -> dict:
 @documented("/units/{unit_id}/rollup", "get", "A unit's roll-up: its subtree's figures for a period (period=week|"
             "month|quarter|year|2026-W47|2026-11|2026-Q4|2026|2026-11-01..2026-11-20; metrics=comma-separated "
             "figure keys, default the headline set; campaign=zeroing campaign id). Leaders and analysts read their "
-            "subtree, other roles their own unit", response=RollupSchema, tag="reporting")
+            "subtree, other roles their own unit", response=RollupAnswerSchema, tag="reporting")
 def unit_rollup(unit_id: int):
     unit = load_rollup_unit(unit_id)
     period = parse_period(request.args.get("period"))
@@ -76,7 +62,7 @@ def unit_rollup(unit_id: int):
 
 @api.get("/units/<int:unit_id>/rollup/children")
 @documented("/units/{unit_id}/rollup/children", "get", "The same figures per child unit (its subtree), ranked on "
-            "rank_by, then the unit's own level (本级)", response=RollupSchema, many=True, tag="reporting")
+            "rank_by, then the unit's own level (本级)", response=RollupChildrenSchema, tag="reporting")
 def unit_rollup_children(unit_id: int):
     unit = load_rollup_unit(unit_id)
     # Officers and the other roles read their own unit's figures, not its children's.

@@ -23,6 +23,7 @@ from core.petitions.models import SANDUO, Flag, Petition
 from core.petitions.workflow import OPEN as PETITION_OPEN
 from core.supervision.models import RECORD_KINDS, ItemKind, SupervisionItem
 from core.supervision.operations import OPEN_STATES as SUPERVISION_OVERDUE_STATES
+from core.timefmt import local_time
 from core.workflow import TransitionRecord
 from core.zeroing.models import BacklogCase
 from reporting.models import ReconcileRun
@@ -225,7 +226,7 @@ def status_panel() -> dict:
 
     runs = db.session.scalars(select(ReconcileRun).order_by(ReconcileRun.id.desc()).limit(10)).all()
     rows = [{"bad": run.drifts > 0,
-             "cells": [run.ran_at.strftime("%Y-%m-%d %H:%M"), run.units, run.drifted_units, run.drifts,
+             "cells": [local_time(run.ran_at), run.units, run.drifted_units, run.drifts,
                        "、".join(f"{m}（{n}）" for m, n in run.metrics.items()) or _("无偏差")]} for run in runs]
     return {"title": _("统计数据核对（每晚从记录重新计数）"), "header": [_("时间"), _("核对单位"), _("有偏差单位"), _("偏差项"),
                                                              _("偏差指标（项数）")],

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 
 from core.api import api, check_csrf_for_cookie_sessions, documented, parse_json, require_login
-from core.errors import InvalidInput
+from core.errors import InvalidInput, error_title
 from core.extensions import db, limiter
 from core.identity import operations as identity_ops
 from core.identity.models import Account, ApiToken
@@ -15,10 +15,10 @@ from tenants import operations as tenancy_ops
 from tenants import provisioning
 from tenants.access import SUBTREE_ROLLUP_ROLES, Action, active_memberships, can, deny, ensure
 from tenants.models import Membership, Role, Unit, upper_bound
-from tenants.schemas import (AccountCreatedSchema, AccountCreateSchema, AccountSchema, AccountUpdateSchema,
-                             ImportResultSchema, IssuedTokenSchema, MembershipCreateSchema, MembershipSchema,
-                             MeSchema, TokenRequestSchema, TokenSchema, UnitCreateSchema, UnitMemberCreateSchema,
-                             UnitSchema, UnitUpdateSchema)
+from tenants.schemas import (AccountCreatedSchema, AccountCreateSchema, AccountSchema, AccountUpdatedSchema,
+                             AccountUpdateSchema, ImportResultSchema, IssuedTokenSchema, MembershipCreateSchema,
+                             MembershipSchema, MeSchema, TokenRequestSchema, TokenSchema, UnitCreateSchema,
+                             UnitMemberCreateSchema, UnitSchema, UnitUpdateSchema)
 from tenants.scoping import load_scoped
 
 
@@ -47,9 +47,9 @@ def issue_token():
         elif account.requires_totp:
             raise InvalidInput({"code": [_("三员账户须先在网页上启用动态口令")]})
     except identity_ops.LoginRefused as refused:
-        return jsonify(error="Unauthorized", message=refused.message), 401
+        return jsonify(error=error_title(401), message=refused.message), 401
     if identity_ops.password_expired(account):
-        return jsonify(error="Forbidden", message=_("密码已过期或为初始密码，请先在网页上修改密码")), 403
+        return jsonify(error=error_title(403), message=_("密码已过期或为初始密码，请先在网页上修改密码")), 403
     issued = identity_ops.issue_token(account, args.get("label", ""))
     data = TokenSchema().dump(issued.token)
     data["token"] = issued.plaintext
@@ -120,12 +120,12 @@ def list_units():
         stmt = stmt.where(or_(Unit.name.contains(q), Unit.code.startswith(q)))
     if level := request.args.get("level"):
         stmt = stmt.where(Unit.level == level)
-    if (parent := request.args.get("parent_id", "")).isdigit():
-        stmt = stmt.where(Unit.parent_id == int(parent))
+    if (parent := request.args.get("parent_id", type=int)) is not None:
+        stmt = stmt.where(Unit.parent_id == parent)
     if request.args.get("archived") != "1":
         stmt = stmt.where(Unit.archived_at.is_(None))
-    limit = min(int(request.args.get("limit", "2000") or 2000), 10000)
-    offset = int(request.args.get("offset", "0") or 0)
+    limit = min(max(request.args.get("limit", 2000, type=int), 0), 10000)
+    offset = max(request.args.get("offset", 0, type=int), 0)
     return jsonify(UnitSchema(many=True).dump(db.session.scalars(stmt.limit(limit).offset(offset))))
 
 
@@ -181,7 +181,8 @@ def unit_children(unit_id: int):
 
 @api.post("/units/import")
 @documented("/units/import", "post", "Bulk provisioning from an .xlsx/.csv upload (multipart field 'file'); "
-            "?dry_run=1 checks only; a commit is all or nothing", response=ImportResultSchema, tag="units")
+            "?dry_run=1 checks only; a commit is all or nothing (a sheet with errors: 422 with the rows)",
+            response=ImportResultSchema, refused={422: ImportResultSchema}, tag="units")
 def import_units():
     ensure(current_user, Action.UNITS_MANAGE)
     upload = request.files.get("file")
@@ -242,7 +243,7 @@ def get_account(account_id: int):
 @api.patch("/accounts/<int:account_id>")
 @documented("/accounts/{account_id}", "patch", "Change an account: name/reset/archive (system admin); "
             "unlock, second-factor reset, platform role (security admin)", body=AccountUpdateSchema,
-            response=AccountSchema, tag="accounts")
+            response=AccountUpdatedSchema, tag="accounts")
 def update_account(account_id: int):
     account = _load_account(account_id)
     args = parse_json(AccountUpdateSchema())

@@ -13,7 +13,7 @@ from core.clock import utcnow
 from core.errors import InvalidInput
 from core.extensions import db
 from core.models import check_version, upsert_insert
-from core.identity.models import Account, PlatformRole
+from core.identity.models import PLATFORM_ROLE_LABELS, Account, PlatformRole
 from tenants import codes, stats
 from tenants.access import forget_cached_memberships
 from tenants.models import (ALLOWED_PARENTS, ChangedUnit, Membership, Role, Share, ShareAccess, Unit, UnitLevel,
@@ -237,7 +237,8 @@ def set_platform_role(account: Account, role: str | None) -> None:
         except ValueError:
             raise InvalidInput({"platform_role": [_("角色无效")]})
         if account.platform_role and account.platform_role != role:
-            raise InvalidInput({"platform_role": [_("三员角色互斥：该账户已是%(r)s，请先撤销", r=account.platform_role)]})
+            raise InvalidInput({"platform_role": [_("三员角色互斥：该账户已是%(r)s，请先撤销",
+                                                             r=PLATFORM_ROLE_LABELS[account.platform_role])]})
         with context.acting(context.maintenance_context(account_id=context.current().account_id), db.session):
             has_units = db.session.scalar(
                 select(func.count(Membership.id)).where(Membership.account_id == account.id,

@@ -11,9 +11,9 @@ import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from openpyxl import load_workbook
 from sqlalchemy import select
 
+from core import spreadsheets
 from core.errors import InvalidInput
 from core.extensions import db
 from tenants import codes
@@ -67,15 +67,11 @@ class SheetCheck:
 
 
 def read_sheet(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """Rows of an .xlsx or .csv file as (row number, {column: text}); header row required."""
+    """Rows of an .xlsx or .csv file as (row number, {column: text}); header row required. Read a row at a
+    time (an .xlsx through core.spreadsheets, which refuses a file that would cost too much to read)."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
-            raise InvalidInput({"file": [_("无法读取该 Excel 文件，请确认是 .xlsx 格式")]})
-        raw_rows = [[_cell(v) for v in row] for row in workbook.worksheets[0].iter_rows(values_only=True)]
-        workbook.close()
+        raw_rows = spreadsheets.rows(data)
     elif name.endswith(".csv"):
         text = None
         for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GB18030
@@ -86,20 +82,35 @@ def read_sheet(filename: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
                 continue
         if text is None:
             raise InvalidInput({"file": [_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK")]})
-        raw_rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        raw_rows = _csv_rows(text)
     else:
         raise InvalidInput({"file": [_("请上传 .xlsx 或 .csv 文件")]})
-    if not raw_rows:
-        raise InvalidInput({"file": [_("文件是空的")]})
-    columns = _header_columns(raw_rows[0])
-    rows = []
-    for index, raw in enumerate(raw_rows[1:], start=2):
-        values = {key: (raw[col] if col < len(raw) else "") for key, col in columns.items()}
-        if any(values.values()):
-            rows.append((index, values))
-    if len(rows) > MAX_ROWS:
-        raise InvalidInput({"file": [_("一次最多导入 %(n)s 行", n=MAX_ROWS)]})
+    rows, index = [], 1
+    try:
+        header = next(raw_rows, None)
+        if header is None:
+            raise InvalidInput({"file": [_("文件是空的")]})
+        columns = _header_columns([_cell(v) for v in header])
+        for index, raw in enumerate(raw_rows, start=2):
+            values = {key: (_cell(raw[col]) if col < len(raw) else "") for key, col in columns.items()}
+            if any(values.values()):
+                rows.append((index, values))
+                if len(rows) > MAX_ROWS:  # stop reading here: the rest of the file is never held
+                    raise InvalidInput({"file": [_("一次最多导入 %(n)s 行", n=MAX_ROWS)]})
+    except InvalidInput:
+        raise
+    except MemoryError:
+        raise InvalidInput({"file": [_("文件内容超出处理的内存上限，请把表格拆分后分别导入")]}) from None
+    except Exception:  # a damaged file: whatever the parser trips on, the user learns where
+        raise InvalidInput({"file": [_("文件第 %(n)s 行之后的内容无法读取，请在 Excel 中打开检查后另存再上传",
+                                       n=index)]}) from None
     return rows
+
+
+def _csv_rows(text: str):
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        spreadsheets.check_cells(row, number)
+        yield row[:spreadsheets.MAX_COLUMNS]
 
 
 def _cell(value) -> str:

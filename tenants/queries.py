@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from core import calendar, context
-from core.clock import as_utc
+from core import context
 from core.extensions import db
+from core.timefmt import local_time
 from tenants.models import Share, ShareAccess
 from tenants.scoping import active_shares_clause
 
@@ -51,10 +51,10 @@ def share_accesses_of(object_type: str, object_id: int, owner_unit_id: int,
 def share_access_log(object_type: str, object_id: int, owner_unit_id: int,
                      step_label: Callable[[str], str]) -> dict:
     """The owner's section "共享查阅与办理记录" (tenants/templates/_share_accesses.html): each look or step
-    through a share with who, in which unit, what, when (China time) and under which purpose."""
+    through a share with who, in which unit, what, when (the deployment's time) and under which purpose."""
     rows, total = share_accesses_of(object_type, object_id, owner_unit_id)
     entries = [{
-        "at": as_utc(row.at).astimezone(calendar.CHINA).strftime("%Y-%m-%d %H:%M"),
+        "at": local_time(row.at),
         "account": (row.account.display_name or row.account.username) if row.account else "—",
         "unit": row.grantee_unit.name if row.grantee_unit else "—",
         "action": row.action,

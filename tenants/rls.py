@@ -1,26 +1,71 @@
 """PostgreSQL row-level-security policies, as SQL the migrations execute.
 
-Policies read the transaction-local settings written by core.context. Every tenant table
-gets ENABLE + FORCE (so even its owner is filtered) and policies per command; a command
-without a policy is refused, which is how DELETE is refused on records (nothing is
-hard-deleted) and UPDATE/DELETE on the audit trail.
+Policies read the transaction-local settings written by core.context, but only through
+``qinglian_setting(name)``: a SECURITY DEFINER function (owned by the schema owner, which the
+app role cannot become) that answers a setting only while ``qinglian.context_sig`` is the
+HMAC-SHA256 of all of them under the context key (core.context.context_key). The key is held in
+``rls_context_key``, which the app role may not read, and in the app's process: SQL run as the app
+role (an injection) can set any setting, but cannot sign one, so a forged unit, path, role or
+maintenance flag reads as no context at all. Every tenant table gets ENABLE + FORCE (so even its
+owner is filtered) and policies per command; a command without a policy is refused, which is how
+DELETE is refused on records (nothing is hard-deleted) and UPDATE/DELETE on the audit trail.
 """
-CTX_UNIT = "NULLIF(current_setting('qinglian.unit_id', true), '')::integer"
-CTX_ACCOUNT = "NULLIF(current_setting('qinglian.account_id', true), '')::integer"
-CTX_PATH = "NULLIF(current_setting('qinglian.unit_path', true), '')"
-CTX_ROLE = "current_setting('qinglian.platform_role', true)"
-MAINTENANCE = "(current_setting('qinglian.maintenance', true) = 'on')"
+from core.context import SETTING_NAMES, SIGNATURE_SECONDS
 
 
 def once(expression: str) -> str:
     """``expression`` as a scalar sub-select: PostgreSQL evaluates it once per statement (an InitPlan)
-    instead of once per row. current_setting() is STABLE, not a constant, so a policy comparing every
-    row of a range scan with it calls it (and parses its text) on each of them."""
+    instead of once per row. A function call is not a constant, so a policy comparing every row of a
+    scan with it would call it (and verify the signature) on each of them."""
     return f"(SELECT {expression})"
 
 
-# The settings as InitPlans, for policies over tables read in bulk (the stats tables).
-ONCE_UNIT, ONCE_PATH, ONCE_MAINTENANCE = once(CTX_UNIT), once(CTX_PATH), once(MAINTENANCE)
+def setting(name: str) -> str:
+    """A context setting as the policies read it: verified, once per statement; NULL when unsigned."""
+    return once(f"qinglian_setting('{name}')")
+
+
+CTX_UNIT = f"NULLIF({setting('unit_id')}, '')::integer"
+CTX_ACCOUNT = f"NULLIF({setting('account_id')}, '')::integer"
+CTX_PATH = f"NULLIF({setting('unit_path')}, '')"
+CTX_ROLE = setting("platform_role")
+MAINTENANCE = f"({setting('maintenance')} = 'on')"
+
+# The signed payload: each setting as "<length>:<value>" in SETTING_NAMES order (prefix-free, so no value
+# can borrow another's characters); core.context.signature builds the same string.
+_RAW = "coalesce(current_setting('qinglian.{}', true), '')"
+_PAYLOAD = "concat(" + ", ".join(f"length({_RAW.format(n)}), ':', {_RAW.format(n)}" for n in SETTING_NAMES) + ")"
+
+
+def context_functions() -> list[str]:
+    """The key table and the verifying accessor. Idempotent: every policy builder emits them before its
+    policies (via _enable), so a policy never names a function that does not exist yet, from 0001 on."""
+    return [
+        "CREATE TABLE IF NOT EXISTS rls_context_key (id integer PRIMARY KEY CHECK (id = 1),"
+        " inner_pad bytea NOT NULL, outer_pad bytea NOT NULL)",
+        "REVOKE ALL ON rls_context_key FROM PUBLIC",
+        # HMAC-SHA256 from the built-in sha256(): H((K xor opad) || H((K xor ipad) || payload)).
+        # PL/pgSQL: its statement's plan is cached for the session (an SQL function's is made again per call site,
+        # i.e. per InitPlan of every statement).
+        "CREATE OR REPLACE FUNCTION qinglian_setting(name text) RETURNS text"
+        " LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$"
+        " DECLARE issued text := coalesce(current_setting('qinglian.context_issued', true), ''); verified boolean;"
+        " BEGIN"
+        f" IF issued !~ '^[0-9]{{1,12}}$' OR issued::bigint < extract(epoch FROM now()) - {SIGNATURE_SECONDS} THEN"
+        " RETURN NULL; END IF;"
+        " SELECT current_setting('qinglian.context_sig', true) = encode(sha256(k.outer_pad || sha256(k.inner_pad"
+        f" || convert_to({_PAYLOAD}, 'UTF8'))), 'hex') INTO verified FROM public.rls_context_key k WHERE k.id = 1;"
+        " RETURN CASE WHEN verified THEN current_setting('qinglian.' || name, true) END; END $$",
+    ]
+
+
+def install_context_key(key: bytes) -> tuple[str, dict]:
+    """The statement (and its parameters) that stores ``key`` as the HMAC's two pads; run after every
+    upgrade (migrations/env.py), so the database follows the app's SECRET_KEY."""
+    padded = key.ljust(64, b"\0")
+    return ("INSERT INTO rls_context_key (id, inner_pad, outer_pad) VALUES (1, :i, :o)"
+            " ON CONFLICT (id) DO UPDATE SET inner_pad = excluded.inner_pad, outer_pad = excluded.outer_pad",
+            {"i": bytes(b ^ 0x36 for b in padded), "o": bytes(b ^ 0x5C for b in padded)})
 
 
 def _shared(table: str) -> str:
@@ -32,7 +77,9 @@ def _shared(table: str) -> str:
 
 
 def _enable(table: str) -> list[str]:
-    return [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY"]
+    # ENABLE and FORCE first: 0011 re-runs a builder's output from index 2 on a table enabled since 0001.
+    return [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY", f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+            *context_functions()]
 
 
 def _policy(table: str, name: str, command: str, using: str | None = None, check: str | None = None) -> str:
@@ -135,10 +182,9 @@ def stats_table(table: str = "unit_stats", *, evaluate_once: bool = False, owner
     fold of the subtree totals); ``journal``: append-only rows its own unit inserts, which the fold deletes
     (maintenance) and a move of the subtree re-paths (maintenance)."""
     upper = f"overlay({CTX_PATH} placing '/' from length({CTX_PATH}))"
-    unit, path, upper, maintenance = (ONCE_UNIT, ONCE_PATH, once(upper), ONCE_MAINTENANCE) if evaluate_once else (
-        CTX_UNIT, CTX_PATH, upper, MAINTENANCE)
-    subtree = f"(unit_path >= {path} AND unit_path < {upper})"
-    own = f"unit_id = {unit} OR {maintenance}" if owner_writes or journal else maintenance
+    upper, maintenance = once(upper) if evaluate_once else upper, MAINTENANCE
+    subtree = f"(unit_path >= {CTX_PATH} AND unit_path < {upper})"
+    own = f"unit_id = {CTX_UNIT} OR {maintenance}" if owner_writes or journal else maintenance
     policies = [_policy(table, "select", "SELECT", using=f"{subtree} OR {maintenance}"),
                 _policy(table, "insert", "INSERT", check=own)]
     if journal:
@@ -181,6 +227,9 @@ def grant_app_role(role: str) -> list[str]:
         f"DO $$ BEGIN IF to_regclass('public.unit_stat_journal') IS NOT NULL THEN "
         f"GRANT DELETE ON unit_stat_journal TO {role}; END IF; END $$",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}",
+        # The context key signs the settings RLS trusts: never readable by the app role (since 0015).
+        f"DO $$ BEGIN IF to_regclass('public.rls_context_key') IS NOT NULL THEN "
+        f"REVOKE ALL ON rls_context_key FROM {role}; END IF; END $$",
         f"REVOKE DELETE, TRUNCATE ON alembic_version FROM {role}",
         f"REVOKE INSERT, UPDATE ON alembic_version FROM {role}",
     ]

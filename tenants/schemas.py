@@ -1,7 +1,9 @@
 """Marshmallow schemas for the tenancy API (input and output)."""
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from core.identity.models import PlatformRole
+from core.schemas import Id, Int, Schema, Text
+from core.timefmt import LocalDateTime
 from tenants.models import Role, UnitLevel
 
 
@@ -22,17 +24,17 @@ class UnitSchema(Schema):
 class UnitCreateSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
     level = fields.Str(required=True, validate=validate.OneOf([lvl.value for lvl in UnitLevel]))
-    code = fields.Str(required=True)
-    parent_id = fields.Int(allow_none=True, load_default=None)
+    code = Text(32, required=True)
+    parent_id = Id(allow_none=True, load_default=None)
 
 
 class UnitUpdateSchema(Schema):
     """Rename, move (parent_id) or archive/restore (archived); ``version`` guards against stale edits."""
 
     name = fields.Str(validate=validate.Length(min=1, max=100))
-    parent_id = fields.Int()
+    parent_id = Id()
     archived = fields.Bool()
-    version = fields.Int()
+    version = Int()
 
 
 class ImportRowSchema(Schema):
@@ -64,12 +66,12 @@ class MembershipSchema(Schema):
 
 
 class MembershipCreateSchema(Schema):
-    unit_id = fields.Int(required=True)
+    unit_id = Id(required=True)
     role = fields.Str(required=True, validate=validate.OneOf([r.value for r in Role]))
 
 
 class UnitMemberCreateSchema(Schema):
-    username = fields.Str(required=True)
+    username = Text(64, required=True)
     role = fields.Str(required=True, validate=validate.OneOf([r.value for r in Role]))
 
 
@@ -108,18 +110,18 @@ class AccountUpdateSchema(Schema):
 
 
 class TokenRequestSchema(Schema):
-    username = fields.Str(required=True)
-    password = fields.Str(required=True, load_only=True)
-    code = fields.Str(load_default=None, metadata={"description": "one-time code, where a second factor is set"})
+    username = Text(64, required=True)
+    password = Text(256, required=True, load_only=True)
+    code = Text(16, load_default=None, metadata={"description": "one-time code, where a second factor is set"})
     label = fields.Str(load_default="", validate=validate.Length(max=64))
 
 
 class TokenSchema(Schema):
     id = fields.Int()
     label = fields.Str()
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    last_used_at = fields.DateTime(allow_none=True)
+    created_at = LocalDateTime()
+    expires_at = LocalDateTime()
+    last_used_at = LocalDateTime(allow_none=True)
     revoked = fields.Function(lambda t: t.revoked_at is not None)
 
 
@@ -127,9 +129,9 @@ class IssuedTokenSchema(TokenSchema):
     token = fields.Str()
 
 
-class MeSchema(Schema):
-    id = fields.Int()
-    username = fields.Str()
-    display_name = fields.Str()
-    platform_role = fields.Str(allow_none=True)
+class MeSchema(AccountSchema):
     memberships = fields.List(fields.Nested(MembershipSchema))
+
+
+class AccountUpdatedSchema(AccountSchema):
+    initial_password = fields.Str(metadata={"x_optional": True, "description": "after a password reset"})

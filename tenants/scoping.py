@@ -4,12 +4,13 @@ Layer 1 is ``load_scoped``: every view loads a tenant object through it and gets
 anything outside the acting unit. Layer 2 is the auto-filter below, added to every ORM
 SELECT/UPDATE/DELETE of a tenant table. Layer 3 is PostgreSQL RLS (tenants/rls.py).
 The filter has known gaps (``Session.get`` served from the identity map, Core SQL), which
-is why it is never the only guard.
+is why it is never the only guard. The loader is also where reads of records are audited.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
+from flask import has_request_context, request
 from sqlalchemy import and_, bindparam, event, false, or_, select, true
 from sqlalchemy.orm import RelationshipProperty, Session, with_loader_criteria
 from sqlalchemy.orm.util import LoaderCriteriaOption
@@ -17,6 +18,7 @@ from sqlalchemy.sql import TableClause, visitors
 
 from core import context
 from core.audit.models import AuditEvent
+from core.audit.operations import record as audit
 from core.clock import utcnow
 from core.extensions import db
 from core.workflow import TransitionRecord
@@ -188,6 +190,16 @@ def _second_audience(model, obj, unit: Unit) -> bool:
     return False
 
 
+def reaches(obj, unit: Unit) -> tuple[bool, Share | None]:
+    """Whether ``obj`` reaches the acting ``unit`` (its own, a second audience, or an active share to it), with
+    the share it comes through. The loader's rule; ``tenants.access.may_open`` asks it for links."""
+    model = type(obj)
+    if obj.unit_id == unit.id or (issubclass(model, TenantOwned) and _second_audience(model, obj, unit)):
+        return True, None
+    share = active_share(model.__tablename__, obj.id) if issubclass(model, TenantOwned) else None
+    return share is not None, share
+
+
 def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Action.RECORDS_READ):
     """The one way to load a tenant object for a request: its own, or shared to the acting unit; else 404."""
     try:
@@ -195,12 +207,39 @@ def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Actio
     except (TypeError, ValueError):
         deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
     obj = db.session.scalar(select(model).where(model.id == object_id))
-    share = None
-    visible = obj is not None and (obj.unit_id == unit.id or (issubclass(model, TenantOwned) and (
-        _second_audience(model, obj, unit)
-        or (share := active_share(model.__tablename__, obj.id)) is not None)))
+    visible, share = reaches(obj, unit) if obj is not None else (False, None)
     if not visible or not can(account, action, unit, target=unit):
         deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
     if share is not None:
         record_share_access(share)  # every look through a share: the owner's timeline and the audit trail
+    elif has_request_context() and request.method == "GET" and model.__tablename__ not in NOT_RECORDS:
+        _note_read(obj, unit, account)
     return obj
+
+
+# Reads are audited here, once for every area: one ``<object type>.read`` entry per record a GET opens (its
+# page, its API answer, its document), never per row of a list (lists do not come through the loader). A POST
+# that loads a record is audited by its change; a look through a share is a share access (above). Not records:
+# an account's export and import jobs, whose pages show a job's progress and are polled by it; what they carry
+# is audited where it leaves (exports.download) or comes in (petition.import).
+NOT_RECORDS = frozenset({"exports", "import_jobs"})
+_READS = "qinglian.reads"  # Session.info: the records the transaction's request opened, audited at its commit
+
+
+def _note_read(obj, unit: Unit, account) -> None:
+    db.session.info.setdefault(_READS, {}).setdefault((obj.__tablename__, obj.id), (unit.id, account))
+
+
+@event.listens_for(Session, "before_commit")
+def _audit_reads(session) -> None:
+    """Write the reads when the request commits, not when the record is loaded: the acting unit's audit chain
+    head is locked for the commit only, not while the page renders. A request that fails or is denied rolls
+    back, and its reads with it (the page was never shown)."""
+    for (object_type, object_id), (unit_id, account) in session.info.pop(_READS, {}).items():
+        audit(f"{object_type}.read", unit_id=unit_id, object_type=object_type, object_id=object_id, account=account)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_reads(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: committed (written above) or rolled back
+        session.info.pop(_READS, None)

@@ -18,6 +18,8 @@ from core.errors import InvalidInput
 from core.extensions import db
 from core.identity import operations as identity_ops
 from core.identity.models import PLATFORM_ROLE_LABELS, Account, PlatformRole
+from core.identity.sessions import pending_gate
+from tenants import audit_labels
 from tenants import operations as tenancy_ops
 from tenants import provisioning
 from tenants.access import Action, can, deny, ensure, member_units, roles_at
@@ -32,6 +34,8 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="te
 def _navigation():
     if not current_user.is_authenticated:
         return {}
+    if pending_gate():  # a login only half done (second factor, enrolment, password change): no menu yet
+        return {"login_pending": True}
     admin_links = []
     if can(current_user, Action.UNITS_MANAGE):
         admin_links += [(url_for("admin.units"), _("单位管理")), (url_for("admin.import_units"), _("批量导入"))]
@@ -160,9 +164,14 @@ def units():
     if not show_archived:
         stmt = stmt.where(Unit.archived_at.is_(None))
     if q:
+        # Ten 城关镇 look alike: each match shows the units above it, down to its parent.
         matches = db.session.scalars(stmt.where(or_(Unit.name.contains(q), Unit.code.startswith(q))).limit(200)).all()
-        return render_template("tenants/admin_units.html", tree=None, matches=matches, q=q, show_archived=show_archived)
-    rows = db.session.scalars(stmt).all()
+        names = dict(db.session.execute(select(Unit.id, Unit.name).where(
+            Unit.id.in_({a for u in matches for a in u.ancestor_ids}))).all())
+        chains = {u.id: [names[a] for a in u.ancestor_ids if a in names] for u in matches}
+        return render_template("tenants/admin_units.html", tree=None, matches=matches, chains=chains, q=q,
+                               show_archived=show_archived)
+    rows = db.session.scalars(stmt).all()  # in tree order: each unit right under its parent, indented by depth
     return render_template("tenants/admin_units.html", tree=rows, matches=None, q=q, show_archived=show_archived)
 
 
@@ -371,6 +380,10 @@ def edit_account(account_id: int):
 def audit():
     ensure(current_user, Action.AUDIT_READ)
     flt = audit_queries.AuditFilter.from_args(request.args)
+    unit_asked = request.args.get("unit", "").strip()
+    if unit_asked:  # by code, or by name (ten 城关镇 are ten units: all of them)
+        flt.unit_ids = tuple(db.session.scalars(select(Unit.id).where(
+            or_(Unit.code == unit_asked, Unit.name == unit_asked)))) or (0,)
     if request.args.get("format") == "xlsx":
         data = audit_queries.export_xlsx(flt)
         return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -381,7 +394,9 @@ def audit():
         return url_for("admin.audit", **{**request.args.to_dict(), "page": n})
 
     return render_template("tenants/admin_audit.html", events=events, flt=flt, page=number, has_more=has_more,
-                           args=request.args, page_url=page_url)
+                           args=request.args, page_url=page_url, describe=audit_labels.Describer(events),
+                           action_label=audit_labels.action_label, actions=audit_labels.action_choices(),
+                           outcomes=audit_labels.OUTCOME_LABELS)
 
 
 @admin_bp.post("/audit/verify")
@@ -389,7 +404,7 @@ def audit():
 def verify_audit():
     ensure(current_user, Action.AUDIT_READ)
     verify_audit_chains.enqueue()
-    flash(_("已开始校验审计链，结果将作为一条“audit.verify”记录出现在日志中"), "success")
+    flash(_("已开始校验审计链，结果将作为一条“校验审计链”记录出现在日志中"), "success")
     return redirect(url_for("admin.audit", action="audit.verify"))
 
 

@@ -87,8 +87,8 @@ TABLES = ["bulletins", "exports", "federation_pushes", "federation_peers", "reco
           "clearing_visits", "supervision_reports", "supervision_problems", "supervision_items", "directive_returns",
           "directive_receipts", "directive_attachments", "campaign_phases", "campaign_enrolments", "directives",
           "clearing_cases", "clearing_candidates", "clearing_batches", "clearing_conditions",
-          "inbox_items", "petitions", "number_counters", "workflow_history", "calendar_days",
-          "audit_events", "audit_chain_heads", "unit_stat_journal", "unit_stat_totals", "unit_stats", "shares",
+          "inbox_items", "petitions", "number_counters", "workflow_history", "calendar_days", "holiday_schedules",
+          "audit_events", "audit_chain_heads", "audit_checkpoints", "unit_stat_journal", "unit_stat_totals", "unit_stats", "shares",
           "memberships", "api_tokens",
           "login_sessions", "accounts", "units"]
 

@@ -1,6 +1,7 @@
 """Directives and campaigns: a province's weekly return reaches every township, rolls up, is chased and forwarded."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import time_machine
@@ -64,7 +65,7 @@ def test_weekly_return_reaches_every_township_rolls_up_and_names_the_late(app, f
         t_headers = bearer(app, "t-990121001")
         seen = app.test_client().get(f"/api/v1/u/{town}/directives/{directive_id}", headers=t_headers).get_json()
         assert seen["current_phase"] == "集中排查"
-        assert seen["current_period"] == {"key": "2026-11-23", "due_on": "2026-11-23"}
+        assert seen["current_period"] == {"key": "2026-11-23", "due_on": "2026-11-23", "due_on_estimated": False}
         inbox = app.test_client().get("/api/v1/inbox", headers=t_headers).get_json()
         assert any("信访积案动态清零周报" in e["title"] and e["due_on"] == "2026-11-23" for e in inbox)
 
@@ -213,3 +214,67 @@ def test_deadline_job_posts_each_warning_once(app, factory):
     assert counts[0]["reminders"] == 2 and counts[0]["due_soon"] == 2, counts  # the two townships
     assert counts[1] == {"tasks": 0, "due_soon": 0, "reminders": 0, "overdue": 0}
     assert counts[2]["overdue"] == 2 and counts[2]["tasks"] == 2  # and the new period's task
+
+
+def _one_directive_to_a_township(app, factory):
+    """A county's directive needing 签收 at its townships, and the officer of one of them."""
+    tree = factory.tree()
+    factory.account("county-boss", [(tree.county, "leader")])
+    factory.account("town-hand", [(tree.town, "officer")])
+    sent = app.test_client().post(f"/api/v1/u/{tree.county}/directives", headers=bearer(app, "county-boss"), json={
+        "title": "关于开展专项检查的通知", "audience": {"mode": "levels", "levels": ["township"]},
+        "requires_ack": True})
+    assert sent.status_code == 201, sent.get_json()
+    return tree, sent.get_json()["id"]
+
+
+def _receipt_and_audit(app, directive_id, town):
+    from core import context
+    from core.audit.models import AuditEvent
+    from core.directives.models import DirectiveReceipt
+    from core.extensions import db
+
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        receipt = db.session.scalar(select(DirectiveReceipt).where(DirectiveReceipt.directive_id == directive_id,
+                                                                   DirectiveReceipt.unit_id == town))
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.unit_id == town)).all()
+        return (receipt.state, receipt.acknowledged_at), [(e.action, e.outcome, e.detail) for e in events]
+
+
+def test_a_township_signs_for_a_directive_in_the_browser(app, factory):
+    from tests.conftest import Browser
+
+    tree, directive_id = _one_directive_to_a_township(app, factory)
+    browser = Browser(app, factory)
+    browser.login("town-hand")
+    page = f"/u/{tree.town}/directives/{directive_id}"
+    assert "签收" in browser.get(page).get_data(as_text=True)
+    signed = browser.post(f"{page}/acknowledge", form_page=page)
+    assert signed.status_code == 302 and signed.location.endswith(page)
+    assert "已签收" in browser.get(page).get_data(as_text=True)
+    (status, acknowledged_at), _events = _receipt_and_audit(app, directive_id, tree.town)
+    assert status == "acknowledged" and acknowledged_at is not None
+
+
+def test_a_request_that_fails_leaves_a_failure_in_the_audit_trail(app, factory, monkeypatch):
+    """An unexpected error answers 500, saves nothing of the request, and is audited as failed."""
+    from core.directives import operations as directive_ops
+    from tests.conftest import Browser
+
+    tree, directive_id = _one_directive_to_a_township(app, factory)
+
+    def broken(receipt):
+        receipt.acknowledged_at = datetime.now(timezone.utc)
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(directive_ops, "acknowledge", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # answer as in production, not raise
+    browser = Browser(app, factory)
+    browser.login("town-hand")
+    page = f"/u/{tree.town}/directives/{directive_id}"
+    failed = browser.post(f"{page}/acknowledge", form_page=page)
+    assert failed.status_code == 500 and "系统错误" in failed.get_data(as_text=True)
+    (status, acknowledged_at), events = _receipt_and_audit(app, directive_id, tree.town)
+    assert (status, acknowledged_at) == ("received", None)
+    failures = [json.loads(detail) for action, outcome, detail in events if outcome == "failed"]
+    assert len(failures) == 1 and failures[0]["path"] == f"{page}/acknowledge", events

@@ -392,7 +392,7 @@ def test_the_upstream_admin_page_lists_peers_with_their_last_push_and_refusals(a
     factory.account("sysadmin", platform_role="system")
     browser.login("sysadmin")
     page = browser.get("/admin/federation").get_data(as_text=True)
-    assert PEER in page and "浙江省（330000）" in page and "replay" in page
+    assert PEER in page and "浙江省（330000）" in page and "重复或过期的推送" in page and "replay" not in page
     with app.app_context():
         from reporting.federation.models import FederationPeer
         from reporting.federation.signing import fingerprint
@@ -403,7 +403,7 @@ def test_the_upstream_admin_page_lists_peers_with_their_last_push_and_refusals(a
         from reporting.federation.views import status_panel
 
         (row,) = status_panel()["rows"]
-        assert row["bad"] and row["cells"][1] == "zhejiang（浙江省）" and "被拒绝 1 次，最近：replay" in row["cells"][4]
+        assert row["bad"] and row["cells"][1] == "zhejiang（浙江省）" and "被拒绝 1 次，最近：重复或过期的推送" in row["cells"][4]
     # Others (here a unit's analyst) get nothing.
     analyst = Browser(app, factory)
     analyst.login("nation-analyst")

@@ -390,8 +390,10 @@ def test_the_status_endpoint_feeds_the_progress_bar(app, world, browser, owner_e
     assert script.status_code == 200 and "data-job-progress" in script.get_data(as_text=True)
 
 
-def test_a_stalled_job_can_be_checked_again(app, world, browser, owner_engine):
-    """A worker that died leaves its import "checking"; after twice the job timeout it may be run again."""
+def test_a_job_that_never_started_can_be_checked_again(app, world, browser, owner_engine):
+    """A job lost before any worker took it (its queue emptied) leaves its import "checking" without a heartbeat;
+    after twice the job timeout it may be mapped and run again (a worker's death is the sweep's, within a minute:
+    tests/test_job_resume.py)."""
     browser.login("east-intake")
     import_id = upload(browser, world.town, xlsx(ledger_rows(3)), "台账.xlsx")
     detail = f"/u/{world.town}/petitions/imports/{import_id}"
@@ -410,7 +412,8 @@ def test_a_stalled_job_can_be_checked_again(app, world, browser, owner_engine):
 @pytest.mark.skipif(not (ADMIN_URL and REDIS_URL), reason="progress is written while a worker's transaction is open: "
                                                           "PostgreSQL and RQ")
 def test_progress_is_visible_while_the_commit_is_still_open(app, world, browser, owner_engine, monkeypatch):
-    from core.imports import jobs, operations
+    from core import jobs
+    from core.imports import operations
 
     monkeypatch.setattr(operations, "BATCH", 40)
     seen = []
@@ -418,7 +421,7 @@ def test_progress_is_visible_while_the_commit_is_still_open(app, world, browser,
 
     def watched(progress, rows_read):
         write(progress, rows_read)
-        job = import_row(owner_engine, progress.import_id)  # another connection, as the page's poll
+        job = import_row(owner_engine, progress.record_id)  # another connection, as the page's poll
         seen.append((job["state"], job["processed_rows"], count(owner_engine, "SELECT COUNT(*) FROM petitions")))
 
     monkeypatch.setattr(jobs.Progress, "__call__", watched)

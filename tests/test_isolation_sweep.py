@@ -3,9 +3,14 @@
 Objects of the victim unit (a township) must answer 404 to anyone who may not see them,
 401/redirect-to-login to anonymous, and never show the object. Routes are read from the
 URL map, so a new route joins the sweep by existing; a new URL parameter must be taught
-to ``victim_args`` below or the sweep fails.
+to ``victim_args`` below or the sweep fails. Roles that read no records (analysts, unit admins) get
+figures only: no response to them shows a record's number, a person's name or a summary.
 """
 from __future__ import annotations
+
+import io
+import json
+import zipfile
 
 import pytest
 
@@ -50,7 +55,7 @@ def world(app, factory):
                  "token_id": victim_token, "target_id": tree.town2, **objects},
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
                     "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别",
-                    "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查"],
+                    "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查", "西片检查小结", "西镇回访未落实"],
     }
 
 
@@ -70,7 +75,7 @@ def _victim_casework(tree) -> dict:
     today = calendar.today()
     petition = petition_ops.register_petition(
         town2, dict(channel="letter", received_on=today, anonymous=False,
-        informant={"name": "王秘密", "phone": "13800001111"}, accused_name="李某", summary="反映西镇某干部问题"))
+        informant={"name": "王秘密", "phone": "13800001111"}, accused_name="钱不露", summary="反映西镇某干部问题"))
     directive = directive_ops.send_directive(
         county, title="西镇专报", audience={"mode": "units", "unit_ids": [town2.id]},
         return_fields=[{"label": "件数", "type": "number", "required": True}], return_cadence="weekly:1",
@@ -113,7 +118,7 @@ def _victim_petition_extras(town2, petition) -> dict:
 
     petition_ops.register_petition(town2, dict(
         channel="phone", received_on=petition.received_on, informant={"name": "王秘密", "phone": "13800001111"},
-        accused_name="李某", summary="再次反映西镇某干部问题"))
+        accused_name="钱不露", summary="再次反映西镇某干部问题"))
     link = db.session.scalar(db.select(PetitionLink).where(PetitionLink.petition_id == petition.id))
     category = petition_ops.add_category(town2, "西镇专用类别")
     return {"link_id": link.id, "category_id": category.id}
@@ -176,6 +181,12 @@ def _victim_zones(tree, zone_units: dict, objects: dict) -> dict:
     round_ = zone_ops.open_round(zone, title="西片交叉检查", starts_on=today, ends_on=today + timedelta(days=5))
     pair = db.session.scalar(db.select(InspectionPair).where(InspectionPair.round_id == round_.id,
                                                              InspectionPair.unit_id == tree.town2))
+    # 中镇 inspects 西镇's clearing case, finds a problem, and the county orders 西镇 to rectify it.
+    inspecting = db.session.scalar(db.select(InspectionPair).where(InspectionPair.round_id == round_.id,
+                                                                   InspectionPair.unit_id == zone_units["middle"]))
+    zone_ops.file_findings(inspecting, summary="西片检查小结", findings=[
+        {"clearing_case_id": objects["case_id"], "answers": {}, "problem": "西镇回访未落实"}])
+    zone_ops.issue_rectification(inspecting, due_on=today + timedelta(days=10))
     return {"zone_id": zone.id, "term_id": term.id, "meeting_id": meeting.id, "decision_id": decision.id,
             "grant_id": grant.id, "round_id": round_.id, "pair_id": pair.id}
 
@@ -264,13 +275,25 @@ def call(client, rule, method, args, headers=None, choice=None):
     return client.open(path, method=method, **kwargs)
 
 
+def readable(response) -> str:
+    """The response as a person would read it: JSON with its escapes undone, a Word or xlsx file (a zip) by
+    the text of its parts."""
+    if response.is_json:
+        return json.dumps(response.get_json(silent=True), ensure_ascii=False)
+    body = response.get_data()
+    if not body.startswith(b"PK"):
+        return body.decode("utf-8", "replace")
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+
+
 def test_anonymous_gets_login_or_401_everywhere(app, world):
     client = app.test_client()
     app.config["WTF_CSRF_ENABLED"] = False
     try:
         for rule, method, choice in sweep_rules(app):
             response = call(client, rule, method, world["args"], choice=choice)
-            body = response.get_data(as_text=True)
+            body = readable(response)
             if rule.rule.startswith("/api/"):
                 assert response.status_code == 401, (rule.rule, method, response.status_code)
             else:
@@ -297,7 +320,7 @@ def test_members_of_other_units_get_404_for_every_object_of_the_victim_unit(app,
                 if via == "token" and not rule.rule.startswith("/api/"):
                     continue
                 response = call(client, rule, method, world["args"], headers, choice)
-                body = response.get_data(as_text=True)
+                body = readable(response)
                 leaked = [m for m in world["markers"] if m in body]
                 assert not leaked, f"{username} {method} {rule.rule} shows {leaked}"
                 if rule.arguments:
@@ -333,7 +356,7 @@ def test_victim_objects_through_the_attackers_own_unit_are_404(app, world, via):
                 if via == "token" and not rule.rule.startswith("/api/"):
                     continue
                 response = call(client, rule, method, args, headers, choice)
-                body = response.get_data(as_text=True)
+                body = readable(response)
                 leaked = [m for m in world["markers"] if m in body]
                 assert not leaked, f"{username} {method} {rule.rule} shows {leaked}"
                 assert response.status_code == 404, f"{username} {method} {rule.rule} -> {response.status_code}"
@@ -371,6 +394,49 @@ def test_denied_access_is_audited(app, world, browser):
         context.activate(context.ActingContext(platform_role="audit"), db.session)
         denied = db.session.scalars(db.select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
         assert any(e.account_name == "east-officer" and e.object_id == str(world["tree"].town2) for e in denied)
+
+
+def _record_markers(app, world) -> list[str]:
+    """What identifies 西镇's records: their numbers, the persons named in them, their summaries."""
+    from core import context
+    from core.clearing.models import ClearingCase
+    from core.extensions import db
+    from core.petitions.models import Petition
+    from core.supervision.models import SupervisionItem
+
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        numbers = [*db.session.scalars(db.select(Petition.number).where(Petition.unit_id == world["tree"].town2)),
+                   *db.session.scalars(db.select(ClearingCase.number).where(ClearingCase.unit_id == world["tree"].town2)),
+                   *db.session.scalars(db.select(SupervisionItem.number))]
+    assert len(numbers) >= 5 and all(numbers)
+    return [*numbers, "钱不露", "赵受屈", "王秘密", "反映西镇某干部问题", "西片检查小结", "西镇回访未落实"]
+
+
+def test_roles_without_record_access_see_figures_never_records(app, world, factory, monkeypatch):
+    """Analysts and unit admins read no records (DESIGN's matrix): at 西镇 itself, at its county (whose zones
+    and grants name 西镇's records) and at its city, no GET of any page or API shows a record's number, a
+    person's name or a summary."""
+    tree = world["tree"]
+    viewers = {"victim-unitadmin": tree.town2, "west-analyst": tree.town2, "county-analyst": tree.county,
+               "county-unitadmin": tree.county, "city-analyst": tree.city}
+    for username, role in (("west-analyst", "analyst"), ("county-analyst", "analyst"),
+                           ("county-unitadmin", "unit_admin"), ("city-analyst", "analyst")):
+        factory.account(username, [(viewers[username], role)])
+    markers = _record_markers(app, world)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    opened = 0
+    for username, unit in viewers.items():
+        client = app.test_client()
+        client.post("/login", data={"username": username, "password": "Correct-Horse-42"})
+        for rule, method, choice in sweep_rules(app):
+            if method != "GET":
+                continue
+            response = call(client, rule, method, {**world["args"], "unit_id": unit}, choice=choice)
+            assert response.status_code < 500, f"{username} GET {rule.rule} -> {response.status_code}"
+            leaked = [m for m in markers if m in readable(response)]
+            assert not leaked, f"{username} GET {rule.rule} shows {leaked}"
+            opened += response.status_code == 200
+    assert opened > 50  # the sweep saw real pages, not only 404s
 
 
 def test_the_victim_unit_sees_its_own_workspace(app, world, browser):

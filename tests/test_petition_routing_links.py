@@ -374,8 +374,10 @@ def test_a_dump_of_the_database_shows_no_informant_name_or_phone(app, world, fac
                          form_page=detail).status_code == 302
     links = app.test_client().get(f"/api/v1/u/{tree.province}/petitions/{second}/links",
                                   headers=bearer(app, "prov-intake")).get_json()
-    # The first petition and the county's copy of it: matched by keyed hash, never by plaintext.
-    assert sorted(link["other_unit_name"] for link in links if link["same_informant"]) == ["测试省", "甲县"]
+    # The first petition (the unit's own: the informant matched by keyed hash, never by plaintext) and the
+    # county's copy of it (another unit: linked by the accused and the matter, the informant's part untold).
+    assert sorted((link["other_unit_name"], link["same_informant"]) for link in links) == [
+        ("测试省", True), ("甲县", False)]
 
     if ADMIN_URL:
         assert shutil.which("pg_dump"), "pg_dump is needed for the PostgreSQL dump check"
@@ -384,8 +386,8 @@ def test_a_dump_of_the_database_shows_no_informant_name_or_phone(app, world, fac
     else:
         path = owner_engine.url.database
         dump = b"".join(open(p, "rb").read() for p in (path, f"{path}-wal") if os.path.exists(p))
-    assert "周建设".encode() in dump  # the dump is real: the accused person is plain, by design
-    for secret in (name, phone, name[:2], phone[-8:]):
+    assert "反映周建设在工程招标中收受好处费".encode() in dump  # the dump is real: the summary is plain text
+    for secret in (name, phone, name[:2], phone[-8:], "甲县交通运输局"):  # nor the accused's work unit (sealed)
         assert secret.encode() not in dump, secret
         assert secret.encode("utf-16-le") not in dump, secret
 
@@ -536,5 +538,7 @@ def test_the_clearing_queue_shows_open_petitions_beside_cases_filtered_by_kind(a
     assert only_petitions.count("data-petition=") == 1 and only_petitions.count("data-case=") == 0
     only_cases = town.get(f"/u/{tree.town}/clearing?kind=clearing").get_data(as_text=True)
     assert only_cases.count("data-petition=") == 0 and only_cases.count("data-case=") == 1
-    assert town.get(f"/u/{tree.town}/clearing?q=信访对象").get_data(as_text=True).count("data-petition=") == 1
+    # The name is sealed: found by the exact name (a keyed hash), not by a part of it.
+    assert town.get(f"/u/{tree.town}/clearing?q=信访对象乙").get_data(as_text=True).count("data-petition=") == 1
+    assert town.get(f"/u/{tree.town}/clearing?q=信访对象").get_data(as_text=True).count("data-petition=") == 0
     assert town.get(f"/u/{tree.town}/clearing?stage=assess").get_data(as_text=True).count("data-petition=") == 0

@@ -47,7 +47,7 @@ def test_registered_supervision_shows_the_record_to_the_county_only_while_open(a
             "due_on": "2026-12-15", "report_cadence": "weekly:1", "subject_number": number})
         assert response.status_code == 201, response.get_json()
         item = response.get_json()
-        assert item["number"] == "甲纪督〔2026〕1号" and item["subject_label"] == f"{number} 钱某某"
+        assert item["number"] == "甲纪督〔2026〕1号" and item["subject_label"] == number  # never the person's name
 
         page = county.get(petition_url).get_data(as_text=True)
         assert "钱某某" in page and "反映征地补偿款发放问题" in page

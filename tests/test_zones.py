@@ -333,6 +333,61 @@ def test_an_inspection_grant_reads_but_never_acts_and_ends_with_its_last_day(app
             assert response.status_code == 404, name
 
 
+def test_leaving_a_zone_ends_the_grants_held_there_and_those_opening_the_leavers_records(app, factory):
+    """石桥乡 left 第一协作区 and its officer still read 城关镇's case: a member leaving a zone (moved to another
+    zone, or taken off the zone's list) loses every grant of that zone it holds, pending ones too, and every
+    grant opening its own records to the others, in the same change, each revocation audited."""
+    import json
+
+    from core.audit.models import AuditEvent
+    from core.zones.models import CrossGrant
+
+    day = _tomorrow()
+    with time_machine.travel(_at(day), tick=False):
+        world = _build_world(app, factory, day)
+        held = _grant(app, world, "西镇", ["w-officer"], "petitions", "handle", ends_on=day + timedelta(days=5))
+        pending = _grant(app, world, "北镇", ["n-officer"], "clearing_cases", "inspect",
+                         starts_on=day + timedelta(days=1), ends_on=day + timedelta(days=5))
+        west, north = Browser(app, factory), Browser(app, factory)
+        west.login("w-officer")
+        north.login("n-officer")
+        assert west.get(_urls(world, world.towns["西镇"])["petition page"]).status_code == 200
+
+        # The county takes 西镇 off 第一协作区's list: 西镇's grant ends at once; 北镇's stays.
+        headers = bearer(app, "k-boss")
+        zone = app.test_client().get(f"/api/v1/zones/{world.zone1}", headers=headers).get_json()
+        changed = app.test_client().patch(f"/api/v1/zones/{world.zone1}", headers=headers, json={
+            "member_unit_ids": [world.towns["东镇"], world.towns["北镇"]], "version": zone["version"]})
+        assert changed.status_code == 200, changed.get_json()
+        for name, url in _urls(world, world.towns["西镇"]).items():
+            response = west.get(url) if "api" not in name else \
+                app.test_client().get(url, headers=bearer(app, "w-officer"))
+            assert response.status_code == 404, name
+        county = Browser(app, factory)
+        county.login("k-boss")
+        zone1_page = county.get(f"/u/{world.county}/zones/{world.zone1}").get_data(as_text=True)
+        assert f'data-grant="{held}" data-grant-state="revoked"' in zone1_page and "西镇 已退出协作区" in zone1_page
+        assert f'data-grant="{pending}" data-grant-state="pending"' in zone1_page
+
+        # The county moves 东镇 (the records' owner) to 第二协作区 on that zone's page: 北镇's pending grant ends.
+        zone2_page = f"/u/{world.county}/zones/{world.zone2}"
+        moved = county.post(f"{zone2_page}/members", {"unit_id": world.towns["东镇"]}, form_page=zone2_page)
+        assert moved.status_code == 302, moved.get_data(as_text=True)
+        with maintenance(app) as session:
+            grants = {g.id: g for g in session.scalars(select(CrossGrant))}
+            assert grants[held].revoke_reason == "西镇 已退出协作区" and grants[held].share_ids
+            assert grants[pending].revoked_at is not None and grants[pending].revoke_reason == "东镇 已退出协作区"
+            events = session.scalars(select(AuditEvent).where(AuditEvent.unit_id == world.county)
+                                     .order_by(AuditEvent.id)).all()
+            revocations = [json.loads(e.detail)["reason"] for e in events if e.action == "zone.grant_revoke"]
+            assert revocations == ["西镇 已退出协作区", "东镇 已退出协作区"]
+            moves = [json.loads(e.detail) for e in events if e.action in ("zone.move_member", "zone.update")]
+            assert moves[-2]["revoked_grants"] == [held] and moves[-1]["revoked_grants"] == [pending]
+        with time_machine.travel(_at(day + timedelta(days=1)), tick=False):
+            north.login("n-officer")
+            assert north.get(_urls(world, world.towns["北镇"])["case page"]).status_code == 404
+
+
 # ---------------------------------------------------------------- the county's rules for a grant
 
 
@@ -375,17 +430,16 @@ def test_grant_rules(app, factory):
                                     grantee_account_ids=[world.accounts["w-officer"]])
         assert "涉及本乡镇干部" in str(exc.value.errors["grantee_unit_id"])
         # A grant by the rules works; the grantee must be in the zone at the time of the grant: after 西镇
-        # moves to the second zone a new grant is refused, the earlier one runs to its end.
-        first = _grant(app, world, "西镇", ["w-officer"], "petitions", "inspect", ends_on=end)
+        # moves to the second zone a new grant is refused, and the earlier one ended with the move.
+        _grant(app, world, "西镇", ["w-officer"], "petitions", "inspect", ends_on=end)
+        headers = bearer(app, "w-officer")
+        url = f"/api/v1/u/{world.towns['西镇']}/petitions/{world.petition}"
+        assert app.test_client().get(url, headers=headers).status_code == 200
         with acting(app, world.accounts["k-boss"], world.county) as session:
             from core.zones.models import Zone
 
             zops.move_member(session.get(Unit, world.towns["西镇"]), session.get(Zone, world.zone2))
         assert "同属一个协作区" in str(refused("西镇", ["w-officer"])["grantee_unit_id"])
-        headers = bearer(app, "w-officer")
-        url = f"/api/v1/u/{world.towns['西镇']}/petitions/{world.petition}"
-        assert app.test_client().get(url, headers=headers).status_code == 200
-        _revoke(app, world, first)
         assert app.test_client().get(url, headers=headers).status_code == 404
         # Only the county's leaders grant (the access module).
         from core.identity.models import Account
@@ -557,13 +611,17 @@ def test_a_round_pairs_members_in_a_ring_and_ends_with_its_grants(app, factory):
         with maintenance(app) as session:
             grants = session.scalars(select(CrossGrant).where(CrossGrant.round_id == round_id)).all()
             by_inspector = {}
+            from core.clearing.models import ClearingCase
+
             for g in grants:
-                by_inspector.setdefault(g.grantee_unit_id, []).append(g.object_label)
+                case = session.get(ClearingCase, g.object_id)
+                assert g.object_label == case.number  # a grant's label names the record, never the person
+                by_inspector.setdefault(g.grantee_unit_id, []).append(case.person_name)
             assert {g.scope for g in grants} == {"inspect"}
             # 北镇 inspects 东镇's open cases but the one about its own official; 东镇 inspects 西镇's; 北镇
             # (inspected by 西镇) has none open.
-            assert [label.split(" ")[-1] for label in by_inspector[north]] == ["孙澄清"]
-            assert [label.split(" ")[-1] for label in by_inspector[east]] == ["吴明"] and west not in by_inspector
+            assert by_inspector[north] == ["孙澄清"]
+            assert by_inspector[east] == ["吴明"] and west not in by_inspector
             east_case = session.scalar(select(CrossGrant.object_id).where(CrossGrant.round_id == round_id,
                                                                            CrossGrant.grantee_unit_id == north))
         inspector = Browser(app, factory)
@@ -606,7 +664,7 @@ class CrossAccessMachine(RuleBasedStateMachine):
 
     Invariant: the staff of 西镇/北镇/南湖镇 read 东镇's petition and clearing case exactly while a grant covering
     them (their account, that record) is active, and act exactly while a handle grant is; a grant across zones
-    is refused; after revocation or expiry every URL answers 404 at once.
+    is refused; after revocation, expiry or either township leaving the grant's zone every URL answers 404 at once.
     """
 
     GRANTEES = {"西镇": "w-officer", "北镇": "n-officer", "南湖镇": "s-officer"}
@@ -672,7 +730,8 @@ class CrossAccessMachine(RuleBasedStateMachine):
         assert response.status_code == 201, (grantee, response.get_json())
         self.seen[f"grant {scope}"] += 1
         self.grants[response.get_json()["id"]] = {"grantee": grantee, "kind": kind, "scope": scope,
-                                                  "ends_on": ends_on, "revoked": False}
+                                                  "ends_on": ends_on, "revoked": False,
+                                                  "zone": self.zone_of[grantee]}
         self._check_read(grantee, kind)  # at once
 
     @precondition(lambda self: any(not g["revoked"] for g in self.grants.values()))
@@ -701,11 +760,19 @@ class CrossAccessMachine(RuleBasedStateMachine):
         from core.zones.models import Zone
         from tenants.models import Unit
 
-        target = 2 if self.zone_of[township] == 1 else 1
+        left = self.zone_of[township]
+        target = 2 if left == 1 else 1
         with acting(self.app, self.world.accounts["k-boss"], self.world.county) as session:
             zops.move_member(session.get(Unit, self.world.towns[township]),
                              session.get(Zone, self.world.zone1 if target == 1 else self.world.zone2))
         self.zone_of[township] = target
+        # Leaving a zone ends its grants the township holds, and those opening its records (东镇 owns them all).
+        ending = [g for g in self.grants.values() if not g["revoked"] and self.day <= g["ends_on"]
+                  and g["zone"] == left and township in (g["grantee"], "东镇")]
+        for g in ending:
+            g["revoked"] = True
+        self.seen["revoked by leaving"] += len(ending)
+        self._check_everything(*sorted({g["grantee"] for g in ending}))  # at once
 
     @rule(grantee=st.sampled_from(sorted(GRANTEES)))
     def read_and_act(self, grantee):
@@ -815,4 +882,4 @@ def test_cross_access_exactly_while_a_grant_is_active(app, factory, owner_engine
     # The examples did go through the interesting paths, not only refusals.
     assert seen["act 200"] and seen["act 404"] and seen["read 200"] and seen["read 404"], seen
     assert seen["grant handle"] and seen["grant inspect"] and seen["grant refused across zones"], seen
-    assert seen["expired"] and seen["revoked"], seen
+    assert seen["expired"] and seen["revoked"] and seen["revoked by leaving"], seen

@@ -48,3 +48,22 @@ class AuditChainHead(db.Model):
     chain: Mapped[str] = mapped_column(String(32), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class AuditCheckpoint(db.Model):
+    """A signed anchor of a chain's head, written by the hourly anchoring and the nightly verification (jobs):
+    rows at and below ``seq`` must stay as they were (the row at ``seq`` has ``hash``). The app role may only INSERT and SELECT
+    (on PostgreSQL: RLS without UPDATE/DELETE policies, migration 0014); the signature needs the audit
+    key, which the database does not hold. ``keyed_from``: the chain's first row linked with HMAC-SM3."""
+
+    __tablename__ = "audit_checkpoints"
+    # Not unique on (chain, seq): a row someone else inserted first (unsigned) must not keep a real one out.
+    __table_args__ = (Index("ix_audit_checkpoints_chain_seq", "chain", "seq"), {"implicit_returning": False})
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chain: Mapped[str] = mapped_column(String(32), nullable=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    keyed_from: Mapped[int] = mapped_column(Integer, nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    signature: Mapped[str] = mapped_column(String(64), nullable=False)

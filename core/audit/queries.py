@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from core import timefmt
 from core.audit.models import AuditEvent
 from core.documents import text_workbook
 from core.extensions import db
-
-CHINA = timezone(timedelta(hours=8))
 
 
 @dataclass
@@ -22,6 +21,7 @@ class AuditFilter:
     unit_id: int | None = None
     action: str = ""
     outcome: str = ""
+    unit_ids: tuple[int, ...] = ()  # a unit chosen by code or name (the viewer resolves it; a name may be several)
 
     @classmethod
     def from_args(cls, args) -> "AuditFilter":
@@ -39,13 +39,16 @@ class AuditFilter:
     def statement(self):
         stmt = select(AuditEvent)
         if self.date_from:
-            stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(self.date_from, time.min, CHINA))
+            stmt = stmt.where(AuditEvent.occurred_at >= datetime.combine(self.date_from, time.min, timefmt.zone()))
         if self.date_to:
-            stmt = stmt.where(AuditEvent.occurred_at < datetime.combine(self.date_to + timedelta(days=1), time.min, CHINA))
+            stmt = stmt.where(AuditEvent.occurred_at < datetime.combine(self.date_to + timedelta(days=1), time.min,
+                                                                        timefmt.zone()))
         if self.account:
             stmt = stmt.where(func.lower(AuditEvent.account_name) == self.account.lower())
         if self.unit_id:
             stmt = stmt.where(AuditEvent.unit_id == self.unit_id)
+        if self.unit_ids:
+            stmt = stmt.where(AuditEvent.unit_id.in_(self.unit_ids))
         if self.action:
             stmt = stmt.where(AuditEvent.action.startswith(self.action))
         if self.outcome:
@@ -63,8 +66,7 @@ def export_xlsx(flt: AuditFilter, limit: int = 200_000) -> bytes:
     sheet = workbook.create_sheet("审计日志")
     sheet.append(["时间", "账户", "单位ID", "操作", "对象类型", "对象ID", "结果", "地址", "详情", "链", "序号", "哈希"])
     for event in db.session.scalars(flt.statement().limit(limit).execution_options(yield_per=2000)):
-        occurred = event.occurred_at if event.occurred_at.tzinfo else event.occurred_at.replace(tzinfo=timezone.utc)
-        sheet.append([occurred.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"), event.account_name,
+        sheet.append([timefmt.local_time(event.occurred_at, "%Y-%m-%d %H:%M:%S"), event.account_name,
                       event.unit_id, event.action, event.object_type, event.object_id, event.outcome,
                       event.address, event.detail, event.chain, event.seq, event.hash])
     buffer = io.BytesIO()

@@ -8,12 +8,14 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from flask_login import current_user
 
-from core.api import api, documented, parse_json
+from core.api import PAGING, api, documented, parse_json
 from core.clearing import operations as ops
 from core.clearing import queries
 from core.clearing.models import ClearingCandidate, ClearingVisit
-from core.clearing.schemas import (ApplicationInSchema, CandidateInSchema, CandidateSchema, CaseSchema,
-                                   ScreeningSchema, TransitionInSchema, VisitInSchema, VisitSchema)
+from core.clearing.schemas import (ApplicationInSchema, CandidateFlagsSchema, CandidateInSchema,
+                                   CandidateListItemSchema, CandidateSchema, CaseListItemSchema, CaseSchema,
+                                   ReviewGivenSchema, ScreeningResultSchema, ScreeningSchema, TransitionInSchema,
+                                   VisitInSchema, VisitSchema)
 from core.clearing.views import allowed_steps, ensure_step, load_case, load_own
 from core.clearing.workflow import HIGHER_REVIEW_STEPS
 from tenants.access import Action, ensure
@@ -35,14 +37,15 @@ def _dump_case(case) -> dict:
 
 @api.get(CASES)
 @documented(CASES_DOC, "get", "The unit's clearing cases (filters: stage, priority, batch_id, overdue, q, closed; "
-            "page, per_page)", response=CaseSchema, many=True, tag="clearing")
+            "page, per_page); each with the start of its accusation", response=CaseListItemSchema,
+            envelope="page", query=PAGING, tag="clearing")
 def list_cases(unit_id: int):
     ensure(current_user, Action.CLEARING_READ, g.unit, target=g.unit)
     f = queries.QueueFilter.from_args(request.args)
     page = max(request.args.get("page", 1, type=int), 1)
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PER_PAGE)
     cases, total = queries.queue_page(g.unit, f, page, per_page)
-    return jsonify(items=CaseSchema(many=True, exclude=("visits",)).dump(cases), total=total, page=page,
+    return jsonify(items=CaseListItemSchema(many=True).dump(cases), total=total, page=page,
                    per_page=per_page)
 
 
@@ -65,7 +68,8 @@ def get_case(unit_id: int, case_id: int):
 @api.post(f"{CASES}/<int:case_id>/transitions")
 @documented(f"{CASES_DOC}/{{case_id}}/transitions", "post",
             "Take a step of the chain. 409 names the current state and the allowed steps; 422 lists field "
-            "errors; a stale version answers 409", body=TransitionInSchema, response=CaseSchema, tag="clearing")
+            "errors; a stale version answers 409. A higher unit's review step answers only that the review was "
+            "given", body=TransitionInSchema, response=(CaseSchema, ReviewGivenSchema), tag="clearing")
 def clearing_case_transition(unit_id: int, case_id: int):
     case = load_case(case_id)
     args = parse_json(TransitionInSchema())
@@ -78,11 +82,11 @@ def clearing_case_transition(unit_id: int, case_id: int):
 
 
 @api.get(CANDIDATES)
-@documented(CANDIDATES_DOC, "get", "The unit's candidate pool 备选库, priority first", response=CandidateSchema,
-            many=True, tag="clearing")
+@documented(CANDIDATES_DOC, "get", "The unit's candidate pool 备选库, priority first; each with the start of "
+            "its accusation", response=CandidateListItemSchema, many=True, tag="clearing")
 def list_candidates(unit_id: int):
     ensure(current_user, Action.CLEARING_READ, g.unit, target=g.unit)
-    return jsonify(CandidateSchema(many=True).dump(queries.pool(g.unit)))
+    return jsonify(CandidateListItemSchema(many=True).dump(queries.pool(g.unit)))
 
 
 @api.post(CANDIDATES)
@@ -93,10 +97,21 @@ def create_candidate(unit_id: int):
     return jsonify(CandidateSchema().dump(ops.record_candidate(g.unit, parse_json(CandidateInSchema())))), 201
 
 
+@api.post(f"{CANDIDATES}/<int:candidate_id>/priority")
+@documented(f"{CANDIDATES_DOC}/{{candidate_id}}/priority", "post",
+            "Correct a candidate's priority flags (from its petition's work areas at first); the pool reorders",
+            body=CandidateFlagsSchema, response=CandidateSchema, tag="clearing")
+def set_candidate_flags(unit_id: int, candidate_id: int):
+    candidate = load_own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
+    args = parse_json(CandidateFlagsSchema())
+    ops.set_candidate_flags(candidate, args["priority_flags"], expected_version=args["version"])
+    return jsonify(CandidateSchema().dump(candidate))
+
+
 @api.post(f"{CANDIDATES}/<int:candidate_id>/screening")
 @documented(f"{CANDIDATES_DOC}/{{candidate_id}}/screening", "post",
             "Screen a candidate: accept into clearing (answers the new case) or set aside with a reason",
-            body=ScreeningSchema, tag="clearing")
+            body=ScreeningSchema, response=ScreeningResultSchema, tag="clearing")
 def screen_candidate(unit_id: int, candidate_id: int):
     candidate = load_own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
     args = parse_json(ScreeningSchema())

@@ -232,7 +232,7 @@ def seed() -> dict:
     db.session.flush()
     with context.acting(context.maintenance_context(
             account_id=db.session.scalar(select(Account.id).where(Account.username == "county-leader"))), db.session):
-        supervision_ops.issue_item(county, home, kind="registered", title=f"{delayed.person_name}澄清件进展滞后，挂号督办",
+        supervision_ops.issue_item(county, home, kind="registered", title=f"{delayed.number}澄清件进展滞后，挂号督办",
                                    body="请每周五报送进展，本月底前完成澄清。", due_on=today + timedelta(days=20),
                                    report_cadence="weekly:5", subject_number=delayed.number)
         supervision_ops.record_check(county, home, phase="progress", subject_number=delayed.number,

@@ -7,8 +7,6 @@ unit, its documents and its exports carry nothing confidential about who reporte
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -18,6 +16,7 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clearing.workflow import OPEN
+from core.crypto import Sealed, name_key, person_key, seal_pending  # noqa: F401 (the keys, for callers)
 from core.extensions import db
 from core.identity.models import Account
 from core.models import TimestampMixin, VersionedMixin
@@ -92,14 +91,6 @@ VISIT_LABELS = {
 }
 
 
-def person_key(name: str, work_unit: str) -> str:
-    """The same person across cases: name and work unit, width- and space-normalised."""
-    def norm(text: str) -> str:
-        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower()
-
-    return f"{norm(name)}|{norm(work_unit)}"[:200]
-
-
 def priority_rank(flags: list[str]) -> int:
     return len(set(flags) & set(Priority.__members__.values()))
 
@@ -135,6 +126,7 @@ class ClearingBatch(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
         return f"{self.year}年第{self.quarter}季度"
 
 
+@seal_pending
 class ClearingCandidate(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     """A concluded unfounded accusation (不属实) in the unit's pool 备选库, waiting to be screened."""
 
@@ -145,9 +137,13 @@ class ClearingCandidate(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     reference: Mapped[str] = mapped_column(String(64), nullable=False)  # the concluded matter's number
     concluded_on: Mapped[date] = mapped_column(Date, nullable=False)
     subject_kind: Mapped[str] = mapped_column(String(8), nullable=False, default=SubjectKind.PERSON)
-    person_name: Mapped[str] = mapped_column(String(100), nullable=False)
-    person_position: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    person_work_unit: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    # The person, sealed (SM4-GCM bound to table, unit and id); the attributes below read plain text.
+    sealed_person_name: Mapped[str] = mapped_column("person_name", Text, nullable=False, default="")
+    sealed_person_position: Mapped[str] = mapped_column("person_position", Text, nullable=False, default="")
+    sealed_person_work_unit: Mapped[str] = mapped_column("person_work_unit", Text, nullable=False, default="")
+    person_name = Sealed("sealed_person_name")
+    person_position = Sealed("sealed_person_position")
+    person_work_unit = Sealed("sealed_person_work_unit")
     accusation: Mapped[str] = mapped_column(Text, nullable=False)
     finding: Mapped[str] = mapped_column(Text, nullable=False, default="")
     priority_flags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
@@ -162,6 +158,7 @@ class ClearingCandidate(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     batch: Mapped[ClearingBatch | None] = relationship()
 
 
+@seal_pending
 class ClearingCase(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     """澄清正名件: apply → assess → review → clear → feedback → file, then four follow-up visits."""
 
@@ -174,6 +171,7 @@ class ClearingCase(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
         Index("ix_clearing_cases_open_due", "unit_id", "due_on", "id", postgresql_include=["state"],
               postgresql_where=text("state IN ({})".format(", ".join(f"'{s}'" for s in OPEN)))),
         Index("ix_clearing_cases_person", "unit_id", "person_key"),
+        Index("ix_clearing_cases_person_name", "unit_id", "person_name_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,10 +183,15 @@ class ClearingCase(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("clearing_batches.id"), index=True)
     reference: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     subject_kind: Mapped[str] = mapped_column(String(8), nullable=False, default=SubjectKind.PERSON)
-    person_name: Mapped[str] = mapped_column(String(100), nullable=False)
-    person_position: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    person_work_unit: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    person_key: Mapped[str] = mapped_column(String(200), nullable=False)
+    # The person, sealed (SM4-GCM bound to table, unit and id); the attributes below read plain text.
+    sealed_person_name: Mapped[str] = mapped_column("person_name", Text, nullable=False, default="")
+    sealed_person_position: Mapped[str] = mapped_column("person_position", Text, nullable=False, default="")
+    sealed_person_work_unit: Mapped[str] = mapped_column("person_work_unit", Text, nullable=False, default="")
+    person_name = Sealed("sealed_person_name")
+    person_position = Sealed("sealed_person_position")
+    person_work_unit = Sealed("sealed_person_work_unit")
+    person_key: Mapped[str] = mapped_column(String(200), nullable=False)  # person_key(): name and work unit
+    person_name_key: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # name_key(): search
     accusation: Mapped[str] = mapped_column(Text, nullable=False)
     finding: Mapped[str] = mapped_column(Text, nullable=False, default="")
     request: Mapped[str] = mapped_column(Text, nullable=False, default="")  # the green-channel application
@@ -219,7 +222,8 @@ class ClearingCase(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.number} {self.person_name}"
+        """How stored titles (inbox, shares, 交办件) name the case: its number, never the person."""
+        return self.number
 
 
 class ClearingVisit(TenantOwned, TimestampMixin, VersionedMixin, db.Model):

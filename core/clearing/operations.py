@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core import calendar, context
+from core.audit.operations import record as audit
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, add_error
 from core.extensions import db
@@ -22,7 +23,7 @@ from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.numbering import next_number
 from core.clearing.models import (CHECKLIST, ClearingBatch, ClearingCandidate, ClearingCase, ClearingCondition,
-                                  ClearingVisit, Method, Priority, SubjectKind, VisitKind, person_key,
+                                  ClearingVisit, Method, Priority, SubjectKind, VisitKind, name_key, person_key,
                                   priority_rank)
 from core.clearing.workflow import CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STEP_WORKDAYS
 from tenants import operations as tenancy_ops
@@ -216,6 +217,23 @@ def record_candidate(unit: Unit, data: dict, *, petition_id: int | None = None) 
     return candidate
 
 
+def set_candidate_flags(candidate: ClearingCandidate, raw_flags, *, expected_version: int | None = None) -> None:
+    """The officer corrects why a candidate comes first: the petition's work areas are where it starts, the
+    officer knows the person (e.g. 工作实绩优、群众口碑好); the pool reorders at once."""
+    check_version(candidate, expected_version)
+    if candidate.state != "pool":
+        raise Conflict(_("该线索已甄别，优先情形不再修改"))
+    errors: dict[str, list[str]] = {}
+    flags = _flags(errors, raw_flags)
+    if errors:
+        raise InvalidInput(errors)
+    before = list(candidate.priority_flags or [])
+    candidate.priority_flags, candidate.priority = flags, priority_rank(flags)
+    db.session.flush()
+    audit("clearing.candidate_flags", unit_id=candidate.unit_id, object_type="clearing_candidates",
+          object_id=candidate.id, detail={"before": before, "after": flags})
+
+
 def screen_candidate(candidate: ClearingCandidate, *, accept: bool, reason: str = "",
                      expected_version: int | None = None) -> ClearingCase | None:
     """甄别: accept into clearing (a case opens at 申请) or set aside as not suitable, with a reason."""
@@ -266,6 +284,7 @@ def _open_case(unit: Unit, *, origin: str, candidate: ClearingCandidate | None, 
     case = ClearingCase(unit_id=unit.id, unit_path=unit.path, year=year, seq=seq, number=number, origin=origin,
                         candidate_id=getattr(candidate, "id", None), applied_on=applied_on, state="applied",
                         person_key=person_key(fields["person_name"], fields["person_work_unit"]),
+                        person_name_key=name_key(fields["person_name"]),
                         priority_flags=flags, priority=priority_rank(flags),
                         due_on=due_on or calendar.add_workdays(calendar.today(), STEP_WORKDAYS["applied"]),
                         **fields)
@@ -679,3 +698,42 @@ def scan_deadlines(today: date) -> dict[str, int]:
     for unit_id in touched:
         refresh_overdue(db.session.get(Unit, unit_id), today)
     return posted
+
+
+# ---------------------------------------------------------------- deadlines recounted when a year's holidays arrive
+
+
+def _step_started_on(case: ClearingCase) -> date:
+    """The day the case entered its current step (a step's deadline is counted from it)."""
+    from core.workflow import TransitionRecord
+
+    at = db.session.scalar(select(TransitionRecord.occurred_at).where(
+        TransitionRecord.object_type == "clearing_cases", TransitionRecord.object_id == case.id,
+        TransitionRecord.transition != "deadline").order_by(TransitionRecord.id.desc()).limit(1))
+    return calendar.as_china_date(at) if at else case.applied_on
+
+
+def _case_bases(case: ClearingCase) -> list[tuple[date, int]]:
+    if case.state == "applied":  # opened on application: the green channel's term or the first step's
+        return [(case.applied_on, current_app.config["CLEARING_GREEN_CHANNEL_WORKDAYS"]),
+                (case.applied_on, STEP_WORKDAYS["applied"])]
+    return [(_step_started_on(case), STEP_WORKDAYS[case.state])] if case.state in STEP_WORKDAYS else []
+
+
+def _log_case_deadline(case: ClearingCase, old: date, new: date, year: int) -> None:
+    CASE_FLOW.note(case, "deadline", reason=calendar.deadline_change_reason(year, old, new),
+                   detail={"from": old.isoformat(), "to": new.isoformat()})
+
+
+def _log_visit_deadline(visit: ClearingVisit, old: date, new: date, year: int) -> None:
+    what = _("%(kind)s回访期限", kind=visit.kind_label)
+    CASE_FLOW.note(visit.case, "deadline", reason=calendar.deadline_change_reason(year, old, new, what),
+                   detail={"visit": visit.kind, "from": old.isoformat(), "to": new.isoformat()})
+
+
+calendar.register_deadline_source(calendar.DeadlineSource(
+    ClearingCase, lambda: ClearingCase.state.in_(OPEN), _case_bases, _log_case_deadline))
+calendar.register_deadline_source(calendar.DeadlineSource(
+    ClearingVisit, lambda: ClearingVisit.visited_on.is_(None),
+    lambda v: [(v.case.cleared_on, current_app.config["CLEARING_VISIT_WORKDAYS"])] if v.case.cleared_on else [],
+    _log_visit_deadline))

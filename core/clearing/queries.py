@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from core import calendar
 from core.clearing.models import (METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch, ClearingCandidate,
-                                  ClearingCase, ClearingVisit, Method, Priority, SubjectKind)
+                                  ClearingCase, ClearingVisit, Method, Priority, SubjectKind, name_key)
 from core.clearing.workflow import CASE_FLOW, OPEN, STAGES
 from core.extensions import db
 from tenants.models import Unit
@@ -51,7 +51,8 @@ def queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
     if f.overdue:
         stmt = stmt.where(ClearingCase.state.in_(OPEN), ClearingCase.due_on < today)
     if f.q:
-        stmt = stmt.where(or_(ClearingCase.person_name.contains(f.q, autoescape=True),
+        # The name is sealed: found by its exact keyed hash; the number by any part of it.
+        stmt = stmt.where(or_(ClearingCase.person_name_key == name_key(f.q),
                               ClearingCase.number.contains(f.q, autoescape=True)))
     # NULLS LAST rather than "due_on IS NULL" first: an index can serve it (ix_clearing_cases_open_due).
     return stmt.order_by(ClearingCase.due_on.asc().nulls_last(), ClearingCase.id)
@@ -120,7 +121,7 @@ def petition_queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
     if f.overdue:
         stmt = stmt.where(Petition.state.in_(PETITION_OPEN), Petition.due_on < today)
     if f.q:
-        stmt = stmt.where(or_(Petition.accused_name.contains(f.q, autoescape=True),
+        stmt = stmt.where(or_(Petition.accused_name_key == name_key(f.q),
                               Petition.number.contains(f.q, autoescape=True)))
     return stmt.order_by(Petition.due_on.asc().nulls_last(), Petition.id)
 

@@ -315,6 +315,22 @@ def new_candidate(unit_id: int):
                            flags=request.form.getlist("priority_flags")), 422 if errors else 200
 
 
+@bp.post("/pool/<int:candidate_id>/flags")
+@login_required
+def candidate_flags(unit_id: int, candidate_id: int):
+    candidate = load_own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
+    try:
+        ops.set_candidate_flags(candidate, request.form.getlist("priority_flags"),
+                                expected_version=request.form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        for message in exc.messages:
+            flash(message, "error")
+        return redirect(url_for("clearing.pool", unit_id=unit_id)), 303
+    flash(_("已修改优先情形：%(r)s", r=candidate.reference), "success")
+    return redirect(url_for("clearing.pool", unit_id=unit_id))
+
+
 @bp.post("/pool/<int:candidate_id>/screen")
 @login_required
 def screen(unit_id: int, candidate_id: int):

@@ -10,8 +10,9 @@ from core.api import api, documented, parse_json
 from core.directives import operations as ops
 from core.directives import queries
 from core.directives.models import Directive, DirectiveReceipt
-from core.directives.schemas import (DirectiveCreateSchema, DirectiveSchema, ReceiptSchema, ReturnCreateSchema,
-                                     ReturnSchema)
+from core.directives.schemas import (DirectiveCreateSchema, DirectiveDetailSchema, DirectiveListItemSchema,
+                                     DirectiveListsSchema, DirectiveSchema, ReceiptSchema, ReturnCreateSchema,
+                                     ReturnSchema, TrackingSchema)
 from core.directives.views import load_directive
 from core.extensions import db
 from tenants.access import Action, can, deny, ensure
@@ -21,8 +22,8 @@ DOC = "/u/{unit_id}/directives"
 
 
 @api.get(PREFIX)
-@documented(DOC, "get", "Directives sent by the unit and received by it", response=DirectiveSchema, many=True,
-            tag="directives")
+@documented(DOC, "get", "Directives sent by the unit and received by it, each with the start of its text",
+            response=DirectiveListsSchema, tag="directives")
 def list_directives(unit_id: int):
     unit = g.unit
     ensure(current_user, Action.INBOX_READ, unit, target=unit)
@@ -32,7 +33,7 @@ def list_directives(unit_id: int):
     if can(current_user, Action.DIRECTIVES_RECEIVE, unit):
         received = db.session.scalars(select(Directive).join(DirectiveReceipt, DirectiveReceipt.directive_id == Directive.id)
                                       .where(DirectiveReceipt.unit_id == unit.id).order_by(Directive.id)).all()
-    schema = DirectiveSchema(many=True)
+    schema = DirectiveListItemSchema(many=True)
     return jsonify(sent=schema.dump(sent), received=schema.dump(received))
 
 
@@ -48,13 +49,14 @@ def send_directive(unit_id: int):
 
 @api.get(f"{PREFIX}/<int:directive_id>")
 @documented(f"{DOC}/{{directive_id}}", "get", "One directive (its sender's or a receiver's view)",
-            response=DirectiveSchema, tag="directives")
+            response=DirectiveDetailSchema, tag="directives")
 def get_directive(unit_id: int, directive_id: int):
     directive, receipt = load_directive(directive_id)
     data = DirectiveSchema().dump(directive)
     today = calendar.today()
     current = ops.current_period(directive, today)
-    data["current_period"] = {"key": current.key, "due_on": current.due_on.isoformat()} if current else None
+    data["current_period"] = {"key": current.key, "due_on": current.due_on.isoformat(),
+                              "due_on_estimated": calendar.is_estimated(current.due_on)} if current else None
     phase = queries.phase_on(directive, today)
     data["current_phase"] = phase.name if phase else None
     if receipt is not None:
@@ -65,7 +67,7 @@ def get_directive(unit_id: int, directive_id: int):
 @api.get(f"{PREFIX}/<int:directive_id>/receipts")
 @documented(f"{DOC}/{{directive_id}}/receipts", "get",
             "Sender's tracking: every receiver's receipt and returns, late units per period, roll-up of the "
-            "current or given period (?period=)", response=ReceiptSchema, many=True, tag="directives")
+            "current or given period (?period=)", response=TrackingSchema, tag="directives")
 def directive_receipts(unit_id: int, directive_id: int):
     from flask import request
 

@@ -55,9 +55,10 @@ class Period:
 
     @property
     def label(self) -> str:
+        due = self.due_on.isoformat() + calendar.estimate_suffix(self.due_on)  # a deadline in a year not yet known
         if self.key == "once":
-            return _("%(d)s 前报送", d=self.due_on.isoformat())
-        return _("%(k)s 期（%(d)s 截止）", k=self.key, d=self.due_on.isoformat())
+            return _("%(d)s 前报送", d=due)
+        return _("%(k)s 期（%(d)s 截止）", k=self.key, d=due)
 
 
 @dataclass

@@ -63,13 +63,20 @@ def login_gate():
     """Hold a half-finished login at its gate: second factor, enrolment, password change — on every path in."""
     if not current_user.is_authenticated or request.endpoint in _GATE_OPEN:
         return None
+    gate = pending_gate()
+    return _gate(gate) if gate else None
+
+
+def pending_gate() -> str | None:
+    """The gate the signed-in account still has to pass (its endpoint), or None once the login is complete.
+    Until then the pages show no menu: nothing the account could open before passing it."""
     login_session = current_user.authenticated_by
     if isinstance(login_session, LoginSession) and not login_session.second_factor_passed:
-        return _gate("auth.second_factor")
+        return "auth.second_factor"
     if current_user.requires_totp and not current_user.has_totp:
-        return _gate("auth.enrol_totp")
+        return "auth.enrol_totp"
     if identity_ops.password_expired(current_user):
-        return _gate("auth.change_password")
+        return "auth.change_password"
     return None
 
 

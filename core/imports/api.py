@@ -15,7 +15,7 @@ from core.errors import InvalidInput
 from core.extensions import db
 from core.imports import operations as ops
 from core.imports.models import ImportJob
-from core.imports.schemas import ImportJobSchema, MappingInSchema, StepInSchema
+from core.imports.schemas import ImportJobListItemSchema, ImportJobSchema, MappingInSchema, StepInSchema
 from tenants.access import Action, ensure
 from tenants.scoping import load_scoped
 
@@ -28,12 +28,13 @@ def _load(import_id: int) -> ImportJob:
 
 
 @api.get(PREFIX)
-@documented(DOC, "get", "The unit's imports, newest first", response=ImportJobSchema, many=True, tag="imports")
+@documented(DOC, "get", "The unit's imports, newest first", response=ImportJobListItemSchema, envelope="items",
+            tag="imports")
 def list_imports(unit_id: int):
     ensure(current_user, Action.PETITIONS_REGISTER, g.unit, target=g.unit)
     jobs = db.session.scalars(select(ImportJob).where(ImportJob.unit_id == g.unit.id)
                               .order_by(ImportJob.id.desc()).limit(200)).all()
-    return jsonify(items=ImportJobSchema(many=True, exclude=("errors", "suggested_mapping")).dump(jobs))
+    return jsonify(items=ImportJobListItemSchema(many=True).dump(jobs))
 
 
 @api.post(PREFIX)
@@ -84,4 +85,14 @@ def commit_import(unit_id: int, import_id: int):
     job = _load(import_id)
     args = parse_json(StepInSchema())
     ops.request_commit(job, expected_version=args["version"])
+    return jsonify(ImportJobSchema().dump(job)), 202
+
+
+@api.post(f"{ONE}/retry")
+@documented(f"{ONE_DOC}/retry", "post", "Check a failed import again from the start, with its mapping (a job); "
+            "409 unless it failed", body=StepInSchema, response=ImportJobSchema, tag="imports", status=202)
+def retry_import(unit_id: int, import_id: int):
+    job = _load(import_id)
+    args = parse_json(StepInSchema())
+    ops.retry(job, expected_version=args["version"])
     return jsonify(ImportJobSchema().dump(job)), 202

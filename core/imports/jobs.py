@@ -1,89 +1,84 @@
-"""RQ jobs of imports: the dry run and the commit, on the ``imports`` queue.
+"""RQ jobs of imports: the dry run and the commit, on the ``imports`` queue, under a memory limit.
 
-Each takes ids, acts as the importing account at the import's unit (so RLS admits exactly that
-unit's rows), and does nothing unless the import is in the state that asked for it: a job
-delivered twice, or queued by a request that then rolled back, finds nothing to do.
+Each takes ids, acts as the importing account at the import's unit (so RLS admits exactly that unit's
+rows), claims the import (core.jobs.claim: one attempt at a time, a job delivered twice finds nothing to
+do) and beats on it while it works. A worker that dies leaves the import beating no more: the sweep
+(core.jobs.sweep_stalled) queues the step again once, or fails the import, whose page then offers a retry.
+A commit is one transaction, so a dead attempt left nothing; a second run of a commit waits for the first
+at the unit's number counter and then finds it done (core.imports.operations.commit).
 """
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from core import context
 from core.errors import InvalidInput
 from core.extensions import db
 from core.imports import operations as ops
 from core.imports.models import ImportJob
-from core.jobs import inline_mode, job
+from core.imports.workflow import RUNNING
+from core.jobs import Progress, claim, job, track
+from core.workflow import TransitionRecord
 from tenants.models import Unit
 
 
-def after_commit(func, *ids) -> None:
-    """Queue ``func`` once the caller's transaction commits, so the worker finds the state it set.
-
-    Inline, core.jobs already runs a request's jobs after its commit. With Redis a worker could
-    otherwise start before the commit and find the import as it was; a listener left behind by a
-    rolled-back request at most queues a job that finds nothing to do.
-    """
-    if inline_mode():
-        func.enqueue(*ids)
-    else:
-        event.listen(db.session(), "after_commit", lambda _session: func.enqueue(*ids), once=True)
-
-
-class Progress:
-    """Writes the rows read so far where the progress page can see them while the job's own transaction
-    is still open: an UPDATE on a connection of its own, committed at once.
-
-    Only for jobs a worker runs, on PostgreSQL. Inline, the request that starts a job returns when
-    the job is done (and outside a request the job may share the caller's open transaction, whose
-    lock on the import's row a second connection would wait for); SQLite has one writer at a time.
-    """
-
-    def __init__(self, import_id: int):
-        self.import_id = import_id
-        self.enabled = not inline_mode() and db.engine.dialect.name != "sqlite"
-
-    def __call__(self, rows_read: int) -> None:
-        if not self.enabled:
-            return
-        with Session(db.engine) as session, session.begin():  # begins with the job's acting context (RLS)
-            session.execute(update(ImportJob).where(ImportJob.id == self.import_id)
-                            .values(processed_rows=rows_read).execution_options(synchronize_session=False))
-
-
-def _load(unit_id: int, import_id: int, account_id: int | None, state: str) -> tuple[Unit, ImportJob] | None:
+def _run(step, unit_id: int, import_id: int, account_id: int | None, state: str) -> None:
     unit = db.session.get(Unit, unit_id)
     if unit is None:
-        return None
+        return
     context.activate(context.ActingContext(account_id=account_id, unit_id=unit.id, unit_path=unit.path), db.session)
-    import_job = db.session.scalar(select(ImportJob).where(ImportJob.id == import_id, ImportJob.unit_id == unit.id))
-    return (unit, import_job) if import_job is not None and import_job.state == state else None
+    if not db.session.scalar(select(ImportJob.id).where(ImportJob.id == import_id, ImportJob.unit_id == unit.id)):
+        return
+    attempt = claim(ImportJob, import_id, (state,))
+    if attempt is None:
+        return  # not (or no longer) in the state that asked for this job, or another job has it
+    fault = None
+    with Progress(ImportJob, import_id, attempt) as progress:
+        try:
+            step(db.session.get(ImportJob, import_id), unit, progress=progress)
+            return
+        except ops.Superseded:
+            db.session.rollback()
+            return
+        except (InvalidInput, ops.ImportRefused, MemoryError) as exc:  # the sheet, not a fault
+            reason = ops.failure_reason(exc)
+        except Exception as exc:
+            reason, fault = ops.failure_reason(exc), exc
+    # Out of the except block: the failed attempt's objects (a sheet that ran out of memory) are gone.
+    db.session.rollback()  # all or nothing: not one row of a failed commit stays
+    import_job = db.session.get(ImportJob, import_id)
+    if (import_job.state, import_job.attempts) != (state, attempt):
+        return  # the sweep gave the import to another attempt meanwhile: its outcome stands
+    ops.record_failure(import_job, reason)
+    db.session.commit()
+    if fault is not None:
+        raise fault  # a fault, not the sheet: the failed-job registry shows it too
 
 
-def _run(step, unit: Unit, import_job: ImportJob, progress: Progress) -> None:
-    import_id = import_job.id
-    try:
-        step(import_job, unit, progress=progress)
-    except Exception as exc:
-        db.session.rollback()  # all or nothing: not one row of a failed commit stays
-        ops.record_failure(db.session.get(ImportJob, import_id), ops.failure_reason(exc))
-        db.session.commit()
-        if not isinstance(exc, (InvalidInput, ops.ImportRefused)):
-            raise  # a fault, not the sheet: the failed-job registry shows it too
-
-
-@job("imports", timeout=3600)
+@job("imports", timeout=3600, memory_mb=ops.MEMORY_MB)
 def check_import(unit_id: int, import_id: int, account_id: int | None) -> None:
     """The dry run of an import in ``checking``."""
-    loaded = _load(unit_id, import_id, account_id, "checking")
-    if loaded:
-        _run(ops.check, *loaded, Progress(import_id))
+    _run(ops.check, unit_id, import_id, account_id, "checking")
 
 
-@job("imports", timeout=3600)
+@job("imports", timeout=3600, memory_mb=ops.MEMORY_MB)
 def commit_import(unit_id: int, import_id: int, account_id: int | None) -> None:
     """The commit of an import in ``committing``: one transaction for every row."""
-    loaded = _load(unit_id, import_id, account_id, "committing")
-    if loaded:
-        _run(ops.commit, *loaded, Progress(import_id))
+    _run(ops.commit, unit_id, import_id, account_id, "committing")
+
+
+STEPS = {"checking": check_import, "committing": commit_import}
+
+
+def _resume(import_job: ImportJob):
+    """The step again, as the account that asked for it (the import's last move into that state)."""
+    account_id = db.session.scalar(
+        select(TransitionRecord.account_id).where(TransitionRecord.object_type == "import_jobs",
+                                                  TransitionRecord.object_id == import_job.id,
+                                                  TransitionRecord.to_state == import_job.state)
+        .order_by(TransitionRecord.id.desc()).limit(1))
+    return STEPS[import_job.state], import_job.unit_id, import_job.id, account_id
+
+
+track(ImportJob, RUNNING, resume=_resume, fail=lambda import_job, reason: ops.record_failure(
+    import_job, ops.stopped_reason(reason)))

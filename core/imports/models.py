@@ -14,6 +14,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.jobs import HeartbeatMixin
 from core.identity.models import Account
 from core.models import TimestampMixin, VersionedMixin
 from tenants.models import TenantOwned
@@ -23,7 +24,7 @@ class ImportKind(StrEnum):
     PETITIONS = "petitions"
 
 
-class ImportJob(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+class ImportJob(TenantOwned, TimestampMixin, VersionedMixin, HeartbeatMixin, db.Model):
     __tablename__ = "import_jobs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,17 +17,16 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from itertools import islice
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import func, insert, select, text
 
-from core import calendar, context, crypto
+from core import calendar, context, crypto, jobs, spreadsheets
 from core.audit.operations import record
 from core.clock import as_utc, utcnow
 from core.errors import Conflict, InvalidInput, add_error
@@ -45,12 +44,11 @@ from tenants import operations as tenancy_ops
 from tenants.models import Unit
 
 MAX_BYTES = 50 * 1024 * 1024
-# Twice the jobs' timeout: an import still "running" after this has lost its worker (RQ notices a
-# dead worker's job only at its timeout), and may be mapped and checked again.
-STALLED_AFTER = timedelta(hours=2)
 MAX_ROWS = 200_000
 BATCH = 1_000  # rows checked, and written, together: bounds memory and the size of each INSERT
 KEPT_ERRORS = 200  # the per-row problems an import keeps for its result page
+MEMORY_MB = 1024  # what a check or commit job may take beyond the worker's own memory (core.jobs.memory_limit)
+TOO_BIG = _l("文件内容超出后台处理的内存上限，未写入任何记录；请把表格拆分后分别导入")
 
 
 # ---------------------------------------------------------------- the fields a sheet can fill
@@ -199,19 +197,18 @@ def _sheet_rows(kind: str, data: bytes, encoding: str | None) -> Iterator[list]:
     read = 0
     try:
         if kind == "xlsx":
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                for values in workbook.worksheets[0].iter_rows(values_only=True):
-                    read += 1
-                    yield list(values)
-            finally:
-                workbook.close()
+            for values in spreadsheets.rows(data):  # bounded: a file that would cost too much is refused
+                read += 1
+                yield values
         else:
             for values in csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")):
                 read += 1
-                yield values
+                spreadsheets.check_cells(values, read)
+                yield values[:spreadsheets.MAX_COLUMNS]
     except InvalidInput:
         raise
+    except MemoryError:
+        raise InvalidInput({"file": [str(TOO_BIG)]}) from None
     except Exception:  # a damaged file: whatever the parser trips on, the user learns where
         raise InvalidInput({"file": [_("文件第 %(n)s 行之后的内容无法读取，请在 Excel 中打开检查后另存再上传",
                                        n=read)]}) from None
@@ -224,7 +221,7 @@ def _cell_text(value) -> str:
         value = int(value)  # a number typed into a text column comes back as 13812345678.0
     if isinstance(value, datetime):
         value = value.date() if not (value.hour or value.minute or value.second) else value
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()  # a NUL (CSV allows it) can never be stored: dropped
 
 
 def _titles(row: list) -> list[str]:
@@ -252,16 +249,7 @@ def _read_head(kind: str, data: bytes) -> tuple[list[str], str | None, int]:
         estimate = max(data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1), 0)
         first = next(_sheet_rows(kind, data, encoding), [])
     else:
-        try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheet = workbook.worksheets[0]
-                first = list(next(sheet.iter_rows(max_row=1, values_only=True), ()))
-                estimate = max((sheet.max_row or 1) - 1, 0)  # from the sheet's stated size; 0 if it states none
-            finally:
-                workbook.close()
-        except Exception:
-            raise InvalidInput({"file": [_("无法读取该 Excel 文件，请确认是 .xlsx 格式（.xls 请先另存为 .xlsx）")]}) from None
+        first, estimate = spreadsheets.head(data)  # the stated size; a file that would cost too much is refused
     titles = _titles(first)
     if not titles:
         raise InvalidInput({"file": [_("第一行应为列标题（如“受理日期”“被反映人姓名”），请检查文件")]})
@@ -324,9 +312,10 @@ def mapping_errors(unit: Unit, headers: list[str], mapping: dict) -> tuple[dict[
 
 
 def may_map(job: ImportJob) -> bool:
-    """The mapping can change until the rows are in, but not under a running job (unless it has stalled)."""
+    """The mapping can change until the rows are in, but not under a running job (unless it has stalled: the
+    sweep resumes or fails a job whose worker died within a minute; this covers a job that never started)."""
     if job.state in RUNNING:
-        return as_utc(job.updated_at) < utcnow() - STALLED_AFTER
+        return job.heartbeat_at is None and as_utc(job.updated_at) < utcnow() - jobs.LOST_AFTER
     return "map" in {t.name for t in IMPORT_FLOW.available(job)}
 
 
@@ -349,24 +338,32 @@ def _reset_results(job: ImportJob) -> None:
     job.errors, job.failure, job.checked_at = [], None, None
 
 
-def request_check(job: ImportJob, *, expected_version: int | None = None) -> None:
-    """Queue the dry run; the progress page follows it."""
-    from core.imports import jobs
+def request_check(job: ImportJob, *, expected_version: int | None = None, transition: str = "check") -> None:
+    """Queue the dry run; the progress page follows it. ``transition``: "retry" for an import that failed."""
+    from core.imports.jobs import check_import
 
     check_version(job, expected_version)
     _reset_results(job)
-    IMPORT_FLOW.apply(job, "check")
-    jobs.after_commit(jobs.check_import, job.unit_id, job.id, context.current().account_id)
+    IMPORT_FLOW.apply(job, transition)
+    jobs.queued(job)
+    jobs.enqueue_after_commit(check_import, job.unit_id, job.id, context.current().account_id)
+
+
+def retry(job: ImportJob, *, expected_version: int | None = None) -> None:
+    """An import that failed (a job that stopped, a file it could not read) is checked again from the start,
+    with its mapping: its commit follows a clean dry run, as always. Nothing of the failed attempt was kept."""
+    request_check(job, expected_version=expected_version, transition="retry")
 
 
 def request_commit(job: ImportJob, *, expected_version: int | None = None) -> None:
     """Queue the commit of an import whose dry run was clean (the ``checked`` state says so)."""
-    from core.imports import jobs
+    from core.imports.jobs import commit_import
 
     check_version(job, expected_version)
     IMPORT_FLOW.apply(job, "commit")
     job.processed_rows = 0
-    jobs.after_commit(jobs.commit_import, job.unit_id, job.id, context.current().account_id)
+    jobs.queued(job)
+    jobs.enqueue_after_commit(commit_import, job.unit_id, job.id, context.current().account_id)
 
 
 # ---------------------------------------------------------------- reading and checking rows
@@ -597,6 +594,10 @@ class ImportRefused(Exception):
     """The commit found a row it cannot take: nothing of the import is written."""
 
 
+class Superseded(Exception):
+    """Another run of the same commit holds the import (or has finished it): this one writes nothing."""
+
+
 def _reserve_numbers(unit: Unit, year: int, count: int) -> Iterator[tuple[int, str]]:
     """``count`` consecutive petition numbers in one advance of the unit's counter. The counter row stays
     locked until the import's transaction ends, so the unit's registrations wait for it (and a
@@ -628,7 +629,13 @@ def commit(job: ImportJob, unit: Unit, *, progress=lambda read: None) -> None:
     data = open_file(job)
     account_id = context.current().account_id
     year = calendar.today().year  # numbered in the year of registration, like every registration
+    attempt = job.attempts  # as claimed by this run's job
     numbers = _reserve_numbers(unit, year, job.total_rows)
+    # The counter stays locked until this transaction ends: a second run of this commit (delivered twice, or
+    # resumed while this one still ran) waits here, then finds the import committed, or taken by another run.
+    if db.session.execute(select(ImportJob.state, ImportJob.attempts).where(ImportJob.id == job.id)).one() != (
+            "committing", attempt):
+        raise Superseded()
     registered = _registered_before(unit)  # read under the counter's lock, before any row of ours
     workdays = current_app.config["PETITION_HANDLING_WORKDAYS"]
     due_on: dict[date, date] = {}  # the deadline by received date: a few hundred dates, not 100,000 lookups
@@ -647,14 +654,17 @@ def commit(job: ImportJob, unit: Unit, *, progress=lambda read: None) -> None:
             c = row.columns
             if c["received_on"] not in due_on:
                 due_on[c["received_on"]] = calendar.add_workdays(c["received_on"], workdays)
-            sealed = Petition(id=pid)  # transient: store_informant binds each field to the id
+            # transient: the informant and the accused person are sealed bound to the row's unit and id
+            sealed = Petition(id=pid, unit_id=unit.id, accused_name=c["accused_name"],
+                              accused_position=c["accused_position"], accused_work_unit=c["accused_work_unit"])
             store_informant(sealed, row.people)
             petitions.append(dict(
                 c, id=pid, unit_id=unit.id, unit_path=unit.path, year=year, seq=seq, number=number,
                 state="registered", due_on=due_on[c["received_on"]], registered_by_id=account_id, flags=[],
                 source_ref=row.source_ref, created_at=now, updated_at=now, version=1,
                 **{f"informant_{k}": getattr(sealed, f"informant_{k}") for k in INFORMANT_KEYS},
-                informant_id_key=sealed.informant_id_key, informant_phone_key=sealed.informant_phone_key))
+                informant_id_key=sealed.informant_id_key, informant_phone_key=sealed.informant_phone_key,
+                **crypto.sealed_columns(sealed)))
             history.append(dict(
                 unit_id=unit.id, unit_path=unit.path, counterpart_unit_id=None, object_type=PETITION_FLOW.object_type,
                 object_id=pid, transition="create", from_state="", to_state="registered", account_id=account_id,
@@ -690,9 +700,16 @@ def record_failure(job: ImportJob, reason: str) -> None:
     IMPORT_FLOW.apply(job, "fail", detail={"reason": job.failure})
 
 
+def stopped_reason(reason: str) -> str:
+    """Why the sweep failed an import whose job stopped (core.jobs names the cause)."""
+    return _("%(reason)s，未写入任何记录；请点击“重试”重新检查并导入", reason=reason)
+
+
 def failure_reason(exc: Exception) -> str:
     if isinstance(exc, InvalidInput):
         return "；".join(exc.messages)
     if isinstance(exc, ImportRefused):
         return str(exc)
+    if isinstance(exc, MemoryError):
+        return str(TOO_BIG)
     return _("处理时发生系统错误，未写入任何记录；请联系系统管理员")

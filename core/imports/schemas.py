@@ -1,25 +1,22 @@
 """JSON shapes of imports (marshmallow). The operations validate the mapping field by field, in Chinese."""
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import fields, validate
 
 from core.imports import operations as ops
+from core.schemas import Int, LooseSchema, Schema, Text
+from core.timefmt import LocalDateTime
 
 FIELD_KEYS = ", ".join(f.key for f in ops.FIELDS)
 
 
-class MappingInSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    mapping = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), load_default=dict,
+class MappingInSchema(LooseSchema):
+    mapping = fields.Dict(keys=Text(32), values=Text(200, allow_none=True), load_default=dict,
+                          validate=validate.Length(max=100),
                           metadata={"description": f"field -> column title of the sheet; fields: {FIELD_KEYS}"})
-    version = fields.Integer(load_default=None, allow_none=True)
+    version = Int(load_default=None, allow_none=True)
 
 
-class StepInSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    version = fields.Integer(load_default=None, allow_none=True)
+class StepInSchema(LooseSchema):
+    version = Int(load_default=None, allow_none=True)
 
 
 class ImportProblemSchema(Schema):
@@ -50,10 +47,15 @@ class ImportJobSchema(Schema):
     first_number = fields.String(allow_none=True)
     last_number = fields.String(allow_none=True)
     failure = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    checked_at = fields.DateTime(allow_none=True)
-    committed_at = fields.DateTime(allow_none=True)
+    created_at = LocalDateTime()
+    checked_at = LocalDateTime(allow_none=True)
+    committed_at = LocalDateTime(allow_none=True)
     version = fields.Integer()
 
     def _suggested(self, job) -> dict:
         return job.mapping or ops.suggest_mapping(job.headers)
+
+
+class ImportJobListItemSchema(ImportJobSchema):
+    class Meta:
+        exclude = ("errors", "suggested_mapping")

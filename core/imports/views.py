@@ -91,6 +91,15 @@ def commit(unit_id: int, import_id: int):
     return redirect(url_for("imports.show", unit_id=unit_id, import_id=import_id))
 
 
+@bp.post("/<int:import_id>/retry")
+@login_required
+def retry(unit_id: int, import_id: int):
+    """An import that failed (its job stopped, or its file could not be read) is checked again."""
+    ops.retry(_load(import_id), expected_version=request.form.get("version", type=int))
+    flash(_("已重新开始检查"), "success")
+    return redirect(url_for("imports.show", unit_id=unit_id, import_id=import_id))
+
+
 @bp.get("/<int:import_id>/status")
 @login_required
 def status(unit_id: int, import_id: int):

@@ -22,5 +22,6 @@ IMPORT_FLOW = Workflow("import_jobs", {
     Transition("commit", ("checked",), "committing", _l("正式导入")),
     Transition("finish", ("committing",), "committed", _l("导入完成")),
     Transition("fail", ("checking", "committing"), "failed", _l("导入失败")),
+    Transition("retry", ("failed",), "checking", _l("重试")),  # the dry run again, with the same mapping
 ])
 RUNNING = ("checking", "committing")

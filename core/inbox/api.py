@@ -8,10 +8,12 @@ from flask_login import current_user
 from marshmallow import Schema, fields
 
 from core import context
+from core.calendar import estimated_flag
 from core.api import api, documented
 from core.extensions import db
 from core.inbox.queries import open_items_for
 from core.inbox.views import link_for
+from core.timefmt import LocalDateTime
 from tenants.access import Action, can, ensure, member_units, roles_at
 
 
@@ -23,7 +25,9 @@ class InboxItemSchema(Schema):
     object_type = fields.String()
     object_id = fields.Integer()
     due_on = fields.Date(allow_none=True)
-    created_at = fields.DateTime()
+    due_on_estimated = estimated_flag()
+    created_at = LocalDateTime()
+    url = fields.String(metadata={"description": "the entry's page (set by _items)"})
 
 
 def _items(unit) -> list[dict]:

@@ -10,13 +10,13 @@ from flask import g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core.api import api, documented, parse_json
+from core.api import PAGING, api, documented, parse_json
 from core.extensions import db
 from core.petitions import operations as ops
 from core.petitions import queries
 from core.petitions.models import Petition, PetitionLink
-from core.petitions.schemas import (LinkDecisionSchema, LinkSchema, PetitionInSchema, PetitionSchema,
-                                    PetitionTransitionSchema, RouteInSchema)
+from core.petitions.schemas import (LinkDecisionSchema, LinkSchema, PetitionInSchema, PetitionListItemSchema,
+                                    PetitionSchema, PetitionTransitionSchema, RouteInSchema)
 from core.petitions.views import load_handled, share_for_step
 from tenants.access import Action, deny, ensure
 from tenants.models import Unit
@@ -35,8 +35,9 @@ def _own(petition_id: int, action: Action) -> Petition:
 
 
 @api.get(PREFIX)
-@documented(DOC, "get", "The unit's petitions, newest first (state, flag, overdue, q, page, per_page)",
-            response=PetitionSchema, many=True, tag="petitions")
+@documented(DOC, "get", "The unit's petitions, newest first (state, flag, overdue, q, page, per_page); each with "
+            "the start of its content, not the whole", response=PetitionListItemSchema, envelope="page",
+            query=PAGING, tag="petitions")
 def list_petitions(unit_id: int):
     ensure(current_user, Action.PETITIONS_READ, g.unit, target=g.unit)
     stmt = queries.list_query(g.unit, queries.PetitionFilter.from_args(request.args))
@@ -44,7 +45,7 @@ def list_petitions(unit_id: int):
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PER_PAGE)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
-    return jsonify(items=PetitionSchema(many=True).dump(rows), total=total, page=page, per_page=per_page)
+    return jsonify(items=PetitionListItemSchema(many=True).dump(rows), total=total, page=page, per_page=per_page)
 
 
 @api.post(PREFIX)

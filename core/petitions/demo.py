@@ -40,6 +40,8 @@ VILLAGES = ("东岗", "南坪", "西沟", "北塘", "中和", "双河", "青石"
 MATTERS = (("征地拆迁", "反映在征地补偿款发放中优亲厚友"), ("三资管理", "反映侵占村集体资产"),
            ("民生资金", "反映违规发放低保和临时救助"), ("工程项目", "反映村级工程项目围标串标"),
            ("作风问题", "反映工作作风粗暴、吃拿卡要"))
+# The accused's work areas by matter (village cadres all work 基层一线): the clearing pool's priorities.
+WORK_AREAS = {"征地拆迁": ["frontline", "land"], "三资管理": ["frontline", "rural"], "工程项目": ["rural"]}
 CHANNELS = ("letter", "visit", "phone", "web")
 # Outcomes in turn; every fourth verification finds the report unfounded (失实, owed a clearing).
 OUTCOMES = ("founded", "partly", "unfounded", "unverifiable", "partly", "founded", "unfounded", "founded")
@@ -73,7 +75,8 @@ def seed() -> dict:
                        "informant": {} if anonymous else {"name": "示例举报人", "phone": f"1390000{n:04d}"},
                        "accused_name": name, "accused_position": POSITIONS[n % len(POSITIONS)],
                        "accused_work_unit": f"{town.name}{VILLAGES[(n + t) % len(VILLAGES)]}村",
-                       "accused_level": "village", "category": category, "summary": summary}
+                       "accused_level": "village", "accused_work_areas": WORK_AREAS.get(category, []),
+                       "category": category, "summary": summary}
                 # Verified in two to five weeks; the last weeks' petitions are still being verified.
                 concluded_on = received_on + timedelta(days=14 + 7 * (n % 4) + t % 3)
                 with _acting(town):

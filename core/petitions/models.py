@@ -1,9 +1,11 @@
 """Petitions (信访举报件): registration, with the informant's identity encrypted at rest;
 handling (verification, outcome, feedback); routing down the tree (转办/交办); repeat links.
 
-An unfounded outcome puts the accused person in the unit's clearing pool. Repeat detection
-compares informants by a keyed hash (HMAC-SM3), never by their plaintext, so two units'
-petitions can be linked without either learning the other's informant.
+An unfounded outcome puts the accused person in the unit's clearing pool. The accused person's
+fields are sealed at rest like the informant's (core.crypto.Sealed); search and repeat detection
+compare keyed hashes (HMAC-SM3), never plaintext. A match on the informant alone links only
+petitions of one unit: across units a link rests on the accused and the matter, and never says
+whether the informant matched (issue 16).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.crypto import Sealed, seal_pending
 from core.extensions import db
 from core.identity.models import Account
 from core.models import TimestampMixin, VersionedMixin
@@ -59,6 +62,19 @@ class AccusedLevel(StrEnum):
 ACCUSED_LEVEL_LABELS = {AccusedLevel.VILLAGE: _l("村（社区）干部"), AccusedLevel.TOWNSHIP: _l("乡科级"),
                         AccusedLevel.COUNTY: _l("县处级"), AccusedLevel.CITY: _l("厅局级"),
                         AccusedLevel.PROVINCE: _l("省部级")}
+
+class WorkArea(StrEnum):
+    """Where the accused works, when it is work the clearing of names puts first (the seed: 优先澄清 those in
+    基层一线, 改革发展, 乡村振兴, 征地拆迁 work); an unfounded petition hands these to the clearing pool."""
+
+    FRONTLINE = "frontline"
+    REFORM = "reform"
+    RURAL = "rural"
+    LAND = "land"
+
+
+WORK_AREA_LABELS = {WorkArea.FRONTLINE: _l("基层一线"), WorkArea.REFORM: _l("改革发展"),
+                    WorkArea.RURAL: _l("乡村振兴"), WorkArea.LAND: _l("征地拆迁")}
 # The unit level competent for each rank: a village cadre is the township's matter, a 乡科级 cadre
 # the county's, and so on. Filing above it is 越级.
 COMPETENT_LEVEL = {AccusedLevel.VILLAGE: "township", AccusedLevel.TOWNSHIP: "county", AccusedLevel.COUNTY: "city",
@@ -103,11 +119,13 @@ class PetitionCategory(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     archived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
 
+@seal_pending
 class Petition(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "petitions"
     __table_args__ = (UniqueConstraint("unit_id", "year", "seq"),
                       Index("ix_petitions_queue", "unit_id", "state", "due_on"),
-                      Index("ix_petitions_source_ref", "unit_id", "source_ref"))
+                      Index("ix_petitions_source_ref", "unit_id", "source_ref"),
+                      Index("ix_petitions_accused_name_key", "unit_id", "accused_name_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -120,14 +138,20 @@ class Petition(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     informant_id_number: Mapped[str | None] = mapped_column(Text)
     informant_phone: Mapped[str | None] = mapped_column(Text)
     informant_address: Mapped[str | None] = mapped_column(Text)
-    accused_name: Mapped[str] = mapped_column(String(50), nullable=False)
-    accused_position: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    accused_work_unit: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    # The accused person, sealed (SM4-GCM bound to table, unit and id); the attributes below read plain text.
+    sealed_accused_name: Mapped[str] = mapped_column("accused_name", Text, nullable=False, default="")
+    sealed_accused_position: Mapped[str] = mapped_column("accused_position", Text, nullable=False, default="")
+    sealed_accused_work_unit: Mapped[str] = mapped_column("accused_work_unit", Text, nullable=False, default="")
+    accused_name = Sealed("sealed_accused_name")
+    accused_position = Sealed("sealed_accused_position")
+    accused_work_unit = Sealed("sealed_accused_work_unit")
     accused_level: Mapped[str] = mapped_column(String(16), nullable=False, default="")
     accused_party_member: Mapped[bool | None] = mapped_column(Boolean)
-    # Matching keys across the tree: the accused by normalised name and work unit, the informant by
-    # HMAC-SM3 (keyed with MATCHING_KEY) of the id number and of the phone number.
+    accused_work_areas: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # WorkArea values
+    # Matching keys, HMAC-SM3 keyed with MATCHING_KEY (core.crypto.match_key): the accused by name and work unit
+    # (repeat matching across the tree), by name alone (exact search), the informant by id number and by phone.
     accused_key: Mapped[str] = mapped_column(String(200), nullable=False, default="", index=True)
+    accused_name_key: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     informant_id_key: Mapped[str | None] = mapped_column(String(64), index=True)
     informant_phone_key: Mapped[str | None] = mapped_column(String(64), index=True)
     category: Mapped[str] = mapped_column(String(50), nullable=False, default="")
@@ -172,9 +196,15 @@ class Petition(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
         return str(ACCUSED_LEVEL_LABELS[AccusedLevel(self.accused_level)]) if self.accused_level else ""
 
     @property
+    def informant_moved(self) -> bool:
+        """Routed down: the informant went with the petition to the unit that handles it (operations.route_petition)."""
+        return bool(self.routing) and not self.anonymous and self.informant_name is None
+
+    @property
     def label(self) -> str:
-        """How other units' pages name the petition: number and accused, never the informant."""
-        return f"{self.number} {self.accused_name}"
+        """How stored titles and other units' pages name the petition (inbox, 交办件, shares, ledgers of
+        campaigns): its number only, never a person's name."""
+        return self.number
 
 
 class PetitionLink(TenantOwned, TimestampMixin, db.Model):

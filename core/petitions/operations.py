@@ -3,27 +3,27 @@ verification, the outcome (an unfounded one enters the clearing pool), feedback 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
 from core import calendar, context
 from core.audit.operations import record
-from core.crypto import decrypt_field, encrypt_field, hmac_sm3_hex
+from core.crypto import decrypt_field, encrypt_field, hmac_sm3_hex, name_key, person_key
 from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.clock import utcnow
 from core.models import check_version
 from core.numbering import next_number
-from flask import current_app
-from sqlalchemy import or_, select
+from flask import current_app, g, has_request_context
+from sqlalchemy import func, or_, select
+from werkzeug.exceptions import TooManyRequests
 
 from core.clearing import operations as clearing_ops
-from core.clearing.models import person_key
 from core.petitions.models import (COMPETENT_LEVEL, FEEDBACK_WAYS, INFORMANT_FIELDS, ROUTING_LABELS, SANDUO,
                                    AccusedLevel, Channel, Flag, Outcome, Petition, PetitionCategory, PetitionLink,
-                                   RoutingMode)
-from core.petitions.workflow import HANDLING_STEPS, PETITION_FLOW
+                                   RoutingMode, WorkArea)
+from core.petitions.workflow import HANDLING_STEPS, OPEN, PETITION_FLOW
 from tenants import operations as tenancy_ops
 from tenants.models import Share, Unit
 
@@ -91,6 +91,10 @@ def clean_registration(raw: dict, *, categories: list[str] | None = None) -> tup
         add_error(errors, "summary", _("请填写反映问题摘要"))
     elif len(text["summary"]) > 300:
         add_error(errors, "summary", _("反映问题摘要不能超过 300 个字"))
+    areas = raw.get("accused_work_areas") or []
+    areas = [areas] if isinstance(areas, str) else list(areas)
+    if not set(areas) <= set(WorkArea.__members__.values()):
+        add_error(errors, "accused_work_areas", _("被反映人工作领域只能从基层一线、改革发展、乡村振兴、征地拆迁中选择"))
     party = raw.get("accused_party_member")
     party = {"1": True, "yes": True, "是": True, "0": False, "no": False, "否": False}.get(str(party).strip().lower(),
                                                                                          party if isinstance(party, bool) else None)
@@ -113,7 +117,9 @@ def clean_registration(raw: dict, *, categories: list[str] | None = None) -> tup
     if errors:
         raise InvalidInput(errors)
     columns = dict(text, channel=channel, received_on=received, anonymous=anonymous, accused_party_member=party,
-                   accused_key=person_key(text["accused_name"], text["accused_work_unit"]))
+                   accused_work_areas=[a for a in WorkArea.__members__.values() if a in areas],
+                   accused_key=person_key(text["accused_name"], text["accused_work_unit"]),
+                   accused_name_key=name_key(text["accused_name"]))
     return columns, people
 
 
@@ -137,11 +143,47 @@ def store_informant(petition: Petition, people: dict) -> None:
     petition.informant_id_key, petition.informant_phone_key = informant_keys(people)
 
 
+THIN_MATTER_CHARS = 30  # summary and content together shorter than this: a registration that is hardly a matter
+
+
+def identifiers_only(columns: dict, people: dict) -> bool:
+    """A registration that carries an informant's id number or phone and scarcely a matter: no work unit of the
+    accused and a few words in all (what probing "has this phone petitioned anywhere?" looks like)."""
+    matter = re.sub(r"\s+", "", columns["summary"] + columns["content"])
+    return bool(people.get("id_number") or people.get("phone")) and (
+        not columns["accused_work_unit"] or len(matter) < THIN_MATTER_CHARS)
+
+
+def _throttle_identifiers_only(unit: Unit) -> None:
+    """At most PETITION_IDENTIFIERS_ONLY_PER_HOUR such registrations per account an hour; the refusal is audited."""
+    from core.audit.models import AuditEvent
+
+    account_id = context.current().account_id
+    limit = current_app.config.get("PETITION_IDENTIFIERS_ONLY_PER_HOUR", 10)
+    if account_id is None or not has_request_context():  # pages and API; seeders and jobs are not probes
+        return
+    since = utcnow() - timedelta(hours=1)
+    with context.acting(context.maintenance_context(account_id=account_id), db.session):
+        recent = db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.account_id == account_id, AuditEvent.action == "petition.register_identifiers_only",
+            AuditEvent.occurred_at >= since))
+    if recent >= limit:
+        # Audited as denied in its own transaction once the request is rolled back (core: _finish).
+        g.audit_denial = dict(action="petition.register_identifiers_only", unit_id=unit.id, object_type="petitions",
+                              object_id=None)
+        raise TooManyRequests(_("一小时内登记仅有举报人身份信息、缺少反映内容的件过多，请补充被反映人单位和反映内容，"
+                                "或稍后再试"))
+
+
 def register_petition(unit: Unit, raw: dict, *, origin: Petition | None = None, again_of: Petition | None = None,
                       categories: list[str] | None | bool = True) -> Petition:
     """Validate everything, number the petition, store the informant encrypted, propose repeat links;
-    audited without the informant. ``categories=None``: a routed copy keeps the origin's category."""
+    audited without the informant. ``categories=None``: a routed copy keeps the origin's category.
+    A registration with identifiers and scarcely a matter is throttled per account and audited as such."""
     columns, people = clean_registration(raw, categories=categories_for(unit) if categories is True else categories)
+    thin = origin is None and identifiers_only(columns, people)
+    if thin:
+        _throttle_identifiers_only(unit)
     year = calendar.today().year  # numbered in the year of registration, like every other series
     seq, number = next_number(unit, "petition", year)
     due_on = _parse_date(raw.get("due_on")) or calendar.add_workdays(
@@ -160,6 +202,9 @@ def register_petition(unit: Unit, raw: dict, *, origin: Petition | None = None, 
     tenancy_ops.bump_stat(unit, "petitions.received", 1, petition.received_on.isoformat())
     record("petition.register", unit_id=unit.id, object_type="petitions", object_id=petition.id,
            detail={"number": number, "channel": petition.channel, "anonymous": petition.anonymous})
+    if thin:
+        record("petition.register_identifiers_only", unit_id=unit.id, object_type="petitions", object_id=petition.id,
+               detail={"number": number, "identifiers": [f for f in ("id_number", "phone") if people.get(f)]})
     if again_of is not None:
         link = _link_pair(petition, again_of, same_accused=True, same_informant=True, similarity=100)
         for side in link:
@@ -187,6 +232,9 @@ def reveal_informant(petition: Petition, reason: str) -> dict[str, str]:
         raise InvalidInput({"reason": [_("事由不能超过 500 个字")]})
     if petition.anonymous:
         raise InvalidInput({"_schema": [_("匿名举报，没有可查看的举报人信息")]})
+    if petition.informant_moved:
+        raise InvalidInput({"_schema": [_("举报人信息已随件转交%(unit)s，由其办理并反馈",
+                                          unit=petition.routing["to_unit_name"])]})
     values = _decrypted(petition)
     record("petition.informant_reveal", unit_id=petition.unit_id, object_type="petitions", object_id=petition.id,
            detail={"number": petition.number, "reason": reason})
@@ -279,7 +327,8 @@ def _conclude(petition: Petition, unit: Unit, data: dict) -> None:
                 "reference": petition.number, "concluded_on": concluded_on, "person_name": petition.accused_name,
                 "person_position": petition.accused_position,
                 "person_work_unit": petition.accused_work_unit or _("（未注明单位）"),
-                "accusation": petition.summary, "finding": findings}, petition_id=petition.id)
+                "accusation": petition.summary, "finding": findings,
+                "priority_flags": list(petition.accused_work_areas or [])}, petition_id=petition.id)
             db.session.flush()
 
 
@@ -350,23 +399,26 @@ def _link_pair(petition: Petition, other: Petition, **reasons) -> tuple[Petition
             _side(other, petition, units[petition.unit_id], **reasons))
 
 
+CROSS_UNIT_MIN_SIMILARITY = 20  # the matter must agree too before a link crosses units
+
+
 def propose_links(petition: Petition) -> int:
     """Find earlier petitions about the same matter anywhere in the tree and propose links at both ends.
 
-    Matching reads across unit boundaries, so it runs in a maintenance context and keeps only
-    the facts each side's flags need; neither side can open the other's record.
+    Matching reads across unit boundaries, so it runs in a maintenance context and keeps only the facts each
+    side's flags need; neither side can open the other's record. The informant is matched (by keyed hash)
+    only among the unit's own petitions, the copies routed to it included: across units a link rests on the
+    same accused person and a like matter, and never records whether the informant matched, so registering
+    a guessed phone or id number tells nothing about any other unit (issue 16).
     """
     proposed = 0
+    informant = [key == value for key, value in ((Petition.informant_id_key, petition.informant_id_key),
+                                                  (Petition.informant_phone_key, petition.informant_phone_key))
+                 if value]
     with context.acting(context.maintenance_context(account_id=context.current().account_id), db.session):
-        matches = []
-        if petition.accused_key.split("|")[0]:
-            matches.append(Petition.accused_key == petition.accused_key)
-        if petition.informant_id_key:
-            matches.append(Petition.informant_id_key == petition.informant_id_key)
-        if petition.informant_phone_key:
-            matches.append(Petition.informant_phone_key == petition.informant_phone_key)
-        if not matches:
-            return 0
+        matches = [Petition.accused_key == petition.accused_key]
+        if informant:
+            matches.append(or_(*informant) & (Petition.unit_id == petition.unit_id))
         already = select(PetitionLink.other_petition_id).where(PetitionLink.petition_id == petition.id)
         candidates = db.session.scalars(
             select(Petition).where(or_(*matches), Petition.id != petition.id, Petition.id.not_in(already))
@@ -375,13 +427,17 @@ def propose_links(petition: Petition) -> int:
         for other in candidates:
             if proposed >= MAX_PROPOSALS or _chain_root(other) == root:
                 continue
-            same_informant = bool(
+            same_unit = other.unit_id == petition.unit_id
+            same_informant = same_unit and bool(
                 (petition.informant_id_key and petition.informant_id_key == other.informant_id_key)
                 or (petition.informant_phone_key and petition.informant_phone_key == other.informant_phone_key))
             same_accused = petition.accused_key == other.accused_key
             score = similarity(petition, other)
-            if not same_informant and not petition.accused_key.split("|")[1] and score < 30:
-                continue  # a bare name with no work unit matches too many people unless the content agrees
+            needed = 0 if petition.accused_work_unit else 30  # a bare name matches too many people
+            if not same_unit:
+                needed = max(needed, CROSS_UNIT_MIN_SIMILARITY)  # another unit's petition: the matter must agree
+            if not same_informant and score < needed:
+                continue
             _link_pair(petition, other, same_accused=same_accused, same_informant=same_informant, similarity=score)
             proposed += 1
             _notify_links(other)
@@ -464,8 +520,12 @@ def refresh_flags(petition: Petition) -> None:
 
 def route_petition(petition: Petition, to_unit: Unit | None, *, mode: str, due_on=None, instructions: str = "",
                    expected_version: int | None = None) -> Petition:
-    """Hand the petition to a descendant: the receiver gets its own linked record (informant included,
-    it must give the feedback), the origin a tracking share of it and a 交办件 with the deadline."""
+    """Hand the petition to a descendant: the receiver gets its own linked record, the origin a tracking share
+    of it and a 交办件 with the deadline.
+
+    The informant moves with the petition (issue 16, decided): the unit that handles it and gives the feedback
+    becomes the receiving unit, and DESIGN §3's "identity never leaves the receiving unit" holds of it; the
+    origin keeps the matter, the outcome and its repeat-matching keys, but no longer the identity."""
     from core.supervision import operations as supervision_ops
 
     check_version(petition, expected_version)
@@ -490,7 +550,7 @@ def route_petition(petition: Petition, to_unit: Unit | None, *, mode: str, due_o
     informant = {} if petition.anonymous else _decrypted(petition)
     raw = {c: getattr(petition, c) for c in ("channel", "received_on", "anonymous", "accused_name",
                                              "accused_position", "accused_work_unit", "accused_level",
-                                             "accused_party_member", "summary", "content")}
+                                             "accused_party_member", "accused_work_areas", "summary", "content")}
     raw.update(informant=informant, due_on=due, category=petition.category)
     with context.writing_as(to_unit.id, to_unit.path):
         copy = register_petition(to_unit, raw, origin=petition, categories=None)
@@ -501,6 +561,8 @@ def route_petition(petition: Petition, to_unit: Unit | None, *, mode: str, due_o
     with context.writing_as(to_unit.id, to_unit.path):
         tenancy_ops.grant_share("petitions", copy.id, to_unit, purpose="routing", grantee_unit=origin_unit,
                                 reason=petition.number)
+    for field in INFORMANT_FIELDS:  # moved, not copied: sealed again for the copy above, dropped here
+        setattr(petition, f"informant_{field}", None)
     own_item = _routing_item(petition)
     if own_item is not None and own_item.state == "issued":
         supervision_ops.receive(own_item)  # a unit that routes what it was handed has signed for it
@@ -603,3 +665,16 @@ def register_again(unit: Unit, raw: dict, again_of: Petition, *, same_informant:
     if same_informant:
         raw.update(anonymous=again_of.anonymous, informant={} if again_of.anonymous else _decrypted(again_of))
     return register_petition(unit, raw, again_of=again_of)
+
+
+# ---------------------------------------------------------------- deadlines recounted when a year's holidays arrive
+
+
+def _log_deadline(petition: Petition, old: date, new: date, year: int) -> None:
+    PETITION_FLOW.note(petition, "deadline", reason=calendar.deadline_change_reason(year, old, new),
+                       detail={"from": old.isoformat(), "to": new.isoformat()})
+
+
+calendar.register_deadline_source(calendar.DeadlineSource(
+    Petition, lambda: Petition.state.in_(OPEN),
+    lambda p: [(p.received_on, current_app.config["PETITION_HANDLING_WORKDAYS"])], _log_deadline))

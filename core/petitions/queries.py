@@ -11,6 +11,7 @@ from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import defer
 
 from core import calendar
+from core.crypto import name_key
 from core.extensions import db
 from core.petitions.models import ROUTING_LABELS, Flag, Petition, PetitionLink, RoutingMode
 from core.petitions.workflow import OPEN, PETITION_FLOW
@@ -22,7 +23,7 @@ class PetitionFilter:
     state: str = ""  # a PETITION_FLOW state, or "" for all
     flag: str = ""  # a Flag value
     overdue: bool = False  # open (registered/handling) and past the handling deadline
-    q: str = ""  # part of the number or of the accused person's name
+    q: str = ""  # part of the number, or the accused person's full name
 
     @classmethod
     def from_args(cls, args) -> PetitionFilter:
@@ -49,8 +50,9 @@ def list_query(unit: Unit, f: PetitionFilter, today: date | None = None):
     if f.overdue:
         stmt = stmt.where(Petition.state.in_(OPEN), Petition.due_on < today)
     if f.q:
+        # The accused person's name is sealed: found by the keyed hash of the exact name (core.crypto.match_key).
         stmt = stmt.where(or_(Petition.number.contains(f.q, autoescape=True),
-                              Petition.accused_name.contains(f.q, autoescape=True)))
+                              Petition.accused_name_key == name_key(f.q)))
     return stmt.order_by(Petition.year.desc(), Petition.seq.desc())
 
 

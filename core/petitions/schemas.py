@@ -1,36 +1,35 @@
 """JSON shapes of petitions (marshmallow). The informant goes in on registration and never comes out."""
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import fields, validate
 
+from core.calendar import estimated_flag
 from core.petitions.workflow import HANDLING_STEPS
+from core.schemas import CONTENT, NAME, TEXT, Day, Id, Int, LooseSchema, Schema, Text, excerpt, register_forms
+from core.timefmt import LocalDateTime
 
 
-class InformantInSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    name = fields.String(load_default="")
-    id_number = fields.String(load_default="")
-    phone = fields.String(load_default="")
-    address = fields.String(load_default="")
+class InformantInSchema(LooseSchema):
+    name = Text(NAME, load_default="")
+    id_number = Text(18, load_default="")
+    phone = Text(30, load_default="")
+    address = Text(200, load_default="")
 
 
-class PetitionInSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    channel = fields.String(load_default="", metadata={"description": "letter, visit, phone or web"})
-    received_on = fields.String(load_default="", metadata={"description": "YYYY-MM-DD"})
+class PetitionInSchema(LooseSchema):
+    channel = Text(16, load_default="", metadata={"description": "letter, visit, phone or web"})
+    received_on = Day(lenient=True, load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD, 2000-01-01 … today"})
     anonymous = fields.Boolean(load_default=False)
     informant = fields.Nested(InformantInSchema, load_default=dict)
-    accused_name = fields.String(load_default="")
-    accused_position = fields.String(load_default="")
-    accused_work_unit = fields.String(load_default="")
-    accused_level = fields.String(load_default="", metadata={"description": "village, township, county, city, province"})
+    accused_name = Text(NAME, load_default="")
+    accused_position = Text(100, load_default="")
+    accused_work_unit = Text(100, load_default="")
+    accused_level = Text(16, load_default="", metadata={"description": "village, township, county, city, province"})
     accused_party_member = fields.Boolean(load_default=None, allow_none=True)
-    category = fields.String(load_default="")
-    summary = fields.String(load_default="")
-    content = fields.String(load_default="")
-    again_of = fields.Integer(load_default=None, allow_none=True, metadata={
+    accused_work_areas = fields.List(Text(16), load_default=list, metadata={
+        "description": "the accused's work the clearing of names puts first: frontline, reform, rural, land"})
+    category = Text(NAME, load_default="")
+    summary = Text(300, load_default="")
+    content = Text(CONTENT, load_default="")
+    again_of = Id(load_default=None, allow_none=True, metadata={
         "description": "再次信访: id of a closed or settled petition of the unit, linked as the same matter"})
     same_informant = fields.Boolean(load_default=True, metadata={
         "description": "with again_of: carry the earlier petition's informant over (then informant is ignored)"})
@@ -38,14 +37,14 @@ class PetitionInSchema(Schema):
 
 class PetitionTransitionSchema(Schema):
     transition = fields.String(required=True, validate=validate.OneOf(HANDLING_STEPS))
-    version = fields.Integer(load_default=None, allow_none=True)
-    data = fields.Dict(load_default=dict, metadata={
+    version = Int(load_default=None, allow_none=True)
+    data = fields.Dict(keys=Text(NAME), load_default=dict, metadata={
         "description": "conclude: outcome (founded/partly/unfounded/unverifiable), findings, concluded_on; "
                        "feedback: given_on, way, content, satisfied (yes/no/unknown)"})
 
 
 class LinkDecisionSchema(Schema):
-    link_id = fields.Integer(required=True)
+    link_id = Id(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(("confirmed", "rejected")))
 
 
@@ -62,19 +61,16 @@ class LinkSchema(Schema):
     similarity = fields.Integer()
     reasons = fields.List(fields.String())
     state = fields.String(metadata={"description": "proposed, confirmed or rejected"})
-    decided_at = fields.DateTime(allow_none=True)
+    decided_at = LocalDateTime(allow_none=True)
 
 
-class RouteInSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    to_unit_id = fields.Integer(load_default=None, allow_none=True)
-    mode = fields.String(load_default="", metadata={"description": "transfer (转办) or assign (交办)"})
-    due_on = fields.String(load_default="", metadata={"description": "YYYY-MM-DD; default: the configured "
-                                                                     "working days from today"})
-    instructions = fields.String(load_default="")
-    version = fields.Integer(load_default=None, allow_none=True)
+class RouteInSchema(LooseSchema):
+    to_unit_id = Id(load_default=None, allow_none=True)
+    mode = Text(16, load_default="", metadata={"description": "transfer (转办) or assign (交办)"})
+    due_on = Day(lenient=True, load_default=None, allow_none=True, metadata={"description": "YYYY-MM-DD; default: the configured "
+                                                                             "working days from today"})
+    instructions = Text(2000, load_default="")
+    version = Int(load_default=None, allow_none=True)
 
 
 class RoutingSchema(Schema):
@@ -88,6 +84,7 @@ class RoutingSchema(Schema):
     item_id = fields.Integer()
     on = fields.String()
     due_on = fields.String()
+    due_on_estimated = estimated_flag()
     instructions = fields.String()
 
 
@@ -104,6 +101,7 @@ class PetitionSchema(Schema):
     accused_work_unit = fields.String()
     accused_level = fields.String()
     accused_party_member = fields.Boolean(allow_none=True)
+    accused_work_areas = fields.List(fields.String())
     category = fields.String()
     flags = fields.List(fields.String(), metadata={"description": "repeat, skip_level, multi_year, multi_level, "
                                                                   "multi_source (from confirmed links)"})
@@ -116,8 +114,21 @@ class PetitionSchema(Schema):
     state = fields.String()
     state_label = fields.String()
     due_on = fields.Date(allow_none=True)
+    due_on_estimated = estimated_flag()
     outcome = fields.String(allow_none=True)
     findings = fields.String(allow_none=True)
     concluded_on = fields.Date(allow_none=True)
     feedback = fields.Dict(allow_none=True)
     version = fields.Integer()
+
+
+class PetitionListItemSchema(PetitionSchema):
+    """A petition in a list: the start of its text, never the whole letter (a list answer stays small)."""
+
+    class Meta:
+        exclude = ("content", "findings", "feedback")
+
+    content_excerpt = fields.Function(lambda p: excerpt(p.content), metadata={"type": "string"})
+
+
+register_forms({"petitions.new": PetitionInSchema, "petitions.route": RouteInSchema})

@@ -15,7 +15,7 @@ from core.petitions import operations as ops
 from core.petitions import queries
 from core.petitions.models import (ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, FEEDBACK_WAYS, FLAG_LABELS,
                                    INFORMANT_FIELDS, OUTCOME_LABELS, ROUTING_LABELS, Channel, Petition,
-                                   PetitionCategory, PetitionLink, RoutingMode)
+                                   WORK_AREA_LABELS, PetitionCategory, PetitionLink, RoutingMode)
 from core.petitions.workflow import OPEN, PETITION_FLOW
 from core.workflow import history
 from core.zones.operations import CROSS_HANDLE_STEPS
@@ -77,7 +77,7 @@ def share_for_step(petition: Petition, step: str) -> Share | None:
 
 def _labels() -> dict:
     return {"CHANNEL_LABELS": CHANNEL_LABELS, "OUTCOME_LABELS": OUTCOME_LABELS, "FEEDBACK_WAYS": FEEDBACK_WAYS,
-            "FLAG_LABELS": FLAG_LABELS, "ACCUSED_LEVEL_LABELS": ACCUSED_LEVEL_LABELS,
+            "FLAG_LABELS": FLAG_LABELS, "ACCUSED_LEVEL_LABELS": ACCUSED_LEVEL_LABELS, "WORK_AREA_LABELS": WORK_AREA_LABELS,
             "ROUTING_LABELS": ROUTING_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "PARTY_LABELS": PARTY_LABELS,
             "DUE_LABELS": calendar.DUE_STATE_LABELS, "due_state": calendar.due_state, "flow": PETITION_FLOW,
             "OPEN": OPEN}
@@ -115,6 +115,7 @@ def _prefill_again(earlier: Petition) -> dict:
     return {"channel": earlier.channel, "received_on": calendar.today().isoformat(),
             "accused_name": earlier.accused_name, "accused_position": earlier.accused_position,
             "accused_work_unit": earlier.accused_work_unit, "accused_level": earlier.accused_level,
+            "accused_work_areas": list(earlier.accused_work_areas or []),
             "accused_party_member": "" if earlier.accused_party_member is None
             else ("1" if earlier.accused_party_member else "0"),
             "category": earlier.category, "summary": earlier.summary, "again_of": str(earlier.id),
@@ -133,6 +134,7 @@ def new(unit_id: int):
     if request.method == "POST":
         form = request.form
         raw = {k: form.get(k, "") for k in REGISTRATION_FIELDS}
+        raw["accused_work_areas"] = form.getlist("accused_work_areas")
         raw.update(anonymous=form.get("anonymous") == "1",
                    informant={f: form.get(f"informant_{f}", "") for f in INFORMANT_FIELDS})
         try:
@@ -186,9 +188,12 @@ def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, re
         if own else None,
         step_errors=step_errors or {}, form=form or {},
         candidate=_candidate(petition) if own else None,
+        # The pool's link only where the pool opens (intake reads petitions, not clearing).
+        pool_link=url_for("clearing.pool", unit_id=unit.id) if can(current_user, Action.CLEARING_READ, unit) else None,
         # Read through a share (a supervising or routing unit): no informant data at all, not even masked.
-        informant=ops.masked_informant(petition) if own else None, revealed=revealed, errors=errors,
-        reason=reason, can_reveal=own and not petition.anonymous and can(current_user, Action.INFORMANT_REVEAL, unit),
+        informant=ops.masked_informant(petition) if own and not petition.informant_moved else None, revealed=revealed, errors=errors,
+        reason=reason, can_reveal=own and not petition.anonymous and not petition.informant_moved
+        and can(current_user, Action.INFORMANT_REVEAL, unit),
         links=queries.own_links(petition) if own else [],
         may_decide_links=own and can(current_user, Action.PETITIONS_LINKS, unit), link_errors=link_errors or {},
         targets=targets, route_errors=route_errors or {},

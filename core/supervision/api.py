@@ -9,7 +9,7 @@ from core.api import api, documented, parse_json
 from core.extensions import db
 from core.supervision import operations as ops
 from core.supervision.models import SupervisionItem
-from core.supervision.schemas import ItemCreateSchema, ItemSchema, StepSchema
+from core.supervision.schemas import ItemCreateSchema, ItemListItemSchema, ItemSchema, StepSchema
 from core.supervision.views import ISSUER_STEPS, RECIPIENT_STEPS, load_item
 from tenants.access import Action, deny, ensure
 from tenants.models import Unit
@@ -19,14 +19,14 @@ DOC = "/u/{unit_id}/supervision-items"
 
 
 @api.get(PREFIX)
-@documented(DOC, "get", "Supervision items issued by the unit or addressed to it", response=ItemSchema, many=True,
-            tag="supervision")
+@documented(DOC, "get", "Supervision items issued by the unit or addressed to it, each with the start of its text",
+            response=ItemListItemSchema, many=True, tag="supervision")
 def list_items(unit_id: int):
     ensure(current_user, Action.SUPERVISION_READ, g.unit, target=g.unit)
     items = db.session.scalars(select(SupervisionItem).where(or_(
         SupervisionItem.unit_id == g.unit.id, SupervisionItem.recipient_unit_id == g.unit.id))
         .order_by(SupervisionItem.id)).all()
-    return jsonify(ItemSchema(many=True).dump(items))
+    return jsonify(ItemListItemSchema(many=True).dump(items))
 
 
 @api.post(PREFIX)

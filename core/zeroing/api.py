@@ -9,7 +9,7 @@ from core.api import api, documented, parse_json
 from core.extensions import db
 from core.zeroing import operations as ops
 from core.zeroing import queries
-from core.zeroing.schemas import BacklogCaseSchema, CaseStepSchema
+from core.zeroing.schemas import BacklogCaseSchema, CaseStepSchema, LedgerSchema
 from core.zeroing.views import load_campaign, load_case
 from core.zeroing.workflow import STEP_ACTIONS
 
@@ -18,7 +18,7 @@ PREFIX, DOC = "/u/<int:unit_id>/campaigns/<int:campaign_id>", "/u/{unit_id}/camp
 
 @api.get(f"{PREFIX}/ledger")
 @documented(f"{DOC}/ledger", "get", "The unit's backlog ledger (state, overdue=1, sampled=1) and its subtree's "
-            "figures this week", response=BacklogCaseSchema, many=True, tag="zeroing")
+            "figures this week", response=LedgerSchema, tag="zeroing")
 def campaign_ledger(unit_id: int, campaign_id: int):
     campaign = load_campaign(campaign_id)
     today = calendar.today()

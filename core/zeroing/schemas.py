@@ -1,5 +1,7 @@
 """JSON shapes of the zeroing ledger (marshmallow): backlog cases with their petition's public fields."""
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from core.schemas import NAME, Int, Schema, Text
 
 from core.zeroing.workflow import STEP_ACTIONS
 
@@ -39,5 +41,11 @@ class BacklogCaseSchema(Schema):
 
 class CaseStepSchema(Schema):
     step = fields.String(required=True, validate=validate.OneOf(list(STEP_ACTIONS)), metadata={"description": "adopt, decline, plan, visit, close_out, recheck"})
-    version = fields.Integer(load_default=None, allow_none=True)
-    data = fields.Dict(load_default=dict)
+    version = Int(load_default=None, allow_none=True)
+    data = fields.Dict(keys=Text(NAME), load_default=dict)
+
+
+class LedgerSchema(Schema):
+    items = fields.List(fields.Nested(BacklogCaseSchema))
+    figures = fields.Dict(metadata={"description": "the subtree's figures this week"})
+    phase = fields.String(allow_none=True, metadata={"description": "the campaign's current phase"})

@@ -15,13 +15,14 @@ from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
 from core import context
-from core.api import api, documented, parse_json
+from core.api import UNIT_QUERY, api, documented, parse_json
+from core.schemas import bounded_int
 from core.errors import InvalidInput
 from core.extensions import db
 from core.zones import operations as ops
 from core.zones import queries
-from core.zones.schemas import (GrantCreateSchema, GrantSchema, MeetingCreateSchema, MeetingSchema, RevokeSchema,
-                                ZoneCreateSchema, ZoneSchema, ZoneUpdateSchema)
+from core.zones.schemas import (GrantCreateSchema, GrantSchema, MeetingCreateSchema, MeetingListItemSchema,
+                                MeetingSchema, RevokeSchema, ZoneCreateSchema, ZoneSchema, ZoneUpdateSchema)
 from core.zones.views import load_grant, load_zone
 from tenants.access import Action, can, deny, ensure, member_units, roles_at
 from tenants.models import Role, Unit
@@ -41,9 +42,9 @@ def _named_unit_id():
         for key in ("unit", "unit_id"):
             if source.get(key) not in (None, ""):
                 try:
-                    return int(source.get(key))
+                    return bounded_int(source.get(key))
                 except (TypeError, ValueError):
-                    deny(Action.WORKSPACE_ENTER, object_type="unit", object_id=source.get(key))
+                    deny(Action.WORKSPACE_ENTER, object_type="unit", object_id=str(source.get(key))[:32])
     return None
 
 
@@ -100,8 +101,8 @@ def _zone_dump(zone) -> dict:
 
 @api.get("/zones")
 @documented("/zones", "get", "Zones seen at a unit (`?unit=<id>`; without it at every unit I belong to): a county "
-            "its zones, a member township or stationed group its own zone(s)", response=ZoneSchema, many=True,
-            tag=TAG)
+            "its zones, a member township or stationed group its own zone(s)", response=ZoneSchema, envelope="items",
+            query=UNIT_QUERY, tag=TAG)
 def list_zones():
     items = []
     for unit in _units(Action.ZONES_READ):
@@ -157,11 +158,11 @@ def update_zone(zone_id: int):
 
 
 @api.get("/zones/<int:zone_id>/meetings")
-@documented("/zones/{zone_id}/meetings", "get", "The zone's joint meetings, newest first", response=MeetingSchema,
-            many=True, tag=TAG)
+@documented("/zones/{zone_id}/meetings", "get", "The zone's joint meetings, newest first, each with the start of "
+            "its agenda", response=MeetingListItemSchema, envelope="items", query=UNIT_QUERY, tag=TAG)
 def list_meetings(zone_id: int):
     zone = _find(load_zone, zone_id, "zones")
-    return jsonify(items=MeetingSchema(many=True).dump(queries.meetings(zone)))
+    return jsonify(items=MeetingListItemSchema(many=True).dump(queries.meetings(zone)))
 
 
 @api.post("/zones/<int:zone_id>/meetings")
@@ -185,15 +186,17 @@ def create_meeting(zone_id: int):
 
 @api.get("/cross-handling")
 @documented("/cross-handling", "get", "Cross-handling and cross-inspection grants: at a county all of its grants, at "
-            "a township those naming me (a leader: all of the township's)", response=GrantSchema, many=True,
-            tag=TAG)
+            "a township those naming me (a leader: all of the township's)", response=GrantSchema, envelope="items",
+            query=UNIT_QUERY, tag=TAG)
 def list_grants():
     items = []
     for unit in _units(Action.ZONES_READ):
         with context.acting(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session):
             found = queries.grants_for(unit, current_user.id,
                                        all_of_unit=Role.LEADER in roles_at(current_user, unit))
-            items += GrantSchema(many=True).dump(found)
+            # Analysts and unit admins read no records: the grants without the record they open.
+            record = () if can(current_user, Action.RECORDS_READ, unit) else ("object_id", "object_label")
+            items += GrantSchema(many=True, exclude=record).dump(found)
     return jsonify(items=items)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import unicodedata
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from core import calendar, context
+from core import calendar, context, timefmt
 from core.audit.operations import record as audit
 from core.clearing.models import ClearingCase
 from core.clearing.workflow import OPEN as CLEARING_OPEN
@@ -68,9 +68,9 @@ def _int_ids(values) -> list[int]:
 
 
 def end_of_day(day: date) -> datetime:
-    """The last instant of a day in China, as the moment a share expires: in UTC, as every stored time
-    (SQLite keeps the wall-clock digits only, so China time stored there expired eight hours late)."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=calendar.CHINA).astimezone(timezone.utc)
+    """The last instant of a day in the deployment's zone, as the moment a share expires: in UTC, as every stored
+    time (SQLite keeps the wall-clock digits only, so local time stored there expired eight hours late)."""
+    return timefmt.day_start(day + timedelta(days=1))
 
 
 def term_end(start: date, months: int) -> date:
@@ -216,16 +216,15 @@ def update_zone(zone: Zone, *, name: str, description: str = "", lead_account_id
     zone.name, zone.description, zone.guiding_office = name, description or "", guiding_office
     zone.lead_account_id, zone.term_months = int(lead_account_id), int(term_months)
     current = {m.unit_id: m for m in current_members(zone, today)}
-    for unit_id, member in current.items():
-        if unit_id not in ids:
-            _leave(member, today)
+    revoked = [grant_id for unit_id, member in current.items() if unit_id not in ids
+               for grant_id in _leave(member, today)]
     for position, unit in enumerate(members):
         if unit.id in current:
             current[unit.id].position = position
         else:
             _join(zone, unit, today, position)
     audit("zone.update", unit_id=county.id, object_type="zones", object_id=zone.id,
-          detail={"name": name, "members": ids})
+          detail={"name": name, "members": ids, **({"revoked_grants": revoked} if revoked else {})})
     term = current_term(zone)
     if term is not None and term.unit_id not in ids:
         # The convener left the zone: the next member in the rota takes over today.
@@ -233,11 +232,22 @@ def update_zone(zone: Zone, *, name: str, description: str = "", lead_account_id
         start_term(zone, members[0], today, assigned_by="rota")
 
 
-def _leave(member: ZoneMember, on: date) -> None:
+def _leave(member: ZoneMember, on: date) -> list[int]:
+    """End the member's stay; the zone's grants it holds or that open its records end with it (the ids)."""
     if member.joined_on >= on:
         member.left_on = member.joined_on  # joined and left the same day: an empty stay, kept for the record
     else:
         member.left_on = on
+    unit = db.session.get(Unit, member.unit_id)
+    revoked = []
+    for grant in db.session.scalars(select(CrossGrant).where(
+            CrossGrant.zone_id == member.zone_id, CrossGrant.revoked_at.is_(None),
+            or_(CrossGrant.grantee_unit_id == unit.id, CrossGrant.owner_unit_id == unit.id))
+            .order_by(CrossGrant.id)).all():
+        if grant.state_on(on) in ("pending", "active"):
+            revoke_grant(grant, _("%(unit)s 已退出协作区", unit=unit.name))
+            revoked.append(grant.id)
+    return revoked
 
 
 def move_member(unit: Unit, to_zone: Zone) -> None:
@@ -251,10 +261,11 @@ def move_member(unit: Unit, to_zone: Zone) -> None:
     current = db.session.scalar(select(ZoneMember).where(ZoneMember.unit_id == unit.id,
                                                          ZoneMember.kind == to_zone.kind,
                                                          ZoneMember.left_on.is_(None)))
+    revoked: list[int] = []
     if current is not None:
         if current.zone_id == to_zone.id:
             return
-        _leave(current, today)
+        revoked = _leave(current, today)
         db.session.flush()
         old_zone = db.session.get(Zone, current.zone_id)
         term = current_term(old_zone)
@@ -266,7 +277,8 @@ def move_member(unit: Unit, to_zone: Zone) -> None:
     position = len(current_members(to_zone, today))
     _join(to_zone, unit, today, position)
     audit("zone.move_member", unit_id=to_zone.unit_id, object_type="zones", object_id=to_zone.id,
-          detail={"unit": unit.id, "from_zone": current.zone_id if current else None})
+          detail={"unit": unit.id, "from_zone": current.zone_id if current else None,
+                  **({"revoked_grants": revoked} if revoked else {})})
 
 
 def archive_zone(zone: Zone, *, expected_version: int | None = None) -> None:
@@ -275,15 +287,15 @@ def archive_zone(zone: Zone, *, expected_version: int | None = None) -> None:
         return
     today = calendar.today()
     zone.archived_at = utcnow()
+    for grant in db.session.scalars(select(CrossGrant).where(CrossGrant.zone_id == zone.id,
+                                                             CrossGrant.revoked_at.is_(None))):
+        if grant.state_on(today) in ("pending", "active"):
+            revoke_grant(grant, _("协作区已撤销"))
     for member in current_members(zone, today):
         _leave(member, today)
     term = current_term(zone)
     if term is not None:
         _close_term(term, today)
-    for grant in db.session.scalars(select(CrossGrant).where(CrossGrant.zone_id == zone.id,
-                                                             CrossGrant.revoked_at.is_(None))):
-        if grant.state_on(today) in ("pending", "active"):
-            revoke_grant(grant, _("协作区已撤销"))
     audit("zone.archive", unit_id=zone.unit_id, object_type="zones", object_id=zone.id)
 
 

@@ -60,6 +60,18 @@ def accounts_by_id(ids) -> dict[int, Account]:
     return {a.id: a for a in db.session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
 
 
+def items_by_id(ids) -> dict[int, SupervisionItem]:
+    """Supervision items (tasks, rectification orders) the acting unit may see, by id."""
+    ids = list({i for i in ids if i})
+    return {i.id: i for i in db.session.scalars(select(SupervisionItem).where(SupervisionItem.id.in_(ids)))} \
+        if ids else {}
+
+
+def record(model, record_id: int):
+    """A granted record as the acting unit sees it (through its share), or None."""
+    return db.session.scalar(select(model).where(model.id == record_id))
+
+
 def account_name(account: Account | None) -> str:
     return (account.display_name or account.username) if account is not None else "—"
 

@@ -6,29 +6,32 @@ and come back as 422 with the same field names.
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields, validate
 
-from core.zones.models import GRANT_STATE_LABELS
 from core import calendar
+from core.schemas import LINE, SUMMARY, TEXT, Day, Id, Int, Schema, Text, excerpt, register_forms
+from core.timefmt import LocalDateTime
+from core.zones.models import GRANT_STATE_LABELS
 
 REQUIRED = "此项必填"
 INVALID = {"required": REQUIRED, "null": "此项不能为空"}
 
 
 def _int(**kw):
-    return fields.Integer(error_messages={**INVALID, "invalid": "须为整数"}, **kw)
+    return Id(error_messages={**INVALID, "invalid": "须为整数"}, **kw)
 
 
-def _str(**kw):
-    return fields.String(error_messages={**INVALID, "invalid": "须为文字"}, **kw)
+def _str(max_length: int = LINE, **kw):
+    return Text(max_length, error_messages={**INVALID, "invalid": "须为文字"}, **kw)
 
 
 def _date(**kw):
-    return fields.Date(error_messages={**INVALID, "invalid": "不是有效日期（应为 2026-11-21 这样的格式）"}, **kw)
+    return Day(error_messages={**INVALID, "invalid": "不是有效日期（应为 2026-11-21 这样的格式）"}, **kw)
 
 
 def _ids(**kw):
-    return fields.List(_int(), error_messages={**INVALID, "invalid": "须为单位编号的列表"}, **kw)
+    return fields.List(_int(), error_messages={**INVALID, "invalid": "须为单位编号的列表"},
+                       validate=validate.Length(max=500), **kw)
 
 
 class InSchema(Schema):
@@ -40,12 +43,12 @@ class InSchema(Schema):
 
 class ZoneCreateSchema(InSchema):
     unit = _int(load_default=None, metadata={"description": "the county acting (else ?unit=)"})
-    name = _str(required=True)
-    kind = _str(load_default="township", metadata={"description": "township | stationed"})
-    description = _str(load_default="")
+    name = _str(100, required=True)
+    kind = _str(16, load_default="township", metadata={"description": "township | stationed"})
+    description = _str(TEXT, load_default="")
     lead_account_id = _int(required=True, metadata={"description": "a leader of the county"})
-    guiding_office = _str(required=True)
-    term_months = _int(load_default=3, metadata={"description": "1, 2, 3, 4, 6 or 12"})
+    guiding_office = _str(100, required=True)
+    term_months = Int(load_default=3, metadata={"description": "1, 2, 3, 4, 6 or 12"})
     member_unit_ids = _ids(required=True)
 
 
@@ -53,14 +56,14 @@ class ZoneUpdateSchema(InSchema):
     """Fields left out keep their value; ``archived: true`` archives the zone; ``version`` guards stale edits."""
 
     unit = _int(load_default=None)
-    name = _str()
-    description = _str()
+    name = _str(100)
+    description = _str(TEXT)
     lead_account_id = _int()
-    guiding_office = _str()
-    term_months = _int()
+    guiding_office = _str(100)
+    term_months = Int()
     member_unit_ids = _ids()
     archived = fields.Boolean(error_messages={**INVALID, "invalid": "须为 true 或 false"})
-    version = _int()
+    version = Int()
 
 
 class MeetingCreateSchema(InSchema):
@@ -68,7 +71,7 @@ class MeetingCreateSchema(InSchema):
     title = _str(required=True)
     held_on = _date(required=True)
     place = _str(load_default="")
-    agenda = _str(required=True)
+    agenda = _str(TEXT, required=True)
     attendee_unit_ids = _ids(load_default=None, allow_none=True,
                              metadata={"description": "default: every member's secretary and the lead"})
 
@@ -77,11 +80,11 @@ class GrantCreateSchema(InSchema):
     unit = _int(load_default=None, metadata={"description": "the county acting (else ?unit=)"})
     grantee_unit_id = _int(required=True)
     owner_unit_id = _int(required=True)
-    number = _str(required=True, metadata={"description": "the owner's petition or clearing case number"})
-    scope = _str(required=True, metadata={"description": "inspect | handle"})
-    transitions = fields.List(_str(), load_default=None, allow_none=True,
+    number = _str(64, required=True, metadata={"description": "the owner's petition or clearing case number"})
+    scope = _str(16, required=True, metadata={"description": "inspect | handle"})
+    transitions = fields.List(_str(32), load_default=None, allow_none=True, validate=validate.Length(max=20),
                               metadata={"description": "for handle: the steps allowed (default all allowed)"})
-    purpose = _str(required=True)
+    purpose = _str(SUMMARY, required=True)
     starts_on = _date(required=True)
     ends_on = _date(required=True)
     grantee_account_ids = _ids(required=True)
@@ -89,8 +92,8 @@ class GrantCreateSchema(InSchema):
 
 class RevokeSchema(InSchema):
     unit = _int(load_default=None)
-    reason = _str(load_default="")
-    version = _int(load_default=None)
+    reason = _str(SUMMARY, load_default="")
+    version = Int(load_default=None)
 
 
 # ---------------------------------------------------------------- output
@@ -114,7 +117,7 @@ class TermSchema(Schema):
     override_reason = fields.String(allow_none=True)
     closed_on = fields.Date(allow_none=True)
     report_requested_on = fields.Date(allow_none=True)
-    report_submitted_at = fields.DateTime(allow_none=True)
+    report_submitted_at = LocalDateTime(allow_none=True)
 
 
 class ZoneSchema(Schema):
@@ -187,6 +190,19 @@ class GrantSchema(Schema):
     state = fields.Function(lambda g: g.state_on(calendar.today()),
                             metadata={"description": "pending | active | ended | revoked"})
     state_label = fields.Function(lambda g: str(GRANT_STATE_LABELS[g.state_on(calendar.today())]))
-    revoked_at = fields.DateTime(allow_none=True)
+    revoked_at = LocalDateTime(allow_none=True)
     revoke_reason = fields.String(allow_none=True)
     version = fields.Integer()
+
+
+class MeetingListItemSchema(MeetingSchema):
+    """A meeting in a list: the start of its agenda, without the minutes."""
+
+    class Meta:
+        exclude = ("agenda", "minutes")
+
+    agenda_excerpt = fields.Function(lambda m: excerpt(m.agenda), metadata={"type": "string"})
+
+
+register_forms({"zones.new": ZoneCreateSchema, "zones.edit": ZoneUpdateSchema, "zones.new_meeting": MeetingCreateSchema,
+                "zones.new_grant": GrantCreateSchema, "zones.revoke_grant": RevokeSchema})

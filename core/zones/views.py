@@ -25,7 +25,7 @@ from core.zones import queries
 from core.zones.models import (DEFAULT_CHECKLIST, GRANT_SCOPE_LABELS, GRANT_STATE_LABELS, ZONE_KIND_LABELS,
                                ConvenerTerm, CrossGrant, InspectionPair, InspectionRound, JointMeeting,
                                MeetingDecision, Zone, ZoneKind)
-from tenants.access import Action, can, deny, ensure, roles_at
+from tenants.access import Action, can, deny, ensure, may_open, roles_at
 from tenants.models import Role, Unit, UnitLevel
 from tenants.scoping import load_scoped
 
@@ -110,10 +110,12 @@ def _common(**extra) -> dict:
     return {"unit": unit, "today": calendar.today(), "is_county": unit.level == UnitLevel.COUNTY,
             "may_manage": can(current_user, Action.ZONES_MANAGE, unit),
             "may_grant": can(current_user, Action.ZONES_GRANT, unit),
+            # Analysts and unit admins read no records: the zones' pages show them no record's number or label.
+            "reads_records": can(current_user, Action.RECORDS_READ, unit),
             "KIND_LABELS": ZONE_KIND_LABELS, "SCOPE_LABELS": GRANT_SCOPE_LABELS,
             "GRANT_STATE_LABELS": GRANT_STATE_LABELS, "ASSIGNED_BY_LABELS": ASSIGNED_BY_LABELS,
             "RECORD_KIND_LABELS": RECORD_KIND_LABELS, "account_name": queries.account_name,
-            "record_url": record_url, "grant_steps": grant_steps, **extra}
+            "record_link": record_link, "item_link": item_link, "grant_steps": grant_steps, **extra}
 
 
 def grant_steps(grant: CrossGrant) -> str:
@@ -122,11 +124,26 @@ def grant_steps(grant: CrossGrant) -> str:
     return "、".join(flow.step_label(s) for s in grant.transitions.split(",") if s)
 
 
-def record_url(grant: CrossGrant, unit_id: int) -> str:
-    """The record's page at the grantee township (the grant's shares open it there)."""
-    if grant.object_type == "petitions":
-        return url_for("petitions.show", unit_id=unit_id, petition_id=grant.object_id)
-    return url_for("clearing.case", unit_id=unit_id, case_id=grant.object_id)
+# The page of each kind of granted record, and the action its loader checks.
+RECORD_PAGES = {"petitions": ("petitions.show", "petition_id", Action.PETITIONS_READ),
+                "clearing_cases": ("clearing.case", "case_id", Action.CLEARING_READ)}
+
+
+def record_link(grant: CrossGrant) -> str | None:
+    """The granted record's page here, where the access module says it opens (an active grant naming the
+    account: its share); else None."""
+    endpoint, arg, action = RECORD_PAGES[grant.object_type]
+    record = queries.record(ops.GRANTABLE_MODELS[grant.object_type], grant.object_id)
+    if not may_open(current_user, action, g.unit, record):
+        return None
+    return url_for(endpoint, unit_id=g.unit.id, **{arg: grant.object_id})
+
+
+def item_link(item) -> str | None:
+    """A supervision item's page (a decision's task, a rectification order) where it opens here; else None."""
+    if not may_open(current_user, Action.SUPERVISION_READ, g.unit, item):
+        return None
+    return url_for("supervision.show", unit_id=g.unit.id, item_id=item.id)
 
 
 # ---------------------------------------------------------------- the zones page
@@ -528,8 +545,10 @@ def _render_round(round_: InspectionRound, zone: Zone, *, errors: dict | None = 
     pairs = queries.pairs_of(round_, unit)
     granted = {p.id: queries.round_grants(round_, p.unit_id) for p in pairs}
     units = queries.units_by_id([p.unit_id for p in pairs] + [p.inspected_unit_id for p in pairs])
+    rectifications = queries.items_by_id(f.rectification_item_id for p in pairs for f in p.findings)
     return render_template("zones/round.html", **_common(
         round=round_, zone=zone, pairs=pairs, granted=granted, units=units, is_owner=round_.unit_id == unit.id,
+        rectifications=rectifications,
         may_inspect=can(current_user, Action.ZONES_INSPECT, unit),
         may_grant=round_.unit_id == unit.id and can(current_user, Action.ZONES_GRANT, unit),
         ITEM_FLOW=ITEM_FLOW, errors=errors or {}, form=form or {})), 422 if errors else 200

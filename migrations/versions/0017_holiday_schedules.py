@@ -15,8 +15,19 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # A platform table (no unit, no RLS), like calendar_days; the app role's grants follow every upgrade (env.py).
+    op.create_table('holiday_schedules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('periods', sa.JSON(), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['accounts.id'], name=op.f('fk_holiday_schedules_entered_by_id_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_holiday_schedules')),
+    sa.UniqueConstraint('year', name=op.f('uq_holiday_schedules_year'))
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('holiday_schedules')

@@ -110,6 +110,23 @@ class Dataset:
     stats: list[dict] = field(default_factory=list)
 
 
+def seal_rows(model, rows: list[dict]) -> dict[int, str]:
+    """Give the rows ids and seal their personal fields as the app does (core.crypto.Sealed: bound to table,
+    unit and id), so a bulk INSERT writes no plain name; sets the name's search key. Returns id -> plain name."""
+    from sqlalchemy import text
+
+    from core.crypto import name_key, sealed_columns, sealed_fields
+    from core.extensions import db
+
+    top = db.session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {model.__tablename__}"))
+    fields, names = list(sealed_fields(model)), {}
+    for number, row in enumerate(rows, start=top + 1):
+        row["id"], names[number] = number, row["person_name"]
+        row["person_name_key"] = name_key(row["person_name"])
+        row.update(sealed_columns(model(id=number, unit_id=row["unit_id"], **{f: row[f] for f in fields})))
+    return names
+
+
 def generate(towns: list[Town], n_cases: int, today: date, seed: int = 11) -> Dataset:
     from core.clearing.models import Priority, SubjectKind, person_key, priority_rank
     from core.numbering import SERIES_MARKS, short_name
@@ -274,8 +291,12 @@ def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
                 if row["origin"] == "pool":
                     row["batch_id"] = batch_ids.get((row["unit_id"], row["applied_on"].year,
                                                      (row["applied_on"].month - 1) // 3 + 1))
+            plain_names = seal_rows(ClearingCase, data.cases)
             for i in range(0, len(data.cases), CHUNK):
                 session.execute(insert(ClearingCase.__table__), data.cases[i:i + CHUNK])
+            if bench.postgres:  # ids were given: the sequence moves past them
+                session.execute(text("SELECT setval(pg_get_serial_sequence('clearing_cases', 'id'), "
+                                     "(SELECT max(id) FROM clearing_cases))"))
             for table, rows in ((NumberCounter.__table__, data.counters), (UnitStat.__table__, data.stats)):
                 for i in range(0, len(rows), CHUNK):
                     session.execute(insert(table), rows[i:i + CHUNK])
@@ -292,7 +313,7 @@ def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
             db.session.commit()
         open_heavy = [r for r in data.cases
                       if r["unit_id"] == bench.heavy.id and r["state"] not in ("filed", "declined")]
-        bench.q_name = open_heavy[len(open_heavy) // 2]["person_name"] if open_heavy else "王"
+        bench.q_name = plain_names[open_heavy[len(open_heavy) // 2]["id"]] if open_heavy else "王"
         batched = Counter(r["batch_id"] for r in open_heavy if r["batch_id"])
         bench.batch_id = batched.most_common(1)[0][0] if batched else None
         db.session.remove()

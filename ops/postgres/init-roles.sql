@@ -21,7 +21,11 @@
 --            RLS filters even this role: it cannot pg_dump the data.
 --   app    - the application (DATABASE_URL): not owner, not superuser, not
 --            BYPASSRLS, so every query goes through the RLS policies.
---            The migrations grant it table privileges.
+--            The migrations grant it table privileges. Maintenance work (folds,
+--            reconcile, unit moves) runs on this role too, in a context signed with
+--            a key derived from SECRET_KEY that the role cannot read (rls_context_key):
+--            no setting it can write turns RLS off, so no maintenance login exists
+--            and no role but backup is BYPASSRLS (ops/README.md, "Database roles").
 --   backup - read-only, BYPASSRLS + pg_read_all_data: what ops/backup.sh uses.
 --            Keep its password with the backup job only.
 -- Use passwords of letters and digits (e.g. `openssl rand -hex 24`): they go

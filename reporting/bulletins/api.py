@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core import context
-from core.api import api, documented
+from core.api import PAGING, UNIT_QUERY, api, documented
 from core.extensions import db
 from reporting.bulletins import operations as ops
 from reporting.bulletins.models import KINDS, Bulletin
@@ -45,7 +45,8 @@ def _dump(schema, bulletin: Bulletin, unit: Unit) -> dict:
 @api.get("/bulletins")
 @documented("/bulletins", "get", "Bulletins published to a unit (`unit=<id>`: its own and its children's; "
             "without it, at every unit I belong to), newest first; `kind=weekly|monthly`, `page`, `per_page`. "
-            "Leaders and analysts only", response=BulletinSummarySchema, many=True, tag=TAG)
+            "Leaders and analysts only", response=BulletinSummarySchema, envelope="page",
+            query={**UNIT_QUERY, **PAGING, "kind": ({"type": "string", "enum": ["weekly", "monthly"]}, "kind")}, tag=TAG)
 def bulletin_list():
     units = [_member_unit(request.args.get("unit", type=int))] if "unit" in request.args \
         else member_units(current_user)

@@ -3,7 +3,6 @@ Excel workbook (openpyxl write-only), both from the frozen snapshot alone — ne
 from __future__ import annotations
 
 import io
-from datetime import datetime
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -12,10 +11,9 @@ from docx.shared import Mm, Pt
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from core.calendar import CHINA
-from core.clock import as_utc
 from core.documents import text_workbook
 from core.document_templates.build_templates import BODY_FONT, BODY_SIZE, HEADING_FONT, official_document, set_font
+from core.timefmt import local_time
 from reporting.bulletins.models import Bulletin
 from reporting.figures import AREAS
 
@@ -62,11 +60,6 @@ def figure_rows(bulletin: Bulletin) -> list[dict]:
     return rows
 
 
-def local_time(value: datetime | str) -> str:
-    """A stored time (UTC; a datetime or its ISO text) as read in China."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return as_utc(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def cut_off_text(bulletin: Bulletin) -> str:

@@ -12,14 +12,14 @@ so a bulletin of a past period built on demand states those as they stood at its
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from core import calendar
+from core import calendar, timefmt
 from core.audit.operations import record
 from core.clock import utcnow
 from core.directives.models import Directive, DirectiveReceipt, DirectiveReturn
@@ -81,8 +81,8 @@ def period_of(kind: str, key: str | None = None, today: date | None = None) -> P
 
 
 def cut_off(period: Period) -> datetime:
-    """The end of the period's last day in China (00:00 of the next day), in UTC."""
-    return datetime.combine(period.until + timedelta(days=1), time(0), tzinfo=calendar.CHINA).astimezone(timezone.utc)
+    """The end of the period's last day in the deployment's zone (00:00 of the next day), in UTC."""
+    return timefmt.day_start(period.until + timedelta(days=1))
 
 
 def has_bulletins(unit: Unit) -> bool:

@@ -1,6 +1,9 @@
 """JSON shapes of bulletins (marshmallow): the list entry, and the bulletin with its frozen snapshot."""
 from flask import url_for
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from core.schemas import Schema
+from core.timefmt import LocalDateTime
 
 
 class BulletinSummarySchema(Schema):
@@ -14,9 +17,9 @@ class BulletinSummarySchema(Schema):
     period_label = fields.Function(lambda b: b.snapshot["period"]["label"])
     since = fields.Date()
     until = fields.Date()
-    cut_off_at = fields.DateTime()
-    built_at = fields.DateTime()
-    published_at = fields.DateTime(allow_none=True)
+    cut_off_at = LocalDateTime()
+    built_at = LocalDateTime()
+    published_at = LocalDateTime(allow_none=True)
     url = fields.Function(lambda b: url_for("api.bulletin_detail", bulletin_id=b.id))
     page_url = fields.String(metadata={"description": "the printable page (with ?format=docx or xlsx: the "
                                                     "downloads), at the unit reading it"})

@@ -57,12 +57,6 @@ def bulletin_value(value, unit: str = "") -> str:
     return documents.number(value, unit)
 
 
-@bp.app_template_filter()
-def bulletin_time(value) -> str:
-    """A stored time (UTC) as read in China."""
-    return documents.local_time(value)
-
-
 @bp.get("")
 @login_required
 def index(unit_id: int):

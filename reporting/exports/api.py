@@ -13,7 +13,7 @@ from flask import g, jsonify, request, send_file
 from flask_login import current_user
 
 from core import context
-from core.api import api, documented, parse_json
+from core.api import UNIT_QUERY, api, documented, parse_json
 from core.extensions import db
 from reporting.exports import operations as ops
 from reporting.exports import queries
@@ -55,7 +55,7 @@ def _load(export_id: int) -> Export:
 
 @api.get("/exports")
 @documented("/exports", "get", "My exports, newest first: at the unit `?unit=<id>`, else at every unit I belong to",
-            response=ExportSchema, many=True, tag=TAG)
+            response=ExportSchema, envelope="items", query=UNIT_QUERY, tag=TAG)
 def list_exports():
     named = request.args.get("unit", type=int)
     units = [_member_unit(named)] if "unit" in request.args else member_units(current_user)
@@ -98,8 +98,20 @@ def get_export(export_id: int):
 
 @api.get("/exports/<int:export_id>/download")
 @documented("/exports/{export_id}/download", "get", "The finished file (xlsx); 409 while it is being written or "
-            "once it has expired", tag=TAG)
+            "once it has expired", content_type=MIME, tag=TAG)
 def download_export(export_id: int):
     export = _load(export_id)
     return send_file(io.BytesIO(ops.content(export)), as_attachment=True, download_name=export.filename,
                      mimetype=MIME)
+
+
+@api.post("/exports/<int:export_id>/retry")
+@documented("/exports/{export_id}/retry", "post", "Queue a failed export again, as the same export (a job): 202; "
+            "409 unless it failed", response=ExportSchema, tag=TAG, status=202)
+def retry_export(export_id: int):
+    export = _load(export_id)
+    exporter = EXPORTERS[export.kind]
+    if exporter.check:
+        exporter.check(g.unit, current_user, export.filters)
+    ops.retry(export)
+    return jsonify(ExportSchema().dump(export)), 202

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.jobs import HeartbeatMixin
 from core.identity.models import Account
 from core.models import TimestampMixin
 from tenants.models import TenantOwned
@@ -23,7 +24,7 @@ STATE_LABELS = {
 RUNNING = ("queued", "running")
 
 
-class Export(TenantOwned, TimestampMixin, db.Model):
+class Export(TenantOwned, TimestampMixin, HeartbeatMixin, db.Model):
     __tablename__ = "exports"
     __table_args__ = (Index("ix_exports_unit_requester", "unit_id", "requested_by_id", "id"),)
 

@@ -15,18 +15,15 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from core import calendar, context, crypto
+from core import calendar, context, crypto, jobs
 from core.audit.operations import record
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
 from core.extensions import db
-from reporting.exports.models import RUNNING, Export
+from reporting.exports.models import Export
 from reporting.exports.registry import Exporter
 from reporting.exports.xlsx import SheetWriter
 from tenants.models import Unit
-
-# Twice the job's timeout: an export still queued or running after this has lost its worker.
-STALLED_AFTER = timedelta(hours=2)
 
 
 # ---------------------------------------------------------------- the workbook
@@ -68,7 +65,7 @@ def stream(exporter: Exporter, unit: Unit, filters: dict) -> tuple[IO[bytes], in
 
 def request_export(exporter: Exporter, unit: Unit, filters: dict, total: int) -> Export:
     """Record the export and queue its job (after the commit, so the worker finds it)."""
-    from reporting.exports import jobs
+    from reporting.exports.jobs import build_export
 
     account_id = context.current().account_id
     export = Export(unit_id=unit.id, unit_path=unit.path, kind=exporter.kind, filters=filters,
@@ -77,38 +74,57 @@ def request_export(exporter: Exporter, unit: Unit, filters: dict, total: int) ->
     db.session.add(export)
     db.session.flush()
     _audit(exporter, unit, filters, total, export=export)
-    jobs.after_commit(jobs.build_export, unit.id, export.id, account_id)
+    jobs.enqueue_after_commit(build_export, unit.id, export.id, account_id)
     return export
 
 
-def build(export: Export, exporter: Exporter, unit: Unit, progress: Callable[[int], None]) -> None:
-    """The job's work: write the workbook to a temporary file, seal it into the export, and say so.
+def _settle(export_id: int, attempt: int, **values) -> bool:
+    """Write the outcome of ``attempt``, unless the sweep has given the export to another attempt meanwhile
+    (whose outcome stands: one export, one file). Whether it was written."""
+    finished = utcnow()
+    return db.session.execute(
+        update(Export).where(Export.id == export_id, Export.attempts == attempt, Export.state == "running")
+        .values(finished_at=finished, **values).execution_options(synchronize_session=False)).rowcount == 1
 
-    ``running`` is committed first so the page shows the bar; the rows are then read in one
-    transaction (one consistent view of the list) while ``progress`` writes the count elsewhere.
-    """
-    export_id = export.id
-    export.state, export.started_at, export.processed_rows, export.failure = "running", utcnow(), 0, None
-    db.session.commit()
+
+def build(export: Export, exporter: Exporter, unit: Unit, progress: Callable[[int], None], attempt: int) -> bool:
+    """The job's work, once its job has claimed the export as ``attempt`` (``running``, committed, so the page
+    shows the bar): write the workbook to a temporary file, seal it into the export, and say so. The rows are
+    read in one transaction (one consistent view of the list) while ``progress`` writes the count elsewhere.
+    Whether this attempt's file is the export's."""
+    export_id, filters, associated = export.id, export.filters, _associated(export)
     every = current_app.config["EXPORT_PROGRESS_EVERY"]
     try:
         with tempfile.TemporaryFile() as spool:
-            rows = write(exporter, unit, export.filters, spool, progress=progress, every=every)
+            rows = write(exporter, unit, filters, spool, progress=progress, every=every)
             size = spool.tell()
             spool.seek(0)
-            sealed = crypto.seal_file(spool, _associated(export))
+            sealed = crypto.seal_file(spool, associated)
     except Exception:
         db.session.rollback()
-        failed = db.session.get(Export, export_id)
-        failed.state, failed.finished_at = "failed", utcnow()
-        failed.failure = _("生成文件时出错，请重试；如仍失败请缩小筛选范围或联系管理员")
+        _settle(export_id, attempt, state="failed", failure=_("生成文件时出错，请重试；如仍失败请缩小筛选范围或联系管理员"))
         db.session.commit()
         raise
-    export = db.session.get(Export, export_id)
-    export.content, export.size = sealed, size
-    export.total_rows = export.processed_rows = rows
-    export.state, export.finished_at = "done", utcnow()
-    export.expires_at = export.finished_at + timedelta(days=current_app.config["EXPORT_KEEP_DAYS"])
+    return _settle(export_id, attempt, content=sealed, size=size, total_rows=rows, processed_rows=rows, state="done",
+                   expires_at=utcnow() + timedelta(days=current_app.config["EXPORT_KEEP_DAYS"]))
+
+
+def retry(export: Export) -> None:
+    """A failed export (its job stopped, or could not write the file) is queued again, as the same export."""
+    from reporting.exports.jobs import build_export
+
+    if export.state != "failed":
+        raise Conflict(_("只有生成失败的导出可以重试：%(state)s", state=export.state_label),
+                       detail={"current_state": export.state})
+    export.state, export.processed_rows, export.failure, export.finished_at = "queued", 0, None, None
+    jobs.queued(export)
+    jobs.enqueue_after_commit(build_export, export.unit_id, export.id, context.current().account_id)
+
+
+def stopped(export: Export, reason: str) -> None:
+    """The sweep's verdict on an export whose job stopped (core.jobs names the cause)."""
+    export.state, export.finished_at = "failed", utcnow()
+    export.failure = _("%(reason)s，文件未生成；请点击“重试”重新生成", reason=reason)
 
 
 # ---------------------------------------------------------------- the sealed file
@@ -142,14 +158,10 @@ def content(export: Export) -> bytes:
 
 
 def purge(now=None) -> dict[str, int]:
-    """Drop the files of expired exports (the record stays: nothing is hard-deleted), and fail the exports
-    whose job was lost. Run across units by the periodic job."""
+    """Drop the files of expired exports (the record stays: nothing is hard-deleted). Run across units by the
+    periodic job; an export whose job stopped is core.jobs.sweep_stalled's."""
     now = now or utcnow()
     expired = db.session.execute(
         update(Export).where(Export.state == "done", Export.expires_at < now)
         .values(state="expired", content=None).execution_options(synchronize_session=False)).rowcount
-    lost = db.session.execute(
-        update(Export).where(Export.state.in_(RUNNING), Export.updated_at < now - STALLED_AFTER)
-        .values(state="failed", finished_at=now, failure=_("导出任务中断，请重新导出"))
-        .execution_options(synchronize_session=False)).rowcount
-    return {"expired": expired, "lost": lost}
+    return {"expired": expired}

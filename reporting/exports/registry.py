@@ -20,7 +20,6 @@ from werkzeug.datastructures import MultiDict
 
 from core import calendar
 from core.clearing import queries as clearing_queries
-from core.clock import as_utc
 from core.directives.models import Directive, DirectiveReceipt
 from core.directives.operations import current_period
 from core.directives.queries import phase_on
@@ -152,14 +151,7 @@ def _supervision_rows(unit: Unit, filters: dict, today: date):
         yield [issued if mine else received, item.number, item.kind_label, item.title,
                (item.recipient_unit if mine else item.unit).name, ITEM_FLOW.label(item.state), item.issued_on,
                item.due_on, yes if item.is_open and item.due_on and item.due_on < today else "",
-               calendar_date(item.closed_at)]
-
-
-def calendar_date(moment) -> date | None:
-    """A stored time as the day it was in China (the sheet shows days, not UTC instants)."""
-    if moment is None:
-        return None
-    return as_utc(moment).astimezone(calendar.CHINA).date()
+               item.closed_at]  # an instant: the sheet writer shows it in the deployment's zone
 
 
 # ---------------------------------------------------------------- directives (通知与专项活动)
@@ -182,7 +174,7 @@ def _received_rows(unit: Unit, filters: dict, today: date):
         d = receipt.directive
         phase, period = phase_on(d, today), current_period(d, today)
         yield [d.title, d.unit.name, d.kind_label, d.sent_on, phase.name if phase else "", receipt.state_label,
-               calendar_date(receipt.acknowledged_at), period.label if period else ""]
+               receipt.acknowledged_at, period.label if period else ""]
 
 
 def _sent_statement(unit: Unit, filters: dict, today: date):

@@ -1,20 +1,20 @@
 """JSON shapes of exports (marshmallow)."""
 from flask import url_for
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import fields, validate
 
+from core.schemas import NAME, Id, LooseSchema, Schema, Text
+from core.timefmt import LocalDateTime
 from reporting.exports.registry import EXPORTERS
 
 KINDS = ", ".join(f"{kind} ({exporter.title})" for kind, exporter in EXPORTERS.items())
 
 
-class ExportInSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class ExportInSchema(LooseSchema):
     kind = fields.String(required=True, validate=validate.OneOf(list(EXPORTERS)),
                          metadata={"description": f"the list to export: {KINDS}"})
-    unit = fields.Integer(required=True, metadata={"description": "the acting unit, whose list it is"})
-    filters = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict,
+    unit = Id(required=True, metadata={"description": "the acting unit, whose list it is"})
+    filters = fields.Dict(keys=Text(NAME), values=fields.Raw(allow_none=True), load_default=dict,
+                          validate=validate.Length(max=30),
                           metadata={"description": "the list page's query arguments (e.g. state, q, overdue; "
                                                    "campaign_id for the zeroing ledger); others are ignored"})
 
@@ -33,9 +33,9 @@ class ExportSchema(Schema):
     filename = fields.String()
     size = fields.Integer(allow_none=True, metadata={"description": "bytes of the xlsx, once done"})
     failure = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
-    expires_at = fields.DateTime(allow_none=True, metadata={"description": "the file is deleted after this"})
+    created_at = LocalDateTime()
+    finished_at = LocalDateTime(allow_none=True)
+    expires_at = LocalDateTime(allow_none=True, metadata={"description": "the file is deleted after this"})
     download_url = fields.Method("_download_url", metadata={"description": "set once the file is ready"})
 
     def _download_url(self, export) -> str | None:

@@ -8,8 +8,6 @@ from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_te
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from core import calendar
-from core.clock import as_utc
 from reporting.exports import operations as ops
 from reporting.exports import queries
 from reporting.exports.registry import EXPORTERS, Exporter, NotVisible
@@ -24,12 +22,6 @@ def export_params(kind: str) -> tuple[str, ...]:
     """The filter parameters an export of ``kind`` keeps (the list templates' export button sends those)."""
     exporter = EXPORTERS.get(kind)
     return exporter.params if exporter else ()
-
-
-@bp.app_template_filter()
-def export_time(value) -> str:
-    """A stored time (UTC) as read in China."""
-    return as_utc(value).astimezone(calendar.CHINA).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _exporter(kind: str | None) -> Exporter:
@@ -81,7 +73,8 @@ def start(unit_id: int):
         spool, _rows = ops.stream(exporter, g.unit, filters)
         return send_file(spool, mimetype=MIME, as_attachment=True, download_name=ops.filename(exporter, g.unit))
     export = ops.request_export(exporter, g.unit, filters, total)
-    flash(_("共 %(n)s 行，正在后台生成，完成后可在本页下载", n=total), "success")
+    # No flash: the export's page tells its state as it is when shown (on the embedded default the job has run
+    # inline by then, and a "being generated" note would sit above "done").
     return redirect(url_for("exports.show", unit_id=unit_id, export_id=export.id))
 
 
@@ -99,6 +92,18 @@ def status(unit_id: int, export_id: int):
     export, _exporter = queries.load_own(export_id, g.unit, current_user)
     return jsonify(state=export.state, state_label=export.state_label, running=export.running,
                    percent=export.percent, processed_rows=export.processed_rows, total_rows=export.total_rows)
+
+
+@bp.post("/<int:export_id>/retry")
+@login_required
+def retry(unit_id: int, export_id: int):
+    """A failed export is queued again, as the same export (one export, one file)."""
+    export, exporter = queries.load_own(export_id, g.unit, current_user)
+    if exporter.check:
+        exporter.check(g.unit, current_user, export.filters)
+    ops.retry(export)
+    flash(_("已重新开始生成"), "success")
+    return redirect(url_for("exports.show", unit_id=unit_id, export_id=export_id))
 
 
 @bp.get("/<int:export_id>/download")

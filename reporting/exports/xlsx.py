@@ -16,6 +16,8 @@ from typing import IO
 
 import xlsxwriter
 
+from core.timefmt import local_naive
+
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Characters XML 1.0 forbids: dropped from a value rather than escaped into something the reader shows.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -58,8 +60,8 @@ class SheetWriter:
                 sheet.write_boolean(row, column, value)
             elif isinstance(value, (int, float, Decimal)):
                 sheet.write_number(row, column, value)
-            elif isinstance(value, datetime):
-                sheet.write_datetime(row, column, value.replace(tzinfo=None), self._datetime)
+            elif isinstance(value, datetime):  # a stored instant: the deployment's wall clock (xlsx has no zones)
+                sheet.write_datetime(row, column, local_naive(value), self._datetime)
             elif isinstance(value, date):
                 sheet.write_datetime(row, column, value, self._date)
             else:

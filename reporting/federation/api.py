@@ -34,7 +34,7 @@ def federation_push():
                                     request.headers.get(SIGNATURE_HEADER))
     except ops.PushRefused as refused:
         ops.record_refusal(refused)
-        answer = PushRefusedSchema().dump({"error": "Refused", "reason": refused.reason, "message": refused.message})
+        answer = PushRefusedSchema().dump({"error": "上报被拒绝", "reason": refused.reason, "message": refused.message})
         return jsonify(answer), refused.status
     return jsonify(PushAcceptedSchema().dump({
         "accepted": True, "peer": accepted.peer.name, "sequence": accepted.sequence, "unit_id": accepted.peer.federated_unit_id,

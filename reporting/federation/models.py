@@ -55,6 +55,13 @@ class FederationPeer(TimestampMixin, db.Model):
 
         return fingerprint(self.public_key)
 
+    @property
+    def last_refusal_label(self) -> str:
+        """Why the last push was refused, in words (the stored reason is a code)."""
+        from reporting.federation.operations import PushRefused
+
+        return str(PushRefused.MESSAGES.get(self.last_refusal, _l("其他原因"))) if self.last_refusal else ""
+
 
 class PushOutcome:
     ACCEPTED = "accepted"

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, ValidationError, fields, validate
+
+from core.schemas import Schema
 
 # A figure's metric: dotted lower-case words. Metrics carrying a deployment's own record ids (a
 # zeroing campaign's ``zeroing.12.stock``) mean nothing in another deployment and are not pushed.
@@ -33,11 +35,11 @@ class Figure(fields.Tuple):
     def _deserialize(self, value, attr, data, **kwargs):
         metric, period, number = super()._deserialize(value, attr, data, **kwargs)
         if not is_federated_metric(metric):
-            raise ValidationError(f"metric {metric[:64]!r}: dotted lower-case words, at most 64 characters")
+            raise ValidationError(f"指标 {metric[:64]!r} 应为以点分隔的小写英文单词，至多 64 个字符")
         if not PERIOD_RE.match(period):
-            raise ValidationError(f"period {period[:16]!r}: '', YYYY, YYYY-Www, YYYY-MM or YYYY-MM-DD")
+            raise ValidationError(f"期间 {period[:16]!r} 应为空、YYYY、YYYY-Www、YYYY-MM 或 YYYY-MM-DD")
         if abs(number) > BIGINT_MAX:
-            raise ValidationError("value out of range")
+            raise ValidationError("数值超出范围")
         return metric, period, number
 
 

@@ -3,12 +3,12 @@ peers registered here with their last push and refusals, and a button to push no
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from core.extensions import db
+from core.timefmt import local_time
 from reporting.federation import operations as ops
 from reporting.federation import signing
 from reporting.federation.jobs import push_rollups
@@ -60,11 +60,11 @@ def status_panel() -> dict:
     """The admin status page's panel (``qinglian_status_panels``): the last pushes upstream and the
     downstream peers' last accepted push and refusals."""
     rows = [{"bad": push.outcome != PushOutcome.ACCEPTED,
-             "cells": [_("推送上级"), push.peer_name, format_datetime(push.sent_at, "yyyy-MM-dd HH:mm:ss"),
+             "cells": [_("推送上级"), push.peer_name, local_time(push.sent_at, "%Y-%m-%d %H:%M:%S"),
                        push.outcome_label, push.message or ""]} for push in ops.last_pushes(5)]
     for peer in db.session.scalars(select(FederationPeer).order_by(FederationPeer.name)):
-        last = format_datetime(peer.last_accepted_at, "yyyy-MM-dd HH:mm:ss") if peer.last_accepted_at else "—"
-        refused = _("被拒绝 %(n)s 次，最近：%(reason)s", n=peer.refusals, reason=peer.last_refusal) if peer.refusals else ""
+        last = local_time(peer.last_accepted_at, "%Y-%m-%d %H:%M:%S") if peer.last_accepted_at else "—"
+        refused = _("被拒绝 %(n)s 次，最近：%(reason)s", n=peer.refusals, reason=peer.last_refusal_label) if peer.refusals else ""
         rows.append({"bad": not peer.active or bool(peer.refusals),
                      "cells": [_("下级部署"), f"{peer.name}（{peer.unit.name}）", last,
                                _("启用") if peer.active else _("停用"), refused]})

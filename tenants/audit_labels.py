@@ -1,0 +1,232 @@
+"""The audit trail in words, for the audit viewer: each action's Chinese name, the outcome, the object and
+the details (stored as codes and JSON, which stay as they are in the chain and the xlsx export).
+
+Actions come in three kinds: the named events of the operations (``membership.add``), a workflow step
+(``petitions.conclude``: the record's kind and the step's label from its workflow) and a denied access
+(the Action asked for, e.g. ``workspace.enter``).
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core.extensions import db
+from core.identity.models import PLATFORM_ROLE_LABELS
+from core.workflow import FLOWS
+from tenants.access import Action
+from tenants.models import LEVEL_LABELS, ROLE_LABELS, Unit
+from tenants.scoping import NOT_RECORDS, tenant_models
+
+OUTCOME_LABELS = {"ok": _l("成功"), "denied": _l("被拒绝"), "failed": _l("失败")}
+
+EVENT_LABELS = {
+    "login": _l("登录"), "login.second_factor": _l("动态口令验证"), "logout": _l("退出登录"),
+    "account.create": _l("建立账户"), "account.update": _l("修改账户"), "account.archive": _l("停用账户"),
+    "account.lock": _l("账户锁定"), "account.unlock": _l("账户解锁"), "account.reset_password": _l("重置密码"),
+    "account.change_password": _l("修改密码"), "account.totp_enrol": _l("绑定动态口令"),
+    "account.totp_reset": _l("重置动态口令"), "account.platform_role": _l("设置三员角色"),
+    "api_token.issue": _l("签发接口令牌"), "api_token.revoke": _l("吊销接口令牌"),
+    "membership.add": _l("添加成员角色"), "membership.end": _l("结束成员角色"),
+    "unit.create": _l("建立单位"), "unit.rename": _l("单位更名"), "unit.move": _l("移动单位"),
+    "unit.archive": _l("撤销单位"), "unit.restore": _l("恢复单位"), "unit.import": _l("批量导入单位"),
+    "share.grant": _l("授予共享"), "share.revoke": _l("撤回共享"), "share.access": _l("通过共享查阅或办理"),
+    "audit.verify": _l("校验审计链"), "calendar.schedule": _l("录入节假日安排"), "request.failed": _l("请求出错"),
+    "petition.register": _l("登记信访举报"), "petition.register_identifiers_only": _l("仅凭标识登记信访举报"),
+    "petition.import": _l("导入信访举报"), "petition.informant_reveal": _l("查看举报人信息"),
+    "petition.links_proposed": _l("提示疑似重复件"), "petition.link_confirmed": _l("确认重复件"),
+    "petition.link_rejected": _l("排除重复件"), "petition.category_add": _l("增加问题类别"),
+    "petition.category_archive": _l("停用问题类别"),
+    "directive.send": _l("下发通知"), "directive.return": _l("报送材料"), "directive.remind": _l("催报"),
+    "campaign.enrol": _l("专项活动纳入单位"),
+    "zeroing.add": _l("列入积案台账"), "zeroing.plan_update": _l("调整包案安排"), "zeroing.visit": _l("领导接访下访"),
+    "zeroing.sample": _l("抽取回头看"), "zeroing.recheck": _l("回头看"), "zeroing.bulletin": _l("生成积案化解通报"),
+    "zone.define": _l("设立协作区"), "zone.update": _l("调整协作区"), "zone.archive": _l("撤销协作区"),
+    "zone.move_member": _l("调整协作区成员"), "zone.convener": _l("安排召集单位"), "zone.term_report": _l("报送召集期报告"),
+    "zone.meeting_schedule": _l("召集联席会议"), "zone.meeting_minutes": _l("录入会议纪要"),
+    "zone.decision_tasks": _l("分解会议决定任务"), "zone.grant": _l("授予交叉办理或检查权限"),
+    "zone.grant_revoke": _l("撤回交叉授权"), "zone.round_open": _l("开启交叉检查"), "zone.round_close": _l("结束交叉检查"),
+    "zone.findings": _l("录入检查发现"), "zone.rectification": _l("下发整改"),
+    "indicator.define": _l("设立考核指标"), "indicator.update": _l("修改考核指标"), "indicator.archive": _l("停用考核指标"),
+    "bulletin.publish": _l("发布通报"), "exports.create": _l("导出表格"), "exports.download": _l("下载导出文件"),
+    "exports.read": _l("查看导出"), "reporting.figures_reconciled": _l("核对统计数字"),
+    "federation.push_send": _l("向上级部署推送"), "federation.push_receive": _l("接收下级部署推送"),
+    "federation.peer_register": _l("登记下级部署"), "federation.peer_key": _l("更换下级部署公钥"),
+    "federation.peer_activate": _l("启用或停用下级部署"),
+}
+
+# What a denied request asked for (tenants.access.Action).
+ACTION_LABELS = {
+    Action.UNITS_MANAGE: _l("管理单位"), Action.ACCOUNTS_MANAGE: _l("管理账户"), Action.ACCOUNTS_SECURE: _l("管理角色与解锁"),
+    Action.AUDIT_READ: _l("查阅审计日志"), Action.JOBS_STATUS: _l("查看运行状态"), Action.ACCOUNTS_VIEW: _l("查看账户"),
+    Action.WORKSPACE_ENTER: _l("进入单位工作台"), Action.MEMBERSHIPS_MANAGE: _l("管理成员"), Action.UNIT_VIEW: _l("查看单位"),
+    Action.ROLLUPS_READ: _l("查看统计数字"), Action.ROLLUPS_BREAKDOWN: _l("查看下级统计"),
+    Action.RECORDS_READ: _l("查阅案件记录"), Action.INBOX_READ: _l("查看待办"),
+    Action.DIRECTIVES_SEND: _l("下发通知"), Action.DIRECTIVES_TRACK: _l("跟踪通知落实"),
+    Action.DIRECTIVES_RECEIVE: _l("签收、报送通知"), Action.SUPERVISION_ISSUE: _l("交办督办件"),
+    Action.SUPERVISION_HANDLE: _l("办理督办件"), Action.SUPERVISION_READ: _l("查阅督办件"),
+    Action.PETITIONS_READ: _l("查阅信访举报"), Action.PETITIONS_REGISTER: _l("登记信访举报"),
+    Action.PETITIONS_HANDLE: _l("办理信访举报"), Action.PETITIONS_ROUTE: _l("转办交办信访举报"),
+    Action.PETITIONS_LINKS: _l("处理重复件"), Action.PETITIONS_CATEGORIES: _l("管理问题类别"),
+    Action.INFORMANT_REVEAL: _l("查看举报人信息"), Action.CLEARING_READ: _l("查阅澄清正名"),
+    Action.CLEARING_HANDLE: _l("办理澄清正名"), Action.CLEARING_DECIDE: _l("审批澄清正名"),
+    Action.CLEARING_REVIEW_ESCALATED: _l("提级审核"), Action.CLEARING_CONDITIONS: _l("管理正反清单"),
+    Action.ZEROING_START: _l("部署积案清零"), Action.ZEROING_READ: _l("查阅积案台账"), Action.ZEROING_HANDLE: _l("办理积案"),
+    Action.ZEROING_RECHECK: _l("回头看"), Action.ZONES_MANAGE: _l("管理协作区"), Action.ZONES_READ: _l("查看协作区"),
+    Action.ZONES_GRANT: _l("交叉授权"), Action.ZONES_CONVENE: _l("召集联席会议"), Action.ZONES_INSPECT: _l("交叉检查"),
+    Action.INDICATORS_DEFINE: _l("设立考核指标"), Action.BULLETINS_BUILD: _l("生成通报"),
+    Action.CALENDAR_MANAGE: _l("管理工作日历"),
+}
+
+OBJECT_LABELS = {
+    "account": _l("账户"), "accounts": _l("账户"), "unit": _l("单位"), "units": _l("单位"),
+    "membership": _l("成员角色"), "memberships": _l("成员角色"), "api_token": _l("接口令牌"),
+    "petitions": _l("信访举报"), "petition_links": _l("重复件"), "petition_categories": _l("问题类别"),
+    "clearing_cases": _l("澄清正名案件"), "clearing_candidates": _l("备选库对象"), "clearing_visits": _l("回访"),
+    "clearing_batches": _l("澄清批次"), "clearing_conditions": _l("正反清单"),
+    "supervision_items": _l("督办件"), "supervision_problems": _l("督办问题"),
+    "directives": _l("通知"), "directive_receipts": _l("通知签收"), "directive_returns": _l("报送材料"),
+    "directive_attachments": _l("通知附件"), "backlog_cases": _l("信访积案"), "campaign_bulletins": _l("积案化解通报"),
+    "import_jobs": _l("导入任务"), "zones": _l("协作区"), "joint_meetings": _l("联席会议"),
+    "convener_terms": _l("召集期"), "cross_grants": _l("交叉授权"), "inspection_rounds": _l("交叉检查"),
+    "inspection_pairs": _l("检查结对"), "indicators": _l("考核指标"), "bulletins": _l("通报"), "exports": _l("导出"),
+    "federation_peer": _l("下级部署"), "federation_push": _l("推送"), "holiday_schedules": _l("节假日安排"),
+    "inbox_items": _l("待办"), "shares": _l("共享"),
+}
+
+DETAIL_LABELS = {
+    "reason": _l("理由"), "from": _l("原状态"), "to": _l("新状态"), "number": _l("编号"), "name": _l("名称"),
+    "username": _l("用户名"), "role": _l("角色"), "platform_role": _l("三员角色"), "account": _l("账户"),
+    "unit": _l("单位"), "to_unit": _l("接收单位"), "parent": _l("上级单位"), "to_parent": _l("新上级"),
+    "from_parent": _l("原上级"), "code": _l("区划代码"), "level": _l("级别"), "year": _l("年度"),
+    "periods": _l("安排"), "replaced": _l("替换原安排"), "rows": _l("行数"), "filename": _l("文件"),
+    "size": _l("大小"), "total": _l("共计"), "checkpoints": _l("检查点"), "breaks": _l("断点"),
+    "chain": _l("审计链"), "seq": _l("序号"), "problem": _l("问题"), "sequence": _l("序号"),
+    "figures": _l("数字条数"), "period": _l("期次"), "month": _l("月份"), "created": _l("新建"),
+    "units_moved": _l("移动单位数"), "units_archived": _l("撤销单位数"), "members": _l("成员"), "terms": _l("召集期"),
+    "pairs": _l("结对"), "findings": _l("发现问题"), "items": _l("事项"), "decisions": _l("决定"),
+    "receivers": _l("接收单位数"), "late": _l("逾期"), "percent": _l("比例（%）"), "drawn": _l("抽取"),
+    "held_on": _l("日期"), "visited_on": _l("日期"), "target_on": _l("化解时限"), "closed_out_on": _l("销号日期"),
+    "filed_on": _l("备案日期"), "on": _l("日期"), "owner": _l("包案领导"), "title": _l("标题"),
+    "message": _l("说明"), "errors": _l("错误"), "path": _l("地址"), "method": _l("请求方式"),
+    "anonymous": _l("匿名"), "satisfied": _l("满意"), "identifiers": _l("标识"), "duplicates": _l("重复"),
+    "proposed": _l("提示"), "changed": _l("变动"), "first": _l("首条"), "last": _l("末条"), "status": _l("状态码"),
+    "registered": _l("登记"), "pushed": _l("推送"), "about": _l("事由"),
+}
+
+
+def _workflow_step(code: str) -> str | None:
+    object_type, _dot, step = code.rpartition(".")
+    flow = FLOWS.get(object_type)
+    if flow is None:
+        return None
+    return f"{OBJECT_LABELS.get(object_type, _('记录'))}：{flow.step_label(step)}"
+
+
+def _record_read(code: str) -> str | None:
+    """A record opened (``clearing_cases.read``: the scoped loader audits each record a GET opens)."""
+    object_type, _dot, verb = code.rpartition(".")
+    return _("查阅%(record)s", record=OBJECT_LABELS[object_type]) if verb == "read" and object_type in OBJECT_LABELS \
+        else None
+
+
+def action_label(code: str) -> str:
+    if code in EVENT_LABELS:
+        return str(EVENT_LABELS[code])
+    try:
+        return str(ACTION_LABELS[Action(code)])
+    except (ValueError, KeyError):
+        pass
+    return _record_read(code) or _workflow_step(code) or _("其他操作")
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """(code, name) of every action the filter offers, by name."""
+    codes = {*EVENT_LABELS, *(a.value for a in ACTION_LABELS)}
+    codes.update(f"{m.__tablename__}.read" for m in tenant_models()
+                 if m.__tablename__ in OBJECT_LABELS and m.__tablename__ not in NOT_RECORDS)
+    for object_type, flow in FLOWS.items():
+        codes.update(f"{object_type}.{t.name}" for t in flow.transitions)
+    return sorted(((code, action_label(code)) for code in codes), key=lambda c: (c[1], c[0]))
+
+
+CODE = re.compile(r"^[a-z][a-z0-9]*([_.:-][a-z0-9]+)*$")  # a stored code, not words for people
+
+
+class Describer:
+    """Reads a page of audit events: unit names in one statement, details as "理由：…；新状态：…"."""
+
+    def __init__(self, events):
+        ids = {e.unit_id for e in events if e.unit_id}
+        for e in events:
+            ids.update(v for k, v in self._detail(e).items() if k in _UNIT_KEYS and isinstance(v, int))
+        rows = db.session.execute(select(Unit.id, Unit.name, Unit.parent_id).where(Unit.id.in_(ids))).all() if ids \
+            else []
+        parents = dict(db.session.execute(select(Unit.id, Unit.name).where(
+            Unit.id.in_({p for _i, _n, p in rows if p}))).all()) if rows else {}
+        self.units = {i: f"{name}（{parents[p]}）" if p in parents else name for i, name, p in rows}
+
+    @staticmethod
+    def _detail(event) -> dict:
+        try:
+            value = json.loads(event.detail) if event.detail else {}
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def unit(self, unit_id) -> str:
+        return self.units.get(unit_id, "—") if unit_id else "—"
+
+    def object(self, event) -> str:
+        if not event.object_type:
+            return ""
+        label = OBJECT_LABELS.get(event.object_type)
+        if label is None:  # a failed request names its page's endpoint
+            return _("请求")
+        return f"{label} {event.object_id or ''}".strip()
+
+    def detail(self, event) -> str:
+        flow = FLOWS.get(event.action.rpartition(".")[0])
+        return "；".join(filter(None, (self._pair(k, v, flow) for k, v in self._detail(event).items())))
+
+    def _pair(self, key: str, value, flow) -> str:
+        text = self._value(key, value, flow)
+        if not text:
+            return ""
+        return f"{DETAIL_LABELS[key]}：{text}" if key in DETAIL_LABELS else text
+
+    def _value(self, key: str, value, flow) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, bool):
+            return _("是") if value else _("否")
+        if key in _UNIT_KEYS and isinstance(value, int):
+            return self.unit(value)
+        if isinstance(value, (int, float)):
+            return str(value)
+        if isinstance(value, list):
+            return "、".join(filter(None, (self._value(key, v, flow) for v in value)))
+        if isinstance(value, dict):
+            return "，".join(filter(None, (self._pair(k, v, flow) for k, v in value.items())))
+        text = str(value)
+        if key in ("account", "username"):  # an account's login name, as typed
+            return text
+        if key in ("from", "to") and flow is not None and text in flow.states:
+            return flow.label(text)
+        for labels in (ROLE_LABELS, PLATFORM_ROLE_LABELS, LEVEL_LABELS, OUTCOME_LABELS, _VALUE_LABELS):
+            for code, label in labels.items():
+                if text == str(code):
+                    return str(label)
+        if key == "chain":
+            return _("平台") if text == "platform" else self.unit(int(text[5:])) if text[5:].isdigit() else ""
+        return "" if CODE.match(text) else text  # an unlabelled code says nothing to a person: left to the export
+
+
+_UNIT_KEYS = {"unit", "to_unit", "parent", "to_parent", "from_parent", "reviewing_unit_id", "parent_unit_id",
+              "acting_unit"}
+_VALUE_LABELS = {"bad password": _l("密码错误"), "unknown user": _l("用户名不存在"), "archived": _l("账户已停用"),
+                 "locked": _l("账户已锁定"), "logout": _l("主动退出"), "idle": _l("长时间未操作"),
+                 "absolute": _l("登录时间已满"), "second_factor_failed": _l("动态口令错误")}
