@@ -6,7 +6,8 @@ Every area's schemas derive from ``Schema`` here: its fields get Chinese message
 field that names no bound of its own gets the default one. ``install`` puts the same bounds on what bypasses a
 schema: ``<int:…>`` in every route (out of range: 404), integer query and form arguments read with
 ``type=int`` (out of range: the default), and every string of a form, query or JSON body (NUL or longer than
-the longest text field: 422). ``register_forms`` lets an HTML form be checked against its API schema's limits.
+the longest text field, a date outside 2000 … five years ahead: 422). ``register_forms`` lets an HTML form be
+checked against its API schema's limits, and ``form_limit`` gives its template the same ``maxlength``.
 """
 from __future__ import annotations
 
@@ -103,7 +104,7 @@ class Day(fields.Date):
 
     def deserialize(self, value, attr=None, data=None, **kw):
         if value == "" and not self.required:
-            value = None if self.allow_none or self.load_default is None else self.load_default
+            value = None  # an empty form field or "" from a client: no date
         return super().deserialize(value, attr, data, **kw)
 
     def _deserialize(self, value, attr, data, **kw):
@@ -126,7 +127,12 @@ def latest_day(until: str) -> date:
     from core import calendar
 
     today = calendar.today()
-    return today if until == "today" else today.replace(year=today.year + YEARS_AHEAD, day=min(today.day, 28))
+    if until == "today":
+        return today
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
 
 
 def _as_list(value) -> list:
@@ -317,7 +323,7 @@ class IdConverter(IntegerConverter):
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _bad_strings(value, path: str = ""):
+def _bad_values(value, path: str = ""):
     """(where, message) for each string of a JSON value that holds NUL, is longer than any text field, or is a
     date outside 2000-01-01 … five years ahead (a step's free-form fields too), and each number no column can
     hold."""
@@ -339,27 +345,28 @@ def _bad_strings(value, path: str = ""):
         yield path or "_schema", "数值超出范围"
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _bad_strings(key, path)
-            yield from _bad_strings(item, f"{path}.{key}" if path else str(key))
+            yield from _bad_values(key, path)
+            yield from _bad_values(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _bad_strings(item, f"{path}.{index}" if path else str(index))
+            yield from _bad_values(item, f"{path}.{index}" if path else str(index))
 
 
 def check_request_inputs():
-    """Before every view: no string of the query, the form or the JSON body holds NUL or exceeds the longest text
-    field; a form registered with its schema obeys that schema's limits. Refused as InvalidInput (422)."""
+    """Before every view: no string of the query, the form, an upload's name or the JSON body holds NUL, exceeds
+    the longest text field or is a date out of range, no number exceeds a column; a form registered with its
+    schema obeys that schema's limits. Refused as InvalidInput (422, on a page for a form)."""
     from core.errors import InvalidInput
 
     errors: dict[str, list[str]] = {}
-    for source in (request.args, request.form):
-        for key, value in source.items(multi=True):
-            for where, message in _bad_strings(value, key):
-                errors.setdefault(where, []).append(message)
+    found = [*((where, m) for source in (request.args, request.form) for key, value in source.items(multi=True)
+               for where, m in _bad_values(value, key)),
+             *((key, m) for key, upload in request.files.items(multi=True)
+               for _where, m in _bad_values(upload.filename or "", key))]
     if request.is_json and request.content_length:
-        body = request.get_json(silent=True)
-        for where, message in _bad_strings(body):
-            errors.setdefault(where, []).append(message)
+        found += _bad_values(request.get_json(silent=True))
+    for where, message in found:
+        errors.setdefault(where, []).append(message)
     schema = _FORM_SCHEMAS.get(request.endpoint or "") if request.method == "POST" and request.form else None
     if schema is not None and not errors:
         errors = form_errors(schema(), request.form)

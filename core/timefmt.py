@@ -16,6 +16,8 @@ from flask import current_app, has_app_context
 from flask.json.provider import DefaultJSONProvider
 from marshmallow import fields
 
+from core.clock import utcnow
+
 DEFAULT_ZONE = "Asia/Shanghai"
 MINUTES = "%Y-%m-%d %H:%M"
 
@@ -72,8 +74,6 @@ def day_start(day: date) -> datetime:
 
 
 def now() -> datetime:
-    from core.clock import utcnow
-
     return utcnow().astimezone(zone())
 
 

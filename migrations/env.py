@@ -10,6 +10,8 @@ from alembic import context
 from flask import current_app
 from sqlalchemy import create_engine, pool, text
 
+from tenants.rls import unmapped_table
+
 config = context.config
 fileConfig(config.config_file_name)
 logger = logging.getLogger("alembic.env")
@@ -61,6 +63,7 @@ def run_migrations_online():
             process_revision_directives=process_revision_directives,
             render_as_batch=True,
             compare_type=True,
+            include_object=unmapped_table,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -98,7 +98,7 @@ OBJECT_LABELS = {
 }
 
 DETAIL_LABELS = {
-    "reason": _l("理由"), "from": _l("原状态"), "to": _l("新状态"), "number": _l("编号"), "name": _l("名称"),
+    "reason": _l("理由"), "from": _l("原状态"), "to": _l("新状态"), "name": _l("名称"),
     "username": _l("用户名"), "role": _l("角色"), "platform_role": _l("三员角色"), "account": _l("账户"),
     "unit": _l("单位"), "to_unit": _l("接收单位"), "parent": _l("上级单位"), "to_parent": _l("新上级"),
     "from_parent": _l("原上级"), "code": _l("区划代码"), "level": _l("级别"), "year": _l("年度"),
@@ -110,11 +110,14 @@ DETAIL_LABELS = {
     "pairs": _l("结对"), "findings": _l("发现问题"), "items": _l("事项"), "decisions": _l("决定"),
     "receivers": _l("接收单位数"), "late": _l("逾期"), "percent": _l("比例（%）"), "drawn": _l("抽取"),
     "held_on": _l("日期"), "visited_on": _l("日期"), "target_on": _l("化解时限"), "closed_out_on": _l("销号日期"),
-    "filed_on": _l("备案日期"), "on": _l("日期"), "owner": _l("包案领导"), "title": _l("标题"),
+    "filed_on": _l("备案日期"), "on": _l("日期"), "title": _l("标题"),
     "message": _l("说明"), "errors": _l("错误"), "path": _l("地址"), "method": _l("请求方式"),
     "anonymous": _l("匿名"), "satisfied": _l("满意"), "identifiers": _l("标识"), "duplicates": _l("重复"),
     "proposed": _l("提示"), "changed": _l("变动"), "first": _l("首条"), "last": _l("末条"), "status": _l("状态码"),
-    "registered": _l("登记"), "pushed": _l("推送"), "about": _l("事由"),
+    "registered": _l("登记"), "pushed": _l("推送"), "about": _l("事由"), "share": _l("共享编号"),
+    "grantee_unit": _l("被授权单位"), "acting_unit": _l("办理单位"), "reviewing_unit_id": _l("审核单位"),
+    "parent_unit_id": _l("上级单位"), "second_factor_pending": _l("待验证动态口令"), "zone": _l("协作区编号"),
+    "petition": _l("信访举报编号"), "campaign": _l("专项活动编号"), "directive": _l("通知编号"),
 }
 
 
@@ -193,10 +196,15 @@ class Describer:
         return "；".join(filter(None, (self._pair(k, v, flow) for k, v in self._detail(event).items())))
 
     def _pair(self, key: str, value, flow) -> str:
+        if key in _RECORD_KEYS:  # the 三员 read no case data: no record's number, no person's name
+            return ""
+        if key not in DETAIL_LABELS and key not in _UNIT_KEYS and not isinstance(value, str):
+            return ""  # a number or a flag under a name we cannot say means nothing to a reader
         text = self._value(key, value, flow)
         if not text:
             return ""
-        return f"{DETAIL_LABELS[key]}：{text}" if key in DETAIL_LABELS else text
+        label = DETAIL_LABELS.get(key) or (_("单位") if key in _UNIT_KEYS else None)
+        return f"{label}：{text}" if label else text
 
     def _value(self, key: str, value, flow) -> str:
         if value is None or value == "":
@@ -225,8 +233,9 @@ class Describer:
         return "" if CODE.match(text) else text  # an unlabelled code says nothing to a person: left to the export
 
 
+_RECORD_KEYS = {"number", "owner", "accused_name", "person_name"}
 _UNIT_KEYS = {"unit", "to_unit", "parent", "to_parent", "from_parent", "reviewing_unit_id", "parent_unit_id",
-              "acting_unit"}
+              "acting_unit", "grantee_unit"}
 _VALUE_LABELS = {"bad password": _l("密码错误"), "unknown user": _l("用户名不存在"), "archived": _l("账户已停用"),
                  "locked": _l("账户已锁定"), "logout": _l("主动退出"), "idle": _l("长时间未操作"),
                  "absolute": _l("登录时间已满"), "second_factor_failed": _l("动态口令错误")}

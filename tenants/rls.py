@@ -37,6 +37,15 @@ _RAW = "coalesce(current_setting('qinglian.{}', true), '')"
 _PAYLOAD = "concat(" + ", ".join(f"length({_RAW.format(n)}), ':', {_RAW.format(n)}" for n in SETTING_NAMES) + ")"
 
 
+# Tables of the policies' own machinery, made by SQL and never mapped: autogenerate must not propose dropping them.
+DATABASE_ONLY_TABLES = ("rls_context_key",)
+
+
+def unmapped_table(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object: False for the machinery's own tables."""
+    return not (type_ == "table" and name in DATABASE_ONLY_TABLES)
+
+
 def context_functions() -> list[str]:
     """The key table and the verifying accessor. Idempotent: every policy builder emits them before its
     policies (via _enable), so a policy never names a function that does not exist yet, from 0001 on."""
@@ -227,6 +236,9 @@ def grant_app_role(role: str) -> list[str]:
         f"DO $$ BEGIN IF to_regclass('public.unit_stat_journal') IS NOT NULL THEN "
         f"GRANT DELETE ON unit_stat_journal TO {role}; END IF; END $$",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}",
+        # The audit chains' signed checkpoints: written once, never rewritten by the app (since 0014).
+        f"DO $$ BEGIN IF to_regclass('public.audit_checkpoints') IS NOT NULL THEN "
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_checkpoints FROM {role}; END IF; END $$",
         # The context key signs the settings RLS trusts: never readable by the app role (since 0015).
         f"DO $$ BEGIN IF to_regclass('public.rls_context_key') IS NOT NULL THEN "
         f"REVOKE ALL ON rls_context_key FROM {role}; END IF; END $$",

@@ -227,6 +227,11 @@ def test_the_app_role_cannot_delete_or_rewrite_checkpoints(app, factory, owner_e
                         db.session.rollback()
     with owner_engine.connect() as conn:
         assert conn.execute(text("SELECT seq FROM audit_checkpoints WHERE chain = :c"), {"c": chain}).scalar() == last
+        # Not only refused by the policies: the grants that follow every upgrade leave the app role no such right.
+        privileges = conn.execute(text("SELECT has_table_privilege(:r, 'audit_checkpoints', 'UPDATE'), "
+                                       "has_table_privilege(:r, 'audit_checkpoints', 'DELETE')"),
+                                  {"r": app.config["DATABASE_APP_ROLE"]}).one()
+        assert privileges == (False, False)
     cut_tail(owner_engine, chain, last - 1)
     assert verify(app) == [(chain, last, audit.CUT)]
 

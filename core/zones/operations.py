@@ -17,6 +17,7 @@ from core.clock import utcnow
 from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.identity.models import Account
+from core.schemas import bounded_int
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.models import check_version
@@ -61,8 +62,8 @@ def _int_ids(values) -> list[int]:
     out = []
     for v in values or []:
         try:
-            out.append(int(v))
-        except (TypeError, ValueError):
+            out.append(bounded_int(v))
+        except (TypeError, ValueError):  # a word or a number beyond any id: no unit, no account
             continue
     return list(dict.fromkeys(out))
 

@@ -126,11 +126,10 @@ def _informant_moves_and_links(conn) -> None:
 
 
 def upgrade():
-    postgres = _postgres()
     for table, (columns, _key, name_key_column) in SEALED.items():
-        if postgres:  # ciphertext is longer than the names were (SQLite does not hold lengths)
+        with op.batch_alter_table(table) as batch:  # ciphertext is longer than the names were
             for column in columns:
-                op.alter_column(table, column, type_=sa.Text(), existing_nullable=False)
+                batch.alter_column(column, type_=sa.Text(), existing_nullable=False)
         if name_key_column:
             op.add_column(table, sa.Column(name_key_column, sa.String(64), nullable=False, server_default=""))
     op.create_index("ix_petitions_accused_name_key", "petitions", ["unit_id", "accused_name_key"])
@@ -168,11 +167,9 @@ def downgrade():
         _rls(True)
     op.drop_index("ix_clearing_cases_person_name", "clearing_cases")
     op.drop_index("ix_petitions_accused_name_key", "petitions")
-    postgres = _postgres()
     for table, (columns, _key, name_key_column) in SEALED.items():
-        if name_key_column:
-            with op.batch_alter_table(table) as batch:
+        with op.batch_alter_table(table) as batch:
+            if name_key_column:
                 batch.drop_column(name_key_column)
-        if postgres:
             for column in columns:
-                op.alter_column(table, column, type_=sa.String(OLD_LENGTHS[column]), existing_nullable=False)
+                batch.alter_column(column, type_=sa.String(OLD_LENGTHS[column]), existing_nullable=False)

@@ -43,6 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchdb import APP_ROLE, OWNER_ROLE, prepare_postgres, role_url  # noqa: E402  (beside this script)
+from sealing import RowSealer  # noqa: E402
 
 SHAPE = (10, 8, 15)  # cities, counties per city, townships per county
 ZIPF_S = 0.7  # township weight ∝ rank^-s: heaviest ≈ 4 % of the cases, median ≈ 0.045 %
@@ -111,24 +112,26 @@ class Dataset:
 
 
 def seal_rows(model, rows: list[dict]) -> dict[int, str]:
-    """Give the rows ids and seal their personal fields as the app does (core.crypto.Sealed: bound to table,
-    unit and id), so a bulk INSERT writes no plain name; sets the name's search key. Returns id -> plain name."""
+    """Give the rows ids and seal their persons as the app does (ops/bench/sealing.py: the model's Sealed
+    attributes, bound to table, unit and id), with the keyed hashes of matching and search, so a bulk INSERT
+    writes no plain name. Returns id -> plain name."""
     from sqlalchemy import text
 
-    from core.crypto import name_key, sealed_columns, sealed_fields
     from core.extensions import db
 
+    if not rows:
+        return {}
     top = db.session.scalar(text(f"SELECT coalesce(max(id), 0) FROM {model.__tablename__}"))
-    fields, names = list(sealed_fields(model)), {}
+    columns = list(dict.fromkeys([*rows[0], "id", "person_key", "person_name_key"]))
+    seal, names = RowSealer(model.__tablename__, columns), {}
     for number, row in enumerate(rows, start=top + 1):
         row["id"], names[number] = number, row["person_name"]
-        row["person_name_key"] = name_key(row["person_name"])
-        row.update(sealed_columns(model(id=number, unit_id=row["unit_id"], **{f: row[f] for f in fields})))
+        row.update(zip(columns, seal([row.get(c) for c in columns])))
     return names
 
 
 def generate(towns: list[Town], n_cases: int, today: date, seed: int = 11) -> Dataset:
-    from core.clearing.models import Priority, SubjectKind, person_key, priority_rank
+    from core.clearing.models import Priority, SubjectKind, priority_rank
     from core.numbering import SERIES_MARKS, short_name
 
     rng = random.Random(seed)
@@ -169,7 +172,7 @@ def generate(towns: list[Town], n_cases: int, today: date, seed: int = 11) -> Da
                 "origin": origin, "candidate_id": None, "batch_id": None,
                 "reference": f"{short}纪信〔{applied_on.year}〕{rng.randint(1, 900)}号",
                 "subject_kind": subject, "person_name": name, "person_position": rng.choice(POSITIONS),
-                "person_work_unit": work_unit, "person_key": person_key(name, work_unit),
+                "person_work_unit": work_unit,  # sealed, with its keys, by seal_rows
                 "accusation": rng.choice(ACCUSATIONS) + "，经初步核实反映问题不属实。",
                 "finding": "经核查，反映问题不属实。" if stage_no > 0 else "",
                 "request": "申请对被反映问题予以澄清正名。" if origin == "green_channel" else "",
@@ -294,9 +297,6 @@ def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
             plain_names = seal_rows(ClearingCase, data.cases)
             for i in range(0, len(data.cases), CHUNK):
                 session.execute(insert(ClearingCase.__table__), data.cases[i:i + CHUNK])
-            if bench.postgres:  # ids were given: the sequence moves past them
-                session.execute(text("SELECT setval(pg_get_serial_sequence('clearing_cases', 'id'), "
-                                     "(SELECT max(id) FROM clearing_cases))"))
             for table, rows in ((NumberCounter.__table__, data.counters), (UnitStat.__table__, data.stats)):
                 for i in range(0, len(rows), CHUNK):
                     session.execute(insert(table), rows[i:i + CHUNK])
@@ -322,6 +322,9 @@ def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
 
         engine = create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
+            # ids were given: the sequence moves past them (as the owner: the app role may not set it)
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('clearing_cases', 'id'), "
+                              "(SELECT max(id) FROM clearing_cases))"))
             for table in ("clearing_cases", "clearing_batches", "unit_stats", "units", "shares", "number_counters"):
                 conn.execute(text(f"VACUUM ANALYZE {table}"))
         engine.dispose()

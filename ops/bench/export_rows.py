@@ -58,7 +58,7 @@ def measure(mode: str) -> dict:
     from core import calendar, context, create_app
     from core.extensions import db
     from reporting.exports import operations as ops
-    from reporting.exports.jobs import Progress
+    from core.jobs import Progress, claim
     from reporting.exports.models import Export
     from reporting.exports.registry import EXPORTERS
     from tenants.models import Unit
@@ -88,9 +88,10 @@ def measure(mode: str) -> dict:
                             filename=ops.filename(exporter, unit))
             db.session.add(export)
             db.session.commit()
-            progress = Progress(export.id)
+            attempt = claim(Export, export.id, ("queued",), state="running")  # as the job takes it
+            progress = Progress(Export, export.id, attempt)
             progress.enabled = db.engine.dialect.name != "sqlite"  # as a worker's job writes it
-            ops.build(export, exporter, unit, progress)
+            ops.build(db.session.get(Export, export.id), exporter, unit, progress, attempt)
             db.session.commit()
             seconds = time.perf_counter() - start
             export = db.session.get(Export, export.id)

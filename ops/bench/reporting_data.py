@@ -16,6 +16,13 @@ real table. States follow age: recent petitions are open, older ones concluded a
 (founded 25 %, partly 20 %, unfounded 40 %, unverifiable 15 %), 3 % stuck open past their deadline,
 3 % of those above townships routed down; clearing cases mostly filed, recent ones at every stage.
 
+The accused person's name, position and work unit of petitions, candidates and cases are sealed as the app
+seals them (SM4-GCM bound to table, unit and id, with the keyed hashes for matching and exact-name search;
+ops/bench/sealing.py, under the keys of the instance folder the app then runs with): on the province's rows in
+Python before the load; for the nation, the server's rows stream out of ``COPY (SELECT …) TO STDOUT``, are
+sealed in Python and stream into ``COPY … FROM STDIN`` (``--seal-workers`` processes seal, one fewer than the
+cores by default).
+
 The ``unit_stats`` rows are then written from the records by ``INSERT … SELECT … GROUP BY`` as the
 casework writes them (tenants.operations.bump_stat/set_stat): stock rows (period '') and, for dated
 events, one row per ISO day, ISO week (``2026-W47``), month (``2026-11``) and year (``2026``). So a
@@ -32,7 +39,8 @@ On reuse on a later day only the time-based rows (overdue) are recounted, as the
     .venv/bin/python ops/bench/reporting_data.py sqlite              # $BENCH_DATA_DIR/province.db
 
 BENCH_ADMIN_URL (postgresql://postgres@127.0.0.1:5432/postgres) is a superuser URL on the server;
-the databases above are created on it and their public schema rebuilt, never the tests' ``test*``.
+the databases above are created on it and their public schema rebuilt, never the tests' ``test*``;
+BENCH_ROLLUP_DATABASE (bench_rollup) names them (<name>_province, <name>_nation).
 BENCH_DATA_DIR (/tmp/qinglian-bench-rollup) holds the instance folders (secrets) and the SQLite file.
 """
 from __future__ import annotations
@@ -54,11 +62,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchdb import APP_ROLE, OWNER_ROLE, prepare_postgres, role_url  # noqa: E402  (beside this script)
+from sealing import Sealing, default_workers  # noqa: E402
 
-GENERATOR_VERSION = 3  # 3: subtree totals
+GENERATOR_VERSION = 4  # 3: subtree totals; 4: persons sealed
 DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", "/tmp/qinglian-bench-rollup"))
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASES = {"province": "bench_rollup_province", "nation": "bench_rollup_nation"}
+DATABASE_NAME = os.environ.get("BENCH_ROLLUP_DATABASE", "bench_rollup")
+DATABASES = {"province": f"{DATABASE_NAME}_province", "nation": f"{DATABASE_NAME}_nation"}
 
 PROVINCE_PETITIONS, PROVINCE_CASES = 320_000, 30_000
 NATION_PETITIONS, NATION_CASES = 10_000_000, 940_000
@@ -129,6 +139,7 @@ class Built:
     root_id: int
     today: date
     reused: bool = False
+    seal_workers: int = 1  # processes that seal the persons' fields
     seconds: float = 0.0  # generation time (0 when reused)
     stages: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -178,11 +189,11 @@ class Db:
     SQLite file, with the two dialects' few differences in one place."""
 
     def __init__(self, backend: str, target: str):
-        self.backend = backend
+        self.backend, self.target = backend, target.replace("postgresql+psycopg://", "postgresql://")
         if backend == "postgresql":
             import psycopg
 
-            self.conn = psycopg.connect(target.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+            self.conn = psycopg.connect(self.target, autocommit=True)
         else:
             import sqlite3
 
@@ -242,6 +253,35 @@ class Db:
             self.conn.executemany(sql, batch)
             n += len(batch)
         self.commit()
+        return n
+
+    def copy_sealed(self, select: str, table: str, columns: list[str], sealing: Sealing,
+                    plain_table: str | None = None) -> int:
+        """PostgreSQL: the rows of ``select`` (in ``columns`` order) streamed out with COPY, their persons
+        sealed in Python, streamed into ``table`` with COPY on a second connection (as this one: no FK
+        triggers), in the select's order; with ``plain_table``, the plain (id, name, position, work unit) into
+        that table on a third. Returns the rows loaded."""
+        from contextlib import ExitStack
+
+        import psycopg
+
+        n = 0
+        with ExitStack() as stack:
+            def copy(conn, statement: str):
+                return stack.enter_context(stack.enter_context(conn.cursor()).copy(statement))
+
+            sinks = [stack.enter_context(psycopg.connect(self.target, autocommit=True))
+                     for _ in range(2 if plain_table else 1)]
+            for sink in sinks:
+                sink.execute("SET session_replication_role = replica")
+            source = copy(self.conn, f"COPY ({select}) TO STDOUT")
+            target = copy(sinks[0], f"COPY {table} ({', '.join(columns)}) FROM STDIN")
+            side = copy(sinks[1], f"COPY {plain_table} FROM STDIN") if plain_table else None
+            for sealed, plain in sealing.copy(table, columns, source, plain=bool(plain_table)):
+                target.write(sealed)
+                n += sealed.count(b"\n")
+                if side:
+                    side.write(plain)
         return n
 
     def close(self) -> None:
@@ -321,7 +361,8 @@ def _name(rng: random.Random) -> str:
 
 
 def petition_rows(units: list[UnitRow], counts: dict[int, int], today: date, now: datetime, seed: int):
-    """The province's petitions as COPY rows (explicit ids), in arrival order."""
+    """The province's petitions as COPY rows (explicit ids), in arrival order; the accused in plain text,
+    the keys empty (both made by ``Sealing``)."""
     rng = random.Random(seed)
     rows = []
     by_id = {u.id: u for u in units}
@@ -358,12 +399,12 @@ def petition_rows(units: list[UnitRow], counts: dict[int, int], today: date, now
             rows.append((
                 None, received.year, seq, f"{unit.short}纪信〔{received.year}〕{seq}号", rng.choice(CHANNELS), received,
                 rng.random() < 0.2, accused, rng.choice(POSITIONS), work_unit, rng.choice(LEVELS_OF_ACCUSED),
-                rng.random() < 0.6, f"{accused}|{work_unit}".lower(), rng.choice(CATEGORIES),
+                rng.random() < 0.6, "", rng.choice(CATEGORIES),
                 f"反映{accused}{matter}", f"来信反映{work_unit}{accused}在任职期间{matter}，请求核查。" * rng.randint(1, 3),
                 state, received + timedelta(days=HANDLING_DAYS), findings, outcome, concluded_on,
                 json.dumps(feedback, ensure_ascii=False) if feedback else None, flags,
                 unit.id, unit.path, datetime.combine(received, dtime(9), timezone.utc) + timedelta(
-                    seconds=rng.randrange(28_800)), now, 1 if state == "registered" else 3,
+                    seconds=rng.randrange(28_800)), now, 1 if state == "registered" else 3, "",
             ))
     rows.sort(key=lambda row: row[25])  # arrival order: a unit's rows scattered over the table
     return [(i,) + row[1:] for i, row in enumerate(rows, 1)]
@@ -372,7 +413,8 @@ def petition_rows(units: list[UnitRow], counts: dict[int, int], today: date, now
 PETITION_COLUMNS = ["id", "year", "seq", "number", "channel", "received_on", "anonymous", "accused_name",
                     "accused_position", "accused_work_unit", "accused_level", "accused_party_member", "accused_key",
                     "category", "summary", "content", "state", "due_on", "findings", "outcome", "concluded_on",
-                    "feedback", "flags", "unit_id", "unit_path", "created_at", "updated_at", "version"]
+                    "feedback", "flags", "unit_id", "unit_path", "created_at", "updated_at", "version",
+                    "accused_name_key"]
 
 
 def candidate_rows(petitions: list[tuple], levels: dict[int, str], today: date, now: datetime):
@@ -423,14 +465,14 @@ def case_rows(units: list[UnitRow], counts: dict[int, int], today: date, now: da
             rows.append((
                 None, applied.year, seq, f"{unit.short}纪澄〔{applied.year}〕{seq}号",
                 "pool" if rng.random() < 0.7 else "green_channel", f"{unit.short}纪信〔{applied.year}〕{rng.randint(1, 900)}号",
-                subject, name, rng.choice(POSITIONS), work_unit, f"{name}|{work_unit}".lower(),
+                subject, name, rng.choice(POSITIONS), work_unit, "",
                 rng.choice(MATTERS) + "，经初步核实反映问题不属实。", "经核查，反映问题不属实。", "", applied, "[]", 0,
                 rng.random() < 0.05, state, due_on, cleared_on,
                 None if cleared_on is None else rng.random() < 0.85,
                 min(cleared_on + timedelta(days=7), today) if state == "filed" else None,
                 "不符合澄清条件" if state == "declined" else None, unit.id, unit.path,
                 datetime.combine(applied, dtime(9), timezone.utc) + timedelta(seconds=rng.randrange(28_800)), now,
-                1 + CASE_STATES.index(state),
+                1 + CASE_STATES.index(state), "",
             ))
     rows.sort(key=lambda row: row[26])
     return [(i,) + row[1:] for i, row in enumerate(rows, 1)]
@@ -456,7 +498,7 @@ CASE_COLUMNS = ["id", "year", "seq", "number", "origin", "reference", "subject_k
                 "person_position", "person_work_unit", "person_key", "accusation", "finding", "request",
                 "applied_on", "priority_flags", "priority", "sensitive", "state", "due_on", "cleared_on",
                 "cleared_on_time", "filed_on",
-                "closed_reason", "unit_id", "unit_path", "created_at", "updated_at", "version"]
+                "closed_reason", "unit_id", "unit_path", "created_at", "updated_at", "version", "person_name_key"]
 
 
 def visit_rows(cases: list[tuple], today: date, now: datetime):
@@ -622,13 +664,18 @@ def province_sheet() -> bytes:
     return out.getvalue().encode()
 
 
-def _migrate(built: Built) -> None:
-    from flask_migrate import upgrade
-
+def _app(built: Built):
+    """The app on this database, with the instance folder's keys (the ones its processes will use)."""
     from core import create_app
 
     os.environ["QINGLIAN_INSTANCE_PATH"] = built.instance
-    app = create_app(built.app_config())
+    return create_app(built.app_config())
+
+
+def _migrate(built: Built) -> None:
+    from flask_migrate import upgrade
+
+    app = _app(built)
     with app.app_context():
         upgrade()
         from core.extensions import db
@@ -638,13 +685,12 @@ def _migrate(built: Built) -> None:
 
 
 def _provision_province(built: Built) -> None:
-    from core import context, create_app
+    from core import context
     from core.extensions import db
     from tenants import operations as ops
     from tenants import provisioning
 
-    os.environ["QINGLIAN_INSTANCE_PATH"] = built.instance
-    app = create_app(built.app_config())
+    app = _app(built)
     with app.app_context():
         with context.acting(context.maintenance_context(), db.session):
             check = provisioning.check_sheet(provisioning.read_sheet("units.csv", province_sheet()))
@@ -701,6 +747,13 @@ def build_province(built: Built) -> None:
         cases = case_rows(units, allocate(pairs, n_cases, CASE_LEVELS, 3), today, now, 4)
         visits = visit_rows(cases, today, now)
         stages["records made (Python)"] = time.perf_counter() - t
+        t = time.perf_counter()
+        with _app(built).app_context(), Sealing(built.app_config(), built.seal_workers) as sealing:
+            petitions, candidates, cases = (
+                list(sealing.rows(table, columns, rows)) for table, columns, rows in (
+                    ("petitions", PETITION_COLUMNS, petitions), ("clearing_candidates", CANDIDATE_COLUMNS, candidates),
+                    ("clearing_cases", CASE_COLUMNS, cases)))
+        stages[f"persons sealed (SM4-GCM + keyed hashes, {built.seal_workers} proc.)"] = time.perf_counter() - t
         t = time.perf_counter()
         if db.pg:
             db.run("SET session_replication_role = replica")  # no FK triggers: the rows are consistent by making
@@ -772,21 +825,23 @@ def _pick(items, r: str) -> str:
     return f"({_arr(items)})[1 + floor({r} * {len(items)})::int]"
 
 
+def _next_id(table: str) -> str:
+    return f"nextval(pg_get_serial_sequence('{table}', 'id'))"
+
+
 def nation_petitions_sql(today: date) -> str:
-    """One INSERT … SELECT over generate_series: rep-major, so each unit's rows are spread over the heap."""
+    """One SELECT over generate_series in PETITION_COLUMNS order, the accused in plain text and the keys empty
+    (sealed on the way in): rep-major, so each unit's rows are spread over the heap."""
     t = f"DATE '{today.isoformat()}'"
     name = (f"{_pick(SURNAMES, 'x.r8')} || {_pick(GIVEN, 'x.r9')} || "
             f"CASE WHEN x.r10 < 0.5 THEN {_pick(GIVEN, 'x.r11')} ELSE '' END")
     outcome = ("CASE WHEN x.r5 < 0.25 THEN 'founded' WHEN x.r5 < 0.45 THEN 'partly' "
                "WHEN x.r5 < 0.85 THEN 'unfounded' ELSE 'unverifiable' END")
     return f"""
-INSERT INTO petitions (year, seq, number, channel, received_on, anonymous, accused_name, accused_position,
-    accused_work_unit, accused_level, accused_party_member, accused_key, category, summary, content, state, due_on,
-    findings, outcome, concluded_on, feedback, flags, unit_id, unit_path, created_at, updated_at, version)
-SELECT extract(year FROM y.received_on)::int, x.i + 1,
+SELECT {_next_id('petitions')}, extract(year FROM y.received_on)::int, x.i + 1,
        x.short || '纪信〔' || extract(year FROM y.received_on)::int || '〕' || (x.i + 1) || '号',
        {_pick(CHANNELS, 'x.r6')}, y.received_on, x.r7 < 0.2, z.accused, {_pick(POSITIONS, 'x.r12')},
-       x.short || z.org, {_pick(LEVELS_OF_ACCUSED, 'x.r13')}, x.r14 < 0.6, lower(z.accused || '|' || x.short || z.org),
+       x.short || z.org, {_pick(LEVELS_OF_ACCUSED, 'x.r13')}, x.r14 < 0.6, '',
        {_pick(CATEGORIES, 'x.r15')}, '反映' || z.accused || z.matter,
        repeat('来信反映' || x.short || z.org || z.accused || '在任职期间' || z.matter || '，请求核查。', 1 + floor(x.r16 * 3)::int),
        y.state, y.received_on + {HANDLING_DAYS},
@@ -796,7 +851,7 @@ SELECT extract(year FROM y.received_on)::int, x.i + 1,
          json_build_object('on', y.received_on + y.handling + 5, 'way', 'phone', 'satisfied', x.r4 < 0.6) END,
        CASE WHEN x.r17 < 0.05 THEN '["repeat"]' WHEN x.r17 < 0.065 THEN '["multi_year", "repeat"]' ELSE '[]' END::json,
        x.unit_id, x.path, y.received_on + time '09:00' + x.r18 * interval '8 hours', now(),
-       CASE WHEN y.state = 'registered' THEN 1 ELSE 3 END
+       CASE WHEN y.state = 'registered' THEN 1 ELSE 3 END, ''
 FROM (
   SELECT a.unit_id, a.path, a.short, a.level, rep.i, random() r1, random() r2, random() r3, random() r4, random() r5,
          random() r6, random() r7, random() r8, random() r9, random() r10, random() r11, random() r12, random() r13,
@@ -831,21 +886,18 @@ def nation_cases_sql(today: date) -> str:
     middle = "CASE " + " ".join(f"WHEN x.r3 < {c:.4f} THEN '{s}'" for s, c in zip(states, cum)) + " ELSE 'filed' END"
     name = f"{_pick(SURNAMES, 'x.r5')} || {_pick(GIVEN, 'x.r6')}"
     return f"""
-INSERT INTO clearing_cases (year, seq, number, origin, reference, subject_kind, person_name, person_position,
-    person_work_unit, person_key, accusation, finding, request, applied_on, priority_flags, priority, sensitive, state,
-    due_on, cleared_on, cleared_on_time, filed_on, closed_reason, unit_id, unit_path, created_at, updated_at, version)
-SELECT extract(year FROM y.applied_on)::int, x.i + 1,
+SELECT {_next_id('clearing_cases')}, extract(year FROM y.applied_on)::int, x.i + 1,
        x.short || '纪澄〔' || extract(year FROM y.applied_on)::int || '〕' || (x.i + 1) || '号',
        CASE WHEN x.r7 < 0.7 THEN 'pool' ELSE 'green_channel' END,
        x.short || '纪信〔' || extract(year FROM y.applied_on)::int || '〕' || (1 + floor(x.r8 * 900)::int) || '号',
        CASE WHEN x.r9 < 0.03 THEN 'unit' ELSE 'person' END, z.name, {_pick(POSITIONS, 'x.r10')}, x.short || z.org,
-       lower(z.name || '|' || x.short || z.org), {_pick(MATTERS, 'x.r11')} || '，经初步核实反映问题不属实。',
+       '', {_pick(MATTERS, 'x.r11')} || '，经初步核实反映问题不属实。',
        '经核查，反映问题不属实。', '', y.applied_on, '[]', 0, x.r12 < 0.05, y.state,
        CASE WHEN y.state IN ({", ".join(f"'{s}'" for s in CASE_OPEN)}) THEN {t} - 12 + floor(x.r13 * 38)::int END,
        y.cleared_on, CASE WHEN y.cleared_on IS NOT NULL THEN x.r2 < 0.85 END,
        CASE WHEN y.state = 'filed' THEN LEAST(y.cleared_on + 7, {t}) END,
        CASE WHEN y.state = 'declined' THEN '不符合澄清条件' END,
-       x.unit_id, x.path, y.applied_on + time '09:00' + x.r14 * interval '8 hours', now(), 1
+       x.unit_id, x.path, y.applied_on + time '09:00' + x.r14 * interval '8 hours', now(), 1, ''
 FROM (
   SELECT a.unit_id, a.path, a.short, rep.i, random() r1, random() r2, random() r3, random() r4, random() r5,
          random() r6, random() r7, random() r8, random() r9, random() r10, random() r11, random() r12, random() r13,
@@ -869,17 +921,18 @@ CROSS JOIN LATERAL (
 """
 
 
+ACCUSED_TABLE = "bench_accused"  # the petitions' accused in plain text, while their candidates are made
+
+
 def nation_candidates_sql(today: date) -> str:
+    """In CANDIDATE_COLUMNS order; the person in plain text from ACCUSED_TABLE (the petitions' is sealed)."""
     t = f"DATE '{today.isoformat()}'"
     h = "(p.id::bigint * 2654435761 % 100)"
     return f"""
-INSERT INTO clearing_candidates (reference, concluded_on, subject_kind, person_name, person_position, person_work_unit,
-    accusation, finding, priority_flags, priority, state, screening_reason, screened_at, petition_id, unit_id,
-    unit_path, created_at, updated_at, version)
-SELECT p.number, p.concluded_on, 'person', p.accused_name, p.accused_position, p.accused_work_unit, p.summary,
-       COALESCE(p.findings, ''), '[]', 0, c.state, CASE WHEN c.state = 'unsuitable' THEN '不符合澄清条件' END,
+SELECT {_next_id('clearing_candidates')}, p.number, p.concluded_on, 'person', a.name, a.position, a.work_unit,
+       p.summary, COALESCE(p.findings, ''), '[]', 0, c.state, CASE WHEN c.state = 'unsuitable' THEN '不符合澄清条件' END,
        CASE WHEN c.state <> 'pool' THEN now() END, p.id, p.unit_id, p.unit_path, now(), now(), 1
-FROM petitions p JOIN units u ON u.id = p.unit_id
+FROM petitions p JOIN units u ON u.id = p.unit_id JOIN {ACCUSED_TABLE} a ON a.id = p.id
 CROSS JOIN LATERAL (SELECT CASE WHEN {t} - p.concluded_on > 365 THEN
                                      CASE WHEN {h} < 60 THEN 'accepted' ELSE 'unsuitable' END
                                 WHEN {h} < 60 THEN 'pool' WHEN {h} < 85 THEN 'accepted' ELSE 'unsuitable' END AS state) c
@@ -975,20 +1028,26 @@ def build_nation(built: Built) -> None:
 
         t = time.perf_counter()
         recreate = _drop_indexes(db)
-        db.run("SET session_replication_role = replica")  # no FK triggers: consistent by making
+        db.run("SET session_replication_role = replica")  # no FK triggers (nor on the COPY's): consistent by making
         db.run("SET work_mem = '256MB'")
         db.run("SELECT setseed(0.42)")
-        for label, sql in (("petitions", nation_petitions_sql(today)), ("clearing_cases", nation_cases_sql(today))):
-            t1 = time.perf_counter()
-            db.run(sql)
-            db.run(f"ANALYZE {label}")  # statistics before the next statements join it (else nested loops)
-            stages[f"{label} (INSERT … SELECT generate_series)"] = time.perf_counter() - t1
+        db.run(f"CREATE UNLOGGED TABLE {ACCUSED_TABLE} (id INTEGER NOT NULL, name TEXT NOT NULL, "
+               "position TEXT NOT NULL, work_unit TEXT NOT NULL)")
+        with _app(built).app_context(), Sealing(built.app_config(), built.seal_workers) as sealing:
+            for table, columns, sql in (("petitions", PETITION_COLUMNS, nation_petitions_sql(today)),
+                                        ("clearing_cases", CASE_COLUMNS, nation_cases_sql(today)),
+                                        ("clearing_candidates", CANDIDATE_COLUMNS, nation_candidates_sql(today))):
+                t1 = time.perf_counter()
+                db.copy_sealed(sql, table, columns, sealing, ACCUSED_TABLE if table == "petitions" else None)
+                db.run(f"ANALYZE {table}")  # statistics before the next statements join it (else nested loops)
+                if table == "petitions":
+                    db.run(f"ANALYZE {ACCUSED_TABLE}")
+                stages[f"{table} (COPY out, sealed, COPY in)"] = time.perf_counter() - t1
+        db.run(f"DROP TABLE {ACCUSED_TABLE}")
         t1 = time.perf_counter()
-        db.run(nation_candidates_sql(today))
         db.run(nation_visits_sql(today))
-        db.run("ANALYZE clearing_candidates")
         db.run("ANALYZE clearing_visits")
-        stages["candidates and visits (INSERT … SELECT)"] = time.perf_counter() - t1
+        stages["visits (INSERT … SELECT)"] = time.perf_counter() - t1
         built.counts["units"] = len(units)
         for table in ("petitions", "clearing_candidates", "clearing_cases", "clearing_visits"):
             built.counts[table] = db.one(f"SELECT COUNT(*) FROM {table}")
@@ -1040,14 +1099,16 @@ def handle(kind: str, backend: str, scale: float) -> Built:
 
 
 def ensure(kind: str, backend: str = "postgresql", scale: float = 1.0, fresh: bool = False,
-           keep: bool = False) -> Built:
+           keep: bool = False, seal_workers: int | None = None) -> Built:
     """The database of ``kind`` at ``scale``: reused when its marker matches, else (or --fresh) rebuilt.
-    ``keep`` reuses it even if the migrations changed since (it then measures the schema it was built with)."""
+    ``keep`` reuses it even if the migrations changed since (it then measures the schema it was built with);
+    ``seal_workers`` processes seal the persons (default: one fewer than the cores)."""
     from core import calendar
 
     if kind == "nation" and backend != "postgresql":
         raise SystemExit("the nation is generated on PostgreSQL only")
     built = handle(kind, backend, scale)
+    built.seal_workers = seal_workers or default_workers()
     wanted = wanted_marker(kind, scale)
     marker = None
     if not fresh:
@@ -1120,11 +1181,12 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the records (the tree stays whole)")
     parser.add_argument("--fresh", action="store_true", help="rebuild even if a matching database exists")
     parser.add_argument("--keep", action="store_true", help="reuse a database even if the migrations changed")
+    parser.add_argument("--seal-workers", type=int, default=default_workers(),
+                        help="processes that seal the persons' fields (default: one fewer than the cores)")
     args = parser.parse_args()
-    if args.kind == "sqlite":
-        built = ensure("province", "sqlite", args.scale, args.fresh, args.keep)
-    else:
-        built = ensure(args.kind, "postgresql", args.scale, args.fresh, args.keep)
+    backend = "sqlite" if args.kind == "sqlite" else "postgresql"
+    built = ensure("province" if args.kind == "sqlite" else args.kind, backend, args.scale, args.fresh, args.keep,
+                   args.seal_workers)
     if built.reused:
         print_generation(built)
 
