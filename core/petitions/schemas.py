@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from core.calendar import estimated_flag
 from core.petitions.workflow import HANDLING_STEPS
-from core.schemas import CONTENT, NAME, TEXT, Day, Id, Int, LooseSchema, Schema, Text, excerpt, register_forms
+from core.schemas import CONTENT, NAME, Day, Id, Int, LooseSchema, Schema, Text, excerpt, register_forms
 from core.timefmt import LocalDateTime
 
 

@@ -7,8 +7,8 @@
   ``executemany`` in large transactions on SQLite: the same records on both.
 - **nation**: a root above 32 provinces, 41,000 units in all (bulk-inserted with explicit ids, paths
   = ids from the root joined with '.', trailing '.', checked after the load), 10 million petitions and
-  about 940,000 clearing cases made on the server by ``INSERT … SELECT … generate_series`` (PostgreSQL
-  only). The tree has no nation level: the root is a province-level unit named 全国 (one deployment
+  about 940,000 clearing cases made on the server by ``SELECT … generate_series`` (PostgreSQL only;
+  sealed on their way in, below). The tree has no nation level: the root is a province-level unit named 全国 (one deployment
   per province federating upward is the real shape; here the upstream holds the whole tree).
 
 Records arrive over time from every unit, so one unit's rows are scattered over the heap as in a
@@ -62,7 +62,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchdb import APP_ROLE, OWNER_ROLE, prepare_postgres, role_url  # noqa: E402  (beside this script)
-from sealing import Sealing, default_workers  # noqa: E402
+from sealing import PERSON, Sealing, default_workers  # noqa: E402
 
 GENERATOR_VERSION = 4  # 3: subtree totals; 4: persons sealed
 DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR", "/tmp/qinglian-bench-rollup"))
@@ -748,24 +748,21 @@ def build_province(built: Built) -> None:
         visits = visit_rows(cases, today, now)
         stages["records made (Python)"] = time.perf_counter() - t
         t = time.perf_counter()
-        with _app(built).app_context(), Sealing(built.app_config(), built.seal_workers) as sealing:
-            petitions, candidates, cases = (
-                list(sealing.rows(table, columns, rows)) for table, columns, rows in (
-                    ("petitions", PETITION_COLUMNS, petitions), ("clearing_candidates", CANDIDATE_COLUMNS, candidates),
-                    ("clearing_cases", CASE_COLUMNS, cases)))
-        stages[f"persons sealed (SM4-GCM + keyed hashes, {built.seal_workers} proc.)"] = time.perf_counter() - t
-        t = time.perf_counter()
         if db.pg:
             db.run("SET session_replication_role = replica")  # no FK triggers: the rows are consistent by making
-        for table, columns, rows in (("petitions", PETITION_COLUMNS, petitions),
-                                     ("clearing_candidates", CANDIDATE_COLUMNS, candidates),
-                                     ("clearing_cases", CASE_COLUMNS, cases),
-                                     ("clearing_visits", VISIT_COLUMNS, visits)):
-            built.counts[table] = db.load(table, columns, rows)
+        # Sealed as they stream into the load: the database takes a batch while the next is sealed.
+        with _app(built).app_context(), Sealing(built.app_config(), built.seal_workers) as sealing:
+            for table, columns, rows in (("petitions", PETITION_COLUMNS, petitions),
+                                         ("clearing_candidates", CANDIDATE_COLUMNS, candidates),
+                                         ("clearing_cases", CASE_COLUMNS, cases),
+                                         ("clearing_visits", VISIT_COLUMNS, visits)):
+                built.counts[table] = db.load(table, columns,
+                                              sealing.rows(table, columns, rows) if table in PERSON else rows)
         _setval(db, ["petitions", "clearing_candidates", "clearing_cases", "clearing_visits"])
         for table in ("units", "petitions", "clearing_candidates", "clearing_cases", "clearing_visits"):
             db.run(f"ANALYZE {table}")  # statistics before the stats statements join them
-        stages["records loaded (" + ("COPY" if db.pg else "executemany") + ")"] = time.perf_counter() - t
+        stages[f"records sealed ({built.seal_workers} proc.) and loaded (" + ("COPY" if db.pg else "executemany")
+               + ")"] = time.perf_counter() - t
         built.counts["unit_stats"] = write_stats(db, today, stages)
         built.counts["unit_stat_totals"] = db.one("SELECT COUNT(*) FROM unit_stat_totals")
         if db.pg:
