@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -56,6 +57,11 @@ def wants_json() -> bool:
 def _http_error(exc: HTTPException):
     if exc.code == 500:
         _audit_failure(exc)
+    if isinstance(exc, CSRFError):  # a forged or stale form: denied, and the denial audited like any other
+        from flask import g
+
+        g.audit_denial = dict(action="csrf.refused", unit_id=getattr(g.get("unit"), "id", None),
+                              object_type=request.endpoint, object_id=None)
     if wants_json():
         return jsonify(error=error_title(exc.code), message=_http_message(exc)), exc.code
     return render_template("error.html", code=exc.code, title=error_title(exc.code)), exc.code

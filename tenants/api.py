@@ -38,16 +38,17 @@ def _api_login():
             body=TokenRequestSchema, response=IssuedTokenSchema, tag="auth", public=True, status=201)
 def issue_token():
     args = parse_json(TokenRequestSchema())
+    # One answer for every refusal: a missing code must not confirm that the password was right.
+    refused = jsonify(error=error_title(401), message=_(
+        "用户名、密码或动态口令不正确（已启用动态口令的账户须同时提供 code；三员账户须先在网页上启用动态口令）")), 401
     try:
         account = identity_ops.authenticate(args["username"], args["password"])
-        if account.has_totp:
-            if not args.get("code"):
-                raise InvalidInput({"code": [_("该账户已启用动态口令，请提供 code")]})
+        if account.has_totp and args.get("code"):
             identity_ops.check_second_factor(account, args["code"])
-        elif account.requires_totp:
-            raise InvalidInput({"code": [_("三员账户须先在网页上启用动态口令")]})
-    except identity_ops.LoginRefused as refused:
-        return jsonify(error=error_title(401), message=refused.message), 401
+        elif account.has_totp or account.requires_totp:
+            return refused
+    except identity_ops.LoginRefused:
+        return refused
     if identity_ops.password_expired(account):
         return jsonify(error=error_title(403), message=_("密码已过期或为初始密码，请先在网页上修改密码")), 403
     issued = identity_ops.issue_token(account, args.get("label", ""))

@@ -180,6 +180,8 @@ def test_county_issues_a_rectification_order_township_answers_county_accepts(pag
     """The rectification loop (整改交办单) through the pages, as the county leader and the township officer."""
     from playwright.sync_api import expect
 
+    from core import calendar
+
     tree = factory.tree()
     factory.account("county-secretary", [(tree.county, "leader")])
     factory.account("east-handler", [(tree.town, "officer")])
@@ -192,7 +194,14 @@ def test_county_issues_a_rectification_order_township_answers_county_accepts(pag
     form.locator('select[name="kind"]').select_option("rectification")
     form.locator('select[name="recipient_unit_id"]').select_option(str(tree.town))
     form.locator('input[name="title"]').fill("澄清正名工作中期检查发现的问题")
+    # A deadline beyond the years the platform plans for: refused in Chinese; back to the form, entries kept.
     form.locator('input[name="due_on"]').fill("2099-12-31")
+    form.get_by_role("button", name="下发").click()
+    expect(page.locator("main")).to_contain_text("日期须在")
+    page.get_by_role("button", name="返回修改（已填写的内容保留）").click()
+    form = page.locator("form[data-supervision-form]")
+    expect(form.locator('input[name="title"]')).to_have_value("澄清正名工作中期检查发现的问题")
+    form.locator('input[name="due_on"]').fill((calendar.today() + timedelta(days=60)).isoformat())
     form.get_by_role("button", name="下发").click()
     # No problem listed: refused in Chinese, entries kept.
     expect(page.locator(".errors li")).to_contain_text("整改交办单至少列出一个问题")

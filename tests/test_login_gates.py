@@ -157,3 +157,85 @@ def _flash(page: str) -> str:
 
     found = re.findall(r"用户名或密码错误[^<]*", page)
     return found[0] if found else ""
+
+
+def test_a_password_only_session_cannot_change_the_password(app, browser, factory):
+    """A stolen admin password without the one-time code must not let the thief lock the owner out."""
+    factory.tree()
+    factory.account("sec", platform_role="security", totp=True)
+    browser.login("sec", second_factor=False)
+    page = browser.get("/account/password")
+    assert page.status_code == 302 and page.location.endswith("/login/second-factor")
+    changed = browser.client.post("/account/password", data={
+        "csrf_token": browser.csrf("/login/second-factor"), "current_password": PASSWORD,
+        "new_password": "Stolen-Password-99", "confirm_password": "Stolen-Password-99"})
+    assert changed.status_code == 302 and changed.location.endswith("/login/second-factor")
+    other = app.test_client()
+    assert other.post("/api/v1/auth/token", json={"username": "sec", "password": "Stolen-Password-99"}
+                      ).status_code == 401
+    with app.app_context():
+        from core import context
+        from core.audit.models import AuditEvent
+        from core.extensions import db
+
+        context.activate(context.ActingContext(platform_role="audit"), db.session)
+        assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).where(
+            AuditEvent.action == "login.gate", AuditEvent.outcome == "denied")) >= 1
+
+
+def test_changing_the_password_ends_the_other_sessions_and_tokens(app, factory):
+    from tests.conftest import Browser
+
+    factory.account("zhao", [(factory.tree().town, "officer")])
+    first, second = Browser(app, factory), Browser(app, factory)
+    first.login("zhao")
+    second.login("zhao")
+    headers = bearer(app, "zhao")
+    changed = second.post("/account/password", {"current_password": PASSWORD, "new_password": "Fresh-Password-88",
+                                                "confirm_password": "Fresh-Password-88"})
+    assert changed.status_code == 302
+    assert second.get("/api/v1/me").status_code == 200  # the session that changed it stays
+    assert first.get("/api/v1/me").status_code == 401
+    assert app.test_client().get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_full_width_code_is_the_same_code_and_other_text_is_no_code(app, browser, factory):
+    import pyotp
+
+    factory.tree()
+    factory.account("sec", platform_role="security", totp=True)
+    browser.login("sec", second_factor=False)
+    code = pyotp.TOTP(factory.totp["sec"]).now()
+    bogus = browser.post("/login/second-factor", {"code": "一二三四五六"})
+    assert bogus.status_code in (200, 422)
+    full_width = "".join(chr(0xFF10 + int(d)) for d in code)
+    passed = browser.post("/login/second-factor", {"code": full_width})
+    assert passed.status_code == 302 and not passed.location.endswith("/login/second-factor")
+
+
+def test_the_token_endpoint_does_not_confirm_a_password_without_the_code(app, factory):
+    factory.tree()
+    factory.account("sec", platform_role="security", totp=True)
+    client = app.test_client()
+    right = client.post("/api/v1/auth/token", json={"username": "sec", "password": PASSWORD})
+    wrong = client.post("/api/v1/auth/token", json={"username": "sec", "password": "Wrong-Password-11"})
+    assert right.status_code == wrong.status_code == 401
+    assert right.get_json() == wrong.get_json()
+
+
+def test_refused_tokens_and_forged_forms_are_audited(app, browser, factory):
+    tree = factory.tree()
+    factory.account("li", [(tree.town, "officer")])
+    client = app.test_client()
+    assert client.get(f"/api/v1/u/{tree.town}/petitions", headers={"Authorization": "Bearer bogus"}
+                      ).status_code == 401
+    browser.login("li")
+    assert browser.client.post(f"/api/v1/u/{tree.town}/petitions", json={}).status_code == 400
+    with app.app_context():
+        from core import context
+        from core.audit.models import AuditEvent
+        from core.extensions import db
+
+        context.activate(context.ActingContext(platform_role="audit"), db.session)
+        actions = set(db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.outcome == "denied")))
+    assert {"api_token.refused", "csrf.refused"} <= actions

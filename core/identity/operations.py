@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -90,6 +91,9 @@ def change_password(account: Account, current_password: str, new_password: str) 
     account.password_hash = passwords.hash_password(new_password)
     account.password_changed_at = utcnow()
     account.must_change_password = False
+    # Whoever else holds the old password's sessions or tokens is out: only the session that changed it stays.
+    end_all_sessions(account, "password_changed", keep=getattr(account, "authenticated_by", None))
+    revoke_all_tokens(account)
     audit("account.change_password", object_type="account", object_id=account.id)
 
 
@@ -212,11 +216,12 @@ def end_session(login_session: LoginSession, reason: str) -> None:
               detail={"reason": reason})
 
 
-def end_all_sessions(account: Account, reason: str) -> None:
+def end_all_sessions(account: Account, reason: str, keep: LoginSession | ApiToken | None = None) -> None:
     for login_session in db.session.scalars(
         db.select(LoginSession).where(LoginSession.account_id == account.id, LoginSession.ended_at.is_(None))
     ):
-        end_session(login_session, reason)
+        if not (isinstance(keep, LoginSession) and keep.id == login_session.id):
+            end_session(login_session, reason)
 
 
 # ---------------------------------------------------------------- second factor (TOTP)
@@ -236,7 +241,10 @@ def totp_uri(account: Account, secret: str) -> str:
 
 def _matching_counter(secret: str, code: str, now: datetime) -> int | None:
     totp = pyotp.TOTP(secret)
-    code = (code or "").strip().replace(" ", "")
+    # A Chinese input method types full-width digits (１２３４５６): the same code; anything else is no code.
+    code = unicodedata.normalize("NFKC", code or "").strip().replace(" ", "")
+    if not (code.isascii() and code.isdigit()):
+        return None
     for drift in (0, -1, 1):  # one step either way for clock skew
         at = now + timedelta(seconds=30 * drift)
         if secrets.compare_digest(totp.at(at), code):

@@ -1,7 +1,7 @@
 """Who is asking: the login-session cookie or a bearer token, plus the gates every login passes."""
 from __future__ import annotations
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from core.clock import utcnow
@@ -10,9 +10,9 @@ from core.identity import operations as identity_ops
 from core.identity.models import Account, ApiToken, LoginSession
 from core.models import with_loaded
 
-# Endpoints reachable while a login is only half done (second factor, forced password change).
-_GATE_OPEN = {"auth.logout", "auth.second_factor", "auth.enrol_totp", "auth.change_password", "static",
-              "health.healthz", "auth.login"}
+# Endpoints reachable whatever gate a login still has to pass; beyond them only the pending gate's own page
+# (a session past the password alone may not change the password: that would lock the real owner out).
+_ALWAYS_OPEN = {"auth.logout", "static", "health.healthz", "auth.login"}
 
 
 def _presents_bearer(req) -> bool:
@@ -48,6 +48,7 @@ def _load_from_bearer(req):
         return None
     token = identity_ops.find_token(req.headers["Authorization"][7:].strip())
     if token is None:
+        g.audit_denial = dict(action="api_token.refused", unit_id=None, object_type=None, object_id=None)
         return None
     account = token.account
     account.authenticated_by = token
@@ -61,10 +62,13 @@ def bearer_authenticated() -> bool:
 
 def login_gate():
     """Hold a half-finished login at its gate: second factor, enrolment, password change — on every path in."""
-    if not current_user.is_authenticated or request.endpoint in _GATE_OPEN:
+    if not current_user.is_authenticated or request.endpoint in _ALWAYS_OPEN:
         return None
     gate = pending_gate()
-    return _gate(gate) if gate else None
+    if gate is None or request.endpoint == gate:
+        return None
+    g.audit_denial = dict(action="login.gate", unit_id=None, object_type="account", object_id=current_user.id)
+    return _gate(gate)
 
 
 def pending_gate() -> str | None:

@@ -35,3 +35,10 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   window.setTimeout(poll, 1000);
 });
+
+// A refused form (422 page): back to the form as the browser kept it, entries included (no reload).
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-history-back]").forEach((button) => {
+    button.addEventListener("click", () => { window.history.back(); });
+  });
+});
