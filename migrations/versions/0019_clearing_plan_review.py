@@ -5,7 +5,7 @@ escalated plan stays on the queue's index. The states are written out: a migrati
 code's workflow does.
 
 Revision ID: 0019_clearing_plan_review
-Revises: 0018_zone_grants_returns
+Revises: 0017_holiday_schedules
 Create Date: 2026-12-04 15:00:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0019_clearing_plan_review'
-down_revision = '0018_zone_grants_returns'
+down_revision = '0017_holiday_schedules'
 branch_labels = None
 depends_on = None
 
