@@ -11,6 +11,7 @@ checked against its API schema's limits, and ``form_limit`` gives its template t
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -278,8 +279,19 @@ def _check_bounds(field: fields.Field, value: str) -> None:
         _day_in_range(day)
 
 
+def finite_number(value) -> float:
+    """``float(value)``, refusing (ValueError) what no column holds: NaN, ±Infinity, and a figure beyond the float
+    range (``1e400`` reads as infinity)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
 def bounded_int(value) -> int:
-    """``int(value)``, refusing (ValueError) a number beyond the database's integer."""
+    """``int(value)``, refusing (ValueError) a number beyond the database's integer and a non-finite one."""
+    if isinstance(value, float):
+        finite_number(value)  # int() of NaN or Infinity raises ValueError or OverflowError
     number = int(value)
     if not -INT_MAX - 1 <= number <= INT_MAX:
         raise ValueError("out of range")
@@ -326,7 +338,7 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 def _bad_values(value, path: str = ""):
     """(where, message) for each string of a JSON value that holds NUL, is longer than any text field, or is a
     date outside 2000-01-01 … five years ahead (a step's free-form fields too), and each number no column can
-    hold."""
+    hold (NaN and Infinity, which Python's JSON reader accepts, included)."""
     if isinstance(value, str):
         if "\x00" in value:
             yield path or "_schema", "不能包含空字符（\\u0000）"
@@ -343,6 +355,8 @@ def _bad_values(value, path: str = ""):
         return
     elif isinstance(value, int) and abs(value) > BIGINT_MAX:
         yield path or "_schema", "数值超出范围"
+    elif isinstance(value, float) and not math.isfinite(value):  # NaN, Infinity, or 1e400 (read as Infinity)
+        yield path or "_schema", "须为有限的数字"
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _bad_values(key, path)

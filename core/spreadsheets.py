@@ -9,9 +9,15 @@ are too large or too many, whose rows are more or larger than Excel's can be, or
 a DOCTYPE (entities); zipfile never yields more than a part's declared size (and fails on a part that
 would), so the declared sizes bound the reading. Every refusal says why, in Chinese. ``rows`` then
 streams the first sheet with its columns and cells capped.
+
+A CSV has no such directory: ``csv.reader`` builds a whole record (every field of it) before anyone can trim
+it, so ``csv_rows`` hands it the decoded text a line at a time, each read with a hard cap, and refuses a record
+longer, or with more delimiters, than a spreadsheet's row can have before the csv module sees it.
 """
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import re
 import zipfile
@@ -35,6 +41,8 @@ MAX_RECORD_BYTES = 32 << 20
 MAX_SHEET_ROWS = 1_048_576  # Excel's own limit (openpyxl keeps an emptied element per row read)
 MAX_COLUMNS = 256  # columns read; a ledger has a few dozen
 MAX_CELL_CHARS = 32_767  # Excel's own limit on a cell's text
+MAX_CSV_RECORD = 2 << 20  # characters of one CSV record (its lines together); a ledger's row has a few thousand
+MAX_CSV_FIELDS = 16_384  # Excel's columns; counted as delimiters in the text (quoted commas count too)
 _CHUNK = 1 << 20
 _NAME = rb"<(?:[A-Za-z_][\w.-]{0,15}:)?"  # an element's start, with or without a namespace prefix
 _STRING = re.compile(_NAME + rb"si[\s/>]")
@@ -213,3 +221,57 @@ def head(data: bytes) -> tuple[list, int]:
         workbook.close()
     check_cells(first, 1)
     return first, estimate
+
+
+def csv_encoding(data: bytes) -> str | None:
+    """UTF-8 (with or without BOM), else GB18030 (Excel on Chinese Windows saves CSV so), else None; checked
+    in chunks so a large file is never decoded whole."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for start in range(0, len(data), _CHUNK):
+                decoder.decode(data[start:start + _CHUNK])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+def csv_rows(data: bytes, encoding: str | None = None) -> Iterator[list]:
+    """Every record of a CSV file, title row included, one at a time: at most MAX_COLUMNS columns, no cell
+    longer than Excel allows. A record is refused (InvalidInput, in Chinese) before the csv module builds it
+    when its text is longer than MAX_CSV_RECORD or holds more than MAX_CSV_FIELDS delimiters."""
+    encoding = encoding or csv_encoding(data)
+    if encoding is None:
+        _refuse(_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK"))
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")  # decodes a chunk at a time
+    record = {"number": 1, "chars": 0, "fields": 1}
+
+    def lines() -> Iterator[str]:
+        """The lines the csv module asks for, each read with a cap of what the current record has left."""
+        while line := text.readline(MAX_CSV_RECORD - record["chars"] + 1):
+            record["chars"] += len(line)
+            record["fields"] += line.count(",")
+            if record["chars"] > MAX_CSV_RECORD:
+                _refuse(_("CSV 文件第 %(row)s 行超过 %(n)s 个字，不是正常的表格，已拒绝",
+                          row=record["number"], n=f"{MAX_CSV_RECORD:,}"))
+            if record["fields"] > MAX_CSV_FIELDS:
+                _refuse(_("CSV 文件第 %(row)s 行超过 %(n)s 列（Excel 的上限），已拒绝",
+                          row=record["number"], n=f"{MAX_CSV_FIELDS:,}"))
+            yield line
+
+    reader = csv.reader(lines())
+    while True:
+        try:
+            values = next(reader, None)
+        except csv.Error:  # an unpaired quote, a field beyond csv.field_size_limit, a NUL the module refuses
+            _refuse(_("CSV 文件第 %(row)s 行无法读取（引号不成对或单元格过长），请在 Excel 中打开检查后另存再上传",
+                      row=record["number"]))
+        except UnicodeDecodeError:
+            _refuse(_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK"))
+        if values is None:
+            return
+        check_cells(values, record["number"])
+        yield values[:MAX_COLUMNS]
+        record.update(number=record["number"] + 1, chars=0, fields=1)

@@ -40,6 +40,12 @@ EVENT_LABELS = {
     "petition.links_proposed": _l("提示疑似重复件"), "petition.link_confirmed": _l("确认重复件"),
     "petition.link_rejected": _l("排除重复件"), "petition.category_add": _l("增加问题类别"),
     "petition.category_archive": _l("停用问题类别"),
+    "clearing.condition_add": _l("增加正反清单条件"), "clearing.condition_archive": _l("停用正反清单条件"),
+    "clearing.candidate_add": _l("录入备选库"), "clearing.candidate_flags": _l("调整备选库优先情形"),
+    "clearing.candidate_screen": _l("甄别备选库线索"), "clearing.batch_plan": _l("安排澄清批次"),
+    "clearing.visit_record": _l("录入回访情况"), "clearing.visit_update": _l("修改回访情况"),
+    "supervision.progress": _l("报送督办进展"), "supervision.problem_answer": _l("填写整改情况"),
+    "supervision.problem_check": _l("核销整改问题"), "supervision.problem_uncheck": _l("撤销核销"),
     "directive.send": _l("下发通知"), "directive.return": _l("报送材料"), "directive.remind": _l("催报"),
     "campaign.enrol": _l("专项活动纳入单位"),
     "zeroing.add": _l("列入积案台账"), "zeroing.plan_update": _l("调整包案安排"), "zeroing.visit": _l("领导接访下访"),
@@ -118,6 +124,8 @@ DETAIL_LABELS = {
     "grantee_unit": _l("被授权单位"), "acting_unit": _l("办理单位"), "reviewing_unit_id": _l("审核单位"),
     "parent_unit_id": _l("上级单位"), "second_factor_pending": _l("待验证动态口令"), "zone": _l("协作区编号"),
     "petition": _l("信访举报编号"), "campaign": _l("专项活动编号"), "directive": _l("通知编号"),
+    "case": _l("澄清正名案件编号"), "item": _l("督办件编号"), "quarter": _l("季度"), "negative": _l("负面清单"),
+    "accepted": _l("纳入澄清"),
 }
 
 
@@ -160,7 +168,12 @@ CODE = re.compile(r"^[a-z][a-z0-9]*([_.:-][a-z0-9]+)*$")  # a stored code, not w
 
 
 class Describer:
-    """Reads a page of audit events: unit names in one statement, details as "理由：…；新状态：…"."""
+    """Reads a page of audit events: unit names in one statement, details as "理由：…；新状态：…".
+
+    The viewer and the xlsx export (core.audit.queries.export_xlsx, given ``Describer`` for each batch) say the
+    same: action and outcome in words, no record number, no person's name."""
+
+    action = staticmethod(action_label)
 
     def __init__(self, events):
         ids = {e.unit_id for e in events if e.unit_id}
@@ -183,6 +196,10 @@ class Describer:
     def unit(self, unit_id) -> str:
         return self.units.get(unit_id, "—") if unit_id else "—"
 
+    @staticmethod
+    def outcome(code: str) -> str:
+        return str(OUTCOME_LABELS.get(code, ""))
+
     def object(self, event) -> str:
         if not event.object_type:
             return ""
@@ -197,6 +214,8 @@ class Describer:
 
     def _pair(self, key: str, value, flow) -> str:
         if key in _RECORD_KEYS:  # the 三员 read no case data: no record's number, no person's name
+            return ""
+        if key in _ID_KEYS and not isinstance(value, int):  # an id says which row; a number string names the case
             return ""
         if key not in DETAIL_LABELS and key not in _UNIT_KEYS and not isinstance(value, str):
             return ""  # a number or a flag under a name we cannot say means nothing to a reader
@@ -230,10 +249,14 @@ class Describer:
                     return str(label)
         if key == "chain":
             return _("平台") if text == "platform" else self.unit(int(text[5:])) if text[5:].isdigit() else ""
-        return "" if CODE.match(text) else text  # an unlabelled code says nothing to a person: left to the export
+        if CODE.match(text):  # an unlabelled code says nothing to a person
+            return ""
+        return RECORD_NUMBER.sub(str(_("（编号略）")), text)
 
 
 _RECORD_KEYS = {"number", "owner", "accused_name", "person_name"}
+_ID_KEYS = {"petition", "case", "item", "campaign", "directive", "zone", "first", "last"}
+RECORD_NUMBER = re.compile(r"[\u4e00-\u9fa5]{0,12}〔\d{4}〕\d+号")  # core.numbering's 松林纪督〔2026〕12号, e.g. a share's reason
 _UNIT_KEYS = {"unit", "to_unit", "parent", "to_parent", "from_parent", "reviewing_unit_id", "parent_unit_id",
               "acting_unit", "grantee_unit"}
 _VALUE_LABELS = {"bad password": _l("密码错误"), "unknown user": _l("用户名不存在"), "archived": _l("账户已停用"),

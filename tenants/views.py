@@ -385,7 +385,7 @@ def audit():
         flt.unit_ids = tuple(db.session.scalars(select(Unit.id).where(
             or_(Unit.code == unit_asked, Unit.name == unit_asked)))) or (0,)
     if request.args.get("format") == "xlsx":
-        data = audit_queries.export_xlsx(flt)
+        data = audit_queries.export_xlsx(flt, audit_labels.Describer)
         return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": "attachment; filename=audit.xlsx"})
     number = max(request.args.get("page", 1, type=int), 1)

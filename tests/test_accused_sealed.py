@@ -241,7 +241,7 @@ def test_routing_moves_the_informant_to_the_handling_unit_and_the_origin_only_tr
         origin_row, copy_row = (conn.execute(text(
             "SELECT informant_name, informant_phone, informant_phone_key FROM petitions WHERE id = :id"),
             {"id": i}).one() for i in (pid, copy))
-    assert origin_row[0] is None and origin_row[1] is None and origin_row[2]  # no identity; the matching key stays
+    assert origin_row == (None, None, None)  # no identity, and its matching key went with it
     assert copy_row[0] and copy_row[1]  # sealed again for the handling unit
 
     county = Browser(app, factory)

@@ -272,3 +272,103 @@ def test_a_nul_in_an_imported_cell_is_dropped_not_a_failed_commit(app, world, br
     assert import_row(owner_engine, import_id)["state"] == "committed"
     listed = app.test_client().get(f"/api/v1/u/{world.town}/petitions", headers=bearer(app, "east-intake"))
     assert "反映问题" in {p["summary"] for p in listed.get_json()["items"]}
+
+
+NON_FINITE = ("NaN", "Infinity", "-Infinity", "1e400")  # Python's JSON reader takes each (1e400 as Infinity)
+
+
+def test_a_non_finite_number_in_any_json_body_is_refused_in_chinese(app, world):
+    """Unguarded, ``{"unit": Infinity}`` reached ``int()`` in the zones API (OverflowError: a 500)."""
+    client, headers = app.test_client(), bearer(app, "county-leader")
+    for method, path in [("post", "/api/v1/zones"), ("patch", "/api/v1/zones/1"),
+                         ("post", "/api/v1/zones/1/meetings"), ("post", "/api/v1/cross-handling"),
+                         ("post", "/api/v1/cross-handling/1/revoke")]:
+        for number in NON_FINITE:
+            response = getattr(client, method)(path, headers=headers, data=f'{{"unit": {number}, "name": "甲"}}',
+                                               content_type="application/json")
+            assert response.status_code == 422, (method, path, number, response.status_code)
+            assert response.get_json()["errors"] == {"unit": ["须为有限的数字"]}, response.get_json()
+    for number in ("nan", "inf", "-Infinity", "1e400"):  # a query's unit reads as invalid: the 404 of any other
+        assert client.get(f"/api/v1/zones?unit={number}", headers=headers).status_code == 404
+
+
+def test_the_shared_integer_and_number_guards_refuse_non_finite_numbers(app):
+    from core.schemas import bounded_int, finite_number
+
+    for value in (float("nan"), float("inf"), float("-inf"), "nan", "Infinity", "1e400"):
+        with pytest.raises(ValueError):
+            bounded_int(value)
+        with pytest.raises(ValueError):
+            finite_number(value)
+    assert bounded_int("42") == 42 and finite_number("2.5") == 2.5
+
+
+@pytest.fixture
+def weekly_return(app, world):
+    """A county's directive asking its townships for a one-off figure; the town's leader files it."""
+    with app.app_context():
+        due = (_today() + timedelta(days=7)).isoformat()
+    sent = app.test_client().post(f"/api/v1/u/{world.county}/directives", headers=bearer(app, "county-leader"), json={
+        "title": "积案存量统计", "audience": {"mode": "levels", "levels": ["township"]}, "return_due_on": due,
+        "return_fields": [{"key": "stock", "label": "积案存量", "type": "number", "required": True}]})
+    assert sent.status_code == 201, sent.get_json()
+    return sent.get_json()["id"]
+
+
+def test_a_return_figure_that_is_no_finite_number_is_refused_in_chinese(app, world, browser, weekly_return):
+    """Unguarded, ``value_stock=nan`` reached ``int(nan)`` (a 500) and ``inf`` ``int(inf)``."""
+    client, headers = app.test_client(), bearer(app, "east-leader")
+    api = f"/api/v1/u/{world.town}/directives/{weekly_return}/returns"
+    for number in ("nan", "NaN", "inf", "Infinity", "-inf", "1e400"):
+        response = client.post(api, headers=headers, json={"period": "once", "values": {"stock": number}})
+        assert response.status_code == 422 and response.get_json()["errors"] == {"stock": ["“积案存量”须是数字"]}
+    for number in NON_FINITE:
+        response = client.post(api, headers=headers, data=f'{{"period": "once", "values": {{"stock": {number}}}}}',
+                               content_type="application/json")
+        assert response.status_code == 422 and response.get_json()["errors"] == {"values.stock": ["须为有限的数字"]}
+    huge = client.post(api, headers=headers, json={"period": "once", "values": {"stock": "1e300"}})
+    assert huge.status_code == 422 and huge.get_json()["errors"] == {"stock": ["“积案存量”数值过大"]}
+    browser.login("east-leader")
+    page = f"/u/{world.town}/directives/{weekly_return}"
+    for number in ("nan", "Infinity", "1e400"):
+        response = browser.post(f"{page}/returns", {"period": "once", "value_stock": number}, form_page=page)
+        assert response.status_code == 303 and "“积案存量”须是数字" in browser.get(page).get_data(as_text=True)
+    filed = client.post(api, headers=headers, json={"period": "once", "values": {"stock": "12"}})
+    assert filed.status_code == 201 and filed.get_json()["values"] == {"stock": 12}
+
+
+def test_an_indicator_target_or_weight_that_is_no_finite_number_is_refused(app, factory):
+    """Unguarded, a target of "inf" or "nan" passed ``target <= 0`` and was stored (PostgreSQL's JSON has no NaN)."""
+    from tests.conftest import Browser
+
+    tree = factory.tree()
+    factory.account("prov-leader", [(tree.province, "leader")])
+    browser = Browser(app, factory)
+    browser.login("prov-leader")
+    for weight, target, message in [("100", "inf", "是计数，须填目标值"), ("100", "nan", "是计数，须填目标值"),
+                                    ("100", "1e400", "是计数，须填目标值"), ("nan", "10", "权重应为 0 到 100 之间的数")]:
+        response = browser.post(f"/u/{tree.province}/indicators/new", {
+            "name": "信访积案化解", "period_kind": "year", "figure_0": "clearing.cleared", "weight_0": weight,
+            "target_0": target})
+        assert response.status_code == 422 and message in response.get_data(as_text=True), (weight, target)
+
+
+def test_a_directive_audience_of_ids_that_are_no_ids_is_refused_not_a_500(app, world, browser):
+    """The form's unit ids are text: unguarded, "²" passed ``str.isdigit`` and failed ``int()`` (a 500), and 30
+    digits reached the database."""
+    browser.login("county-leader")
+    page = f"/u/{world.county}/directives/new"
+    for unit_id in ("²", "1" * 30, str(BEYOND)):
+        response = browser.post(page, {"title": "关于开展专项检查的通知", "body": "请按期完成。",
+                                        "audience_mode": "units", "unit_ids": unit_id}, form_page=page)
+        assert response.status_code == 422, (unit_id, response.status_code)
+        assert "接收单位须是本单位下辖的单位" in response.get_data(as_text=True), unit_id
+
+
+def test_the_audit_viewer_takes_a_digit_that_is_no_number_as_no_filter(app, browser, factory):
+    """"²" is a digit to str.isdigit, not to int(): the viewer's unit filter gave a 500."""
+    factory.tree()
+    factory.account("audit", platform_role="audit")
+    browser.login("audit")
+    for value in ("²", "99999999999999999999", "abc"):
+        assert browser.get(f"/admin/audit?unit_id={value}").status_code == 200, value

@@ -12,7 +12,8 @@ import zipfile
 import pytest
 
 from tests.conftest import REDIS_URL, bearer
-from tests.test_imports import HEADERS, MAPPING, count, import_row, ledger_rows, run_jobs, upload, world, xlsx  # noqa: F401
+from tests.test_imports import (  # noqa: F401
+    HEADERS, MAPPING, count, csv_bytes, import_row, ledger_rows, run_jobs, upload, world, xlsx)
 
 SHARED_STRINGS_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
                        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
@@ -237,3 +238,74 @@ def test_a_workbook_with_shared_strings_as_excel_writes_it_reads(app, app_ctx):
     data = rebuilt(xlsx([]), replace={"xl/worksheets/sheet1.xml": sheet}, add={"xl/sharedStrings.xml": (
         SST + "<si><t>张三</t></si><si><t>李四</t></si></sst>".encode())})
     assert list(spreadsheets.rows(data)) == [["受理日期"], ["张三", "李四"]]
+
+
+# ---------------------------------------------------------------- CSV: no directory to check, so read bounded
+
+CSV_BOMB = b"ab," * (15 << 20) + b"\n"  # 45 MB (under the upload limit), one record of 15 million fields
+
+
+def test_a_csv_bomb_is_refused_at_upload_in_bounded_memory_and_nothing_is_stored(
+        app, world, browser, owner_engine):  # noqa: F811
+    """Unguarded, csv.reader built the 15-million-field first row (the process grew by 1 GB) before it was cut
+    to the columns read."""
+    browser.login("east-intake")
+    with Peak() as peak:
+        response = browser.post(f"/u/{world.town}/petitions/imports",
+                                {"file": (io.BytesIO(CSV_BOMB), "台账.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "CSV 文件第 1 行超过 2,097,152 个字，不是正常的表格，已拒绝" in \
+        response.get_data(as_text=True)
+    assert peak.traced < 64 << 20, peak.traced  # the 45 MB upload itself and a capped record, never the row
+    response = app.test_client().post(f"/api/v1/u/{world.town}/imports", headers=bearer(app, "east-intake"),
+                                      data={"file": (io.BytesIO(CSV_BOMB), "api.csv")},
+                                      content_type="multipart/form-data")
+    assert response.status_code == 422 and "CSV 文件第 1 行超过" in str(response.get_json())
+    assert count(owner_engine, "SELECT COUNT(*) FROM import_jobs") == 0
+
+
+def test_units_import_refuses_a_csv_bomb_in_bounded_memory(app, app_ctx):
+    from core.errors import InvalidInput
+    from tenants import provisioning
+
+    bomb = "代码,名称\n".encode() + CSV_BOMB
+    with Peak() as peak, pytest.raises(InvalidInput) as refused:
+        provisioning.read_sheet("units.csv", bomb)
+    assert "CSV 文件第 2 行超过" in refused.value.messages[0] and peak.traced < 16 << 20, peak.traced
+
+
+@pytest.mark.parametrize("text, message", [
+    ("受理日期," * 16_384 + "\n", "CSV 文件第 1 行超过 16,384 列（Excel 的上限），已拒绝"),
+    ('受理日期\n"' + "清" * 40_000 + '"\n', "第 2 行第 1 列的内容超过 32,767 个字"),
+    # 20 quoted cells of 1,200 lines each: one record of 2.4 million characters over 24,000 lines
+    ("受理日期\n" + ('"' + ("清" * 99 + "\n") * 1_200 + '",') * 20 + "\n", "CSV 文件第 2 行超过 2,097,152 个字"),
+    ('受理日期\n"清"x"\n"' + "清" * 200_000 + "\n", "CSV 文件第 3 行无法读取（引号不成对或单元格过长）"),
+])
+def test_each_csv_limit_refuses_with_its_reason(app, app_ctx, text, message):
+    from core import spreadsheets
+    from core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        list(spreadsheets.csv_rows(text.encode()))
+    assert message in refused.value.messages[0]
+
+
+def test_a_csv_bomb_below_the_title_row_fails_the_dry_run_and_writes_nothing(
+        app, world, browser, owner_engine):  # noqa: F811
+    browser.login("east-intake")
+    import_id = upload(browser, world.town, csv_bytes(ledger_rows(2), "utf-8") + CSV_BOMB, "台账.csv")
+    detail = f"/u/{world.town}/petitions/imports/{import_id}"
+    browser.post(f"{detail}/mapping", {f"map_{k}": v for k, v in MAPPING.items()}, form_page=detail)
+    run_jobs(app)
+    job = import_row(owner_engine, import_id)
+    assert job["state"] == "failed" and "CSV 文件第 4 行超过 2,097,152 个字" in job["failure"]
+    assert count(owner_engine, "SELECT COUNT(*) FROM petitions") == 0
+
+
+def test_a_legitimate_csv_reads_whole_with_quoted_lines_and_commas(app, app_ctx):
+    from core import spreadsheets
+
+    data = csv_bytes(ledger_rows(300), "gb18030")
+    rows = list(spreadsheets.csv_rows(data))
+    assert rows[0] == HEADERS and len(rows) == 301
+    assert list(spreadsheets.csv_rows('标题,内容\r\n1,"第一行\r\n第二行，有,逗号"\r\n'.encode())) == [
+        ["标题", "内容"], ["1", "第一行\r\n第二行，有,逗号"]]

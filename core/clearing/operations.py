@@ -181,12 +181,18 @@ def add_condition(unit: Unit, *, negative: bool, text: str) -> ClearingCondition
     condition = ClearingCondition(unit_id=unit.id, unit_path=unit.path, negative=bool(negative), text=text)
     db.session.add(condition)
     db.session.flush()
+    audit("clearing.condition_add", unit_id=unit.id, object_type="clearing_conditions", object_id=condition.id,
+          detail={"negative": condition.negative})
     return condition
 
 
 def archive_condition(condition: ClearingCondition) -> None:
-    condition.archived_at = condition.archived_at or utcnow()
+    if condition.archived_at is not None:
+        return
+    condition.archived_at = utcnow()
     db.session.flush()
+    audit("clearing.condition_archive", unit_id=condition.unit_id, object_type="clearing_conditions",
+          object_id=condition.id)
 
 
 # ---------------------------------------------------------------- the pool (备选库)
@@ -214,6 +220,8 @@ def record_candidate(unit: Unit, data: dict, *, petition_id: int | None = None) 
     db.session.add(candidate)
     db.session.flush()
     _count(unit, "candidates", 1)
+    audit("clearing.candidate_add", unit_id=unit.id, object_type="clearing_candidates", object_id=candidate.id,
+          detail={"petition": petition_id} if petition_id else None)
     return candidate
 
 
@@ -248,6 +256,8 @@ def screen_candidate(candidate: ClearingCandidate, *, accept: bool, reason: str 
     candidate.screening_reason = reason or None
     candidate.screened_at = utcnow()
     _count(unit, "candidates", -1)
+    audit("clearing.candidate_screen", unit_id=unit.id, object_type="clearing_candidates", object_id=candidate.id,
+          detail={"accepted": accept})
     if not accept:
         db.session.flush()
         return None
@@ -329,6 +339,8 @@ def plan_batch(unit: Unit, data: dict, candidate_ids: list[int]) -> ClearingBatc
     for candidate in candidates:
         candidate.batch_id = batch.id
     db.session.flush()
+    audit("clearing.batch_plan", unit_id=unit.id, object_type="clearing_batches", object_id=batch.id,
+          detail={"year": year, "quarter": quarter, "total": len(candidates)})
     return batch
 
 
@@ -654,6 +666,10 @@ def record_visit(visit: ClearingVisit, data: dict, *, expected_version: int | No
         _count(unit, "visits_done", 1, visited_on.isoformat())
     inbox.close("clearing_visits", visit.id, unit_id=unit.id)
     refresh_overdue(unit)
+    # What was found (family situation included) stays in the record; the trail says who wrote which visit.
+    audit("clearing.visit_record" if first_time else "clearing.visit_update", unit_id=unit.id,
+          object_type="clearing_visits", object_id=visit.id,
+          detail={"case": visit.case_id, "kind": visit.kind, "visited_on": visited_on.isoformat()})
 
 
 # ---------------------------------------------------------------- deadlines (the periodic job)

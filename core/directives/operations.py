@@ -25,6 +25,7 @@ from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
+from core.schemas import INT_MAX, finite_number
 from tenants import operations as tenancy_ops
 from tenants.models import Role, Unit, UnitLevel, UnitStat, descendants_query
 
@@ -84,7 +85,9 @@ def audience_units(sender: Unit, audience: dict, errors: dict) -> list[Unit]:
             return []
         units = list(db.session.scalars(below.where(Unit.level.in_(levels))))
     elif mode == "units":
-        ids = {int(i) for i in audience.get("unit_ids") or [] if str(i).isdigit()}
+        # ASCII digits within an id's range ("²" is a digit to str.isdigit, not to int; 30 digits to no column)
+        ids = {int(i) for i in audience.get("unit_ids") or [] if re.fullmatch(r"[0-9]{1,10}", str(i))
+               and int(i) <= INT_MAX}
         units = list(db.session.scalars(below.where(Unit.id.in_(ids)))) if ids else []
         outside = ids - {u.id for u in units}
         if outside or not ids:
@@ -311,6 +314,9 @@ def acknowledge(receipt: DirectiveReceipt) -> None:
     inbox.close("directive_receipts", receipt.id, unit_id=receipt.unit_id, key_prefix=f"receipt:{receipt.id}:ack")
 
 
+MAX_FIGURE = 10**15  # a return's figure (a count, an amount in yuan): beyond it, a typing slip or a probe
+
+
 def clean_return_values(directive: Directive, raw: dict) -> dict:
     errors: dict[str, list[str]] = {}
     values = {}
@@ -323,12 +329,14 @@ def clean_return_values(directive: Directive, raw: dict) -> dict:
             continue
         if field["type"] == "number":
             try:
-                number = float(value)
+                number = finite_number(value)  # "nan", "Infinity" and "1e400" are no figure a unit reports
             except (TypeError, ValueError):
                 add_error(errors, key, _("“%(label)s”须是数字", label=field["label"]))
                 continue
             if number < 0:
                 add_error(errors, key, _("“%(label)s”不能为负数", label=field["label"]))
+            elif number > MAX_FIGURE:
+                add_error(errors, key, _("“%(label)s”数值过大", label=field["label"]))
             values[key] = int(number) if number == int(number) else number
         elif field["type"] == "date":
             try:

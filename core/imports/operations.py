@@ -9,10 +9,7 @@ whole, and anything else leaves nothing behind.
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
-import io
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -177,21 +174,6 @@ def _kind(filename: str) -> str:
     return filename.lower().rsplit(".", 1)[-1]
 
 
-def _detect_encoding(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM), else GB18030 (Excel on Chinese Windows saves CSV so); checked in
-    chunks so a large file is never decoded whole."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            for start in range(0, len(data), 1 << 20):
-                decoder.decode(data[start:start + (1 << 20)])
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return None
-
-
 def _sheet_rows(kind: str, data: bytes, encoding: str | None) -> Iterator[list]:
     """Every row of the first sheet, title row included, one at a time."""
     read = 0
@@ -201,10 +183,9 @@ def _sheet_rows(kind: str, data: bytes, encoding: str | None) -> Iterator[list]:
                 read += 1
                 yield values
         else:
-            for values in csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")):
+            for values in spreadsheets.csv_rows(data, encoding):  # bounded the same way, a record at a time
                 read += 1
-                spreadsheets.check_cells(values, read)
-                yield values[:spreadsheets.MAX_COLUMNS]
+                yield values
     except InvalidInput:
         raise
     except MemoryError:
@@ -243,7 +224,7 @@ def _read_head(kind: str, data: bytes) -> tuple[list[str], str | None, int]:
     """The titles of the first row, the text encoding (CSV) and an estimate of the data rows."""
     encoding = None
     if kind == "csv":
-        encoding = _detect_encoding(data)
+        encoding = spreadsheets.csv_encoding(data)
         if encoding is None:
             raise InvalidInput({"file": [_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK")]})
         estimate = max(data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1), 0)

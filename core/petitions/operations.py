@@ -65,6 +65,10 @@ def clean_registration(raw: dict, *, categories: list[str] | None = None) -> tup
     errors: dict[str, list[str]] = {}
     text = {k: str(raw.get(k) or "").strip() for k in ("accused_name", "accused_position", "accused_work_unit",
                                                        "accused_level", "category", "summary", "content")}
+    # The summary shows on lists, link proposals and the clearing pool: it describes the matter, the accused is
+    # named in their own (sealed) column; checked for length as stored. The content stays as the letter says it
+    # (the record of what was reported, shown on the detail page only).
+    text["summary"] = without_accused(text["summary"], text["accused_name"])
     channel = str(raw.get("channel") or "")
     if channel not in Channel.__members__.values():
         add_error(errors, "channel", _("请选择受理方式（来信、来访、来电或网络举报）"))
@@ -121,6 +125,15 @@ def clean_registration(raw: dict, *, categories: list[str] | None = None) -> tup
                    accused_key=person_key(text["accused_name"], text["accused_work_unit"]),
                    accused_name_key=name_key(text["accused_name"]))
     return columns, people
+
+
+ACCUSED_STANDIN = "被反映人"
+
+
+def without_accused(text: str, accused_name: str) -> str:
+    """``text`` with the accused's name, written out in full, replaced by 被反映人 (a one-character "name" would
+    replace a common character, so it is left)."""
+    return text.replace(accused_name, ACCUSED_STANDIN) if len(accused_name) >= 2 else text
 
 
 def informant_keys(people: dict) -> tuple[str | None, str | None]:
@@ -399,6 +412,12 @@ def _link_pair(petition: Petition, other: Petition, **reasons) -> tuple[Petition
             _side(other, petition, units[petition.unit_id], **reasons))
 
 
+def _holds_informant():
+    """A petition whose identity is still here: neither anonymous nor routed away with its informant (a row
+    routed before the keys moved too may still carry them; it never matches an informant again)."""
+    return Petition.informant_name.is_not(None)
+
+
 CROSS_UNIT_MIN_SIMILARITY = 20  # the matter must agree too before a link crosses units
 
 
@@ -418,7 +437,7 @@ def propose_links(petition: Petition) -> int:
     with context.acting(context.maintenance_context(account_id=context.current().account_id), db.session):
         matches = [Petition.accused_key == petition.accused_key]
         if informant:
-            matches.append(or_(*informant) & (Petition.unit_id == petition.unit_id))
+            matches.append(or_(*informant) & (Petition.unit_id == petition.unit_id) & _holds_informant())
         already = select(PetitionLink.other_petition_id).where(PetitionLink.petition_id == petition.id)
         candidates = db.session.scalars(
             select(Petition).where(or_(*matches), Petition.id != petition.id, Petition.id.not_in(already))
@@ -428,7 +447,7 @@ def propose_links(petition: Petition) -> int:
             if proposed >= MAX_PROPOSALS or _chain_root(other) == root:
                 continue
             same_unit = other.unit_id == petition.unit_id
-            same_informant = same_unit and bool(
+            same_informant = same_unit and other.informant_name is not None and bool(
                 (petition.informant_id_key and petition.informant_id_key == other.informant_id_key)
                 or (petition.informant_phone_key and petition.informant_phone_key == other.informant_phone_key))
             same_accused = petition.accused_key == other.accused_key
@@ -525,7 +544,7 @@ def route_petition(petition: Petition, to_unit: Unit | None, *, mode: str, due_o
 
     The informant moves with the petition (issue 16, decided): the unit that handles it and gives the feedback
     becomes the receiving unit, and DESIGN §3's "identity never leaves the receiving unit" holds of it; the
-    origin keeps the matter, the outcome and its repeat-matching keys, but no longer the identity."""
+    origin keeps the matter and the outcome, but neither the identity nor its matching keys."""
     from core.supervision import operations as supervision_ops
 
     check_version(petition, expected_version)
@@ -563,6 +582,9 @@ def route_petition(petition: Petition, to_unit: Unit | None, *, mode: str, due_o
                                 reason=petition.number)
     for field in INFORMANT_FIELDS:  # moved, not copied: sealed again for the copy above, dropped here
         setattr(petition, f"informant_{field}", None)
+    # The matching keys go with the identity: kept here, they would let the origin confirm the informant's
+    # phone or id number by registering it again (propose_links matches inside the unit).
+    petition.informant_id_key = petition.informant_phone_key = None
     own_item = _routing_item(petition)
     if own_item is not None and own_item.state == "issued":
         supervision_ops.receive(own_item)  # a unit that routes what it was handed has signed for it

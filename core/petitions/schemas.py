@@ -2,6 +2,7 @@
 from marshmallow import fields, validate
 
 from core.calendar import estimated_flag
+from core.petitions.operations import without_accused
 from core.petitions.workflow import HANDLING_STEPS
 from core.schemas import CONTENT, NAME, Day, Id, Int, LooseSchema, Schema, Text, excerpt, register_forms
 from core.timefmt import LocalDateTime
@@ -128,7 +129,9 @@ class PetitionListItemSchema(PetitionSchema):
     class Meta:
         exclude = ("content", "findings", "feedback")
 
-    content_excerpt = fields.Function(lambda p: excerpt(p.content), metadata={"type": "string"})
+    # The letter as received names the accused; a list shows its start without the name (as the summary).
+    content_excerpt = fields.Function(lambda p: excerpt(without_accused(p.content, p.accused_name)),
+                                      metadata={"type": "string"})
 
 
 register_forms({"petitions.new": PetitionInSchema, "petitions.route": RouteInSchema})

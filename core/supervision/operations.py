@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core import calendar
 from core import context
+from core.audit.operations import record as audit
 from core.clock import utcnow
 from core.errors import InvalidInput, add_error
 from core.extensions import db
@@ -171,6 +172,8 @@ def report_progress(item: SupervisionItem, body: str) -> ProgressReport:
         item.next_report_on = next_report_date(item.report_cadence, today)
         inbox.close("supervision_items", item.id, unit_id=item.recipient_unit_id, key_prefix=f"sup:{item.id}:report:")
     db.session.flush()
+    audit("supervision.progress", unit_id=item.recipient_unit_id, object_type="supervision_items", object_id=item.id,
+          detail={"item": item.id})
     return report
 
 
@@ -189,6 +192,7 @@ def answer_problem(problem: SupervisionProblem, answer: str) -> None:
     problem.answered_by_id = context.current().account_id
     problem.checked = False  # a new answer needs a new check
     db.session.flush()
+    _audit_problem("supervision.problem_answer", problem, problem.recipient_unit_id)
 
 
 def report_done(item: SupervisionItem, body: str) -> None:
@@ -218,6 +222,14 @@ def check_problem(problem: SupervisionProblem, checked: bool = True) -> None:
         raise InvalidInput({"_schema": [_("报办结后才能逐项核销")]})
     problem.checked, problem.checked_at = checked, utcnow() if checked else None
     db.session.flush()
+    _audit_problem("supervision.problem_check" if checked else "supervision.problem_uncheck", problem,
+                   problem.unit_id)
+
+
+def _audit_problem(action: str, problem: SupervisionProblem, acting_unit_id: int) -> None:
+    """Logged by the unit whose staff wrote it; the detail names the item and the problem's place, never its text."""
+    audit(action, unit_id=acting_unit_id, object_type="supervision_problems", object_id=problem.id,
+          detail={"item": problem.item_id, "sequence": problem.seq})
 
 
 def accept(item: SupervisionItem) -> None:

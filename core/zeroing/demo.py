@@ -28,11 +28,12 @@ from tenants.models import Unit, UnitLevel
 COUNTIES = ("990121", "990122", "990221", "990321")  # their townships carry the backlog
 PER_TOWNSHIP = 11
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
-MATTERS = [("征地拆迁", "反映{name}在征地补偿款发放中优亲厚友、截留补偿款"),
-           ("三资管理", "反映{name}违规处置村集体资产、账目不公开"),
-           ("扶贫领域", "反映{name}在低保、扶贫名额分配中弄虚作假"),
-           ("工作作风", "反映{name}对群众诉求推诿扯皮、长期不予解决"),
-           ("工程项目", "反映{name}插手村级工程项目、围标串标")]
+# Summaries describe the matter, never the person (the accused is named in the sealed column only).
+MATTERS = [("征地拆迁", "反映村党支部书记在征地补偿款发放中优亲厚友、截留补偿款"),
+           ("三资管理", "反映村党支部书记违规处置村集体资产、账目不公开"),
+           ("扶贫领域", "反映村党支部书记在低保、扶贫名额分配中弄虚作假"),
+           ("工作作风", "反映村党支部书记对群众诉求推诿扯皮、长期不予解决"),
+           ("工程项目", "反映村党支部书记插手村级工程项目、围标串标")]
 LEADERS = [("张建华", "县委常委、县纪委书记"), ("李卫东", "县纪委副书记"), ("王立新", "镇党委书记"),
            ("陈国平", "镇长"), ("刘明", "镇纪委书记")]
 
@@ -68,7 +69,7 @@ def seed() -> dict:
                 raw = dict(channel=rng.choice(["letter", "visit", "phone", "web"]), anonymous=False,
                            accused_name=name, accused_position="村党支部书记", accused_level="village",
                            accused_work_unit=f"{town.name}{'东南西北'[n % 4]}村", category=category,
-                           summary=summary.format(name=name), content="信访人多次反映，要求查处并退还款项。",
+                           summary=summary, content="信访人多次反映，要求查处并退还款项。",
                            informant={"name": f"信访人{n}", "phone": f"139{town.id:04d}{n:04d}"})
                 with _as(county):
                     petition_ops.register_petition(county, dict(

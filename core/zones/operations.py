@@ -133,13 +133,13 @@ def _zone_errors(county: Unit, *, name: str, kind: str, lead_account_id, guiding
     if not guiding_office or len(guiding_office) > 100:
         add_error(errors, "guiding_office", _("请填写指导室（县纪委监委的一个部门）"))
     try:
-        if int(term_months) not in TERM_MONTHS:
+        if bounded_int(term_months) not in TERM_MONTHS:
             raise ValueError
     except (TypeError, ValueError):
         add_error(errors, "term_months", _("召集人任期须为 1、2、3、4、6 或 12 个月"))
     lead_ok = False
     try:
-        lead_ok = lead_account_id is not None and int(lead_account_id) in {a.id for a in leaders_of(county)}
+        lead_ok = lead_account_id is not None and bounded_int(lead_account_id) in {a.id for a in leaders_of(county)}
     except (TypeError, ValueError):
         pass
     if not lead_ok:
@@ -644,7 +644,7 @@ def grant_cross_access(county: Unit, *, grantee_unit_id, owner_unit_id, number: 
 
 def _unit_by_id(value) -> Unit | None:
     try:
-        return db.session.get(Unit, int(value))
+        return db.session.get(Unit, bounded_int(value))
     except (TypeError, ValueError):
         return None
 
@@ -798,7 +798,7 @@ def file_findings(pair: InspectionPair, *, findings: list[dict], summary: str,
     rows = []
     for i, f in enumerate(findings or [], start=1):
         try:
-            case_id = int(f.get("clearing_case_id"))
+            case_id = bounded_int(f.get("clearing_case_id"))
         except (TypeError, ValueError):
             case_id = None
         if case_id not in granted:

@@ -1137,6 +1137,7 @@ def ensure(kind: str, backend: str = "postgresql", scale: float = 1.0, fresh: bo
             Path(str(path) + suffix).unlink(missing_ok=True)
     (build_province if kind == "province" else build_nation)(built)
     built.seconds = time.perf_counter() - start
+    check_readable(built)
     db = _connect(built)
     try:
         write_marker(db, {**wanted, "root_id": built.root_id, "counts": built.counts, "seconds": built.seconds,
@@ -1163,6 +1164,32 @@ def _existing_marker(built: Built) -> dict | None:
         return read_marker(db)
     finally:
         db.close()
+
+
+def check_readable(built: Built) -> None:
+    """The app reads the generated persons back: the newest petition, candidate and clearing case decrypt under
+    the instance's keys (DecryptionError otherwise), their keys are the app's, and the exact-name search of
+    their unit finds them."""
+    from sqlalchemy import select
+
+    from core import context
+    from core.crypto import name_key, person_key
+    from core.extensions import db
+    from sealing import _model
+
+    with _app(built).app_context(), context.acting(context.maintenance_context(), db.session):
+        for table, (prefix, keyed) in PERSON.items():
+            model = _model(table)
+            row = db.session.scalars(select(model).order_by(model.id.desc()).limit(1)).first()
+            name, work_unit = getattr(row, f"{prefix}_name"), getattr(row, f"{prefix}_work_unit")
+            assert name and work_unit and getattr(row, f"{prefix}_position"), (table, row.id)
+            if keyed:
+                assert getattr(row, f"{prefix}_key") == person_key(name, work_unit), (table, row.id)
+                found = db.session.scalars(select(model.id).where(
+                    model.unit_id == row.unit_id, getattr(model, f"{prefix}_name_key") == name_key(name))).all()
+                assert row.id in found, (table, row.id)
+        db.session.remove()
+    log("  checked: the app decrypts the newest petition, candidate and case and finds them by exact name")
 
 
 def print_generation(built: Built) -> None:

@@ -11,6 +11,7 @@ from core.clock import utcnow
 from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.models import check_version
+from core.schemas import finite_number
 from reporting import rollups
 from reporting.figures import FIGURES
 from reporting.indicators.models import Indicator
@@ -33,7 +34,7 @@ def clean_terms(errors: dict, raw_terms: list[dict]) -> list[dict]:
             add_error(errors, "terms", _("第 %(n)s 项：请选择统计指标", n=i))
             continue
         try:
-            weight = float(raw.get("weight"))
+            weight = finite_number(raw.get("weight"))
         except (TypeError, ValueError):
             weight = 0
         if not 0 < weight <= 100:
@@ -42,7 +43,7 @@ def clean_terms(errors: dict, raw_terms: list[dict]) -> list[dict]:
         target = None
         if figure.kind not in PERCENT_KINDS:
             try:
-                target = float(raw.get("target"))
+                target = finite_number(raw.get("target"))  # "inf" would be no target at all
             except (TypeError, ValueError):
                 target = 0
             if target <= 0:
