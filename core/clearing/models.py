@@ -126,8 +126,20 @@ class ClearingBatch(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
         return f"{self.year}年第{self.quarter}季度"
 
 
+class SealedPerson:
+    """The person a clearing concerns, sealed (SM4-GCM bound to table, unit and id); the attributes without
+    the ``sealed_`` prefix read and write plain text."""
+
+    sealed_person_name: Mapped[str] = mapped_column("person_name", Text, nullable=False, default="")
+    sealed_person_position: Mapped[str] = mapped_column("person_position", Text, nullable=False, default="")
+    sealed_person_work_unit: Mapped[str] = mapped_column("person_work_unit", Text, nullable=False, default="")
+    person_name = Sealed("sealed_person_name")
+    person_position = Sealed("sealed_person_position")
+    person_work_unit = Sealed("sealed_person_work_unit")
+
+
 @seal_pending
-class ClearingCandidate(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+class ClearingCandidate(SealedPerson, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     """A concluded unfounded accusation (不属实) in the unit's pool 备选库, waiting to be screened."""
 
     __tablename__ = "clearing_candidates"
@@ -137,13 +149,6 @@ class ClearingCandidate(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     reference: Mapped[str] = mapped_column(String(64), nullable=False)  # the concluded matter's number
     concluded_on: Mapped[date] = mapped_column(Date, nullable=False)
     subject_kind: Mapped[str] = mapped_column(String(8), nullable=False, default=SubjectKind.PERSON)
-    # The person, sealed (SM4-GCM bound to table, unit and id); the attributes below read plain text.
-    sealed_person_name: Mapped[str] = mapped_column("person_name", Text, nullable=False, default="")
-    sealed_person_position: Mapped[str] = mapped_column("person_position", Text, nullable=False, default="")
-    sealed_person_work_unit: Mapped[str] = mapped_column("person_work_unit", Text, nullable=False, default="")
-    person_name = Sealed("sealed_person_name")
-    person_position = Sealed("sealed_person_position")
-    person_work_unit = Sealed("sealed_person_work_unit")
     accusation: Mapped[str] = mapped_column(Text, nullable=False)
     finding: Mapped[str] = mapped_column(Text, nullable=False, default="")
     priority_flags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
@@ -159,7 +164,7 @@ class ClearingCandidate(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
 
 @seal_pending
-class ClearingCase(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+class ClearingCase(SealedPerson, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     """澄清正名件: apply → assess → review → clear → feedback → file, then four follow-up visits."""
 
     __tablename__ = "clearing_cases"
@@ -183,13 +188,6 @@ class ClearingCase(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("clearing_batches.id"), index=True)
     reference: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     subject_kind: Mapped[str] = mapped_column(String(8), nullable=False, default=SubjectKind.PERSON)
-    # The person, sealed (SM4-GCM bound to table, unit and id); the attributes below read plain text.
-    sealed_person_name: Mapped[str] = mapped_column("person_name", Text, nullable=False, default="")
-    sealed_person_position: Mapped[str] = mapped_column("person_position", Text, nullable=False, default="")
-    sealed_person_work_unit: Mapped[str] = mapped_column("person_work_unit", Text, nullable=False, default="")
-    person_name = Sealed("sealed_person_name")
-    person_position = Sealed("sealed_person_position")
-    person_work_unit = Sealed("sealed_person_work_unit")
     person_key: Mapped[str] = mapped_column(String(200), nullable=False)  # person_key(): name and work unit
     person_name_key: Mapped[str] = mapped_column(String(64), nullable=False, default="")  # name_key(): search
     accusation: Mapped[str] = mapped_column(Text, nullable=False)

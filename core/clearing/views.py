@@ -315,6 +315,14 @@ def new_candidate(unit_id: int):
                            flags=request.form.getlist("priority_flags")), 422 if errors else 200
 
 
+def _back_to_pool(exc: InvalidInput, unit_id: int):
+    """A refused step on a candidate: nothing saved, the reasons on the pool page."""
+    db.session.rollback()
+    for message in exc.messages:
+        flash(message, "error")
+    return redirect(url_for("clearing.pool", unit_id=unit_id)), 303
+
+
 @bp.post("/pool/<int:candidate_id>/flags")
 @login_required
 def candidate_flags(unit_id: int, candidate_id: int):
@@ -323,10 +331,7 @@ def candidate_flags(unit_id: int, candidate_id: int):
         ops.set_candidate_flags(candidate, request.form.getlist("priority_flags"),
                                 expected_version=request.form.get("version", type=int))
     except InvalidInput as exc:
-        db.session.rollback()
-        for message in exc.messages:
-            flash(message, "error")
-        return redirect(url_for("clearing.pool", unit_id=unit_id)), 303
+        return _back_to_pool(exc, unit_id)
     flash(_("已修改优先情形：%(r)s", r=candidate.reference), "success")
     return redirect(url_for("clearing.pool", unit_id=unit_id))
 
@@ -340,10 +345,7 @@ def screen(unit_id: int, candidate_id: int):
         case = ops.screen_candidate(candidate, accept=accept, reason=request.form.get("reason", ""),
                                     expected_version=request.form.get("version", type=int))
     except InvalidInput as exc:
-        db.session.rollback()
-        for message in exc.messages:
-            flash(message, "error")
-        return redirect(url_for("clearing.pool", unit_id=unit_id)), 303
+        return _back_to_pool(exc, unit_id)
     if case is not None:
         flash(_("已纳入澄清：%(n)s", n=case.number), "success")
         return redirect(url_for("clearing.case", unit_id=unit_id, case_id=case.id))
