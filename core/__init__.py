@@ -14,8 +14,9 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from core import context, schemas, timefmt
+from core.audit.operations import record_failed_request
 from core.config import load_config
-from core.errors import register_error_handlers
+from core.errors import SERVER_ERROR_HOOKS, register_error_handlers
 from core.extensions import babel, csrf, db, limiter, login_manager, ma, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
     timefmt.init_app(app)  # the local_time filter and the JSON of times: the deployment's zone
     limiter.init_app(app)
     register_error_handlers(app)
+    if record_failed_request not in SERVER_ERROR_HOOKS:
+        SERVER_ERROR_HOOKS.append(record_failed_request)
     schemas.install(app)  # bounded ids in URLs, bounded query/form integers, no NUL or overlong text in any input
 
     # Behind nginx: the client address from X-Forwarded-For, but only when the peer is a listed proxy.

@@ -56,7 +56,8 @@ def wants_json() -> bool:
 
 def _http_error(exc: HTTPException):
     if exc.code == 500:
-        _audit_failure(exc)
+        for hook in SERVER_ERROR_HOOKS:
+            hook(exc)
     if isinstance(exc, CSRFError):  # a forged or stale form: denied, and the denial audited like any other
         from flask import g
 
@@ -73,24 +74,9 @@ def _http_message(exc: HTTPException) -> str:
     return own if own and not own.isascii() else error_title(exc.code)
 
 
-def _audit_failure(exc: HTTPException) -> None:
-    """A request that failed unexpectedly leaves an audit entry, in its own transaction (the request's own
-    changes are rolled back, as after a denial)."""
-    from flask import current_app, g
-
-    from core.audit.operations import record
-    from core.extensions import db
-
-    original = getattr(exc, "original_exception", None) or exc
-    try:
-        db.session.rollback()
-        record("request.failed", outcome="failed", unit_id=getattr(g.get("unit"), "id", None),
-               object_type=request.endpoint, detail={"method": request.method, "path": request.path,
-                                                     "error": type(original).__name__})
-        db.session.commit()
-    except Exception:  # the 500 page is still owed: an audit that cannot be written is logged instead
-        db.session.rollback()
-        current_app.logger.exception("could not audit the failed request %s %s", request.method, request.path)
+# Called with the exception of every request that fails unexpectedly (500), before the error page: the app
+# factory puts the audit trail's recorder here (the errors module sits below the audit module).
+SERVER_ERROR_HOOKS: list = []
 
 
 def _record_page() -> str | None:

@@ -203,14 +203,6 @@ def rollup_vantage(account, target: Unit) -> Unit | None:
     return None
 
 
-def may_open(account, action: Action, unit: Unit | None, obj) -> bool:
-    """Would the page of ``obj`` guarded by ``action`` open for ``account`` acting at ``unit``: the scoped
-    loader's decision, without its 404 (and without counting as a look). Links ask it before they are shown."""
-    from tenants.scoping import reaches  # the loader builds on this module
-
-    return obj is not None and unit is not None and can(account, action, unit, target=unit) and reaches(obj, unit)[0]
-
-
 def ensure(account, action: Action, unit: Unit | None = None, target: Unit | None = None, *,
            object_type: str | None = None, object_id=None) -> None:
     """``can`` or 404, with the denial audited."""

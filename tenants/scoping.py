@@ -192,12 +192,18 @@ def _second_audience(model, obj, unit: Unit) -> bool:
 
 def reaches(obj, unit: Unit) -> tuple[bool, Share | None]:
     """Whether ``obj`` reaches the acting ``unit`` (its own, a second audience, or an active share to it), with
-    the share it comes through. The loader's rule; ``tenants.access.may_open`` asks it for links."""
+    the share it comes through. The loader's rule; ``may_open`` asks it for links."""
     model = type(obj)
     if obj.unit_id == unit.id or (issubclass(model, TenantOwned) and _second_audience(model, obj, unit)):
         return True, None
     share = active_share(model.__tablename__, obj.id) if issubclass(model, TenantOwned) else None
     return share is not None, share
+
+
+def may_open(account, action: Action, unit: Unit | None, obj) -> bool:
+    """Would the page of ``obj`` guarded by ``action`` open for ``account`` acting at ``unit``: the scoped
+    loader's decision, without its 404 (and without counting as a look). Links ask it before they are shown."""
+    return obj is not None and unit is not None and can(account, action, unit, target=unit) and reaches(obj, unit)[0]
 
 
 def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Action.RECORDS_READ):

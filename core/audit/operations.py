@@ -270,3 +270,20 @@ def verify_and_anchor(checkpoint_files: tuple[str, ...] = ()) -> list[ChainBreak
         detail.update(total=len(breaks), breaks=[asdict(b) for b in breaks[:DETAIL_BREAKS]])
     record("audit.verify", outcome="failed" if breaks else "ok", detail=detail)
     return breaks
+
+
+def record_failed_request(exc) -> None:
+    """A request that failed unexpectedly (500) leaves an audit entry, in its own transaction (the request's own
+    changes are rolled back, as after a denial). The app factory hooks it into the error handler."""
+    from flask import g
+
+    original = getattr(exc, "original_exception", None) or exc
+    try:
+        db.session.rollback()
+        record("request.failed", outcome="failed", unit_id=getattr(g.get("unit"), "id", None),
+               object_type=request.endpoint, detail={"method": request.method, "path": request.path,
+                                                     "error": type(original).__name__})
+        db.session.commit()
+    except Exception:  # the 500 page is still owed: an audit that cannot be written is logged instead
+        db.session.rollback()
+        current_app.logger.exception("could not audit the failed request %s %s", request.method, request.path)

@@ -25,9 +25,9 @@ from core.zones import queries
 from core.zones.models import (DEFAULT_CHECKLIST, GRANT_SCOPE_LABELS, GRANT_STATE_LABELS, ZONE_KIND_LABELS,
                                ConvenerTerm, CrossGrant, InspectionPair, InspectionRound, JointMeeting,
                                MeetingDecision, Zone, ZoneKind)
-from tenants.access import Action, can, deny, ensure, may_open, roles_at
+from tenants.access import Action, can, deny, ensure, roles_at
 from tenants.models import Role, Unit, UnitLevel
-from tenants.scoping import load_scoped
+from tenants.scoping import load_scoped, may_open
 
 bp = Blueprint("zones", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/zones")
 

@@ -21,6 +21,18 @@ from tenants.models import Membership, Unit
 BIGINT = BigInteger().with_variant(Integer, "sqlite")
 
 
+# Why an upstream refuses a push (the reason stored on the peer and answered to the pushing deployment).
+REFUSAL_MESSAGES = {
+    "unknown_peer_or_signature": _l("对端未登记、已停用或签名无效"),
+    "malformed": _l("推送内容格式不正确"),
+    "peer_mismatch": _l("推送内容中的部署名称与请求头不一致"),
+    "stale": _l("推送时间与本系统时间相差超过允许范围，请检查服务器时钟"),
+    "root_mismatch": _l("推送的根单位与登记的不一致"),
+    "unit_archived": _l("对应单位已撤销"),
+    "replay": _l("重复或过期的推送（序号不大于已接收的序号）"),
+}
+
+
 class FederationPeer(TimestampMixin, db.Model):
     """A downstream deployment registered at this (upstream) deployment: its name, its public key and
     the unit that stands for its root here. The unit has no members and no records: its stats rows
@@ -58,9 +70,7 @@ class FederationPeer(TimestampMixin, db.Model):
     @property
     def last_refusal_label(self) -> str:
         """Why the last push was refused, in words (the stored reason is a code)."""
-        from reporting.federation.operations import PushRefused
-
-        return str(PushRefused.MESSAGES.get(self.last_refusal, _l("其他原因"))) if self.last_refusal else ""
+        return str(REFUSAL_MESSAGES.get(self.last_refusal, _l("其他原因"))) if self.last_refusal else ""
 
 
 class PushOutcome:

@@ -35,7 +35,7 @@ from core.errors import InvalidInput
 from core.extensions import db
 from core.models import upsert_insert
 from reporting.federation import signing
-from reporting.federation.models import FederationPeer, FederationPush, PushOutcome
+from reporting.federation.models import REFUSAL_MESSAGES, FederationPeer, FederationPush, PushOutcome
 from reporting.federation.schemas import PushSchema, is_federated_metric
 from tenants import operations as tenancy_ops
 from tenants.models import ALLOWED_PARENTS, Unit, UnitLevel, UnitStat, UnitStatJournal, UnitStatTotal, upper_bound
@@ -133,15 +133,7 @@ class PushRefused(Exception):
     """A push the upstream does not accept. ``status``: 401 (unknown peer or bad signature),
     409 (replay), 422 (malformed, stale, wrong root)."""
 
-    MESSAGES = {
-        "unknown_peer_or_signature": _l("对端未登记、已停用或签名无效"),
-        "malformed": _l("推送内容格式不正确"),
-        "peer_mismatch": _l("推送内容中的部署名称与请求头不一致"),
-        "stale": _l("推送时间与本系统时间相差超过允许范围，请检查服务器时钟"),
-        "root_mismatch": _l("推送的根单位与登记的不一致"),
-        "unit_archived": _l("对应单位已撤销"),
-        "replay": _l("重复或过期的推送（序号不大于已接收的序号）"),
-    }
+    MESSAGES = REFUSAL_MESSAGES
     STATUS = {"unknown_peer_or_signature": 401, "replay": 409}
 
     def __init__(self, reason: str, *, peer: FederationPeer | None = None, detail: dict | None = None):
