@@ -248,15 +248,28 @@ def browser(app, factory):
     return Browser(app, factory)
 
 
+def burst_worker():
+    """An in-process RQ worker for one burst. It skips the command channel: RQ's pubsub thread waits up to 60 s
+    in redis-py before it stops, and a test sends a worker no commands."""
+    from rq import SimpleWorker
+
+    from core.jobs import QUEUES, get_queue
+
+    class BurstWorker(SimpleWorker):
+        def subscribe(self):
+            pass
+
+        def unsubscribe(self):
+            pass
+
+    return BurstWorker([get_queue(q) for q in QUEUES], connection=get_queue("default").connection)
+
+
 def run_queued_jobs(app) -> None:
     """With Redis, jobs wait in RQ: work them off here, as a worker would (inline mode ran them already)."""
     if REDIS_URL:
         with app.app_context():
-            from rq import SimpleWorker
-
-            from core.jobs import QUEUES, get_queue
-
-            SimpleWorker([get_queue(q) for q in QUEUES], connection=get_queue("default").connection).work(burst=True)
+            burst_worker().work(burst=True)
 
 
 def bearer(app, username, password=PASSWORD, code=None):

@@ -6,7 +6,7 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, run_queued_jobs
 
 
 # The chain's tamper detection (edits, gaps, cut tails, keyed links, checkpoints): tests/test_audit_chain.py.
@@ -34,12 +34,7 @@ def test_verify_job_records_its_outcome(app, browser, factory):
     factory.account("aud", platform_role="audit")
     browser.login("aud")
     assert browser.post("/admin/audit/verify", form_page="/admin/audit").status_code == 302
-    if REDIS_URL:
-        with app.app_context():
-            from core.jobs import QUEUES, get_queue
-            from rq import SimpleWorker
-
-            SimpleWorker([get_queue(q) for q in QUEUES], connection=get_queue("default").connection).work(burst=True)
+    run_queued_jobs(app)
     page = browser.get("/admin/audit?action=audit.verify").get_data(as_text=True)
     assert "校验审计链" in page and ">成功<" in page
 

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import text
 
-from tests.conftest import ADMIN_URL, REDIS_URL, bearer
+from tests.conftest import ADMIN_URL, REDIS_URL, bearer, run_queued_jobs
 
 HEADERS = ["受理编号", "受理方式", "受理日期", "举报人姓名", "身份证号", "联系电话", "地址", "被反映人姓名", "职务",
            "被反映人单位", "级别", "是否党员", "问题类别", "反映问题摘要", "反映问题内容"]
@@ -71,13 +71,7 @@ def world(app, factory):
 
 def run_jobs(app) -> None:
     """With Redis the dry run and the commit wait in the queue: work it off (inline they already ran)."""
-    if REDIS_URL:
-        from rq import SimpleWorker
-
-        from core.jobs import QUEUES, get_queue
-
-        with app.app_context():
-            SimpleWorker([get_queue(q) for q in QUEUES], connection=get_queue("default").connection).work(burst=True)
+    run_queued_jobs(app)
 
 
 def upload(browser, unit_id: int, data: bytes, filename: str) -> int:
