@@ -304,8 +304,11 @@ def status() -> dict:
                 error = str(ABANDONED)
             failed.append({"id": job.id, "queue": name, "func": job.func_name, "ended_at": job.ended_at,
                            "error": error})
+    # This deployment's workers only: another deployment (or test run) on the same Redis has other queue names.
+    ours = {queue_name(name) for name in QUEUES}
     workers = [{"name": w.name, "state": w.get_state(), "queues": ", ".join(w.queue_names()),
-                "last_heartbeat": w.last_heartbeat} for w in Worker.all(connection=connection)]
+                "last_heartbeat": w.last_heartbeat} for w in Worker.all(connection=connection)
+               if ours & set(w.queue_names())]
     return {"mode": "redis", "queues": queues, "workers": workers, "failed": failed,
             "periodic": [(p.func.spec.name, p.when) for p in periodic_jobs()]}
 
