@@ -308,6 +308,11 @@ def test_api_grants_cross_handling_and_refuses_a_grant_beyond_the_zone_or_ending
     assert made.status_code == 201, made.get_json()
     body = made.get_json()
     assert body["state"] == "active" and body["object_label"].startswith(world.north_petition_number)
+    # The county's unit admin reads no records: the grants page names neither the record nor the typed 事由.
+    admin = Browser(app, factory)
+    admin.login("county-admin")
+    grants_page = admin.get(f"/u/{world.tree.county}/zones/grants").get_data(as_text=True)
+    assert "交叉检查信访件办理质量" not in grants_page and world.north_petition_number not in grants_page
 
     officer = bearer(app, "east-officer")
     mine = client.get("/api/v1/cross-handling", headers=officer).get_json()["items"]
