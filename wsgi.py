@@ -1,4 +1,4 @@
 """WSGI entry point: only builds the app (gunicorn wsgi:app; flask --app wsgi ...)."""
-from core import create_app
+from core.app import create_app
 
 app = create_app()

@@ -52,6 +52,18 @@ def documented(path: str, method: str, summary: str, *, body=None, response=None
     return decorate
 
 
+def legacy_form(of: str):
+    """Mark the decorated view as an older URL form of the API route ``of`` (its endpoint, e.g.
+    ``"api.zones_list"``): still answered so that no client breaks, but documented once, in the unit-scoped
+    form ``/api/v1/u/<unit>/...``. The old form names its unit in the query or body (``unit``), or means every
+    unit of the account; it acts at a unit through ``tenants.resolution.act_at`` like the new one."""
+    def decorate(func):
+        func.legacy_of = of
+        return func
+
+    return decorate
+
+
 def _schema_ref(spec: APISpec, schema) -> dict:
     plugin = next(p for p in spec.plugins if isinstance(p, MarshmallowPlugin))
     return plugin.converter.resolve_nested_schema(schema)
@@ -116,8 +128,9 @@ def _operation(spec: APISpec, rule, declared: dict) -> dict:
 def documented_rules():
     """(rule, method, declaration) of every documented API route, from the URL map."""
     for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
-        declared = getattr(current_app.view_functions[rule.endpoint], "openapi", None)
-        if declared is not None and rule.rule.startswith(PREFIX + "/"):
+        view = current_app.view_functions[rule.endpoint]
+        declared = getattr(view, "openapi", None)
+        if declared is not None and rule.rule.startswith(PREFIX + "/") and not hasattr(view, "legacy_of"):
             yield rule, declared
 
 

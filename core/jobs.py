@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Integer, and_, event, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core.areas import installed
 from core import context, timefmt
 from core.clock import utcnow
 from core.extensions import db
@@ -222,7 +223,7 @@ def run_worker(queues: list[str], burst: bool = False) -> None:
 
 
 def periodic_jobs() -> list[Periodic]:
-    return current_app.extensions.get("qinglian_periodic", [])
+    return installed().periodic
 
 
 def run_cron_scheduler() -> None:

@@ -8,6 +8,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import delete, func, select, text
 
+from core.areas import installed
 from core.audit.operations import record as audit
 from core.extensions import db
 from core.models import upsert_insert
@@ -23,11 +24,11 @@ FOLD_BATCH = 5000  # totals rows per upsert statement
 
 def refresh_changed_units(today: date) -> dict[str, int]:
     """Recount the time-based figures (overdue, late returns) of every unit marked changed since the
-    last run; each area registers its recount in ``qinglian_time_based_figures``."""
+    last run; each area declares its recount (``Area.recounts``)."""
     marks = db.session.execute(select(ChangedUnit.id, ChangedUnit.unit_id)).all()
     if not marks:
         return {"units": 0}
-    refreshers = current_app.extensions["qinglian_time_based_figures"]
+    refreshers = installed().recounts
     for unit_id in sorted({unit_id for _id, unit_id in marks}):
         unit = db.session.get(Unit, unit_id)
         for refresh in refreshers:

@@ -1,7 +1,7 @@
 """Zone figures (协作区): a zone's headline figures are the sums over its current members' lines.
 
 Casework may not import reporting (DESIGN.md layers): the app factory hands ``zone_figures`` to the zones
-pages as ``app.extensions["qinglian_zone_figures"]``. The catalogue figures come from the county's
+pages through ``core.zones.queries.ZONE_FIGURES``. The catalogue figures come from the county's
 children's roll-up (one line per child, one statement); the two figures of the zones themselves — steps
 taken on other townships' cases and cases inspected — are the members' own stats rows.
 """

@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from core.areas import installed
 from core import context
 from core.errors import InvalidInput
 from core.extensions import db
@@ -94,7 +95,7 @@ def register_tenancy_cli(app: Flask) -> None:
             result = _run(build_demo)
             click.echo(f"demo province created: {result['units']} units")
             # Casework areas add their demo records (the app factory lists them).
-            for seed in current_app.extensions.get("qinglian_demo_seeders", []):
+            for seed in installed().demo_seeders:
                 click.echo(f"demo casework: {_run(seed)}")
         except RuntimeError as exc:
             result = {"totp": {}}

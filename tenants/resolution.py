@@ -29,11 +29,18 @@ def resolve_acting_unit():
     unit = db.session.get(Unit, unit_id)
     if unit is None or not can(current_user, Action.WORKSPACE_ENTER, unit):
         deny(Action.WORKSPACE_ENTER, object_type="unit", object_id=unit_id)
-    g.unit = unit
     if not request.path.startswith("/api/"):
         session["last_unit_id"] = unit.id
-    context.activate(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session)
+    act_at(unit)
     return None
+
+
+def act_at(unit: Unit) -> None:
+    """Act at ``unit`` for the rest of the request: the views' ``g.unit`` and the acting context of the ORM filter
+    and row-level security together. The one place that sets them; the caller has checked the membership (a
+    /u/<unit>/ URL above, or an API route that takes its unit from the request and asks ``can`` first)."""
+    g.unit = unit
+    context.activate(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session)
 
 
 def acting_unit() -> Unit:

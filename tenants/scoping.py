@@ -112,7 +112,6 @@ def tenant_models() -> list[type]:
     ]
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _add_tenant_filter(state):
     if not (state.is_select or state.is_update or state.is_delete):
         return
@@ -206,14 +205,20 @@ def may_open(account, action: Action, unit: Unit | None, obj) -> bool:
     return obj is not None and unit is not None and can(account, action, unit, target=unit) and reaches(obj, unit)[0]
 
 
-def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Action.RECORDS_READ):
-    """The one way to load a tenant object for a request: its own, or shared to the acting unit; else 404."""
+def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Action.RECORDS_READ, own: bool = False):
+    """The one way to load a tenant object for a request: its own, or shared to the acting unit; else 404.
+
+    ``own``: the acting unit's own object only (what only its owner may do: edit, decide, archive); a second
+    audience or a share reads it but gets 404 here."""
     try:
         object_id = int(object_id)
     except (TypeError, ValueError):
         deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
     obj = db.session.scalar(select(model).where(model.id == object_id))
-    visible, share = reaches(obj, unit) if obj is not None else (False, None)
+    if own:
+        visible, share = (obj is not None and obj.unit_id == unit.id), None
+    else:
+        visible, share = reaches(obj, unit) if obj is not None else (False, None)
     if not visible or not can(account, action, unit, target=unit):
         deny(action, unit=unit, object_type=model.__tablename__, object_id=object_id)
     if share is not None:
@@ -236,7 +241,6 @@ def _note_read(obj, unit: Unit, account) -> None:
     db.session.info.setdefault(_READS, {}).setdefault((obj.__tablename__, obj.id), (unit.id, account))
 
 
-@event.listens_for(Session, "before_commit")
 def _audit_reads(session) -> None:
     """Write the reads when the request commits, not when the record is loaded: the acting unit's audit chain
     head is locked for the commit only, not while the page renders. A request that fails or is denied rolls
@@ -245,7 +249,18 @@ def _audit_reads(session) -> None:
         audit(f"{object_type}.read", unit_id=unit_id, object_type=object_type, object_id=object_id, account=account)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_reads(session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended: committed (written above) or rolled back
         session.info.pop(_READS, None)
+
+
+_LISTENERS = (("do_orm_execute", _add_tenant_filter), ("before_commit", _audit_reads),
+              ("after_transaction_end", _forget_reads))
+
+
+def install() -> None:
+    """Put the ORM auto-filter and the read audit on every session: called by the app factory (importing this
+    module changes nothing). Idempotent, as the listeners are the process's, and tests build several apps."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

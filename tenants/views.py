@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 
+from core.areas import installed
 from core import jobs
 from core.audit import queries as audit_queries
 from core.audit.jobs import verify_audit_chains
@@ -48,12 +49,12 @@ def _navigation():
     if can(current_user, Action.JOBS_STATUS):
         admin_links.append((url_for("admin.status"), _("运行状态")))
     # Higher layers' admin pages (reporting: federation with an upstream deployment).
-    for endpoint, label, action in current_app.extensions.get("qinglian_admin_links", []):
+    for endpoint, label, action in installed().admin_links:
         if can(current_user, action):
             admin_links.append((url_for(endpoint), label))
     unit = g.get("unit")
     workspace_links = [(url_for(endpoint, unit_id=unit.id), label)
-                       for endpoint, label, action in current_app.extensions.get("qinglian_workspace_links", [])
+                       for endpoint, label, action in installed().workspace_links
                        if unit is not None and can(current_user, action, unit)]
     return {
         "workspace_links": workspace_links,
@@ -417,5 +418,5 @@ def status():
     except Exception as exc:  # Redis down: the page must still say so
         info = {"mode": "error", "error": str(exc), "queues": [], "workers": [], "failed": [], "periodic": []}
     # Higher layers add their own panels (reporting: the nightly recount of the figures).
-    panels = [panel() for panel in current_app.extensions.get("qinglian_status_panels", [])]
+    panels = [panel() for panel in installed().status_panels]
     return render_template("tenants/admin_status.html", info=info, panels=panels)

@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from core import context, create_app
+from core import context
+from core.app import create_app
 from core.extensions import db
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL")

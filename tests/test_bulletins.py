@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from core.areas import installed
 from core import context
 from core.calendar import CHINA
 from core.extensions import db
@@ -346,7 +347,7 @@ def test_the_scheduler_builds_every_unit_above_township_once(app, world):
     from reporting.bulletins.models import Bulletin
     from tenants.models import Unit
 
-    periodic = {p.func.spec.name: p.cron for p in app.extensions["qinglian_periodic"]}
+    periodic = {p.func.spec.name: p.cron for p in installed(app).periodic}
     assert periodic["reporting.bulletins.jobs.build_weekly_bulletins"] == "0 1 * * 1"
     assert periodic["reporting.bulletins.jobs.build_monthly_bulletins"] == "30 1 1 * *"
     with app.app_context():

@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from core import context, create_app
+from core.areas import installed
+from core import context
+from core.app import create_app
 from core.extensions import db
 from tests.conftest import Browser, Factory
 
@@ -360,8 +362,8 @@ def test_an_unreachable_upstream_is_logged_and_shown_and_an_unconfigured_one_is_
     assert answer["outcome"] == "failed" and answer["status"] is None and "refused" in answer["message"]
 
     # Scheduled where an upstream is configured, not elsewhere.
-    assert push_rollups in [p.func for p in downstream.app.extensions["qinglian_periodic"]]
-    assert push_rollups not in [p.func for p in app.extensions["qinglian_periodic"]]
+    assert push_rollups in [p.func for p in installed(downstream.app).periodic]
+    assert push_rollups not in [p.func for p in installed(app).periodic]
     with app.app_context():
         with pytest.raises(fed_ops.NotConfigured):
             fed_ops.prepare_push()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from core.areas import installed
 from tests.conftest import ADMIN_URL, REDIS_URL, run_queued_jobs
 from tests.test_imports import MAPPING, count, import_row, ledger_rows, run_jobs, upload, world, xlsx  # noqa: F401
 
@@ -215,7 +216,7 @@ def test_an_export_that_dies_again_fails_and_its_retry_makes_the_file(app, facto
 def test_the_sweep_finds_a_dead_worker_within_a_minute(app, browser, factory):
     from core import jobs
 
-    sweeps = [p for p in app.extensions["qinglian_periodic"] if p.func is jobs.sweep_stalled_jobs]
+    sweeps = [p for p in installed(app).periodic if p.func is jobs.sweep_stalled_jobs]
     assert [p.interval for p in sweeps] == [jobs.SWEEP_EVERY]
     assert jobs.DEAD_AFTER.total_seconds() + jobs.SWEEP_EVERY < 60
     assert jobs.DEAD_AFTER.total_seconds() >= 3 * jobs.HEARTBEAT_EVERY  # a missed beat or two is no death

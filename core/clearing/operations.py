@@ -22,6 +22,7 @@ from core.models import check_version
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.numbering import next_number
+from core.petitions.models import Petition
 from core.clearing.models import (CHECKLIST, ClearingBatch, ClearingCandidate, ClearingCase, ClearingCondition,
                                   ClearingVisit, Method, Priority, SubjectKind, VisitKind, name_key, person_key,
                                   priority_rank)
@@ -196,6 +197,17 @@ def archive_condition(condition: ClearingCondition) -> None:
 
 
 # ---------------------------------------------------------------- the pool (备选库)
+
+
+def candidate_from_petition(unit: Unit, petition: Petition) -> ClearingCandidate:
+    """失实检举控告: the accused person of the unit's own petition concluded unfounded is owed a clearing; the
+    pool links back to the petition (petitions call this through ``UNFOUNDED_FOLLOW_UPS``)."""
+    return record_candidate(unit, {
+        "reference": petition.number, "concluded_on": petition.concluded_on, "person_name": petition.accused_name,
+        "person_position": petition.accused_position,
+        "person_work_unit": petition.accused_work_unit or _("（未注明单位）"),
+        "accusation": petition.summary, "finding": petition.findings,
+        "priority_flags": list(petition.accused_work_areas or [])}, petition_id=petition.id)
 
 
 def record_candidate(unit: Unit, data: dict, *, petition_id: int | None = None) -> ClearingCandidate:

@@ -201,3 +201,8 @@ def escalated_to(unit: Unit) -> list[ClearingCase]:
     return list(db.session.scalars(select(ClearingCase).where(ClearingCase.reviewing_unit_id == unit.id,
                                                               ClearingCase.state.in_(("escalated", "plan_escalated")))
                                    .order_by(ClearingCase.due_on, ClearingCase.id)))
+
+
+def candidate_of_petition(petition) -> ClearingCandidate | None:
+    """The pool's candidate a petition concluded unfounded put there, for the petition page's link to it."""
+    return db.session.scalar(select(ClearingCandidate).where(ClearingCandidate.petition_id == petition.id))

@@ -12,15 +12,14 @@ from core.clearing import operations as ops
 from core.clearing import queries
 from core.clearing.models import (CHECKLIST, METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch,
                                   ClearingCandidate, ClearingCase, ClearingCondition, ClearingVisit)
-from core.clearing.workflow import (CASE_FLOW, ESCALATED_ONLY_STEPS, HIGHER_REVIEW_STEPS, NOT_WHEN_ESCALATED, OPEN,
+from core.clearing.workflow import (CASE_FLOW, CROSS_HANDLE_STEPS, ESCALATED_ONLY_STEPS, HIGHER_REVIEW_STEPS, NOT_WHEN_ESCALATED, OPEN,
                                     STAGE_LABELS, STAGES, STEP_ACTIONS, stage_of)
 from core.documents import docx_response, render_docx
 from core.errors import InvalidInput
 from core.extensions import db
-from core.inbox.views import register_link
+from core.inbox.links import register_link
 from core.supervision.models import ProgressReport, SupervisionItem
 from core.workflow import history
-from core.zones.operations import CROSS_HANDLE_STEPS
 from tenants.access import Action, can, deny, ensure
 from tenants.models import Share, Unit
 from tenants.queries import active_shares, purpose_label, share_access_log
@@ -45,7 +44,7 @@ def load_case(case_id: int) -> ClearingCase:
 # cross-handler's named steps (交叉办案); each with the role the acting account needs in its own unit.
 SHARE_STEPS = {
     "escalated_review": (HIGHER_REVIEW_STEPS, Action.CLEARING_REVIEW_ESCALATED),
-    "cross_handle": (CROSS_HANDLE_STEPS["clearing_cases"], Action.CLEARING_HANDLE),
+    "cross_handle": (CROSS_HANDLE_STEPS, Action.CLEARING_HANDLE),
 }
 
 

@@ -86,3 +86,7 @@ STEP_WORKDAYS = {
 
 def stage_of(state: str) -> str | None:
     return next((stage for stage, states in STAGES.items() if state in states), None)
+
+# What a cross-handler of a collaboration zone may do on a clearing case (交叉办案, granted in core/zones): the work of
+# verifying and clearing, never the owner's decisions (review, approval, decline).
+CROSS_HANDLE_STEPS = ("assess", "submit_plan", "clear", "feedback")

@@ -17,7 +17,7 @@ from core.directives.models import (FIELD_TYPES, KIND_LABELS, Directive, Directi
 from core.directives.workflow import DIRECTIVE_FLOW
 from core.errors import InvalidInput
 from core.extensions import db
-from core.inbox.views import register_link
+from core.inbox.links import register_link
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
 from tenants.models import LEVEL_LABELS, UnitLevel, descendants_query

@@ -12,7 +12,7 @@ from core.calendar import estimated_flag
 from core.api import api, documented
 from core.extensions import db
 from core.inbox.queries import open_items_for
-from core.inbox.views import link_for
+from core.inbox.links import link_for
 from core.timefmt import LocalDateTime
 from tenants.access import Action, can, ensure, member_units, roles_at
 

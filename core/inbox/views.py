@@ -7,26 +7,11 @@ from flask_login import current_user, login_required
 from core import calendar
 from core.extensions import db
 from core.inbox.models import InboxItem
+from core.inbox.links import link_for
 from core.inbox.queries import counts_for, open_items_for
 from tenants.access import Action, can, ensure, roles_at
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
-
-# object_type -> function(item, unit_id) -> URL; each area registers how to open its objects.
-LINKS: dict[str, object] = {}
-
-
-def register_link(object_type: str):
-    def decorate(func):
-        LINKS[object_type] = func
-        return func
-    return decorate
-
-
-def link_for(item: InboxItem, unit_id: int) -> str | None:
-    builder = LINKS.get(item.object_type)
-    return builder(item, unit_id) if builder else None
-
 
 @bp.app_context_processor
 def _inbox_counts():

@@ -19,11 +19,10 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import TooManyRequests
 
-from core.clearing import operations as clearing_ops
 from core.petitions.models import (COMPETENT_LEVEL, FEEDBACK_WAYS, INFORMANT_FIELDS, ROUTING_LABELS, SANDUO,
                                    AccusedLevel, Channel, Flag, Outcome, Petition, PetitionCategory, PetitionLink,
                                    RoutingMode, WorkArea)
-from core.petitions.workflow import HANDLING_STEPS, OPEN, PETITION_FLOW
+from core.petitions.workflow import HANDLING_STEPS, OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
 from tenants import operations as tenancy_ops
 from tenants.models import Share, Unit
 
@@ -336,12 +335,8 @@ def _conclude(petition: Petition, unit: Unit, data: dict) -> None:
         # 失实检举控告: the accused person is owed a clearing; the pool links back to this petition. The pool is
         # the owner's, also when a cross-handler concluded (written as the owner).
         with context.writing_as(unit.id, unit.path):
-            clearing_ops.record_candidate(unit, {
-                "reference": petition.number, "concluded_on": concluded_on, "person_name": petition.accused_name,
-                "person_position": petition.accused_position,
-                "person_work_unit": petition.accused_work_unit or _("（未注明单位）"),
-                "accusation": petition.summary, "finding": findings,
-                "priority_flags": list(petition.accused_work_areas or [])}, petition_id=petition.id)
+            for follow_up in UNFOUNDED_FOLLOW_UPS.values():
+                follow_up.record(unit, petition)
             db.session.flush()
 
 

@@ -10,15 +10,14 @@ from flask_login import current_user, login_required
 from core import calendar
 from core.errors import InvalidInput
 from core.extensions import db
-from core.inbox.views import register_link
+from core.inbox.links import register_link
 from core.petitions import operations as ops
 from core.petitions import queries
 from core.petitions.models import (ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, FEEDBACK_WAYS, FLAG_LABELS,
                                    INFORMANT_FIELDS, OUTCOME_LABELS, ROUTING_LABELS, Channel, Petition,
                                    WORK_AREA_LABELS, PetitionCategory, PetitionLink, RoutingMode)
-from core.petitions.workflow import OPEN, PETITION_FLOW
+from core.petitions.workflow import CROSS_HANDLE_STEPS, OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
 from core.workflow import history
-from core.zones.operations import CROSS_HANDLE_STEPS
 from sqlalchemy import select
 from tenants.access import Action, can, deny, ensure
 from tenants.models import LEVEL_LABELS, Share, Unit
@@ -49,7 +48,7 @@ def steps_through_shares(petition: Petition) -> dict[str, Share]:
     steps: dict[str, Share] = {}
     for share in active_shares("petitions", petition.id):
         if share.purpose == "cross_handle":
-            for name in CROSS_HANDLE_STEPS["petitions"]:
+            for name in CROSS_HANDLE_STEPS:
                 if name in share.allowed_transitions:
                     steps.setdefault(name, share)
     return steps
@@ -227,10 +226,8 @@ def reveal(unit_id: int, petition_id: int):
 
 
 def _candidate(petition: Petition):
-    """The clearing candidate an unfounded outcome put in the pool, for the link to it."""
-    from core.clearing.models import ClearingCandidate
-
-    return db.session.scalar(select(ClearingCandidate).where(ClearingCandidate.petition_id == petition.id))
+    """What an unfounded outcome started in a higher area (the clearing pool's candidate), for the link to it."""
+    return next((found for follow_up in UNFOUNDED_FOLLOW_UPS.values() if (found := follow_up.find(petition))), None)
 
 
 @petitions_bp.post("/<int:petition_id>/steps/<any(start, conclude, feedback, settle):step>")

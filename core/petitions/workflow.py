@@ -1,6 +1,10 @@
 """The states a petition moves through while it is handled (core.workflow runs them)."""
+from dataclasses import dataclass
+from typing import Callable
+
 from flask_babel import lazy_gettext as _l
 
+from core.areas import Registry
 from core.workflow import Transition, Workflow
 
 PETITION_FLOW = Workflow("petitions", {
@@ -22,3 +26,20 @@ PETITION_FLOW = Workflow("petitions", {
 OPEN = ("registered", "handling")
 # Steps the handling unit takes on the petition page; routing and outcomes from below have their own paths.
 HANDLING_STEPS = ("start", "conclude", "feedback", "settle")
+
+# What a cross-handler of a collaboration zone may do on a petition (交叉办案, granted in core/zones): the work of
+# verifying and clearing, never the owner's decisions (review, approval, decline) nor contact with the informant (feedback).
+CROSS_HANDLE_STEPS = ("start", "conclude")
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What a higher area does when a petition is concluded unfounded (失实), and how the petition's page finds
+    it again: ``record(unit, petition)`` runs in the conclusion's transaction, written as the owner;
+    ``find(petition)`` answers the record it made (or None)."""
+    record: Callable
+    find: Callable
+
+
+# Filled by higher areas at start-up: clearing puts the accused person in its pool (core/clearing/area.py).
+UNFOUNDED_FOLLOW_UPS = Registry("petitions concluded unfounded")

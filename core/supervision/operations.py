@@ -17,10 +17,9 @@ from core.extensions import db
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.numbering import next_number
-from core.clearing.models import ClearingCase
-from core.petitions.models import Petition
 from core.supervision.models import (RECORD_KINDS, CheckPhase, ItemKind, ProgressReport, SupervisionItem,
                                      SupervisionProblem)
+from core.supervision.subjects import SUBJECTS
 from core.supervision.workflow import ITEM_FLOW
 from tenants import operations as tenancy_ops
 from tenants.models import Role, Share, Unit, UnitStat
@@ -41,10 +40,6 @@ def next_report_date(cadence: str | None, after: date) -> date | None:
     return after + timedelta(days=(weekday - after.isoweekday()) % 7 or 7)
 
 
-# The receiver's records an item may concern, found by their official number.
-SUBJECT_MODELS = (Petition, ClearingCase)
-
-
 def subject_record(recipient: Unit, number: str):
     """The receiver's petition or clearing case with that number, looked up across the unit boundary.
 
@@ -53,7 +48,7 @@ def subject_record(recipient: Unit, number: str):
     it returns the record only to link it (and, for registered supervision, to share it).
     """
     with context.acting(context.maintenance_context(account_id=context.current().account_id), db.session):
-        for model in SUBJECT_MODELS:
+        for model in SUBJECTS.values():
             record = db.session.scalar(select(model).where(model.unit_id == recipient.id,
                                                            model.number == number.strip()))
             if record is not None:
@@ -328,7 +323,7 @@ def record_check(issuer: Unit, recipient: Unit | None, *, phase: str, subject_nu
     subject = None
     if "recipient_unit_id" not in errors:
         subject = subject_record(recipient, subject_number or "") if (subject_number or "").strip() else None
-        if subject is None or subject.__tablename__ != ClearingCase.__tablename__:
+        if subject is None or subject.__tablename__ != "clearing_cases":
             add_error(errors, "subject_number", _("%(unit)s 没有编号为 %(n)s 的澄清件", unit=recipient.name,
                                              n=(subject_number or "").strip() or "—"))
     if errors:

@@ -16,7 +16,7 @@ from core.supervision import operations as ops
 from core.supervision.models import (CHECK_PHASE_LABELS, KIND_LABELS, RECORD_KINDS, ItemKind, SupervisionItem,
                                      SupervisionProblem)
 from core.supervision.workflow import ITEM_FLOW
-from core.inbox.views import register_link
+from core.inbox.links import register_link
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
 from tenants.models import Unit, descendants_query

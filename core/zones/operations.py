@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from core import calendar, context, timefmt
 from core.audit.operations import record as audit
 from core.clearing.models import ClearingCase
+from core.clearing import workflow as clearing_workflow
 from core.clearing.workflow import OPEN as CLEARING_OPEN
 from core.clock import utcnow
 from core.errors import InvalidInput, add_error
@@ -21,6 +22,7 @@ from core.schemas import bounded_int
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.models import check_version
+from core.petitions import workflow as petition_workflow
 from core.petitions.models import Petition
 from core.supervision import operations as supervision_ops
 from core.supervision.models import ItemKind
@@ -30,12 +32,9 @@ from core.zones.models import (DEFAULT_CHECKLIST, KIND_MEMBER_LEVEL, SHARE_PURPO
 from tenants import operations as tenancy_ops
 from tenants.models import Membership, Role, Share, Unit, UnitLevel
 
-# What a cross-handler may do on each kind of record: the work of verifying and clearing, never the
-# owner's decisions (review, approval, decline) nor contact with the informant (feedback on a petition).
-CROSS_HANDLE_STEPS = {
-    "petitions": ("start", "conclude"),
-    "clearing_cases": ("assess", "submit_plan", "clear", "feedback"),
-}
+# What a cross-handler may do on each kind of record: each area declares it in its workflow.
+CROSS_HANDLE_STEPS = {"petitions": petition_workflow.CROSS_HANDLE_STEPS,
+                      "clearing_cases": clearing_workflow.CROSS_HANDLE_STEPS}
 GRANTABLE_MODELS = {"petitions": Petition, "clearing_cases": ClearingCase}
 TERM_MONTHS = (1, 2, 3, 4, 6, 12)
 # The accounts of a member that may be named as grantees or inspectors.

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from core import calendar
+from core.areas import Registry
 from core.extensions import db
 from core.identity.models import Account
 from core.supervision.models import SupervisionItem
@@ -18,6 +19,10 @@ from core.zones import operations as ops
 from core.zones.models import (ConvenerTerm, CrossGrant, InspectionPair, InspectionRound, JointMeeting,
                                MeetingDecision, Zone, ZoneKind, ZoneMember)
 from tenants.models import Unit, UnitLevel
+
+# The zones' figures come from reporting, which sits above every area and fills this at start-up
+# (reporting/area.py): function(county, {zone id: member unit ids}, period) -> figures.
+ZONE_FIGURES = Registry("zone figures")
 
 
 def zones_of_county(county: Unit, *, archived: bool = False) -> list[Zone]:

@@ -17,7 +17,7 @@ from core import calendar
 from core.clearing.workflow import CASE_FLOW
 from core.errors import InvalidInput
 from core.extensions import db
-from core.inbox.views import register_link
+from core.inbox.links import register_link
 from core.petitions.workflow import PETITION_FLOW
 from core.supervision.workflow import ITEM_FLOW
 from core.zones import operations as ops
@@ -99,7 +99,7 @@ def _flash_errors(exc: InvalidInput) -> None:
 def zone_figures(county: Unit, cards: list, period: str) -> dict | None:
     """The zones' figures from reporting (a hook: casework does not import reporting), for those who may
     read the county's figures by child; else None."""
-    hook = current_app.extensions.get("qinglian_zone_figures")
+    hook = queries.ZONE_FIGURES.get("zone_figures")
     if hook is None or not cards or not can(current_user, Action.ROLLUPS_BREAKDOWN, county, target=county):
         return None
     return hook(county, {c.zone.id: c.member_ids for c in cards}, period)

@@ -250,7 +250,8 @@ def build(label: str, n_cases: int, admin_url: str | None) -> Bench:
     from flask_migrate import upgrade
     from sqlalchemy import create_engine, insert, select, text
 
-    from core import context, create_app
+    from core import context
+    from core.app import create_app
     from core.clearing.models import ClearingBatch, ClearingCase
     from core.extensions import db
     from core.identity import operations as identity_ops

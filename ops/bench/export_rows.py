@@ -55,7 +55,8 @@ def current_rss_mb() -> float:
 
 def measure(mode: str) -> dict:
     """Run ``mode`` (export | baseline) against the set-up database; the result as a dict."""
-    from core import calendar, context, create_app
+    from core import calendar, context
+    from core.app import create_app
     from core.extensions import db
     from reporting.exports import operations as ops
     from core.jobs import Progress, claim

@@ -40,7 +40,8 @@ def sheet(provinces: int, cities: int, counties: int, townships: int) -> bytes:
 def run(label: str, data: bytes) -> float:
     from sqlalchemy import text
 
-    from core import context, create_app
+    from core import context
+    from core.app import create_app
     from core.extensions import db
     from tenants import operations as ops
     from tenants import provisioning

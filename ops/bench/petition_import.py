@@ -182,7 +182,8 @@ class World:
 def build(admin_url: str | None) -> World:
     from flask_migrate import upgrade
 
-    from core import context, create_app
+    from core import context
+    from core.app import create_app
     from core.extensions import db
     from core.identity import operations as identity_ops
     from core.petitions import operations as petition_ops

@@ -666,7 +666,7 @@ def province_sheet() -> bytes:
 
 def _app(built: Built):
     """The app on this database, with the instance folder's keys (the ones its processes will use)."""
-    from core import create_app
+    from core.app import create_app
 
     os.environ["QINGLIAN_INSTANCE_PATH"] = built.instance
     return create_app(built.app_config())

@@ -88,7 +88,7 @@ def bench_app():
     from flask import abort, jsonify
     from flask_login import current_user
 
-    from core import create_app
+    from core.app import create_app
 
     app = create_app()
 
@@ -197,7 +197,7 @@ class World:
 
 
 def _app(built: data.Built):
-    from core import create_app
+    from core.app import create_app
 
     os.environ["QINGLIAN_INSTANCE_PATH"] = built.instance
     return create_app(built.app_config())

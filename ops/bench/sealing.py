@@ -99,7 +99,7 @@ def _seal_lines(job: tuple) -> tuple[bytes, bytes]:
 
 
 def _start_worker(app_config: dict) -> None:
-    from core import create_app
+    from core.app import create_app
 
     create_app(app_config).app_context().push()
 
