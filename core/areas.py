@@ -25,6 +25,10 @@ class Area:
       (imported by the declaration, listed so the reader sees them);
     - ``periodic``: its periodic jobs (``core.jobs.Periodic``), or a callable of the app's config giving them;
     - ``recounts``: per unit, the recount of its time-based figures (overdue counts …), called by reporting;
+    - ``figures``: (metric prefix it owns, ``recount(unit, today) -> {(metric, period): value}``): its figures
+      counted again from its records, next to the writes that move them; the nightly reconcile (reporting)
+      compares them with the stats rows;
+    - ``figure_sources``: (model, unit column) of its records: a unit with any has figures to recount;
     - ``demo``: its demo seeders, run in the order of the areas;
     - ``workspace_links``: (endpoint, label, action, rank in the menu); ``admin_links``: (endpoint, label, action);
     - ``status_panels``: callables giving a panel of the admin status page;
@@ -36,6 +40,8 @@ class Area:
     api: tuple = ()
     periodic: tuple | Callable[[dict], Iterable] = ()
     recounts: tuple = ()
+    figures: tuple = ()
+    figure_sources: tuple = ()
     demo: tuple = ()
     workspace_links: tuple = ()
     admin_links: tuple = ()
@@ -59,6 +65,16 @@ class Installed:
     @property
     def recounts(self) -> list:
         return self._all("recounts")
+
+    @property
+    def figures(self) -> list:
+        """(metric prefix, recount) of every area, in the areas' order."""
+        return self._all("figures")
+
+    @property
+    def figure_sources(self) -> list:
+        """(model, unit column) whose units have figures to recount."""
+        return self._all("figure_sources")
 
     @property
     def workspace_links(self) -> list:

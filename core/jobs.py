@@ -68,12 +68,15 @@ class Periodic:
         return self.cron or f"每 {self.interval} 秒"
 
 
-_SPECS: dict[str, JobSpec] = {}
+# Every declared job by its name (JobSpec.name, its module and function): an area's operations queue a job by
+# name (enqueue_after_commit), so they never import the jobs module that declares it, which imports them.
+_JOBS: dict[str, Callable] = {}
 
 
 def job(queue: str = "default", timeout: int = 600, retries: tuple[int, ...] = (), memory_mb: int | None = None):
-    """Declare a job. ``func.enqueue(*ids)`` queues it; calling it runs it here and now. ``memory_mb``: in a
-    worker, the job runs under that memory limit (``memory_limit``)."""
+    """Declare a job. ``func.enqueue(*ids)`` queues it, ``enqueue_after_commit(name, *ids)`` queues it by name
+    once the request commits; calling it runs it here and now. ``memory_mb``: in a worker, the job runs under
+    that memory limit (``memory_limit``)."""
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
 
@@ -98,7 +101,7 @@ def job(queue: str = "default", timeout: int = 600, retries: tuple[int, ...] = (
 
         run.spec = spec
         run.enqueue = lambda *a, **kw: enqueue(run, *a, **kw)
-        _SPECS[spec.name] = spec
+        _JOBS[spec.name] = run
         return run
 
     return decorate
@@ -110,9 +113,6 @@ def across_units(work):
     The flush matters on PostgreSQL: changes must be written while the context RLS admits is
     still active, not at the commit after it has ended.
     """
-    from core import context
-    from core.extensions import db
-
     with context.acting(context.maintenance_context(), db.session):
         result = work()
         db.session.flush()
@@ -191,13 +191,24 @@ def enqueue(func, *args, **kwargs):
     )
 
 
-def enqueue_after_commit(func, *args) -> None:
-    """Queue ``func`` once the caller's transaction commits, so the worker finds the state it set.
+def declared(name: str) -> Callable:
+    """The job declared as ``name`` (``JobSpec.name``, e.g. ``core.imports.jobs.check_import``). Its module is
+    imported by its area's declaration (core/areas.py), so every job is declared once the app is built."""
+    try:
+        return _JOBS[name]
+    except KeyError:
+        raise LookupError(f"no job declared as {name!r}") from None
 
-    Inline, a request's jobs already run after its commit. With Redis a worker could otherwise start before
-    the commit and find the record as it was; a listener left behind by a rolled-back request at most queues
-    a job that finds nothing to do.
+
+def enqueue_after_commit(name: str, *args) -> None:
+    """Queue the job declared as ``name`` once the caller's transaction commits, so the worker finds the state
+    it set. By name: the operations that queue a job do not import the jobs module, which imports them.
+
+    Inline, a request's jobs already run after its commit (outside a request: at once). With Redis a worker
+    could otherwise start before the commit and find the record as it was; a listener left behind by a
+    rolled-back request at most queues a job that finds nothing to do.
     """
+    func = declared(name)
     if inline_mode():
         func.enqueue(*args)
     else:

@@ -1,13 +1,12 @@
 """JSON roll-ups: /api/v1/units/<id>/rollup and /rollup/children (numbers only, role-scoped)."""
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import lru_cache
 
 from flask import jsonify, request
 from flask_babel import get_locale
 from flask_login import current_user
-from core import context
+
 from core.api import api, documented
 from core.extensions import db
 from reporting import rollups
@@ -16,18 +15,19 @@ from reporting.periods import parse_period
 from reporting.schemas import RollupAnswerSchema, RollupChildrenSchema, RollupSchema
 from tenants.access import Action, active_memberships, deny, ensure, rollup_vantage
 from tenants.models import Unit
+from tenants.resolution import act_at
 
 
 def load_rollup_unit(unit_id: int) -> Unit:
-    """The unit whose figures are asked for, seen from the caller's nearest unit above it; 404 when the
-    caller may not read its roll-ups (whatever the reason, as for records)."""
+    """The unit whose figures are asked for, seen from the caller's nearest unit above it (the acting unit from
+    then on: the URL names the unit read, not the one acting); 404 when the caller may not read its roll-ups
+    (whatever the reason, as for records)."""
     active_memberships(current_user)  # their units first: asked for its own unit, no second query
     unit = db.session.get(Unit, unit_id)
     vantage = rollup_vantage(current_user, unit) if unit is not None and unit.is_active else None
     if vantage is None:
         deny(Action.ROLLUPS_READ, object_type="unit", object_id=unit_id)
-    # Stats rows of the subtree are readable from the vantage unit (ORM filter and RLS).
-    context.activate(replace(context.current(), unit_id=vantage.id, unit_path=vantage.path), db.session)
+    act_at(vantage)  # the subtree's stats rows are readable from there (ORM filter and RLS)
     return unit
 
 

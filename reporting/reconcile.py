@@ -3,8 +3,10 @@ stats rows, then every unit's subtree totals (plus the moves journaled since) wi
 subtree's stats rows. Drift (a bug, or a write that bypassed the operations) is mended, audited and
 shown on the admin status page.
 
-Each area's recount answers {(metric, period key): value} for one unit, with the week, month and
-year keys of its dated figures (``tenants.stats.with_coarser_keys``), over the metrics it owns.
+Each area declares its recount next to its writes (``Area.figures``): {(metric, period key): value} for one
+unit, with the week, month and year keys of its dated figures (``tenants.stats.with_coarser_keys``), over
+the metrics it owns; and the records whose units have figures (``Area.figure_sources``). This module only
+loops over the installed areas.
 """
 from __future__ import annotations
 
@@ -14,112 +16,13 @@ from datetime import date
 
 from sqlalchemy import case, func, literal_column, select, union_all
 
-from core.clearing import operations as clearing_ops
-from core.directives import operations as directive_ops
-from core.directives.models import DirectiveReturn
+from core.areas import installed
 from core.extensions import db
 from core.models import upsert_insert
-from core.petitions.models import SANDUO, Flag, Petition
-from core.petitions.workflow import OPEN as PETITION_OPEN
-from core.supervision.models import RECORD_KINDS, ItemKind, SupervisionItem
-from core.supervision.operations import OPEN_STATES as SUPERVISION_OVERDUE_STATES
 from core.timefmt import local_time
-from core.workflow import TransitionRecord
-from core.zeroing.models import BacklogCase
 from reporting.models import ReconcileRun
 from tenants import operations as tenancy_ops
 from tenants.models import Unit, UnitStat, UnitStatJournal, UnitStatTotal, upper_bound
-from tenants.stats import with_coarser_keys
-
-_CONCLUDED = ("concluded", "closed", "settled")
-
-
-def _petitions(unit: Unit, today: date) -> dict:
-    figures: Counter = Counter()
-    rows = db.session.execute(select(Petition.state, Petition.received_on, Petition.concluded_on, Petition.outcome,
-                                     Petition.flags, Petition.due_on).where(Petition.unit_id == unit.id))
-    for state, received_on, concluded_on, outcome, flags, due_on in rows:
-        figures[("petitions.received", "")] += 1
-        figures[("petitions.received", received_on.isoformat())] += 1
-        if state in PETITION_OPEN:
-            figures[("petitions.open", "")] += 1
-            if due_on is not None and due_on < today:
-                figures[("petitions.overdue", "")] += 1
-        elif state == "routed":
-            figures[("petitions.routed", "")] += 1
-        elif state in _CONCLUDED and outcome:
-            figures[(f"petitions.concluded.{outcome}", "")] += 1
-            figures[(f"petitions.concluded.{outcome}", concluded_on.isoformat())] += 1
-        flags = set(flags or [])
-        figures[("petitions.repeat", "")] += Flag.REPEAT in flags
-        figures[("petitions.sanduo", "")] += bool(flags & set(SANDUO))
-    return with_coarser_keys(figures)
-
-
-def _zeroing(unit: Unit, today: date) -> dict:
-    figures: Counter = Counter()
-    cases = db.session.execute(select(BacklogCase.id, BacklogCase.directive_id, BacklogCase.state,
-                                      BacklogCase.adopted_on, BacklogCase.target_on)
-                               .where(BacklogCase.unit_id == unit.id)).all()
-    campaign_of = {case_id: campaign_id for case_id, campaign_id, *_rest in cases}
-    for _id, campaign_id, state, adopted_on, target_on in cases:
-        if adopted_on is not None:
-            figures[(f"zeroing.{campaign_id}.added", adopted_on.isoformat())] += 1
-        if state == "open":
-            figures[(f"zeroing.{campaign_id}.stock", "")] += 1
-            if target_on is not None and target_on < today:
-                figures[(f"zeroing.{campaign_id}.overdue", "")] += 1
-    # Close-outs and re-openings happen more than once per case: counted from the case histories.
-    history = db.session.execute(select(TransitionRecord.object_id, TransitionRecord.transition,
-                                        TransitionRecord.detail, TransitionRecord.occurred_at)
-                                 .where(TransitionRecord.unit_id == unit.id,
-                                        TransitionRecord.object_type == BacklogCase.__tablename__,
-                                        TransitionRecord.transition.in_(("close_out", "reopen"))))
-    for case_id, transition, detail, occurred_at in history:
-        detail = detail or {}
-        day = detail.get("closed_out_on") or detail.get("on") or occurred_at.date().isoformat()
-        name = "closed_out" if transition == "close_out" else "reopened"
-        figures[(f"zeroing.{campaign_of[case_id]}.{name}", day)] += 1
-    return with_coarser_keys(figures)
-
-
-def _supervision(unit: Unit, today: date) -> dict:
-    figures: Counter = Counter()
-    items = db.session.execute(select(SupervisionItem.unit_id, SupervisionItem.recipient_unit_id, SupervisionItem.kind,
-                                      SupervisionItem.state, SupervisionItem.issued_on, SupervisionItem.due_on,
-                                      SupervisionItem.talk)
-                               .where((SupervisionItem.unit_id == unit.id)
-                                      | (SupervisionItem.recipient_unit_id == unit.id)))
-    for issuer_id, recipient_id, kind, state, issued_on, due_on, talk in items:
-        if kind == ItemKind.TALK and recipient_id == unit.id:
-            figures[("supervision.talks", "")] += 1
-            figures[("supervision.talks", talk["held_on"])] += 1
-        if kind in RECORD_KINDS:
-            continue
-        if issuer_id == unit.id:
-            figures[("supervision.issued", "")] += 1
-            figures[("supervision.issued", issued_on.isoformat())] += 1
-        if recipient_id == unit.id:
-            figures[("supervision.received", "")] += 1
-            figures[("supervision.received", issued_on.isoformat())] += 1
-            figures[("supervision.open", "")] += state not in ("accepted", "closed")
-            figures[("supervision.overdue", "")] += (state in SUPERVISION_OVERDUE_STATES and due_on is not None
-                                                     and due_on < today)
-    return with_coarser_keys(figures)
-
-
-def _directives(unit: Unit, today: date) -> dict:
-    return {("directives.returns_late", ""): directive_ops.late_returns(unit, today)}
-
-
-def _clearing(unit: Unit, today: date) -> dict:
-    return clearing_ops.recount(unit, today)
-
-
-# (the metric prefix an area owns, its recount). ``directives.returns_submitted_late`` is left out:
-# a corrected return keeps its first lateness in the figure but not in the record.
-RECOUNTS = [("clearing.", _clearing), ("petitions.", _petitions), ("zeroing.", _zeroing),
-            ("supervision.", _supervision), ("directives.returns_late", _directives)]
 
 
 def stored(unit: Unit, prefix: str) -> dict:
@@ -139,7 +42,7 @@ class Drift:
 
 def reconcile_unit(unit: Unit, today: date, *, mend: bool = False) -> list[Drift]:
     drifts = []
-    for prefix, recount in RECOUNTS:
+    for prefix, recount in installed().figures:
         counted = {key: value for key, value in recount(unit, today).items() if value}
         have = stored(unit, prefix)
         for key in sorted(have.keys() | counted.keys()):
@@ -153,14 +56,8 @@ def reconcile_unit(unit: Unit, today: date, *, mend: bool = False) -> list[Drift
 
 def units_with_figures_or_records() -> list[int]:
     ids = set(db.session.scalars(select(UnitStat.unit_id).distinct()))
-    for model in (Petition, BacklogCase, DirectiveReturn):
-        ids |= set(db.session.scalars(select(model.unit_id).distinct()))
-    ids |= set(db.session.scalars(select(SupervisionItem.recipient_unit_id).distinct()))
-    ids |= set(db.session.scalars(select(SupervisionItem.unit_id).distinct()))
-    from core.clearing.models import ClearingCandidate, ClearingCase
-
-    for model in (ClearingCase, ClearingCandidate):
-        ids |= set(db.session.scalars(select(model.unit_id).distinct()))
+    for model, column in installed().figure_sources:
+        ids |= set(db.session.scalars(select(getattr(model, column)).distinct()))
     # A federated unit's figures are pushed by its own deployment: there are no records here to count.
     return sorted(ids - set(db.session.scalars(select(Unit.id).where(Unit.federated.is_(True)))))
 

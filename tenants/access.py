@@ -64,6 +64,7 @@ class Action(StrEnum):
     ZONES_MANAGE = "zones.manage"  # county leader or unit admin: zones, members, the convener rota
     ZONES_READ = "zones.read"  # the county's zones; a member's own zone (the loader checks membership)
     ZONES_GRANT = "zones.grant"  # county leader: cross-handling/inspection grants, inspection rounds, tasks
+    ZONES_GRANTS_ALL = "zones.grants_all"  # the unit's leader: every grant to the unit, not only one's own
     ZONES_CONVENE = "zones.convene"  # the convening member's leader: joint meetings, the term report
     ZONES_INSPECT = "zones.inspect"  # a member's leaders and officers: file findings of a cross-inspection
     # Reporting.
@@ -107,6 +108,7 @@ ROLE_GRANTS = {
     Action.ZEROING_RECHECK: {Role.LEADER},
     Action.ZONES_CONVENE: {Role.LEADER},
     Action.ZONES_INSPECT: {Role.LEADER, Role.OFFICER},
+    Action.ZONES_GRANTS_ALL: {Role.LEADER},
 }
 
 

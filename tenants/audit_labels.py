@@ -82,7 +82,7 @@ ACTION_LABELS = {
     Action.CLEARING_REVIEW_ESCALATED: _l("提级审核"), Action.CLEARING_CONDITIONS: _l("管理正反清单"),
     Action.ZEROING_START: _l("部署积案清零"), Action.ZEROING_READ: _l("查阅积案台账"), Action.ZEROING_HANDLE: _l("办理积案"),
     Action.ZEROING_RECHECK: _l("回头看"), Action.ZONES_MANAGE: _l("管理协作区"), Action.ZONES_READ: _l("查看协作区"),
-    Action.ZONES_GRANT: _l("交叉授权"), Action.ZONES_CONVENE: _l("召集联席会议"), Action.ZONES_INSPECT: _l("交叉检查"),
+    Action.ZONES_GRANT: _l("交叉授权"), Action.ZONES_GRANTS_ALL: _l("查看本单位全部交叉授权"), Action.ZONES_CONVENE: _l("召集联席会议"), Action.ZONES_INSPECT: _l("交叉检查"),
     Action.INDICATORS_DEFINE: _l("设立考核指标"), Action.BULLETINS_BUILD: _l("生成通报"),
     Action.CALENDAR_MANAGE: _l("管理工作日历"),
 }

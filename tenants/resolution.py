@@ -1,10 +1,13 @@
-"""Tenant resolution: the acting unit comes from the URL (``/u/<unit_id>/...``).
+"""Tenant resolution: the acting unit comes from the URL (``/u/<unit_id>/...``, ``/api/v1/u/<unit_id>/...``).
 
 A URL names its unit, so switching units is navigation and every page is bookmarkable.
-The account must hold a membership there; otherwise the answer is 404.
+The account must hold a membership there; otherwise the answer is 404. The older API forms that name
+their unit in the query or body (or mean every unit of the account) resolve it here too: ``member_unit``,
+then ``act_at``; ``reading_at`` reads as one unit for a moment while they try each in turn.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 
 from flask import g, request, session
@@ -26,13 +29,20 @@ def resolve_acting_unit():
     unit_id = request.view_args["unit_id"]
     if not current_user.is_authenticated:
         return None  # the view's login_required answers (redirect or 401)
-    unit = db.session.get(Unit, unit_id)
-    if unit is None or not can(current_user, Action.WORKSPACE_ENTER, unit):
-        deny(Action.WORKSPACE_ENTER, object_type="unit", object_id=unit_id)
+    unit = member_unit(unit_id)
     if not request.path.startswith("/api/"):
         session["last_unit_id"] = unit.id
     act_at(unit)
     return None
+
+
+def member_unit(unit_id) -> Unit:
+    """The unit ``unit_id`` names, if the account belongs there (WORKSPACE_ENTER); else 404, as for anything
+    missing. ``unit_id`` is the URL's, or what an older API form read from its query or body (not an int: 404)."""
+    unit = db.session.get(Unit, unit_id) if isinstance(unit_id, int) else None
+    if unit is None or not can(current_user, Action.WORKSPACE_ENTER, unit):
+        deny(Action.WORKSPACE_ENTER, object_type="unit", object_id=unit_id)
+    return unit
 
 
 def act_at(unit: Unit) -> None:
@@ -41,6 +51,14 @@ def act_at(unit: Unit) -> None:
     /u/<unit>/ URL above, or an API route that takes its unit from the request and asks ``can`` first)."""
     g.unit = unit
     context.activate(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session)
+
+
+@contextmanager
+def reading_at(unit: Unit):
+    """Read as ``unit`` inside the block (the ORM filter and row-level security see it), then as before: an
+    older API form that tries each unit of the account in turn, before it acts at the one that answers."""
+    with context.acting(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session):
+        yield
 
 
 def acting_unit() -> Unit:

@@ -87,9 +87,9 @@ def home():
 @login_required
 def unit_home(unit_id: int):
     unit = g.unit
-    roles = roles_at(current_user, unit)
+    roles = roles_at(current_user, unit)  # shown on the page: "your roles here"
     subtree = None
-    if can(current_user, Action.ROLLUPS_READ, unit, target=unit) and roles & {Role.LEADER, Role.ANALYST}:
+    if can(current_user, Action.ROLLUPS_BREAKDOWN, unit, target=unit):  # those who read the unit's subtree
         counts = dict(db.session.execute(
             select(Unit.level, func.count(Unit.id))
             .where(Unit.path > unit.path, Unit.path < upper_bound(unit.path), Unit.archived_at.is_(None))

@@ -342,6 +342,49 @@ def test_a_bulletin_is_published_to_its_unit_and_parent_only(app, world, browser
     assert bulletin_id not in {b["id"] for b in prov["items"]} and own_city_id in {b["id"] for b in prov["items"]}
 
 
+def test_the_unit_scoped_api_answers_as_the_older_form_and_another_units_bulletin_is_404(app, world, factory):
+    """/api/v1/u/<unit>/bulletins (issue 18) answers as /api/v1/bulletins did, which still answers; under a unit
+    the bulletin is not published to, 404, even for a reader of it at another of its units."""
+    tree, sibling = world["tree"], world["sibling"]
+    bulletin_id, own_city_id, sibling_id = (_build(app, unit)[0] for unit in (tree.county, tree.city, sibling))
+    factory.account("two-county-leader", [(tree.county, "leader"), (sibling, "leader")])
+    client = app.test_client()
+    city_leader, city_analyst = bearer(app, "city-leader"), bearer(app, "city-analyst")
+    scoped = f"/api/v1/u/{tree.city}/bulletins"
+
+    answer = client.get(f"{scoped}/{bulletin_id}", headers=city_leader)
+    older = client.get(f"/api/v1/bulletins/{bulletin_id}", headers=city_leader)
+    assert answer.status_code == older.status_code == 200
+    body = answer.get_json()
+    assert body["page_url"] == f"/u/{tree.city}/bulletins/{bulletin_id}" and body["values"]["petitions.received"] == 4
+    assert body["url"] == f"{scoped}/{bulletin_id}" and older.get_json()["url"] == f"/api/v1/bulletins/{bulletin_id}"
+    assert {**body, "url": None} == {**older.get_json(), "url": None}
+
+    listing = client.get(f"{scoped}?kind=weekly", headers=city_analyst).get_json()
+    older_listing = client.get(f"/api/v1/bulletins?unit={tree.city}&kind=weekly", headers=city_analyst).get_json()
+    assert {b["id"] for b in listing["items"]} == {bulletin_id, own_city_id, sibling_id}
+    assert [{**b, "url": None} for b in listing["items"]] == [{**b, "url": None} for b in older_listing["items"]]
+    assert (listing["total"], listing["page"]) == (older_listing["total"], older_listing["page"]) == (3, 1)
+    # Not a reader there: an empty list, as before.
+    assert client.get(f"/api/v1/u/{tree.county}/bulletins", headers=bearer(app, "county-officer")
+                      ).get_json()["items"] == []
+
+    # A leader of both counties reads each county's bulletin at that county only.
+    both = bearer(app, "two-county-leader")
+    assert client.get(f"/api/v1/u/{sibling}/bulletins/{sibling_id}", headers=both).status_code == 200
+    assert client.get(f"/api/v1/u/{tree.county}/bulletins/{sibling_id}", headers=both).status_code == 404
+    assert client.get(f"/api/v1/u/{sibling}/bulletins/{bulletin_id}", headers=both).status_code == 404
+    assert client.get(f"/api/v1/bulletins/{sibling_id}", headers=both).status_code == 200
+    # The city's own bulletin is published to the city and the province, not to its counties; a unit the
+    # account does not belong to answers nothing.
+    assert client.get(f"/api/v1/u/{tree.county}/bulletins/{own_city_id}", headers=both).status_code == 404
+    for username, unit_id in (("prov-leader", tree.province), ("town-leader", tree.town),
+                              ("city-leader", tree.county), ("county-officer", tree.county)):
+        assert client.get(f"/api/v1/u/{unit_id}/bulletins/{bulletin_id}", headers=bearer(app, username)
+                          ).status_code == 404, username
+    assert client.get(f"/api/v1/u/{tree.county}/bulletins", headers=city_leader).status_code == 404
+
+
 def test_the_scheduler_builds_every_unit_above_township_once(app, world):
     from reporting.bulletins import jobs
     from reporting.bulletins.models import Bulletin

@@ -73,7 +73,7 @@ def test_lists_are_documented_as_they_are_answered_and_answers_are_closed(app):
     paths = document["paths"]
     petitions = paths["/u/{unit_id}/petitions"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert petitions["type"] == "object" and set(petitions["required"]) == {"items", "total", "page", "per_page"}
-    zones = paths["/zones"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    zones = paths["/u/{unit_id}/zones"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert zones["required"] == ["items"]
     schemas = document["components"]["schemas"]
     me = schemas["Me"]

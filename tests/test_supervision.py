@@ -191,3 +191,49 @@ def test_supervision_order_names_any_report_weekday(app, factory):
         response = county.get(f"/u/{tree.county}/supervision/{item['id']}/document.docx")
     assert response.status_code == 200
     assert "每周六报送进展" in "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
+
+
+def test_the_demo_province_holds_overdue_supervision_and_registered_petitions(app, factory):
+    """The seeders of the lower areas, in their order (supervision, petitions, directives): 松林县's assignment and
+    its registered supervision of 河口镇's petition both a week late and escalated to the county, the talk about
+    the assignment, 城关镇's petition open to the county under registration, and the province's campaign with
+    eight of sixty townships' returns filed."""
+    from core import calendar, context
+    from core.areas import installed
+    from core.directives.models import Directive, DirectiveReturn
+    from core.extensions import db
+    from core.inbox.models import InboxItem
+    from core.supervision.models import SupervisionItem
+    from tenants.demo import DEMO_PASSWORD, build_demo
+    from tenants.models import Share, Unit
+
+    lower = ("core.supervision.demo", "core.petitions.demo", "core.directives.demo")
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        build_demo()
+        db.session.commit()
+        seeders = [seed for seed in installed(app).demo_seeders if seed.__module__ in lower]
+        assert [seed.__module__ for seed in seeders] == list(lower)
+        for seed in seeders:
+            seed()
+            db.session.commit()
+        units = {u.code: u.id for u in db.session.scalars(select(Unit))}
+        items = {i.title: i for i in db.session.scalars(select(SupervisionItem))}
+        late = items["交办：集体资产侵占问题线索"]
+        late_report = items["扶贫项目资金问题挂号督办"]
+        in_time = items["征地补偿款问题挂号督办"]
+        assert (late.escalation, late_report.escalation, in_time.escalation) == (2, 2, 0)
+        assert late.due_on < calendar.today() and late_report.due_on == late.due_on
+        assert items["约谈：镇纪委书记"].parent_id == late.id
+        assert {(i.recipient_unit_id, i.subject_label[:2]) for i in (in_time, late_report)} == {
+            (units["990121001"], "城关"), (units["990121004"], "河口")}
+        assert all(db.session.get(Share, i.share_id).revoked_at is None for i in (in_time, late_report))
+        escalations = db.session.scalars(select(InboxItem.object_id).where(
+            InboxItem.unit_id == units["990121"], InboxItem.kind == "escalation")).all()
+        assert sorted(escalations) == sorted([late.id, late_report.id])
+        campaign = db.session.scalar(select(Directive).where(Directive.title == "全省信访积案动态清零专项行动"))
+        assert db.session.scalar(select(func.count(DirectiveReturn.id)).where(
+            DirectiveReturn.directive_id == campaign.id)) == 8
+    county = Browser(app, factory)
+    county.login("county-leader", DEMO_PASSWORD)
+    page = county.get(f"/u/{units['990121']}/supervision").get_data(as_text=True)
+    assert page.count("挂号督办") >= 2 and "交办：集体资产侵占问题线索" in page

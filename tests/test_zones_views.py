@@ -358,6 +358,101 @@ def test_api_meetings_are_called_by_the_convener_only_and_read_by_the_zone(app, 
     assert client.get(url, headers=bearer(app, "west-sec")).status_code == 404
 
 
+def test_api_in_the_unit_scoped_form_lists_reads_and_changes_zones_and_another_units_zone_is_404(app, factory,
+                                                                                                 world):
+    """/api/v1/u/<unit>/zones…: the URL names the acting unit; a zone the unit may not see is 404 (audited), a
+    member may read its zone but not change it, and the older forms are documented no more."""
+    client = app.test_client()
+    county, leader = world.tree.county, bearer(app, "county-leader")
+    base = f"/api/v1/u/{county}/zones"
+    listed = client.get(base, headers=leader)
+    assert listed.status_code == 200
+    assert {z["name"] for z in listed.get_json()["items"]} == {"东片协作区", "西片协作区"}
+    east = bearer(app, "east-officer")
+    assert [z["name"] for z in client.get(f"/api/v1/u/{world.tree.town}/zones", headers=east).get_json()["items"]] \
+        == ["东片协作区"]
+    assert client.get(f"/api/v1/u/{world.tree.town}/zones/{world.zone_a}", headers=east).get_json()["name"] == "东片协作区"
+    assert client.get(f"/api/v1/u/{world.tree.town}/zones/{world.zone_b}", headers=east).status_code == 404
+    assert client.get(f"/api/v1/u/{world.tree.town}/zones/{world.zone_b}/meetings", headers=east).status_code == 404
+    assert client.get(base, headers=east).status_code == 404  # not a member of the county
+    other = bearer(app, "other-county-leader")
+    other_base = f"/api/v1/u/{world.tree.other_county}/zones"
+    assert client.get(f"{other_base}/{world.zone_a}", headers=other).status_code == 404
+    assert client.patch(f"{other_base}/{world.zone_a}", headers=other, json={"name": "x"}).status_code == 404
+    assert client.get(other_base, headers=other).get_json() == {"items": []}
+
+    def denials():
+        from core import context
+        from core.audit.models import AuditEvent
+        from core.extensions import db
+
+        context.activate(context.ActingContext(platform_role="audit"), db.session)
+        return {(e.account_name, e.action, e.object_type, e.object_id) for e in db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.outcome == "denied"))}
+
+    assert ("other-county-leader", "zones.read", "zones", str(world.zone_a)) in _run(app, denials)
+
+    # A write: the county changes its zone (a stale version is a 409); a member gets 404 for the same change.
+    zone = client.get(f"{base}/{world.zone_a}", headers=leader).get_json()
+    changed = client.patch(f"{base}/{world.zone_a}", headers=leader,
+                           json={"description": "东片联合监督", "version": zone["version"]})
+    assert changed.status_code == 200 and changed.get_json()["description"] == "东片联合监督"
+    assert client.patch(f"{base}/{world.zone_a}", headers=leader,
+                        json={"name": "x", "version": zone["version"]}).status_code == 409
+    assert client.patch(f"/api/v1/u/{world.tree.town}/zones/{world.zone_a}", headers=bearer(app, "east-sec"),
+                        json={"name": "x"}).status_code == 404
+    made = client.post(base, headers=leader, json={
+        "name": "派驻组协作区", "kind": "stationed", "lead_account_id": world.lead_id, "guiding_office": "第三纪检监察室",
+        "member_unit_ids": [world.group1, world.group2]})
+    assert made.status_code == 201 and made.get_json()["county_id"] == county
+    assert client.post(f"/api/v1/u/{world.tree.town}/zones", headers=bearer(app, "east-sec"),
+                       json={"name": "x"}).status_code == 404
+
+    document = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/u/{unit_id}/zones", "/u/{unit_id}/zones/{zone_id}", "/u/{unit_id}/cross-handling"} <= set(document)
+    assert not {p for p in document if p.startswith(("/zones", "/cross-handling"))}
+
+
+def test_api_in_the_unit_scoped_form_calls_meetings_and_grants_and_revokes_cross_handling(app, factory, world):
+    from core import calendar
+
+    client = app.test_client()
+    today = calendar.today()
+    meetings = f"/zones/{world.zone_a}/meetings"
+    body = {"title": "联席会议", "held_on": today.isoformat(), "agenda": "通报进展"}
+    # Only the convener (东镇's leader) calls a meeting, at its own unit; 北镇's leader is 404 at 北镇.
+    assert client.post(f"/api/v1/u/{world.north}{meetings}", headers=bearer(app, "north-sec"),
+                       json=body).status_code == 404
+    made = client.post(f"/api/v1/u/{world.tree.town}{meetings}", headers=bearer(app, "east-sec"), json=body)
+    assert made.status_code == 201 and made.get_json()["convener_unit_id"] == world.tree.town
+    read = client.get(f"/api/v1/u/{world.north}{meetings}", headers=bearer(app, "north-officer")).get_json()
+    assert [m["title"] for m in read["items"]] == ["联席会议"]
+
+    leader = bearer(app, "county-leader")
+    grants = f"/api/v1/u/{world.tree.county}/cross-handling"
+    grant = {"grantee_unit_id": world.tree.town, "owner_unit_id": world.north, "number": world.north_petition_number,
+             "scope": "inspect", "purpose": "交叉检查信访件办理质量", "starts_on": today.isoformat(),
+             "ends_on": (today + timedelta(days=7)).isoformat(),
+             "grantee_account_ids": [_account_id(app, "east-officer")]}
+    assert client.post(f"/api/v1/u/{world.tree.town}/cross-handling", headers=bearer(app, "east-sec"),
+                       json=grant).status_code == 404  # a township grants nothing
+    created = client.post(grants, headers=leader, json=grant)
+    assert created.status_code == 201, created.get_json()
+    grant_id = created.get_json()["id"]
+    east = bearer(app, "east-officer")
+    mine = client.get(f"/api/v1/u/{world.tree.town}/cross-handling", headers=east).get_json()["items"]
+    assert [g["id"] for g in mine] == [grant_id]
+    assert client.get(grants, headers=leader).get_json()["items"][0]["id"] == grant_id
+    # The grantee may not revoke it (404), nor may another county; the county does.
+    assert client.post(f"/api/v1/u/{world.tree.town}/cross-handling/{grant_id}/revoke", headers=east,
+                       json={}).status_code == 404
+    assert client.post(f"/api/v1/u/{world.tree.other_county}/cross-handling/{grant_id}/revoke",
+                       headers=bearer(app, "other-county-leader"), json={}).status_code == 404
+    revoked = client.post(f"{grants}/{grant_id}/revoke", headers=leader,
+                          json={"reason": "检查完毕", "version": created.get_json()["version"]})
+    assert revoked.status_code == 200 and revoked.get_json()["state"] == "revoked"
+
+
 # ---------------------------------------------------------------- grants through the pages
 
 

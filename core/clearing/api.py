@@ -16,7 +16,7 @@ from core.clearing.schemas import (ApplicationInSchema, CandidateFlagsSchema, Ca
                                    CandidateListItemSchema, CandidateSchema, CaseListItemSchema, CaseSchema,
                                    ReviewGivenSchema, ScreeningResultSchema, ScreeningSchema, TransitionInSchema,
                                    VisitInSchema, VisitSchema)
-from core.clearing.views import allowed_steps, ensure_step, load_case, load_own
+from core.clearing.queries import allowed_steps, ensure_step, load_case, load_own
 from core.clearing.workflow import HIGHER_REVIEW_STEPS
 from tenants.access import Action, ensure
 
@@ -28,11 +28,10 @@ MAX_PER_PAGE = 200
 
 def _dump_case(case) -> dict:
     out = CaseSchema().dump(case)
-    out["allowed_transitions"] = allowed_steps(case)
+    out["allowed_transitions"] = allowed_steps(case, g.unit, current_user)
     if case.unit_id != g.unit.id:
         out["visits"] = []  # the reviewing unit sees the case for its review, not the person's visits
     return out
-
 
 
 @api.get(CASES)
@@ -62,7 +61,7 @@ def create_case(unit_id: int):
 @documented(f"{CASES_DOC}/{{case_id}}", "get", "One clearing case, with the steps this account may take",
             response=CaseSchema, tag="clearing")
 def get_case(unit_id: int, case_id: int):
-    return jsonify(_dump_case(load_case(case_id)))
+    return jsonify(_dump_case(load_case(case_id, g.unit, current_user)))
 
 
 @api.post(f"{CASES}/<int:case_id>/transitions")
@@ -71,12 +70,12 @@ def get_case(unit_id: int, case_id: int):
             "errors; a stale version answers 409. A higher unit's review step answers only that the review was "
             "given", body=TransitionInSchema, response=(CaseSchema, ReviewGivenSchema), tag="clearing")
 def clearing_case_transition(unit_id: int, case_id: int):
-    case = load_case(case_id)
+    case = load_case(case_id, g.unit, current_user)
     args = parse_json(TransitionInSchema())
-    share = ensure_step(case, args["transition"])
+    share = ensure_step(case, args["transition"], g.unit, current_user)
     ops.take_step(case, args["transition"], args["data"], acting_unit=g.unit, share=share,
                   expected_version=args["version"])
-    if case.unit_id != g.unit.id and args["transition"] in HIGHER_REVIEW_STEPS:
+    if share is not None and args["transition"] in HIGHER_REVIEW_STEPS:
         return jsonify(id=case.id, state=case.state, review_given=True)  # the share has ended with the review
     return jsonify(_dump_case(case))
 
@@ -102,7 +101,7 @@ def create_candidate(unit_id: int):
             "Correct a candidate's priority flags (from its petition's work areas at first); the pool reorders",
             body=CandidateFlagsSchema, response=CandidateSchema, tag="clearing")
 def set_candidate_flags(unit_id: int, candidate_id: int):
-    candidate = load_own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
+    candidate = load_own(ClearingCandidate, candidate_id, g.unit, current_user, Action.CLEARING_HANDLE)
     args = parse_json(CandidateFlagsSchema())
     ops.set_candidate_flags(candidate, args["priority_flags"], expected_version=args["version"])
     return jsonify(CandidateSchema().dump(candidate))
@@ -113,7 +112,7 @@ def set_candidate_flags(unit_id: int, candidate_id: int):
             "Screen a candidate: accept into clearing (answers the new case) or set aside with a reason",
             body=ScreeningSchema, response=ScreeningResultSchema, tag="clearing")
 def screen_candidate(unit_id: int, candidate_id: int):
-    candidate = load_own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
+    candidate = load_own(ClearingCandidate, candidate_id, g.unit, current_user, Action.CLEARING_HANDLE)
     args = parse_json(ScreeningSchema())
     case = ops.screen_candidate(candidate, accept=args["decision"] == "accept", reason=args["reason"],
                                 expected_version=args["version"])
@@ -132,7 +131,7 @@ def list_visits(unit_id: int):
 @documented(f"{VISITS_DOC}/{{visit_id}}", "post", "Record (or correct) a follow-up visit", body=VisitInSchema,
             response=VisitSchema, tag="clearing")
 def record_visit(unit_id: int, visit_id: int):
-    visit = load_own(ClearingVisit, visit_id, Action.CLEARING_HANDLE)
+    visit = load_own(ClearingVisit, visit_id, g.unit, current_user, Action.CLEARING_HANDLE)
     args = parse_json(VisitInSchema())
     ops.record_visit(visit, args, expected_version=args.pop("version"))
     return jsonify(VisitSchema().dump(visit))

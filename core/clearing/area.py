@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.areas import Area
 from core.clearing import api, demo, jobs, operations, queries
-from core.clearing.models import ClearingCase
+from core.clearing.models import ClearingCandidate, ClearingCase
 from core.clearing.views import bp
 from core.petitions.workflow import UNFOUNDED_FOLLOW_UPS, FollowUp
 from core.supervision.subjects import SUBJECTS
@@ -22,5 +22,7 @@ def install(_app: Flask) -> None:
 
 AREA = Area(
     "clearing", blueprints=(bp,), api=(api,), periodic=tuple(jobs.PERIODIC), recounts=(operations.refresh_overdue,),
+    figures=(("clearing.", operations.recount),),
+    figure_sources=((ClearingCase, "unit_id"), (ClearingCandidate, "unit_id")),
     demo=(demo.seed,), workspace_links=(("clearing.index", _l("澄清正名"), Action.CLEARING_READ, 10),), install=install,
 )

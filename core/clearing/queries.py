@@ -1,4 +1,6 @@
-"""Reads of clearing names: the township queue with its filters, the pool, batches, a person's file."""
+"""Reads of clearing names: the loaders of a record for a request (its own, or a case shared to the unit) and
+the steps the acting account may take on a case (the pages and the API alike), the township queue with its
+filters, the pool, batches, a person's file."""
 from __future__ import annotations
 
 import heapq
@@ -13,9 +15,86 @@ from sqlalchemy.orm import selectinload
 from core import calendar
 from core.clearing.models import (METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch, ClearingCandidate,
                                   ClearingCase, ClearingVisit, Method, Priority, SubjectKind, name_key)
-from core.clearing.workflow import CASE_FLOW, OPEN, STAGES
+from core.clearing.workflow import (CASE_FLOW, CROSS_HANDLE_STEPS, ESCALATED_ONLY_STEPS, HIGHER_REVIEW_STEPS,
+                                    NOT_WHEN_ESCALATED, OPEN, STAGES, STEP_ACTIONS)
 from core.extensions import db
-from tenants.models import Unit
+from core.petitions.models import Petition
+from core.petitions.workflow import OPEN as PETITION_OPEN
+from tenants.access import Action, can, deny, ensure
+from tenants.models import Share, Unit
+from tenants.queries import active_shares
+from tenants.scoping import load_scoped
+
+
+# ---------------------------------------------------------------- loaders and steps (the pages and the API alike)
+
+
+def case_reader(unit: Unit, account) -> Action:
+    """What reading a case asks of the account: the unit's clearing role, else the higher unit's review role."""
+    return Action.CLEARING_READ if can(account, Action.CLEARING_READ, unit) else Action.CLEARING_REVIEW_ESCALATED
+
+
+def load_case(case_id, unit: Unit, account, *, own: bool = False) -> ClearingCase:
+    """The unit's own case, or one shared to it (escalated review, registered supervision); else 404.
+    ``own``: the unit's own case only (what only its owner issues, the notice)."""
+    return load_scoped(ClearingCase, case_id, unit=unit, account=account, action=case_reader(unit, account), own=own)
+
+
+def load_own(model, object_id, unit: Unit, account, action: Action = Action.CLEARING_READ):
+    """A record of the acting unit itself (never one shared to it, nor the city's inherited list); else 404."""
+    return load_scoped(model, object_id, unit=unit, account=account, action=action, own=True)
+
+
+# What a share of another unit's case lets its grantee do: the higher unit's review (提级审核), and a
+# cross-handler's named steps (交叉办案); each with the role the acting account needs in its own unit.
+SHARE_STEPS = {
+    "escalated_review": (HIGHER_REVIEW_STEPS, Action.CLEARING_REVIEW_ESCALATED),
+    "cross_handle": (CROSS_HANDLE_STEPS, Action.CLEARING_HANDLE),
+}
+
+
+def steps_through_shares(case: ClearingCase, unit: Unit, account) -> dict[str, Share]:
+    """The steps ``account`` may take at ``unit`` on another unit's case through its active shares, whatever the
+    case's state, each with the share it goes through (the one place views and API decide it)."""
+    steps: dict[str, Share] = {}
+    for share in active_shares("clearing_cases", case.id):
+        names, action = SHARE_STEPS.get(share.purpose, ((), None))
+        if action is None or not can(account, action, unit):
+            continue
+        for name in names:
+            if name in share.allowed_transitions:
+                steps.setdefault(name, share)
+    return steps
+
+
+def allowed_steps(case: ClearingCase, unit: Unit, account) -> list[str]:
+    """The steps the account may take on the case now: by role at the owner, by share elsewhere."""
+    available = [t.name for t in CASE_FLOW.available(case)]
+    if case.unit_id == unit.id:
+        # A sensitive case is reviewed above, its plan approved above too.
+        available = [s for s in available
+                     if s not in (NOT_WHEN_ESCALATED if case.sensitive else ESCALATED_ONLY_STEPS)]
+        return [s for s in available if s in STEP_ACTIONS and can(account, STEP_ACTIONS[s], unit)]
+    through = steps_through_shares(case, unit, account)
+    return [s for s in available if s in through]
+
+
+def ensure_step(case: ClearingCase, step: str, unit: Unit, account) -> Share | None:
+    """404 for a step the account may never take here; a step the state forbids now is 409 (take_step).
+    Returns the share the step goes through (None at the owner)."""
+    if case.unit_id == unit.id:
+        action = STEP_ACTIONS.get(step)
+        if action is None:
+            deny(Action.CLEARING_DECIDE, unit=unit, object_type="clearing_cases", object_id=case.id)
+        ensure(account, action, unit, object_type="clearing_cases", object_id=case.id)
+        return None
+    share = steps_through_shares(case, unit, account).get(step)
+    if share is None:
+        deny(Action.CLEARING_HANDLE, unit=unit, object_type="clearing_cases", object_id=case.id)
+    return share
+
+
+# ---------------------------------------------------------------- the township queue
 
 
 @dataclass
@@ -113,9 +192,6 @@ def clearing_only(f: QueueFilter) -> bool:
 
 def petition_queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
     """The unit's open petitions, soonest deadline first (the overdue and search filters apply)."""
-    from core.petitions.models import Petition
-    from core.petitions.workflow import OPEN as PETITION_OPEN
-
     today = today or calendar.today()
     stmt = select(Petition).where(Petition.unit_id == unit.id, Petition.state.in_(PETITION_QUEUE_STATES))
     if f.overdue:

@@ -12,8 +12,8 @@ from core.clearing import operations as ops
 from core.clearing import queries
 from core.clearing.models import (CHECKLIST, METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch,
                                   ClearingCandidate, ClearingCase, ClearingCondition, ClearingVisit)
-from core.clearing.workflow import (CASE_FLOW, CROSS_HANDLE_STEPS, ESCALATED_ONLY_STEPS, HIGHER_REVIEW_STEPS, NOT_WHEN_ESCALATED, OPEN,
-                                    STAGE_LABELS, STAGES, STEP_ACTIONS, stage_of)
+from core.clearing.queries import allowed_steps, ensure_step, load_case, load_own
+from core.clearing.workflow import CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STAGE_LABELS, STAGES, stage_of
 from core.documents import docx_response, render_docx
 from core.errors import InvalidInput
 from core.extensions import db
@@ -21,72 +21,15 @@ from core.inbox.links import register_link
 from core.supervision.models import ProgressReport, SupervisionItem
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
-from tenants.models import Share, Unit
+from tenants.models import Unit
 from tenants.queries import active_shares, purpose_label, share_access_log
-from tenants.scoping import load_scoped
 
 bp = Blueprint("clearing", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/clearing")
 PER_PAGE = 50
 STEP_NAMES = "any(" + ", ".join(t.name for t in CASE_FLOW.transitions) + ")"
 
 
-# ---------------------------------------------------------------- loading and access
-
-
-def load_case(case_id: int) -> ClearingCase:
-    """The unit's own case, or one shared to it (escalated review, registered supervision); else 404."""
-    reader = Action.CLEARING_READ if can(current_user, Action.CLEARING_READ, g.unit) \
-        else Action.CLEARING_REVIEW_ESCALATED
-    return load_scoped(ClearingCase, case_id, unit=g.unit, account=current_user, action=reader)
-
-
-# What a share of another unit's case lets its grantee do: the higher unit's review (提级审核), and a
-# cross-handler's named steps (交叉办案); each with the role the acting account needs in its own unit.
-SHARE_STEPS = {
-    "escalated_review": (HIGHER_REVIEW_STEPS, Action.CLEARING_REVIEW_ESCALATED),
-    "cross_handle": (CROSS_HANDLE_STEPS, Action.CLEARING_HANDLE),
-}
-
-
-def steps_through_shares(case: ClearingCase) -> dict[str, Share]:
-    """The steps the acting account may take on another unit's case through its active shares, whatever the
-    case's state, each with the share it goes through (the one place views and API decide it)."""
-    steps: dict[str, Share] = {}
-    for share in active_shares("clearing_cases", case.id):
-        names, action = SHARE_STEPS.get(share.purpose, ((), None))
-        if action is None or not can(current_user, action, g.unit):
-            continue
-        for name in names:
-            if name in share.allowed_transitions:
-                steps.setdefault(name, share)
-    return steps
-
-
-def allowed_steps(case: ClearingCase) -> list[str]:
-    """The steps the acting account may take on the case now: by role at the owner, by share elsewhere."""
-    available = [t.name for t in CASE_FLOW.available(case)]
-    if case.unit_id == g.unit.id:
-        # A sensitive case is reviewed above, its plan approved above too.
-        available = [s for s in available
-                     if s not in (NOT_WHEN_ESCALATED if case.sensitive else ESCALATED_ONLY_STEPS)]
-        return [s for s in available if s in STEP_ACTIONS and can(current_user, STEP_ACTIONS[s], g.unit)]
-    through = steps_through_shares(case)
-    return [s for s in available if s in through]
-
-
-def ensure_step(case: ClearingCase, step: str) -> Share | None:
-    """404 for a step the account may never take here; a step the state forbids now is 409 (take_step).
-    Returns the share the step goes through (None at the owner)."""
-    if case.unit_id == g.unit.id:
-        action = STEP_ACTIONS.get(step)
-        if action is None:
-            deny(Action.CLEARING_DECIDE, unit=g.unit, object_type="clearing_cases", object_id=case.id)
-        ensure(current_user, action, g.unit, object_type="clearing_cases", object_id=case.id)
-        return None
-    share = steps_through_shares(case).get(step)
-    if share is None:
-        deny(Action.CLEARING_HANDLE, unit=g.unit, object_type="clearing_cases", object_id=case.id)
-    return share
+# ---------------------------------------------------------------- forms
 
 
 def step_data(form) -> dict:
@@ -94,14 +37,6 @@ def step_data(form) -> dict:
     data["conditions"] = form.getlist("conditions")
     data["priority_flags"] = form.getlist("priority_flags")
     return data
-
-
-def load_own(model, object_id: int, action: Action = Action.CLEARING_READ):
-    """A record of the acting unit itself (never one shared to it); else 404."""
-    obj = load_scoped(model, object_id, unit=g.unit, account=current_user, action=action)
-    if obj.unit_id != g.unit.id:
-        deny(action, unit=g.unit, object_type=model.__tablename__, object_id=object_id)
-    return obj
 
 
 def _common() -> dict:
@@ -192,7 +127,7 @@ def _timeline(case: ClearingCase) -> list[dict]:
 
 def _render_case(case: ClearingCase, errors: dict | None = None, form=None, failed_step: str | None = None):
     owner = case.unit_id == g.unit.id
-    steps = allowed_steps(case)
+    steps = allowed_steps(case, g.unit, current_user)
     # The conditions list in force at the owner, for its staff and for a cross-handler's assessment.
     conditions = ops.conditions_for(db.session.get(Unit, case.unit_id)) if owner or "assess" in steps else []
     ticked = set((case.assessment or {}).get("conditions", []))
@@ -215,14 +150,14 @@ def _render_case(case: ClearingCase, errors: dict | None = None, form=None, fail
 @bp.get("/cases/<int:case_id>")
 @login_required
 def case(unit_id: int, case_id: int):
-    return _render_case(load_case(case_id))
+    return _render_case(load_case(case_id, g.unit, current_user))
 
 
 @bp.post(f"/cases/<int:case_id>/steps/<{STEP_NAMES}:step>")
 @login_required
 def step(unit_id: int, case_id: int, step: str):
-    case = load_case(case_id)
-    share = ensure_step(case, step)
+    case = load_case(case_id, g.unit, current_user)
+    share = ensure_step(case, step, g.unit, current_user)
     try:
         ops.take_step(case, step, step_data(request.form), acting_unit=g.unit, share=share,
                       expected_version=request.form.get("version", type=int))
@@ -239,8 +174,8 @@ def step(unit_id: int, case_id: int, step: str):
 @login_required
 def notice(unit_id: int, case_id: int):
     """澄清通知书, numbered with the case's number (per unit and year)."""
-    case = load_case(case_id)
-    if case.unit_id != g.unit.id or case.state not in ("plan_approved", "cleared", "fed_back", "filed"):
+    case = load_case(case_id, g.unit, current_user, own=True)
+    if case.state not in ("plan_approved", "cleared", "fed_back", "filed"):
         deny(Action.CLEARING_READ, unit=g.unit, object_type="clearing_cases", object_id=case_id)
     issued_on = case.cleared_on or calendar.today()
     data = render_docx("clearing_notice", {
@@ -254,7 +189,7 @@ def notice(unit_id: int, case_id: int):
 @login_required
 def person_file(unit_id: int, case_id: int):
     """一人一档 and the 廉政档案 entries: every clearing of the case's person in this unit, every visit."""
-    case = load_own(ClearingCase, case_id)
+    case = load_own(ClearingCase, case_id, g.unit, current_user)
     cases, visits = queries.person_file(g.unit, case.person_key)
     return render_template("clearing/person.html", **_common(), case=case, cases=cases, visits=visits)
 
@@ -272,7 +207,7 @@ def visits(unit_id: int):
 @bp.post("/visits/<int:visit_id>")
 @login_required
 def record_visit(unit_id: int, visit_id: int):
-    visit = load_own(ClearingVisit, visit_id, Action.CLEARING_HANDLE)
+    visit = load_own(ClearingVisit, visit_id, g.unit, current_user, Action.CLEARING_HANDLE)
     try:
         ops.record_visit(visit, request.form.to_dict(), expected_version=request.form.get("version", type=int))
     except InvalidInput as exc:
@@ -325,7 +260,7 @@ def _back_to_pool(exc: InvalidInput, unit_id: int):
 @bp.post("/pool/<int:candidate_id>/flags")
 @login_required
 def candidate_flags(unit_id: int, candidate_id: int):
-    candidate = load_own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
+    candidate = load_own(ClearingCandidate, candidate_id, g.unit, current_user, Action.CLEARING_HANDLE)
     try:
         ops.set_candidate_flags(candidate, request.form.getlist("priority_flags"),
                                 expected_version=request.form.get("version", type=int))
@@ -338,7 +273,7 @@ def candidate_flags(unit_id: int, candidate_id: int):
 @bp.post("/pool/<int:candidate_id>/screen")
 @login_required
 def screen(unit_id: int, candidate_id: int):
-    candidate = load_own(ClearingCandidate, candidate_id, Action.CLEARING_HANDLE)
+    candidate = load_own(ClearingCandidate, candidate_id, g.unit, current_user, Action.CLEARING_HANDLE)
     accept = request.form.get("decision") == "accept"
     try:
         case = ops.screen_candidate(candidate, accept=accept, reason=request.form.get("reason", ""),
@@ -371,7 +306,7 @@ def plan_batch(unit_id: int):
 @bp.get("/batches/<int:batch_id>")
 @login_required
 def batch(unit_id: int, batch_id: int):
-    batch = load_own(ClearingBatch, batch_id)
+    batch = load_own(ClearingBatch, batch_id, g.unit, current_user)
     candidates = db.session.scalars(select(ClearingCandidate).where(ClearingCandidate.batch_id == batch.id)).all()
     cases = db.session.scalars(select(ClearingCase).where(ClearingCase.batch_id == batch.id)
                                .order_by(ClearingCase.id)).all()
@@ -407,7 +342,7 @@ def conditions(unit_id: int):
 @bp.post("/conditions/<int:condition_id>/archive")
 @login_required
 def archive_condition(unit_id: int, condition_id: int):
-    condition = load_own(ClearingCondition, condition_id, Action.CLEARING_CONDITIONS)
+    condition = load_own(ClearingCondition, condition_id, g.unit, current_user, Action.CLEARING_CONDITIONS)
     ops.archive_condition(condition)
     flash(_("已停用该条件"), "success")
     return redirect(url_for("clearing.conditions", unit_id=unit_id))

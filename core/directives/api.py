@@ -1,7 +1,7 @@
 """JSON API of directives (/api/v1/u/<unit>/directives): send, read, receipts, acknowledge, return."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,7 +13,7 @@ from core.directives.models import Directive, DirectiveReceipt
 from core.directives.schemas import (DirectiveCreateSchema, DirectiveDetailSchema, DirectiveListItemSchema,
                                      DirectiveListsSchema, DirectiveSchema, ReceiptSchema, ReturnCreateSchema,
                                      ReturnSchema, TrackingSchema)
-from core.directives.views import load_directive
+from core.directives.queries import load_directive, load_received
 from core.extensions import db
 from tenants.access import Action, can, deny, ensure
 
@@ -51,7 +51,7 @@ def send_directive(unit_id: int):
 @documented(f"{DOC}/{{directive_id}}", "get", "One directive (its sender's or a receiver's view)",
             response=DirectiveDetailSchema, tag="directives")
 def get_directive(unit_id: int, directive_id: int):
-    directive, receipt = load_directive(directive_id)
+    directive, receipt = load_directive(directive_id, g.unit, current_user)
     data = DirectiveSchema().dump(directive)
     today = calendar.today()
     current = ops.current_period(directive, today)
@@ -69,9 +69,7 @@ def get_directive(unit_id: int, directive_id: int):
             "Sender's tracking: every receiver's receipt and returns, late units per period, roll-up of the "
             "current or given period (?period=)", response=TrackingSchema, tag="directives")
 def directive_receipts(unit_id: int, directive_id: int):
-    from flask import request
-
-    directive, receipt = load_directive(directive_id)
+    directive, receipt = load_directive(directive_id, g.unit, current_user)
     if receipt is not None:
         deny(Action.DIRECTIVES_TRACK, unit=g.unit, object_type="directives", object_id=directive_id)
     today = calendar.today()
@@ -94,18 +92,11 @@ def directive_receipts(unit_id: int, directive_id: int):
     return jsonify(receipts=receipts, late=late, rollup=rollup)
 
 
-def _own_receipt(directive_id: int) -> DirectiveReceipt:
-    _directive, receipt = load_directive(directive_id)
-    if receipt is None:
-        deny(Action.DIRECTIVES_RECEIVE, unit=g.unit, object_type="directives", object_id=directive_id)
-    return receipt
-
-
 @api.post(f"{PREFIX}/<int:directive_id>/acknowledge")
 @documented(f"{DOC}/{{directive_id}}/acknowledge", "post", "Acknowledge receipt", response=ReceiptSchema,
             tag="directives")
 def acknowledge_directive(unit_id: int, directive_id: int):
-    receipt = _own_receipt(directive_id)
+    _directive, receipt = load_received(directive_id, g.unit, current_user)
     ops.acknowledge(receipt)
     return jsonify(ReceiptSchema().dump(receipt))
 
@@ -114,7 +105,7 @@ def acknowledge_directive(unit_id: int, directive_id: int):
 @documented(f"{DOC}/{{directive_id}}/returns", "post", "File (or correct) the unit's return for a period",
             body=ReturnCreateSchema, response=ReturnSchema, tag="directives", status=201)
 def file_return(unit_id: int, directive_id: int):
-    receipt = _own_receipt(directive_id)
+    _directive, receipt = load_received(directive_id, g.unit, current_user)
     args = parse_json(ReturnCreateSchema())
     filed = ops.submit_return(receipt, args["period"], args["values"])
     return jsonify(ReturnSchema().dump(filed)), 201

@@ -1,4 +1,5 @@
-"""Reading directives: the sender's tracking table, late units, and the roll-up of returns."""
+"""Reading directives: the loaders of a directive for a request (the sender's view or a receiver's, with its
+receipt; an attachment), the sender's tracking table, late units, and the roll-up of returns."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -8,10 +9,46 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from core.directives.models import CampaignPhase, Directive, DirectiveReceipt, DirectiveReturn
+from core.directives.models import CampaignPhase, Directive, DirectiveAttachment, DirectiveReceipt, DirectiveReturn
 from core.directives.operations import Period, current_period, owes_returns, return_periods
 from core.extensions import db
+from tenants.access import Action, deny, ensure
 from tenants.models import Unit
+from tenants.scoping import load_scoped
+
+
+# ---------------------------------------------------------------- loaders (the pages and the API alike)
+
+
+def load_directive(directive_id, unit: Unit, account) -> tuple[Directive, DirectiveReceipt | None]:
+    """The directive as its sender sees it (receipt None) or as a receiver sees it (its receipt); else 404."""
+    directive = load_scoped(Directive, directive_id, unit=unit, account=account, action=Action.WORKSPACE_ENTER)
+    if directive.unit_id == unit.id:
+        ensure(account, Action.DIRECTIVES_TRACK, unit, object_type="directives", object_id=directive_id)
+        return directive, None
+    ensure(account, Action.DIRECTIVES_RECEIVE, unit, object_type="directives", object_id=directive_id)
+    receipt = db.session.scalar(select(DirectiveReceipt).where(DirectiveReceipt.directive_id == directive.id,
+                                                               DirectiveReceipt.unit_id == unit.id))
+    return directive, receipt
+
+
+def load_received(directive_id, unit: Unit, account) -> tuple[Directive, DirectiveReceipt]:
+    """A directive the unit received, with its receipt (to acknowledge, return, forward); 404 at the sender."""
+    directive, receipt = load_directive(directive_id, unit, account)
+    if receipt is None:
+        deny(Action.DIRECTIVES_RECEIVE, unit=unit, object_type="directives", object_id=directive_id)
+    return directive, receipt
+
+
+def load_attachment(directive: Directive, attachment_id, unit: Unit, account) -> DirectiveAttachment:
+    """One of the directive's attachments; 404 for any other."""
+    file = load_scoped(DirectiveAttachment, attachment_id, unit=unit, account=account, action=Action.WORKSPACE_ENTER)
+    if file.directive_id != directive.id:
+        deny(Action.WORKSPACE_ENTER, unit=unit, object_type="directive_attachments", object_id=attachment_id)
+    return file
+
+
+# ---------------------------------------------------------------- the sender's tracking
 
 
 @dataclass

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from core import calendar
 from core.directives import operations as ops
 from core.directives import queries
-from core.directives.models import (FIELD_TYPES, KIND_LABELS, Directive, DirectiveAttachment, DirectiveKind,
-                                    DirectiveReceipt, DirectiveReturn)
+from core.directives.models import (FIELD_TYPES, KIND_LABELS, Directive, DirectiveKind, DirectiveReceipt,
+                                    DirectiveReturn)
+from core.directives.queries import load_attachment, load_directive, load_received
 from core.directives.workflow import DIRECTIVE_FLOW
 from core.errors import InvalidInput
 from core.extensions import db
@@ -21,23 +22,10 @@ from core.inbox.links import register_link
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
 from tenants.models import LEVEL_LABELS, UnitLevel, descendants_query
-from tenants.scoping import load_scoped
 
 bp = Blueprint("directives", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/directives")
 FIELD_ROWS = 6
 PHASE_ROWS = 4
-
-
-def load_directive(directive_id: int) -> tuple[Directive, DirectiveReceipt | None]:
-    """The directive as its sender sees it (receipt None) or as a receiver sees it (its receipt)."""
-    directive = load_scoped(Directive, directive_id, unit=g.unit, account=current_user, action=Action.WORKSPACE_ENTER)
-    if directive.unit_id == g.unit.id:
-        ensure(current_user, Action.DIRECTIVES_TRACK, g.unit, object_type="directives", object_id=directive_id)
-        return directive, None
-    ensure(current_user, Action.DIRECTIVES_RECEIVE, g.unit, object_type="directives", object_id=directive_id)
-    receipt = db.session.scalar(select(DirectiveReceipt).where(DirectiveReceipt.directive_id == directive.id,
-                                                               DirectiveReceipt.unit_id == g.unit.id))
-    return directive, receipt
 
 
 def _date(name: str) -> date | None:
@@ -123,7 +111,7 @@ def new(unit_id: int):
 @bp.get("/<int:directive_id>")
 @login_required
 def show(unit_id: int, directive_id: int):
-    directive, receipt = load_directive(directive_id)
+    directive, receipt = load_directive(directive_id, g.unit, current_user)
     today = calendar.today()
     args = dict(unit=g.unit, directive=directive, receipt=receipt, today=today, FIELD_TYPES=FIELD_TYPES,
                 phase=queries.phase_on(directive, today), current=ops.current_period(directive, today),
@@ -152,17 +140,10 @@ def show(unit_id: int, directive_id: int):
                            filed={r.period: r for r in returns}, generated=ops.returns_generated(directive), **args)
 
 
-def _receipt_or_404(directive_id: int) -> tuple[Directive, DirectiveReceipt]:
-    directive, receipt = load_directive(directive_id)
-    if receipt is None:
-        deny(Action.DIRECTIVES_RECEIVE, unit=g.unit, object_type="directives", object_id=directive_id)
-    return directive, receipt
-
-
 @bp.post("/<int:directive_id>/acknowledge")
 @login_required
 def acknowledge(unit_id: int, directive_id: int):
-    _directive, receipt = _receipt_or_404(directive_id)
+    _directive, receipt = load_received(directive_id, g.unit, current_user)
     ops.acknowledge(receipt)
     flash(_("已签收"), "success")
     return redirect(url_for("directives.show", unit_id=unit_id, directive_id=directive_id))
@@ -171,7 +152,7 @@ def acknowledge(unit_id: int, directive_id: int):
 @bp.post("/<int:directive_id>/returns")
 @login_required
 def submit_return(unit_id: int, directive_id: int):
-    directive, receipt = _receipt_or_404(directive_id)
+    directive, receipt = load_received(directive_id, g.unit, current_user)
     values = {f["key"]: request.form.get(f"value_{f['key']}", "") for f in directive.return_fields}
     try:
         ops.submit_return(receipt, request.form.get("period", ""), values)
@@ -186,7 +167,7 @@ def submit_return(unit_id: int, directive_id: int):
 @bp.route("/<int:directive_id>/forward", methods=["GET", "POST"])
 @login_required
 def forward(unit_id: int, directive_id: int):
-    directive, receipt = _receipt_or_404(directive_id)
+    directive, receipt = load_received(directive_id, g.unit, current_user)
     ensure(current_user, Action.DIRECTIVES_SEND, g.unit, target=g.unit)
     if request.method == "POST":
         try:
@@ -201,7 +182,7 @@ def forward(unit_id: int, directive_id: int):
 @bp.post("/<int:directive_id>/remind")
 @login_required
 def remind(unit_id: int, directive_id: int):
-    directive, receipt = load_directive(directive_id)
+    directive, receipt = load_directive(directive_id, g.unit, current_user)
     if receipt is not None:
         deny(Action.DIRECTIVES_TRACK, unit=g.unit, object_type="directives", object_id=directive_id)
     today = calendar.today()
@@ -224,7 +205,7 @@ def remind(unit_id: int, directive_id: int):
 @bp.post("/<int:directive_id>/close")
 @login_required
 def close(unit_id: int, directive_id: int):
-    directive, receipt = load_directive(directive_id)
+    directive, receipt = load_directive(directive_id, g.unit, current_user)
     if receipt is not None:
         deny(Action.DIRECTIVES_SEND, unit=g.unit, object_type="directives", object_id=directive_id)
     ensure(current_user, Action.DIRECTIVES_SEND, g.unit, target=g.unit)
@@ -236,11 +217,8 @@ def close(unit_id: int, directive_id: int):
 @bp.get("/<int:directive_id>/attachments/<int:attachment_id>")
 @login_required
 def attachment(unit_id: int, directive_id: int, attachment_id: int):
-    directive, _receipt = load_directive(directive_id)
-    file = load_scoped(DirectiveAttachment, attachment_id, unit=g.unit, account=current_user,
-                       action=Action.WORKSPACE_ENTER)
-    if file.directive_id != directive.id:
-        deny(Action.WORKSPACE_ENTER, unit=g.unit, object_type="directive_attachments", object_id=attachment_id)
+    directive, _receipt = load_directive(directive_id, g.unit, current_user)
+    file = load_attachment(directive, attachment_id, g.unit, current_user)
     return send_file(BytesIO(file.content), mimetype=file.content_type, as_attachment=True,
                      download_name=file.filename)
 

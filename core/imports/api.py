@@ -15,16 +15,12 @@ from core.errors import InvalidInput
 from core.extensions import db
 from core.imports import operations as ops
 from core.imports.models import ImportJob
+from core.imports.queries import load_import
 from core.imports.schemas import ImportJobListItemSchema, ImportJobSchema, MappingInSchema, StepInSchema
 from tenants.access import Action, ensure
-from tenants.scoping import load_scoped
 
 PREFIX, DOC = "/u/<int:unit_id>/imports", "/u/{unit_id}/imports"
 ONE, ONE_DOC = f"{PREFIX}/<int:import_id>", f"{DOC}/{{import_id}}"
-
-
-def _load(import_id: int) -> ImportJob:
-    return load_scoped(ImportJob, import_id, unit=g.unit, account=current_user, action=Action.PETITIONS_REGISTER)
 
 
 @api.get(PREFIX)
@@ -54,14 +50,14 @@ def upload_import(unit_id: int):
 @documented(ONE_DOC, "get", "One import: mapping, progress, the dry run's problems, the result",
             response=ImportJobSchema, tag="imports")
 def get_import(unit_id: int, import_id: int):
-    return jsonify(ImportJobSchema().dump(_load(import_id)))
+    return jsonify(ImportJobSchema().dump(load_import(import_id, g.unit, current_user)))
 
 
 @api.post(f"{ONE}/mapping")
 @documented(f"{ONE_DOC}/mapping", "post", "Set the column mapping (field -> column title); 422 names every "
             "required field left unmapped", body=MappingInSchema, response=ImportJobSchema, tag="imports")
 def map_import(unit_id: int, import_id: int):
-    job = _load(import_id)
+    job = load_import(import_id, g.unit, current_user)
     args = parse_json(MappingInSchema())
     ops.save_mapping(job, g.unit, args["mapping"], expected_version=args["version"])
     return jsonify(ImportJobSchema().dump(job))
@@ -72,7 +68,7 @@ def map_import(unit_id: int, import_id: int):
             "written; 409 unless the mapping is set", body=StepInSchema, response=ImportJobSchema, tag="imports",
             status=202)
 def check_import(unit_id: int, import_id: int):
-    job = _load(import_id)
+    job = load_import(import_id, g.unit, current_user)
     args = parse_json(StepInSchema())
     ops.request_check(job, expected_version=args["version"])
     return jsonify(ImportJobSchema().dump(job)), 202
@@ -82,7 +78,7 @@ def check_import(unit_id: int, import_id: int):
 @documented(f"{ONE_DOC}/commit", "post", "Import every row (a job, all or nothing); 409 unless the dry run "
             "was clean", body=StepInSchema, response=ImportJobSchema, tag="imports", status=202)
 def commit_import(unit_id: int, import_id: int):
-    job = _load(import_id)
+    job = load_import(import_id, g.unit, current_user)
     args = parse_json(StepInSchema())
     ops.request_commit(job, expected_version=args["version"])
     return jsonify(ImportJobSchema().dump(job)), 202
@@ -92,7 +88,7 @@ def commit_import(unit_id: int, import_id: int):
 @documented(f"{ONE_DOC}/retry", "post", "Check a failed import again from the start, with its mapping (a job); "
             "409 unless it failed", body=StepInSchema, response=ImportJobSchema, tag="imports", status=202)
 def retry_import(unit_id: int, import_id: int):
-    job = _load(import_id)
+    job = load_import(import_id, g.unit, current_user)
     args = parse_json(StepInSchema())
     ops.retry(job, expected_version=args["version"])
     return jsonify(ImportJobSchema().dump(job)), 202

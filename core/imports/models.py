@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.extensions import db
 from core.jobs import HeartbeatMixin
 from core.identity.models import Account
+from core.imports.workflow import IMPORT_FLOW
 from core.models import TimestampMixin, VersionedMixin
 from tenants.models import TenantOwned
 
@@ -55,8 +56,6 @@ class ImportJob(TenantOwned, TimestampMixin, VersionedMixin, HeartbeatMixin, db.
 
     @property
     def state_label(self) -> str:
-        from core.imports.workflow import IMPORT_FLOW
-
         return IMPORT_FLOW.label(self.state)
 
     @property

@@ -46,6 +46,10 @@ BATCH = 1_000  # rows checked, and written, together: bounds memory and the size
 KEPT_ERRORS = 200  # the per-row problems an import keeps for its result page
 MEMORY_MB = 1024  # what a check or commit job may take beyond the worker's own memory (core.jobs.memory_limit)
 TOO_BIG = _l("文件内容超出后台处理的内存上限，未写入任何记录；请把表格拆分后分别导入")
+# The jobs of the dry run and of the commit, queued by name: core.imports.jobs declares them and imports this
+# module, never the reverse.
+CHECK_JOB = "core.imports.jobs.check_import"
+COMMIT_JOB = "core.imports.jobs.commit_import"
 
 
 # ---------------------------------------------------------------- the fields a sheet can fill
@@ -321,13 +325,11 @@ def _reset_results(job: ImportJob) -> None:
 
 def request_check(job: ImportJob, *, expected_version: int | None = None, transition: str = "check") -> None:
     """Queue the dry run; the progress page follows it. ``transition``: "retry" for an import that failed."""
-    from core.imports.jobs import check_import
-
     check_version(job, expected_version)
     _reset_results(job)
     IMPORT_FLOW.apply(job, transition)
     jobs.queued(job)
-    jobs.enqueue_after_commit(check_import, job.unit_id, job.id, context.current().account_id)
+    jobs.enqueue_after_commit(CHECK_JOB, job.unit_id, job.id, context.current().account_id)
 
 
 def retry(job: ImportJob, *, expected_version: int | None = None) -> None:
@@ -338,13 +340,11 @@ def retry(job: ImportJob, *, expected_version: int | None = None) -> None:
 
 def request_commit(job: ImportJob, *, expected_version: int | None = None) -> None:
     """Queue the commit of an import whose dry run was clean (the ``checked`` state says so)."""
-    from core.imports.jobs import commit_import
-
     check_version(job, expected_version)
     IMPORT_FLOW.apply(job, "commit")
     job.processed_rows = 0
     jobs.queued(job)
-    jobs.enqueue_after_commit(commit_import, job.unit_id, job.id, context.current().account_id)
+    jobs.enqueue_after_commit(COMMIT_JOB, job.unit_id, job.id, context.current().account_id)
 
 
 # ---------------------------------------------------------------- reading and checking rows

@@ -13,14 +13,10 @@ from core.errors import InvalidInput
 from core.extensions import db
 from core.imports import operations as ops
 from core.imports.models import ImportJob
+from core.imports.queries import load_import
 from tenants.access import Action, ensure
-from tenants.scoping import load_scoped
 
 bp = Blueprint("imports", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/petitions/imports")
-
-
-def _load(import_id: int) -> ImportJob:
-    return load_scoped(ImportJob, import_id, unit=g.unit, account=current_user, action=Action.PETITIONS_REGISTER)
 
 
 def _index(errors=None, status: int = 200):
@@ -64,28 +60,29 @@ def _detail(job: ImportJob, *, errors=None, form_mapping: dict | None = None, st
 @bp.get("/<int:import_id>")
 @login_required
 def show(unit_id: int, import_id: int):
-    return _detail(_load(import_id))
+    return _detail(load_import(import_id, g.unit, current_user))
 
 
 @bp.post("/<int:import_id>/mapping")
 @login_required
 def mapping(unit_id: int, import_id: int):
     """Save the mapping and start the dry run straight away: the mapping is only ever saved to be checked."""
-    job = _load(import_id)
+    job = load_import(import_id, g.unit, current_user)
     chosen = {f.key: request.form.get(f"map_{f.key}", "") for f in ops.FIELDS}
     try:
         ops.save_mapping(job, g.unit, chosen, expected_version=request.form.get("version", type=int))
         ops.request_check(job)
     except InvalidInput as exc:
         db.session.rollback()
-        return _detail(_load(import_id), errors=exc.errors, form_mapping=chosen, status=422)
+        return _detail(load_import(import_id, g.unit, current_user), errors=exc.errors, form_mapping=chosen,
+                       status=422)
     return redirect(url_for("imports.show", unit_id=unit_id, import_id=import_id))
 
 
 @bp.post("/<int:import_id>/commit")
 @login_required
 def commit(unit_id: int, import_id: int):
-    job = _load(import_id)
+    job = load_import(import_id, g.unit, current_user)
     ops.request_commit(job, expected_version=request.form.get("version", type=int))
     flash(_("已开始导入，全部成功才会写入"), "success")
     return redirect(url_for("imports.show", unit_id=unit_id, import_id=import_id))
@@ -95,7 +92,8 @@ def commit(unit_id: int, import_id: int):
 @login_required
 def retry(unit_id: int, import_id: int):
     """An import that failed (its job stopped, or its file could not be read) is checked again."""
-    ops.retry(_load(import_id), expected_version=request.form.get("version", type=int))
+    job = load_import(import_id, g.unit, current_user)
+    ops.retry(job, expected_version=request.form.get("version", type=int))
     flash(_("已重新开始检查"), "success")
     return redirect(url_for("imports.show", unit_id=unit_id, import_id=import_id))
 
@@ -104,6 +102,6 @@ def retry(unit_id: int, import_id: int):
 @login_required
 def status(unit_id: int, import_id: int):
     """What the progress bar polls: small, and never more than the import's own figures."""
-    job = _load(import_id)
+    job = load_import(import_id, g.unit, current_user)
     return jsonify(state=job.state, state_label=job.state_label, running=job.running, percent=job.percent,
                    processed_rows=job.processed_rows, total_rows=job.total_rows)

@@ -1,20 +1,19 @@
-"""JSON API of the inbox: the caller's open entries in every unit it belongs to, or in one."""
+"""JSON API of the inbox: the caller's open entries at one unit (/api/v1/u/<unit>/inbox), or, in the older
+form /api/v1/inbox, in every unit it belongs to."""
 from __future__ import annotations
-
-from dataclasses import replace
 
 from flask import g, jsonify
 from flask_login import current_user
 from marshmallow import Schema, fields
 
-from core import context
 from core.calendar import estimated_flag
-from core.api import api, documented
+from core.api import api, documented, legacy_form
 from core.extensions import db
 from core.inbox.queries import open_items_for
 from core.inbox.links import link_for
 from core.timefmt import LocalDateTime
 from tenants.access import Action, can, ensure, member_units, roles_at
+from tenants.resolution import act_at
 
 
 class InboxItemSchema(Schema):
@@ -40,16 +39,16 @@ def _items(unit) -> list[dict]:
 
 
 @api.get("/inbox")
-@documented("/inbox", "get", "My open inbox entries in every unit I belong to", response=InboxItemSchema,
-            many=True, tag="inbox")
+@legacy_form(of="api.unit_inbox")
 def my_inbox():
+    """The caller's open entries in every unit it belongs to (with an inbox there), one unit after the other."""
     entries = []
     for unit in member_units(current_user):
         if not can(current_user, Action.INBOX_READ, unit):
             continue
         # Each unit's entries are read as that unit, so RLS and the auto-filter see the right context.
-        with context.acting(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session):
-            entries += _items(unit)
+        act_at(unit)
+        entries += _items(unit)
     return jsonify(entries)
 
 

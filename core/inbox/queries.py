@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, func, or_, select
 
+from core.extensions import db
 from core.inbox.models import InboxItem
 
 
@@ -19,7 +20,5 @@ def open_items_for(unit, roles: set[str], account_id: int):
 
 def counts_for(unit, roles: set[str], account_id: int) -> dict[str, int]:
     """Open entries by kind, for the page header."""
-    from core.extensions import db
-
     stmt = open_items_for(unit, roles, account_id).order_by(None).subquery()
     return dict(db.session.execute(select(stmt.c.kind, func.count()).group_by(stmt.c.kind)).all())

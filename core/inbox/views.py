@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 
 from core import calendar
 from core.extensions import db
-from core.inbox.models import InboxItem
 from core.inbox.links import link_for
 from core.inbox.queries import counts_for, open_items_for
 from tenants.access import Action, can, ensure, roles_at

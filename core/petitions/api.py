@@ -14,24 +14,16 @@ from core.api import PAGING, api, documented, parse_json
 from core.extensions import db
 from core.petitions import operations as ops
 from core.petitions import queries
-from core.petitions.models import Petition, PetitionLink
+from core.petitions.models import Petition
+from core.petitions.queries import load_handled, load_own, load_own_link, share_for_step
 from core.petitions.schemas import (LinkDecisionSchema, LinkSchema, PetitionInSchema, PetitionListItemSchema,
                                     PetitionSchema, PetitionTransitionSchema, RouteInSchema)
-from core.petitions.views import load_handled, share_for_step
-from tenants.access import Action, deny, ensure
+from tenants.access import Action, ensure
 from tenants.models import Unit
 from tenants.scoping import load_scoped
 
 PREFIX, DOC = "/u/<int:unit_id>/petitions", "/u/{unit_id}/petitions"
 MAX_PER_PAGE = 200
-
-
-def _own(petition_id: int, action: Action) -> Petition:
-    """A petition of the acting unit itself (one read through a share is never acted on); else 404."""
-    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=action)
-    if petition.unit_id != g.unit.id:
-        deny(action, unit=g.unit, object_type="petitions", object_id=petition_id)
-    return petition
 
 
 @api.get(PREFIX)
@@ -57,7 +49,7 @@ def register_petition(unit_id: int):
     args = parse_json(PetitionInSchema())
     again_id, same_informant = args.pop("again_of"), args.pop("same_informant")
     if again_id is not None:
-        petition = ops.register_again(g.unit, args, _own(again_id, Action.PETITIONS_REGISTER),
+        petition = ops.register_again(g.unit, args, load_own(again_id, Action.PETITIONS_REGISTER, g.unit, current_user),
                                       same_informant=same_informant)
     else:
         petition = ops.register_petition(g.unit, args)
@@ -79,9 +71,9 @@ def get_petition(unit_id: int, petition_id: int):
             "and the allowed steps; 422 lists field errors", body=PetitionTransitionSchema,
             response=PetitionSchema, tag="petitions")
 def petition_transition(unit_id: int, petition_id: int):
-    petition = load_handled(petition_id)
+    petition = load_handled(petition_id, g.unit, current_user)
     args = parse_json(PetitionTransitionSchema())
-    share = share_for_step(petition, args["transition"])
+    share = share_for_step(petition, args["transition"], g.unit, current_user)
     ops.take_step(petition, args["transition"], args["data"], expected_version=args["version"], share=share)
     return jsonify(PetitionSchema().dump(petition))
 
@@ -90,7 +82,7 @@ def petition_transition(unit_id: int, petition_id: int):
 @documented(f"{DOC}/{{petition_id}}/links", "get", "The petition's proposed and decided repeat links: the other "
             "unit and its receipt facts only", response=LinkSchema, many=True, tag="petitions")
 def list_links(unit_id: int, petition_id: int):
-    petition = _own(petition_id, Action.PETITIONS_READ)
+    petition = load_own(petition_id, Action.PETITIONS_READ, g.unit, current_user)
     return jsonify(LinkSchema(many=True).dump(queries.own_links(petition)))
 
 
@@ -99,12 +91,9 @@ def list_links(unit_id: int, petition_id: int):
             "are recomputed and returned with the petition", body=LinkDecisionSchema, response=PetitionSchema,
             tag="petitions")
 def decide_link(unit_id: int, petition_id: int):
-    petition = _own(petition_id, Action.PETITIONS_LINKS)
+    petition = load_own(petition_id, Action.PETITIONS_LINKS, g.unit, current_user)
     args = parse_json(LinkDecisionSchema())
-    link = load_scoped(PetitionLink, args["link_id"], unit=g.unit, account=current_user,
-                       action=Action.PETITIONS_LINKS)
-    if link.petition_id != petition.id or link.unit_id != g.unit.id:
-        deny(Action.PETITIONS_LINKS, unit=g.unit, object_type="petition_links", object_id=args["link_id"])
+    link = load_own_link(petition, args["link_id"], g.unit, current_user)
     ops.decide_link(link, args["decision"])
     return jsonify(PetitionSchema().dump(petition))
 
@@ -115,7 +104,7 @@ def decide_link(unit_id: int, petition_id: int):
             "errors (a unit that is not below this one is one)", body=RouteInSchema, response=PetitionSchema,
             tag="petitions")
 def route_petition(unit_id: int, petition_id: int):
-    petition = _own(petition_id, Action.PETITIONS_ROUTE)
+    petition = load_own(petition_id, Action.PETITIONS_ROUTE, g.unit, current_user)
     args = parse_json(RouteInSchema())
     to_unit = db.session.get(Unit, args["to_unit_id"]) if args["to_unit_id"] else None
     ops.route_petition(petition, to_unit, mode=args["mode"], due_on=args["due_on"] or None,

@@ -5,7 +5,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from core.areas import Area
-from core.petitions import api, demo, jobs
+from core.petitions import api, demo, jobs, operations
 from core.petitions.models import Petition
 from core.petitions.views import petitions_bp
 from core.supervision.subjects import SUBJECTS
@@ -18,5 +18,6 @@ def install(_app: Flask) -> None:
 
 AREA = Area(
     "petitions", blueprints=(petitions_bp,), api=(api,), periodic=tuple(jobs.PERIODIC), recounts=(jobs.refresh_overdue,),
+    figures=(("petitions.", operations.recount),), figure_sources=((Petition, "unit_id"),),
     demo=(demo.seed,), workspace_links=(("petitions.index", _l("信访举报"), Action.PETITIONS_READ, 40),), install=install,
 )

@@ -1,13 +1,14 @@
 """Demo petitions for the demo province: a believable last quarter of 信访举报 in eight townships of four
 counties — received week by week over the last twelve weeks, verified and concluded a few weeks later
 (some unfounded, which puts the accused into the clearing pool), most fed back to the informant, the
-latest still being verified (the oldest of those past their deadline).
+latest still being verified (the oldest of those past their deadline) — and, first, three petitions still
+being handled that 松林县 supervises by registration (挂号督办), one of them overdue and escalated.
 
 Everything goes through the real operations with explicit past dates (``received_on``, ``concluded_on``,
-``given_on``), which they accept: nothing is back-dated afterwards and no figure is written by hand. Only
-the overdue count, a time-based figure, is recounted at the end by the area's own refresh (what the
-periodic job does). The workflow log still shows today as the time each step was typed in (补录).
-Runs from ``flask demo``, after the casework and clearing seeders and before the indicators' recount.
+``given_on``), which they accept, and no figure is written by hand. Only the overdue registered item is
+back-dated afterwards (no operation issues an item in the past), and the time-based figures are recounted at
+the end by the areas' own scans (what the periodic jobs do). The workflow log still shows today as the time
+each step was typed in (补录). Runs from ``flask demo``, after the supervision seeder and before clearing's.
 """
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from sqlalchemy import select
 
 from core import calendar, context
 from core.extensions import db
+from core.identity.models import Account
 from core.petitions import jobs as petition_jobs
 from core.petitions import operations as ops
+from core.supervision import operations as supervision_ops
 from tenants.models import Unit
 
 # Township code -> how many petitions it received in each of the last twelve weeks (oldest first):
@@ -58,7 +61,48 @@ def _acting(unit: Unit):
                           db.session)
 
 
+def _as(username: str):
+    account = db.session.scalar(select(Account).where(Account.username == username))
+    return context.acting(context.maintenance_context(account_id=account.id), db.session)
+
+
 def seed() -> dict:
+    supervised = _seed_supervised()  # first, as before the quarter's: they hold their townships' first numbers
+    return {**_seed_quarter(), **supervised}
+
+
+def _seed_supervised() -> dict:
+    """Three petitions of 松林县's townships, two of them under the county's registered supervision: 城关镇's
+    in time, 河口镇's due a week ago and still open (overdue, escalated to the county)."""
+    today = calendar.today()
+    petitions = {}
+    for code, accused, summary in (("990121001", "钱某某", "反映村党支部书记在征地补偿款发放中优亲厚友"),
+                                   ("990121002", "孙某", "反映村务监督委员会主任侵占集体资产"),
+                                   ("990121004", "周某某", "反映扶贫项目资金使用不规范")):
+        town = _unit(code)
+        with _as("town-intake"):
+            petitions[code] = ops.register_petition(
+                town, dict(channel="letter", received_on=today - timedelta(days=40), anonymous=False,
+                informant={"name": "示例举报人", "phone": "13800000000"}, accused_name=accused,
+                accused_position="村干部", accused_work_unit=f"{town.name}某村", category="征地拆迁", summary=summary))
+    county = _unit("990121")
+    with _as("county-leader"):
+        supervision_ops.issue_item(
+            county, _unit("990121001"), kind="registered", title="征地补偿款问题挂号督办",
+            body="请每周一报送核查进展。", due_on=today + timedelta(days=30), report_cadence="weekly:1",
+            subject_number=petitions["990121001"].number)
+        late_report = supervision_ops.issue_item(
+            county, _unit("990121004"), kind="registered", title="扶贫项目资金问题挂号督办",
+            due_on=today + timedelta(days=1), report_cadence="weekly:1", subject_number=petitions["990121004"].number)
+    late_report.issued_on, late_report.due_on = today - timedelta(days=21), calendar.add_workdays(today, -5)
+    late_report.next_report_on = today - timedelta(days=3)
+    db.session.flush()
+    # The supervision job's run over them: the overdue item's warnings, its escalation, its late progress report.
+    return {"supervised_petitions": len(petitions), "registered_items": 2,
+            "supervision_warnings": supervision_ops.scan_deadlines(today)}
+
+
+def _seed_quarter() -> dict:
     today = calendar.today()
     first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=11)
     received = concluded = fed_back = n = 0

@@ -3,6 +3,7 @@ verification, the outcome (an unfounded one enters the clearing pool), feedback 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -25,6 +26,7 @@ from core.petitions.models import (COMPETENT_LEVEL, FEEDBACK_WAYS, INFORMANT_FIE
 from core.petitions.workflow import HANDLING_STEPS, OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
 from tenants import operations as tenancy_ops
 from tenants.models import Share, Unit
+from tenants.stats import with_coarser_keys
 
 _ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 _PHONE = re.compile(r"^[\d\-+() ]{3,30}$")
@@ -695,3 +697,26 @@ def _log_deadline(petition: Petition, old: date, new: date, year: int) -> None:
 calendar.register_deadline_source(calendar.DeadlineSource(
     Petition, lambda: Petition.state.in_(OPEN),
     lambda p: [(p.received_on, current_app.config["PETITION_HANDLING_WORKDAYS"])], _log_deadline))
+
+
+def recount(unit: Unit, today: date) -> dict[tuple[str, str], int]:
+    """The unit's petition figures counted from its records: what the stats rows must hold (the nightly reconcile)."""
+    figures: Counter = Counter()
+    rows = db.session.execute(select(Petition.state, Petition.received_on, Petition.concluded_on, Petition.outcome,
+                                     Petition.flags, Petition.due_on).where(Petition.unit_id == unit.id))
+    for state, received_on, concluded_on, outcome, flags, due_on in rows:
+        figures[("petitions.received", "")] += 1
+        figures[("petitions.received", received_on.isoformat())] += 1
+        if state in OPEN:
+            figures[("petitions.open", "")] += 1
+            if due_on is not None and due_on < today:
+                figures[("petitions.overdue", "")] += 1
+        elif state == "routed":
+            figures[("petitions.routed", "")] += 1
+        elif state in ("concluded", "closed", "settled") and outcome:
+            figures[(f"petitions.concluded.{outcome}", "")] += 1
+            figures[(f"petitions.concluded.{outcome}", concluded_on.isoformat())] += 1
+        flags = set(flags or [])
+        figures[("petitions.repeat", "")] += Flag.REPEAT in flags
+        figures[("petitions.sanduo", "")] += bool(flags & set(SANDUO))
+    return with_coarser_keys(figures)

@@ -1,5 +1,6 @@
-"""Reads of petitions for the pages and the API: the filtered list, a petition's own links, where a routed
-petition went (through the tracking share) and where a routed copy came from (its 交办件)."""
+"""Reads of petitions for the pages and the API: the loaders of a petition for a request (its own, one handled
+here, one of its links), the filtered list, a petition's own links, where a routed petition went (through the
+tracking share) and where a routed copy came from (its 交办件)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -14,8 +15,66 @@ from core import calendar
 from core.crypto import name_key
 from core.extensions import db
 from core.petitions.models import ROUTING_LABELS, Flag, Petition, PetitionLink, RoutingMode
-from core.petitions.workflow import OPEN, PETITION_FLOW
-from tenants.models import Unit, descendants_query
+from core.petitions.workflow import CROSS_HANDLE_STEPS, OPEN, PETITION_FLOW
+from core.supervision.models import SupervisionItem
+from tenants.access import Action, can, deny
+from tenants.models import Share, Unit, descendants_query
+from tenants.queries import active_shares
+from tenants.scoping import load_scoped
+
+
+# ---------------------------------------------------------------- loaders (the pages and the API alike)
+
+
+def load_own(petition_id, action: Action, unit: Unit, account) -> Petition:
+    """A petition of the acting unit itself (a record read through a share is never acted on); else 404."""
+    return load_scoped(Petition, petition_id, unit=unit, account=account, action=action, own=True)
+
+
+def steps_through_shares(petition: Petition, unit: Unit, account) -> dict[str, Share]:
+    """The steps ``account`` may take at ``unit`` on another township's petition through its active shares,
+    whatever the petition's state, each with the share it goes through: a cross-handler's named steps (交叉办案),
+    never routing, feedback to the informant or the reveal (the one place views and API decide it)."""
+    if not can(account, Action.PETITIONS_HANDLE, unit):
+        return {}
+    steps: dict[str, Share] = {}
+    for share in active_shares("petitions", petition.id):
+        if share.purpose == "cross_handle":
+            for name in CROSS_HANDLE_STEPS:
+                if name in share.allowed_transitions:
+                    steps.setdefault(name, share)
+    return steps
+
+
+def load_handled(petition_id, unit: Unit, account) -> Petition:
+    """A petition the account may handle here: the unit's own (by role), or another township's through a share
+    naming steps (交叉办案); else 404 (a supervising or routing unit reads, never handles)."""
+    petition = load_scoped(Petition, petition_id, unit=unit, account=account, action=Action.PETITIONS_HANDLE)
+    if petition.unit_id != unit.id and not steps_through_shares(petition, unit, account):
+        deny(Action.PETITIONS_HANDLE, unit=unit, object_type="petitions", object_id=petition.id)
+    return petition
+
+
+def share_for_step(petition: Petition, step: str, unit: Unit, account) -> Share | None:
+    """The share a step on another township's petition goes through (None for the unit's own); 404 for a
+    step no share names."""
+    if petition.unit_id == unit.id:
+        return None
+    share = steps_through_shares(petition, unit, account).get(step)
+    if share is None:
+        deny(Action.PETITIONS_HANDLE, unit=unit, object_type="petitions", object_id=petition.id)
+    return share
+
+
+def load_own_link(petition: Petition, link_id, unit: Unit, account) -> PetitionLink:
+    """One of the petition's repeat links, the unit's own row of it (never the other unit's side); else 404."""
+    link = load_scoped(PetitionLink, link_id, unit=unit, account=account, action=Action.PETITIONS_LINKS, own=True)
+    if link.petition_id != petition.id:
+        deny(Action.PETITIONS_LINKS, unit=unit, object_type="petition_links", object_id=link.id)
+    return link
+
+
+# ---------------------------------------------------------------- the list and the ledger
 
 
 @dataclass
@@ -111,8 +170,6 @@ def routed_copy(petition: Petition) -> Petition | None:
 
 def routing_item(petition: Petition):
     """The 交办件 a routed copy was handed down with (issued by the origin unit, received by this one)."""
-    from core.supervision.models import SupervisionItem
-
     return db.session.scalar(select(SupervisionItem).where(
         SupervisionItem.kind == "assigned", SupervisionItem.subject_type == "petitions",
         SupervisionItem.subject_id == petition.id))

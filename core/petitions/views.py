@@ -15,12 +15,13 @@ from core.petitions import operations as ops
 from core.petitions import queries
 from core.petitions.models import (ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, FEEDBACK_WAYS, FLAG_LABELS,
                                    INFORMANT_FIELDS, OUTCOME_LABELS, ROUTING_LABELS, Channel, Petition,
-                                   WORK_AREA_LABELS, PetitionCategory, PetitionLink, RoutingMode)
-from core.petitions.workflow import CROSS_HANDLE_STEPS, OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
+                                   WORK_AREA_LABELS, PetitionCategory, RoutingMode)
+from core.petitions.queries import load_handled, load_own, load_own_link, share_for_step, steps_through_shares
+from core.petitions.workflow import OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
 from core.workflow import history
 from sqlalchemy import select
-from tenants.access import Action, can, deny, ensure
-from tenants.models import LEVEL_LABELS, Share, Unit
+from tenants.access import Action, can, ensure
+from tenants.models import LEVEL_LABELS, Unit
 from tenants.queries import active_shares, share_access_log
 from tenants.scoping import load_scoped
 
@@ -29,49 +30,6 @@ PER_PAGE = 50
 REGISTRATION_FIELDS = ("channel", "received_on", "accused_name", "accused_position", "accused_work_unit",
                        "accused_level", "accused_party_member", "category", "summary", "content")
 PARTY_LABELS = {"1": _l("中共党员"), "0": _l("非中共党员")}
-
-
-def load_own(petition_id, action: Action) -> Petition:
-    """A petition of the acting unit itself (a record read through a share is never acted on); else 404."""
-    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=action)
-    if petition.unit_id != g.unit.id:
-        deny(action, unit=g.unit, object_type="petitions", object_id=petition.id)
-    return petition
-
-
-def steps_through_shares(petition: Petition) -> dict[str, Share]:
-    """The steps the acting account may take on another township's petition through its active shares, whatever
-    the petition's state, each with the share it goes through: a cross-handler's named steps (交叉办案), never
-    routing, feedback to the informant or the reveal (the one place views and API decide it)."""
-    if not can(current_user, Action.PETITIONS_HANDLE, g.unit):
-        return {}
-    steps: dict[str, Share] = {}
-    for share in active_shares("petitions", petition.id):
-        if share.purpose == "cross_handle":
-            for name in CROSS_HANDLE_STEPS:
-                if name in share.allowed_transitions:
-                    steps.setdefault(name, share)
-    return steps
-
-
-def load_handled(petition_id) -> Petition:
-    """A petition the account may handle here: the unit's own (by role), or another township's through a share
-    naming steps (交叉办案); else 404 (a supervising or routing unit reads, never handles)."""
-    petition = load_scoped(Petition, petition_id, unit=g.unit, account=current_user, action=Action.PETITIONS_HANDLE)
-    if petition.unit_id != g.unit.id and not steps_through_shares(petition):
-        deny(Action.PETITIONS_HANDLE, unit=g.unit, object_type="petitions", object_id=petition.id)
-    return petition
-
-
-def share_for_step(petition: Petition, step: str) -> Share | None:
-    """The share a step on another township's petition goes through (None for the unit's own); 404 for a
-    step no share names."""
-    if petition.unit_id == g.unit.id:
-        return None
-    share = steps_through_shares(petition).get(step)
-    if share is None:
-        deny(Action.PETITIONS_HANDLE, unit=g.unit, object_type="petitions", object_id=petition.id)
-    return share
 
 
 def _labels() -> dict:
@@ -128,7 +86,7 @@ def new(unit_id: int):
     ensure(current_user, Action.PETITIONS_REGISTER, unit, target=unit)
     again_id = request.values.get("again_of") or None
     # The earlier petition of a 再次信访 must be the unit's own (404 otherwise, like any other object).
-    again_of = load_own(again_id, Action.PETITIONS_REGISTER) if again_id else None
+    again_of = load_own(again_id, Action.PETITIONS_REGISTER, unit, current_user) if again_id else None
     errors: dict = {}
     if request.method == "POST":
         form = request.form
@@ -168,7 +126,7 @@ def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, re
     own = petition.unit_id == unit.id
     may_handle = own and can(current_user, Action.PETITIONS_HANDLE, unit)
     purposes = set() if own else {s.purpose for s in active_shares("petitions", petition.id)}
-    through = {} if own else steps_through_shares(petition)
+    through = {} if own else steps_through_shares(petition, unit, current_user)
     available = [t.name for t in PETITION_FLOW.available(petition) if t.name != "route"]
     may_route = own and can(current_user, Action.PETITIONS_ROUTE, unit) and "route" in {
         t.name for t in PETITION_FLOW.available(petition)}
@@ -216,7 +174,7 @@ def show(unit_id: int, petition_id: int):
 @petitions_bp.post("/<int:petition_id>/reveal")
 @login_required
 def reveal(unit_id: int, petition_id: int):
-    petition = load_own(petition_id, Action.INFORMANT_REVEAL)  # never through a share
+    petition = load_own(petition_id, Action.INFORMANT_REVEAL, g.unit, current_user)  # never through a share
     reason = request.form.get("reason", "")
     try:
         revealed = ops.reveal_informant(petition, reason)
@@ -234,8 +192,8 @@ def _candidate(petition: Petition):
 @login_required
 def step(unit_id: int, petition_id: int, step: str):
     # A supervising unit reads, never handles; a cross-handler takes the steps its share names (交叉办案).
-    petition = load_handled(petition_id)
-    share = share_for_step(petition, step)
+    petition = load_handled(petition_id, g.unit, current_user)
+    share = share_for_step(petition, step, g.unit, current_user)
     try:
         ops.take_step(petition, step, request.form.to_dict(), expected_version=request.form.get("version", type=int),
                       share=share)
@@ -252,10 +210,8 @@ def step(unit_id: int, petition_id: int, step: str):
 @petitions_bp.post("/<int:petition_id>/links/<int:link_id>")
 @login_required
 def decide_link(unit_id: int, petition_id: int, link_id: int):
-    petition = load_own(petition_id, Action.PETITIONS_LINKS)
-    link = load_scoped(PetitionLink, link_id, unit=g.unit, account=current_user, action=Action.PETITIONS_LINKS)
-    if link.petition_id != petition.id or link.unit_id != g.unit.id:
-        deny(Action.PETITIONS_LINKS, unit=g.unit, object_type="petition_links", object_id=link_id)
+    petition = load_own(petition_id, Action.PETITIONS_LINKS, g.unit, current_user)
+    link = load_own_link(petition, link_id, g.unit, current_user)
     decision = request.form.get("decision", "")
     try:
         ops.decide_link(link, decision)
@@ -269,7 +225,7 @@ def decide_link(unit_id: int, petition_id: int, link_id: int):
 @petitions_bp.post("/<int:petition_id>/route")
 @login_required
 def route(unit_id: int, petition_id: int):
-    petition = load_own(petition_id, Action.PETITIONS_ROUTE)
+    petition = load_own(petition_id, Action.PETITIONS_ROUTE, g.unit, current_user)
     form = request.form
     to_unit_id = form.get("to_unit_id", type=int)
     to_unit = db.session.get(Unit, to_unit_id) if to_unit_id else None
@@ -316,10 +272,9 @@ def categories(unit_id: int):
 @petitions_bp.post("/categories/<int:category_id>/archive")
 @login_required
 def archive_category(unit_id: int, category_id: int):
+    # own: an inherited category is the defining unit's to archive (404 below it)
     category = load_scoped(PetitionCategory, category_id, unit=g.unit, account=current_user,
-                           action=Action.PETITIONS_CATEGORIES)
-    if category.unit_id != g.unit.id:  # an inherited category is the defining unit's to archive
-        deny(Action.PETITIONS_CATEGORIES, unit=g.unit, object_type="petition_categories", object_id=category_id)
+                           action=Action.PETITIONS_CATEGORIES, own=True)
     ops.archive_category(category, expected_version=request.form.get("version", type=int))
     flash(_("已停用问题类别：%(name)s", name=category.name), "success")
     return redirect(url_for("petitions.categories", unit_id=unit_id))

@@ -10,7 +10,7 @@ from core.extensions import db
 from core.supervision import operations as ops
 from core.supervision.models import SupervisionItem
 from core.supervision.schemas import ItemCreateSchema, ItemListItemSchema, ItemSchema, StepSchema
-from core.supervision.views import ISSUER_STEPS, RECIPIENT_STEPS, load_item
+from core.supervision.queries import ISSUER_STEPS, RECIPIENT_STEPS, load_item
 from tenants.access import Action, deny, ensure
 from tenants.models import Unit
 
@@ -43,7 +43,7 @@ def issue_item(unit_id: int):
 @api.get(f"{PREFIX}/<int:item_id>")
 @documented(f"{DOC}/{{item_id}}", "get", "One supervision item", response=ItemSchema, tag="supervision")
 def get_item(unit_id: int, item_id: int):
-    item, _is_issuer = load_item(item_id)
+    item, _is_issuer = load_item(item_id, g.unit, current_user)
     return jsonify(ItemSchema().dump(item))
 
 
@@ -52,7 +52,7 @@ def get_item(unit_id: int, item_id: int):
             "Move the item: receive, progress, done (receiver); accept, send_back, close (issuer)",
             body=StepSchema, response=ItemSchema, tag="supervision")
 def item_step(unit_id: int, item_id: int):
-    item, is_issuer = load_item(item_id)
+    item, is_issuer = load_item(item_id, g.unit, current_user)
     needed = Action.SUPERVISION_ISSUE if is_issuer else Action.SUPERVISION_HANDLE
     ensure(current_user, needed, g.unit, object_type="supervision_items", object_id=item_id)
     args = parse_json(StepSchema())

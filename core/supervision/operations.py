@@ -3,6 +3,7 @@ close, record an admonition talk, and the escalation of overdue items."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
@@ -23,6 +24,7 @@ from core.supervision.subjects import SUBJECTS
 from core.supervision.workflow import ITEM_FLOW
 from tenants import operations as tenancy_ops
 from tenants.models import Role, Share, Unit, UnitStat
+from tenants.stats import with_coarser_keys
 
 OPEN_STATES = ("issued", "received", "in_progress")  # overdue counts these (reported done waits on the issuer)
 
@@ -390,3 +392,29 @@ def scan_deadlines(today: date) -> dict[str, int]:
     for unit_id in sorted(receivers):
         refresh_overdue(db.session.get(Unit, unit_id), today)
     return posted
+
+
+def recount(unit: Unit, today: date) -> dict[tuple[str, str], int]:
+    """The unit's supervision figures (as issuer and as receiver) counted from the items: what the stats rows must
+    hold (the nightly reconcile)."""
+    figures: Counter = Counter()
+    items = db.session.execute(select(SupervisionItem.unit_id, SupervisionItem.recipient_unit_id, SupervisionItem.kind,
+                                      SupervisionItem.state, SupervisionItem.issued_on, SupervisionItem.due_on,
+                                      SupervisionItem.talk)
+                               .where((SupervisionItem.unit_id == unit.id)
+                                      | (SupervisionItem.recipient_unit_id == unit.id)))
+    for issuer_id, recipient_id, kind, state, issued_on, due_on, talk in items:
+        if kind == ItemKind.TALK and recipient_id == unit.id:
+            figures[("supervision.talks", "")] += 1
+            figures[("supervision.talks", talk["held_on"])] += 1
+        if kind in RECORD_KINDS:
+            continue
+        if issuer_id == unit.id:
+            figures[("supervision.issued", "")] += 1
+            figures[("supervision.issued", issued_on.isoformat())] += 1
+        if recipient_id == unit.id:
+            figures[("supervision.received", "")] += 1
+            figures[("supervision.received", issued_on.isoformat())] += 1
+            figures[("supervision.open", "")] += state not in ("accepted", "closed")
+            figures[("supervision.overdue", "")] += state in OPEN_STATES and due_on is not None and due_on < today
+    return with_coarser_keys(figures)

@@ -13,26 +13,16 @@ from core.documents import docx_response, render_docx
 from core.errors import InvalidInput
 from core.extensions import db
 from core.supervision import operations as ops
-from core.supervision.models import (CHECK_PHASE_LABELS, KIND_LABELS, RECORD_KINDS, ItemKind, SupervisionItem,
-                                     SupervisionProblem)
+from core.supervision.models import CHECK_PHASE_LABELS, KIND_LABELS, RECORD_KINDS, ItemKind, SupervisionItem
+from core.supervision.queries import ISSUER_STEPS, RECIPIENT_STEPS, load_item, load_problem
 from core.supervision.workflow import ITEM_FLOW
 from core.inbox.links import register_link
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
 from tenants.models import Unit, descendants_query
-from tenants.scoping import load_scoped
 
 bp = Blueprint("supervision", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/supervision")
 PROBLEM_ROWS = 6
-# Which side may take which step; the workflow checks the state.
-ISSUER_STEPS = {"accept", "send_back", "close"}
-RECIPIENT_STEPS = {"receive", "progress", "done"}
-
-
-def load_item(item_id: int) -> tuple[SupervisionItem, bool]:
-    """The item and whether the acting unit is its issuer (else its recipient)."""
-    item = load_scoped(SupervisionItem, item_id, unit=g.unit, account=current_user, action=Action.SUPERVISION_READ)
-    return item, item.unit_id == g.unit.id
 
 
 def _date(value: str | None) -> date | None:
@@ -118,7 +108,7 @@ def new_check(unit_id: int):
 @bp.get("/<int:item_id>")
 @login_required
 def show(unit_id: int, item_id: int):
-    item, is_issuer = load_item(item_id)
+    item, is_issuer = load_item(item_id, g.unit, current_user)
     today = calendar.today()
     talks = db.session.scalars(select(SupervisionItem).where(SupervisionItem.parent_id == item.id)).all()
     return render_template(
@@ -135,7 +125,7 @@ def show(unit_id: int, item_id: int):
 @bp.post("/<int:item_id>/<any(receive, progress, done, accept, send_back, close):step>")
 @login_required
 def step(unit_id: int, item_id: int, step: str):
-    item, is_issuer = load_item(item_id)
+    item, is_issuer = load_item(item_id, g.unit, current_user)
     if is_issuer:
         ensure(current_user, Action.SUPERVISION_ISSUE, g.unit, object_type="supervision_items", object_id=item_id)
         if step not in ISSUER_STEPS:
@@ -168,19 +158,11 @@ def step(unit_id: int, item_id: int, step: str):
     return redirect(url_for("supervision.show", unit_id=unit_id, item_id=item_id))
 
 
-def _problem(item: SupervisionItem, problem_id: int) -> SupervisionProblem:
-    problem = load_scoped(SupervisionProblem, problem_id, unit=g.unit, account=current_user,
-                          action=Action.SUPERVISION_READ)
-    if problem.item_id != item.id:
-        deny(Action.SUPERVISION_READ, unit=g.unit, object_type="supervision_problems", object_id=problem_id)
-    return problem
-
-
 @bp.post("/<int:item_id>/problems/<int:problem_id>/<any(answer, check):step>")
 @login_required
 def problem_step(unit_id: int, item_id: int, problem_id: int, step: str):
-    item, is_issuer = load_item(item_id)
-    problem = _problem(item, problem_id)
+    item, is_issuer = load_item(item_id, g.unit, current_user)
+    problem = load_problem(item, problem_id, g.unit, current_user)
     needed = Action.SUPERVISION_ISSUE if step == "check" else Action.SUPERVISION_HANDLE
     if is_issuer != (step == "check"):
         deny(needed, unit=g.unit, object_type="supervision_problems", object_id=problem_id)
@@ -201,7 +183,7 @@ def problem_step(unit_id: int, item_id: int, problem_id: int, step: str):
 @bp.post("/<int:item_id>/talk")
 @login_required
 def talk(unit_id: int, item_id: int):
-    item, is_issuer = load_item(item_id)
+    item, is_issuer = load_item(item_id, g.unit, current_user)
     if not is_issuer:
         deny(Action.SUPERVISION_ISSUE, unit=g.unit, object_type="supervision_items", object_id=item_id)
     ensure(current_user, Action.SUPERVISION_ISSUE, g.unit, object_type="supervision_items", object_id=item_id)
@@ -223,7 +205,7 @@ def talk(unit_id: int, item_id: int):
 @login_required
 def document(unit_id: int, item_id: int):
     """整改交办单 for rectification orders, 督办单 for the other kinds."""
-    item, _is_issuer = load_item(item_id)
+    item, _is_issuer = load_item(item_id, g.unit, current_user)
     if item.kind in RECORD_KINDS:
         deny(Action.SUPERVISION_READ, unit=g.unit, object_type="supervision_items", object_id=item_id)
     recipient = db.session.get(Unit, item.recipient_unit_id)

@@ -9,8 +9,8 @@ from core.api import api, documented, parse_json
 from core.extensions import db
 from core.zeroing import operations as ops
 from core.zeroing import queries
+from core.zeroing.queries import load_campaign, load_case
 from core.zeroing.schemas import BacklogCaseSchema, CaseStepSchema, LedgerSchema
-from core.zeroing.views import load_campaign, load_case
 from core.zeroing.workflow import STEP_ACTIONS
 
 PREFIX, DOC = "/u/<int:unit_id>/campaigns/<int:campaign_id>", "/u/{unit_id}/campaigns/{campaign_id}"

@@ -8,12 +8,13 @@ Figures are the unit's stats rows (tenants.stats), moved in the same transaction
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core import calendar, context
+from core import calendar, context, jobs
 from core.audit.operations import record
 from core.clock import utcnow
 from core.directives import operations as directive_ops
@@ -22,12 +23,13 @@ from core.errors import InvalidInput, add_error
 from core.extensions import db
 from core.models import check_version
 from core.petitions.models import SANDUO, Petition
+from core.workflow import TransitionRecord
 from core.zeroing.models import (CLOSEOUT_BASES, PHASES, PURPOSE, RECHECK_RESULTS, VISIT_KINDS, BacklogCase,
                                  BacklogVisit, CampaignBulletin)
 from core.zeroing.workflow import BACKLOG_FLOW
 from tenants import operations as tenancy_ops
 from tenants.models import Unit, UnitLevel, UnitStat, descendants_query
-from tenants.stats import subtree_sum
+from tenants.stats import subtree_sum, with_coarser_keys
 
 # Petitions still to be resolved: not closed, not settled, not handed down (the copy below is the case).
 UNRESOLVED = ("registered", "handling", "concluded")
@@ -40,6 +42,9 @@ RETURN_FIELDS = [
     {"key": "by_child", "label": "分县（市、区）情况", "type": "text", "required": False},
     {"key": "narrative", "label": "工作情况说明", "type": "text", "required": False},
 ]
+# The proposals across the tree, queued by name when a campaign starts: core.zeroing.jobs declares the job and
+# imports this module, never the reverse.
+PROPOSE_JOB = "core.zeroing.jobs.propose_backlog"
 FIGURES = ("stock", "added", "closed_out", "reopened", "overdue")
 
 
@@ -82,9 +87,7 @@ def start_campaign(province: Unit, *, title: str, body: str = "", phases: list[d
         province, title=title, body=body, kind=DirectiveKind.CAMPAIGN, audience={"mode": "all"},
         return_fields=RETURN_FIELDS, return_cadence="weekly:1", phases=phases, account_id=account_id,
         purpose=PURPOSE, return_levels=[UnitLevel.CITY.value])
-    from core.zeroing import jobs
-
-    jobs.propose_backlog.enqueue(campaign.id)
+    jobs.enqueue_after_commit(PROPOSE_JOB, campaign.id)
     return campaign
 
 
@@ -467,3 +470,32 @@ def scan_overdue(today: date) -> dict[str, int]:
     for (campaign_id, unit_id), n in counts.items():
         tenancy_ops.set_stat(db.session.get(Unit, unit_id), metric(campaign_id, "overdue"), n)
     return {"units": len(counts), "overdue": sum(counts.values())}
+
+
+def recount(unit: Unit, today: date) -> dict[tuple[str, str], int]:
+    """The unit's zeroing figures, every campaign, counted from its backlog cases and their histories: what the
+    stats rows must hold (the nightly reconcile)."""
+    figures: Counter = Counter()
+    cases = db.session.execute(select(BacklogCase.id, BacklogCase.directive_id, BacklogCase.state,
+                                      BacklogCase.adopted_on, BacklogCase.target_on)
+                               .where(BacklogCase.unit_id == unit.id)).all()
+    campaign_of = {case_id: campaign_id for case_id, campaign_id, *_rest in cases}
+    for _id, campaign_id, state, adopted_on, target_on in cases:
+        if adopted_on is not None:
+            figures[(metric(campaign_id, "added"), adopted_on.isoformat())] += 1
+        if state == "open":
+            figures[(metric(campaign_id, "stock"), "")] += 1
+            if target_on is not None and target_on < today:
+                figures[(metric(campaign_id, "overdue"), "")] += 1
+    # Close-outs and re-openings happen more than once per case: counted from the case histories.
+    history = db.session.execute(select(TransitionRecord.object_id, TransitionRecord.transition,
+                                        TransitionRecord.detail, TransitionRecord.occurred_at)
+                                 .where(TransitionRecord.unit_id == unit.id,
+                                        TransitionRecord.object_type == BacklogCase.__tablename__,
+                                        TransitionRecord.transition.in_(("close_out", "reopen"))))
+    for case_id, transition, detail, occurred_at in history:
+        detail = detail or {}
+        day = detail.get("closed_out_on") or detail.get("on") or occurred_at.date().isoformat()
+        name = "closed_out" if transition == "close_out" else "reopened"
+        figures[(metric(campaign_of[case_id], name), day)] += 1
+    return with_coarser_keys(figures)

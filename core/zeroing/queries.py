@@ -1,19 +1,49 @@
-"""Reading the zeroing ledger: the unit's backlog cases with filters, its phase, its return periods."""
+"""Reading the zeroing ledger: the loaders of a campaign and a case (pages and API), the unit's backlog cases
+with filters, its phase, its return periods."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from flask import abort, g
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.directives.models import Directive
 from core.directives.queries import phase_on
 from core.extensions import db
-from core.zeroing.models import CLOSEOUT_BASES, RECHECK_RESULTS, BacklogCase, CampaignBulletin
+from core.zeroing.models import CLOSEOUT_BASES, PURPOSE, RECHECK_RESULTS, BacklogCase, CampaignBulletin
+from tenants.access import Action
 from tenants.models import Unit
+from tenants.scoping import load_scoped
+
+
+def load_campaign(campaign_id: int, action: Action = Action.ZEROING_READ) -> Directive:
+    """The campaign as the unit sees it: sent by it or received through its receipt; else 404."""
+    campaign = load_scoped(Directive, campaign_id, unit=g.unit, account=current_user, action=action)
+    if campaign.purpose != PURPOSE:
+        abort(404)
+    return campaign
+
+
+def load_case(campaign: Directive, case_id: int, action: Action = Action.ZEROING_READ) -> BacklogCase:
+    """A case of the unit's own ledger in this campaign (never a lower unit's: its figures only); else 404."""
+    case = load_scoped(BacklogCase, case_id, unit=g.unit, account=current_user, action=action, own=True)
+    if case.directive_id != campaign.id:
+        abort(404)
+    return case
+
+
+def load_bulletin(campaign: Directive, bulletin_id: int) -> CampaignBulletin:
+    """A monthly bulletin of this campaign as the unit sees it; else 404."""
+    bulletin = load_scoped(CampaignBulletin, bulletin_id, unit=g.unit, account=current_user,
+                           action=Action.ZEROING_READ)
+    if bulletin.directive_id != campaign.id:
+        abort(404)
+    return bulletin
 
 
 @dataclass

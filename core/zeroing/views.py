@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,28 +19,12 @@ from core.petitions.models import FLAG_LABELS, Flag
 from core.workflow import history
 from core.zeroing import operations as ops
 from core.zeroing import queries
-from core.zeroing.models import (CASE_STATES, CLOSEOUT_BASES, PHASES, PURPOSE, RECHECK_RESULTS, VISIT_KINDS,
-                                 BacklogCase, CampaignBulletin)
+from core.zeroing.models import CASE_STATES, CLOSEOUT_BASES, PHASES, RECHECK_RESULTS, VISIT_KINDS, BacklogCase
+from core.zeroing.queries import load_bulletin, load_campaign, load_case
 from core.zeroing.workflow import BACKLOG_FLOW, STEP_ACTIONS
 from tenants.access import Action, can, ensure
-from tenants.scoping import load_scoped
 
 bp = Blueprint("zeroing", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/zeroing")
-
-
-def load_campaign(campaign_id: int, action: Action = Action.ZEROING_READ) -> Directive:
-    """The campaign as the unit sees it: sent by it or received through its receipt; else 404."""
-    campaign = load_scoped(Directive, campaign_id, unit=g.unit, account=current_user, action=action)
-    if campaign.purpose != PURPOSE:
-        abort(404)
-    return campaign
-
-
-def load_case(campaign: Directive, case_id: int, action: Action = Action.ZEROING_READ) -> BacklogCase:
-    case = load_scoped(BacklogCase, case_id, unit=g.unit, account=current_user, action=action)
-    if case.directive_id != campaign.id or case.unit_id != g.unit.id:
-        abort(404)
-    return case
 
 
 @bp.get("")
@@ -176,9 +160,7 @@ def build_bulletin(unit_id: int, campaign_id: int):
 @login_required
 def bulletin(unit_id: int, campaign_id: int, bulletin_id: int):
     campaign = load_campaign(campaign_id)
-    item = load_scoped(CampaignBulletin, bulletin_id, unit=g.unit, account=current_user, action=Action.ZEROING_READ)
-    if item.directive_id != campaign.id:
-        abort(404)
+    item = load_bulletin(campaign, bulletin_id)
     if request.args.get("format") == "xlsx":
         workbook = text_workbook()
         sheet = workbook.create_sheet(_("通报"))

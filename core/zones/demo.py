@@ -31,6 +31,7 @@ from core.identity.models import Account
 from core.petitions import operations as petition_ops
 from core.petitions.models import Petition
 from core.zones import operations as ops
+from core.zones import queries
 from core.zones.models import ConvenerTerm, CrossGrant, InspectionPair, MeetingDecision, ZoneKind
 from tenants import operations as tenancy_ops
 from tenants.demo import DEMO_PASSWORD
@@ -117,7 +118,7 @@ def seed() -> dict:
                                           "按季度推进，发现问题已督促整改。下一步建议加强信访件异地核查。")
 
     # 新桥镇 convenes now: a joint meeting held ten days ago, its minutes and decisions, the first as tasks.
-    current = ops.current_term(first)
+    current = queries.current_term(first)
     with _as("xinqiao-leader", xinqiao):
         meeting = ops.schedule_meeting(first, xinqiao, title="第一协作区第四季度联席会议",
                                        held_on=max(current.starts_on, today - timedelta(days=10)),

@@ -11,9 +11,12 @@ from marshmallow import fields, validate
 from core import calendar
 from core.schemas import LINE, SUMMARY, TEXT, Day, Id, Int, Schema, Text, excerpt, register_forms
 from core.timefmt import LocalDateTime
+from core.zones import queries
 from core.zones.models import GRANT_STATE_LABELS
 
 REQUIRED = "此项必填"
+# ``unit`` in a body is read by the older URL forms only (/api/v1/zones …); a /u/<unit>/ URL names its unit.
+LEGACY_UNIT = "%s, for the older URL form without the unit (else ?unit=); ignored under /u/{unit_id}/"
 INVALID = {"required": REQUIRED, "null": "此项不能为空"}
 
 
@@ -42,7 +45,7 @@ class InSchema(Schema):
 
 
 class ZoneCreateSchema(InSchema):
-    unit = _int(load_default=None, metadata={"description": "the county acting (else ?unit=)"})
+    unit = _int(load_default=None, metadata={"description": LEGACY_UNIT % "the county acting"})
     name = _str(100, required=True)
     kind = _str(16, load_default="township", metadata={"description": "township | stationed"})
     description = _str(TEXT, load_default="")
@@ -67,7 +70,7 @@ class ZoneUpdateSchema(InSchema):
 
 
 class MeetingCreateSchema(InSchema):
-    unit = _int(load_default=None, metadata={"description": "the convening member (else ?unit=)"})
+    unit = _int(load_default=None, metadata={"description": LEGACY_UNIT % "the convening member"})
     title = _str(required=True)
     held_on = _date(required=True)
     place = _str(load_default="")
@@ -77,7 +80,7 @@ class MeetingCreateSchema(InSchema):
 
 
 class GrantCreateSchema(InSchema):
-    unit = _int(load_default=None, metadata={"description": "the county acting (else ?unit=)"})
+    unit = _int(load_default=None, metadata={"description": LEGACY_UNIT % "the county acting"})
     grantee_unit_id = _int(required=True)
     owner_unit_id = _int(required=True)
     number = _str(64, required=True, metadata={"description": "the owner's petition or clearing case number"})
@@ -137,14 +140,10 @@ class ZoneSchema(Schema):
     convener = fields.Method("_convener")
 
     def _members(self, zone):
-        from core.zones import operations as ops
-
-        return MemberSchema(many=True).dump(ops.current_members(zone))
+        return MemberSchema(many=True).dump(queries.current_members(zone))
 
     def _convener(self, zone):
-        from core.zones import operations as ops
-
-        term = ops.current_term(zone)
+        term = queries.current_term(zone)
         return TermSchema().dump(term) if term else None
 
 

@@ -3,11 +3,12 @@ members' history, the convener rota and term reports, joint meetings and their d
 cross-handling grants, and cross-inspection rounds with their findings.
 
 Who sees a zone: its county (ZONES_READ there) and its current members (ZONES_READ at the member);
-anyone else gets 404, as for every object reached through it (meetings, terms, grants, rounds, pairs).
+anyone else gets 404, as for every object reached through it (meetings, terms, grants, rounds, pairs): the
+loaders are in queries.py, shared with the API.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,11 +24,11 @@ from core.supervision.workflow import ITEM_FLOW
 from core.zones import operations as ops
 from core.zones import queries
 from core.zones.models import (DEFAULT_CHECKLIST, GRANT_SCOPE_LABELS, GRANT_STATE_LABELS, ZONE_KIND_LABELS,
-                               ConvenerTerm, CrossGrant, InspectionPair, InspectionRound, JointMeeting,
-                               MeetingDecision, Zone, ZoneKind)
-from tenants.access import Action, can, deny, ensure, roles_at
-from tenants.models import Role, Unit, UnitLevel
-from tenants.scoping import load_scoped, may_open
+                               ConvenerTerm, CrossGrant, InspectionPair, InspectionRound, JointMeeting, Zone,
+                               ZoneKind)
+from tenants.access import Action, can, deny, ensure
+from tenants.models import Unit, UnitLevel
+from tenants.scoping import may_open
 
 bp = Blueprint("zones", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/zones")
 
@@ -40,50 +41,7 @@ RECORD_FLOWS = {"petitions": PETITION_FLOW, "clearing_cases": CASE_FLOW}
 RECORD_KIND_LABELS = {"petitions": _l("信访举报件"), "clearing_cases": _l("澄清正名件")}
 
 
-# ---------------------------------------------------------------- loading and access
-
-
-def load_zone(zone_id) -> Zone:
-    """The zone, for its county or a current member of it acting here (ZONES_READ); else 404."""
-    zone = load_scoped(Zone, zone_id, unit=g.unit, account=current_user, action=Action.ZONES_READ)
-    if zone.unit_id != g.unit.id and not queries.is_current_member(zone, g.unit):
-        deny(Action.ZONES_READ, unit=g.unit, object_type="zones", object_id=zone.id)
-    return zone
-
-
-def county_zone(zone_id, action: Action) -> Zone:
-    """The zone, only for its own county and an account that may ``action`` there; else 404."""
-    zone = load_zone(zone_id)
-    if zone.unit_id != g.unit.id:
-        deny(action, unit=g.unit, object_type="zones", object_id=zone.id)
-    ensure(current_user, action, g.unit, object_type="zones", object_id=zone.id)
-    return zone
-
-
-def _child(model, object_id, zone_or_parent_check, object_type: str):
-    obj = load_scoped(model, object_id, unit=g.unit, account=current_user, action=Action.ZONES_READ)
-    if not zone_or_parent_check(obj):
-        deny(Action.ZONES_READ, unit=g.unit, object_type=object_type, object_id=obj.id)
-    return obj
-
-
-def load_meeting(zone: Zone, meeting_id) -> JointMeeting:
-    return _child(JointMeeting, meeting_id, lambda m: m.zone_id == zone.id, "joint_meetings")
-
-
-def load_round(round_id) -> tuple[InspectionRound, Zone]:
-    """A round through its zone (the zone's rules apply)."""
-    round_ = load_scoped(InspectionRound, round_id, unit=g.unit, account=current_user, action=Action.ZONES_READ)
-    return round_, load_zone(round_.zone_id)
-
-
-def load_pair(round_: InspectionRound, pair_id) -> InspectionPair:
-    return _child(InspectionPair, pair_id, lambda p: p.round_id == round_.id, "inspection_pairs")
-
-
-def load_grant(grant_id) -> CrossGrant:
-    """A grant, for its county or its grantee township; else 404."""
-    return load_scoped(CrossGrant, grant_id, unit=g.unit, account=current_user, action=Action.ZONES_READ)
+# ---------------------------------------------------------------- helpers of the pages
 
 
 def _version() -> int | None:
@@ -176,13 +134,13 @@ def _zone_form(unit: Unit, zone: Zone | None) -> dict:
     return {"name": zone.name, "kind": zone.kind, "description": zone.description,
             "lead_account_id": str(zone.lead_account_id or ""), "guiding_office": zone.guiding_office,
             "term_months": str(zone.term_months),
-            "member_unit_ids": [str(m.unit_id) for m in ops.current_members(zone)]}
+            "member_unit_ids": [str(m.unit_id) for m in queries.current_members(zone)]}
 
 
 def _render_zone_form(unit: Unit, zone: Zone | None, form: dict, errors: dict):
     return render_template("zones/form.html", **_common(
         zone=zone, form=form, errors=errors, candidates=queries.member_candidates(unit),
-        leaders=ops.leaders_of(unit), term_choices=ops.TERM_MONTHS)), 422 if errors else 200
+        leaders=queries.leaders_of(unit), term_choices=ops.TERM_MONTHS)), 422 if errors else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -207,7 +165,7 @@ def new(unit_id: int):
 @bp.route("/<int:zone_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(unit_id: int, zone_id: int):
-    zone = county_zone(zone_id, Action.ZONES_MANAGE)
+    zone = queries.county_zone(zone_id, Action.ZONES_MANAGE)
     if zone.archived_at is not None:
         deny(Action.ZONES_MANAGE, unit=g.unit, object_type="zones", object_id=zone.id)
     form = _zone_form(g.unit, zone)
@@ -228,7 +186,7 @@ def edit(unit_id: int, zone_id: int):
 @bp.post("/<int:zone_id>/archive")
 @login_required
 def archive(unit_id: int, zone_id: int):
-    zone = county_zone(zone_id, Action.ZONES_MANAGE)
+    zone = queries.county_zone(zone_id, Action.ZONES_MANAGE)
     ops.archive_zone(zone, expected_version=_version())
     flash(_("协作区已撤销：%(name)s", name=zone.name), "success")
     return redirect(url_for("zones.index", unit_id=g.unit.id))
@@ -240,10 +198,10 @@ def archive(unit_id: int, zone_id: int):
 def _render_zone(zone: Zone, *, errors: dict | None = None, form=None):
     unit = g.unit
     is_owner = zone.unit_id == unit.id
-    members = ops.current_members(zone)
+    members = queries.current_members(zone)
     history = queries.member_history(zone)
     terms = queries.terms(zone)
-    term = ops.current_term(zone)
+    term = queries.current_term(zone)
     grants = queries.grants_of_zone(zone, unit)
     units = queries.units_by_id([m.unit_id for m in history] + [t.unit_id for t in terms]
                                 + [x.grantee_unit_id for x in grants] + [x.owner_unit_id for x in grants])
@@ -269,14 +227,14 @@ def _render_zone(zone: Zone, *, errors: dict | None = None, form=None):
 @bp.get("/<int:zone_id>")
 @login_required
 def show(unit_id: int, zone_id: int):
-    return _render_zone(load_zone(zone_id))
+    return _render_zone(queries.load_zone(zone_id))
 
 
 @bp.post("/<int:zone_id>/members")
 @login_required
 def move_member(unit_id: int, zone_id: int):
     """Move a township (or stationed group) into this zone from its zone of the same kind, from today."""
-    zone = county_zone(zone_id, Action.ZONES_MANAGE)
+    zone = queries.county_zone(zone_id, Action.ZONES_MANAGE)
     member = db.session.get(Unit, request.form.get("unit_id", type=int) or 0)
     try:
         if member is None or zone.archived_at is not None:
@@ -292,7 +250,7 @@ def move_member(unit_id: int, zone_id: int):
 @bp.post("/<int:zone_id>/convener")
 @login_required
 def override_convener(unit_id: int, zone_id: int):
-    zone = county_zone(zone_id, Action.ZONES_MANAGE)
+    zone = queries.county_zone(zone_id, Action.ZONES_MANAGE)
     member = db.session.get(Unit, request.form.get("unit_id", type=int) or 0)
     try:
         if member is None:
@@ -305,17 +263,6 @@ def override_convener(unit_id: int, zone_id: int):
     return redirect(url_for("zones.show", unit_id=g.unit.id, zone_id=zone.id))
 
 
-def load_term(zone_id, term_id) -> tuple[ConvenerTerm, Zone]:
-    """A convener's term: for its county and the zone's current members, and for the convening unit itself
-    even after it left the zone (its report is still asked of it); else 404."""
-    term = load_scoped(ConvenerTerm, term_id, unit=g.unit, account=current_user, action=Action.ZONES_READ)
-    if term.zone_id != zone_id:
-        deny(Action.ZONES_READ, unit=g.unit, object_type="convener_terms", object_id=term.id)
-    if term.unit_id == g.unit.id:
-        return term, load_scoped(Zone, zone_id, unit=g.unit, account=current_user, action=Action.ZONES_READ)
-    return term, load_zone(zone_id)
-
-
 def _render_term(term: ConvenerTerm, zone: Zone, *, errors: dict | None = None, form=None):
     unit = g.unit
     return render_template("zones/term.html", **_common(
@@ -323,7 +270,7 @@ def _render_term(term: ConvenerTerm, zone: Zone, *, errors: dict | None = None, 
         convener=queries.accounts_by_id([term.account_id]).get(term.account_id),
         reporter=queries.accounts_by_id([term.report_by_id]).get(term.report_by_id),
         may_read_report=zone.unit_id == unit.id or term.unit_id == unit.id,
-        zone_link=zone.unit_id == unit.id or queries.is_current_member(zone, unit),
+        zone_link=queries.sees_zone(zone, unit),
         may_report=term.unit_id == unit.id and can(current_user, Action.ZONES_CONVENE, unit),
         errors=errors or {}, form=form or {})), 422 if errors else 200
 
@@ -332,7 +279,7 @@ def _render_term(term: ConvenerTerm, zone: Zone, *, errors: dict | None = None, 
 @login_required
 def term_page(unit_id: int, zone_id: int, term_id: int):
     """One convener's term and its written report (the convener submits it here when asked)."""
-    term, zone = load_term(zone_id, term_id)
+    term, zone = queries.load_term(zone_id, term_id)
     return _render_term(term, zone)
 
 
@@ -340,10 +287,8 @@ def term_page(unit_id: int, zone_id: int, term_id: int):
 @login_required
 def term_report(unit_id: int, zone_id: int, term_id: int):
     """The convener's written report at the end of its term, received by the county."""
-    term, zone = load_term(zone_id, term_id)
-    if term.unit_id != g.unit.id:
-        deny(Action.ZONES_CONVENE, unit=g.unit, object_type="convener_terms", object_id=term.id)
-    ensure(current_user, Action.ZONES_CONVENE, g.unit, object_type="convener_terms", object_id=term.id)
+    term, zone = queries.load_term(zone_id, term_id)
+    term = queries.own(term, Action.ZONES_CONVENE)  # the convening unit's report
     try:
         ops.submit_term_report(term, request.form.get("body", ""), expected_version=_version())
     except InvalidInput as exc:
@@ -360,12 +305,11 @@ def term_report(unit_id: int, zone_id: int, term_id: int):
 @login_required
 def new_meeting(unit_id: int, zone_id: int):
     """The current convener calls a joint meeting (联席会议)."""
-    zone = load_zone(zone_id)
-    term = ops.current_term(zone)
-    if term is None or term.unit_id != g.unit.id or zone.archived_at is not None:
+    zone = queries.load_zone(zone_id)
+    if not queries.is_convener(zone, g.unit) or zone.archived_at is not None:
         deny(Action.ZONES_CONVENE, unit=g.unit, object_type="zones", object_id=zone.id)
     ensure(current_user, Action.ZONES_CONVENE, g.unit, object_type="zones", object_id=zone.id)
-    attendees = ops.default_attendees(zone)
+    attendees = queries.default_attendees(zone)
     errors: dict = {}
     if request.method == "POST":
         form = request.form
@@ -393,11 +337,11 @@ def _render_meeting(zone: Zone, meeting: JointMeeting, *, errors: dict | None = 
     is_owner = zone.unit_id == unit.id
     decisions = meeting.decisions
     tasks = {line.item.id: line.item for line in queries.decision_tasks(zone, unit) if line.item is not None}
-    member_units = queries.units_by_id([m.unit_id for m in ops.current_members(zone)]
+    member_units = queries.units_by_id([m.unit_id for m in queries.current_members(zone)]
                                        + [e["unit_id"] for d in decisions for e in d.task_units])
     return render_template("zones/meeting.html", **_common(
         zone=zone, meeting=meeting, decisions=decisions, items=tasks, units=member_units,
-        members=ops.current_members(zone), is_owner=is_owner, ROLE_LABELS=ATTENDEE_ROLE_LABELS,
+        members=queries.current_members(zone), is_owner=is_owner, ROLE_LABELS=ATTENDEE_ROLE_LABELS,
         ITEM_FLOW=ITEM_FLOW, decision_rows=range(1, DECISION_ROWS + 1), errors=errors or {}, form=form or {},
         may_record=(meeting.unit_id == unit.id and meeting.state == "scheduled"
                     and can(current_user, Action.ZONES_CONVENE, unit)),
@@ -407,19 +351,16 @@ def _render_meeting(zone: Zone, meeting: JointMeeting, *, errors: dict | None = 
 @bp.get("/<int:zone_id>/meetings/<int:meeting_id>")
 @login_required
 def meeting(unit_id: int, zone_id: int, meeting_id: int):
-    zone = load_zone(zone_id)
-    return _render_meeting(zone, load_meeting(zone, meeting_id))
+    zone = queries.load_zone(zone_id)
+    return _render_meeting(zone, queries.load_meeting(zone, meeting_id))
 
 
 @bp.post("/<int:zone_id>/meetings/<int:meeting_id>/minutes")
 @login_required
 def minutes(unit_id: int, zone_id: int, meeting_id: int):
     """The convener records the minutes and the decisions (each may name member units and a deadline)."""
-    zone = load_zone(zone_id)
-    meeting_ = load_meeting(zone, meeting_id)
-    if meeting_.unit_id != g.unit.id:
-        deny(Action.ZONES_CONVENE, unit=g.unit, object_type="joint_meetings", object_id=meeting_.id)
-    ensure(current_user, Action.ZONES_CONVENE, g.unit, object_type="joint_meetings", object_id=meeting_.id)
+    zone = queries.load_zone(zone_id)
+    meeting_ = queries.own(queries.load_meeting(zone, meeting_id), Action.ZONES_CONVENE)  # the convener's meeting
     form = request.form
     decisions = [{"text": form.get(f"decision_{i}_text", ""), "unit_ids": form.getlist(f"decision_{i}_units"),
                   "due_on": form.get(f"decision_{i}_due") or None} for i in range(1, DECISION_ROWS + 1)]
@@ -437,9 +378,9 @@ def minutes(unit_id: int, zone_id: int, meeting_id: int):
 @login_required
 def decision_tasks(unit_id: int, zone_id: int, meeting_id: int, decision_id: int):
     """The county leader turns a decision into tasks (督办件 of kind task) for its named members."""
-    zone = county_zone(zone_id, Action.ZONES_GRANT)
-    meeting_ = load_meeting(zone, meeting_id)
-    decision = _child(MeetingDecision, decision_id, lambda d: d.meeting_id == meeting_.id, "meeting_decisions")
+    zone = queries.county_zone(zone_id, Action.ZONES_GRANT)
+    meeting_ = queries.load_meeting(zone, meeting_id)
+    decision = queries.load_decision(meeting_, decision_id)
     try:
         items = ops.issue_decision_tasks(decision)
     except InvalidInput as exc:
@@ -458,7 +399,7 @@ def grants(unit_id: int):
     """The county's grants, or at a township the grants naming the account (我的交叉办案/检查)."""
     unit = g.unit
     ensure(current_user, Action.ZONES_READ, unit, target=unit)
-    found = queries.grants_for(unit, current_user.id, all_of_unit=Role.LEADER in roles_at(current_user, unit))
+    found = queries.grants_for(unit, current_user.id, all_of_unit=can(current_user, Action.ZONES_GRANTS_ALL, unit))
     units = queries.units_by_id([x.grantee_unit_id for x in found] + [x.owner_unit_id for x in found])
     accounts = queries.accounts_by_id([a for x in found for a in (x.grantee_account_ids or [])])
     return render_template("zones/grants.html", **_common(grants=found, units=units, accounts=accounts,
@@ -496,23 +437,20 @@ def new_grant(unit_id: int):
                 "grantee_unit_id": request.args.get("grantee", ""), "owner_unit_id": request.args.get("owner", ""),
                 "transitions": [], "grantee_account_ids": []}
     townships = [u for c in queries.zones_of_county(unit) if c.kind == ZoneKind.TOWNSHIP
-                 for u in queries.units_by_id(m.unit_id for m in ops.current_members(c)).values()]
+                 for u in queries.units_by_id(m.unit_id for m in queries.current_members(c)).values()]
     townships.sort(key=lambda u: (u.code, u.id))
-    staff = {u.id: ops.accounts_of(u) for u in townships}
+    staff = {u.id: queries.accounts_of(u) for u in townships}
     steps = {kind: [(s, RECORD_FLOWS[kind].step_label(s)) for s in allowed]
              for kind, allowed in ops.CROSS_HANDLE_STEPS.items()}
     return render_template("zones/grant_form.html", **_common(
         form=form, errors=errors, townships=townships, staff=staff, steps=steps,
-        zone_of={u.id: ops.zone_of(u) for u in townships})), 422 if errors else 200
+        zone_of={u.id: queries.zone_of(u) for u in townships})), 422 if errors else 200
 
 
 @bp.post("/grants/<int:grant_id>/revoke")
 @login_required
 def revoke_grant(unit_id: int, grant_id: int):
-    grant = load_grant(grant_id)
-    if grant.unit_id != g.unit.id:
-        deny(Action.ZONES_GRANT, unit=g.unit, object_type="cross_grants", object_id=grant.id)
-    ensure(current_user, Action.ZONES_GRANT, g.unit, object_type="cross_grants", object_id=grant.id)
+    grant = queries.own(queries.load_grant(grant_id), Action.ZONES_GRANT)  # the county's grant, not the grantee's
     ops.revoke_grant(grant, request.form.get("reason", ""), expected_version=_version())
     flash(_("已撤销授权：%(label)s", label=grant.object_label), "success")
     return redirect(request.form.get("next") if (request.form.get("next") or "").startswith(f"/u/{g.unit.id}/zones")
@@ -525,7 +463,7 @@ def revoke_grant(unit_id: int, grant_id: int):
 @bp.post("/<int:zone_id>/rounds")
 @login_required
 def open_round(unit_id: int, zone_id: int):
-    zone = county_zone(zone_id, Action.ZONES_GRANT)
+    zone = queries.county_zone(zone_id, Action.ZONES_GRANT)
     form = request.form
     checklist = [line for line in form.get("checklist", "").splitlines() if line.strip()]
     try:
@@ -557,7 +495,7 @@ def _render_round(round_: InspectionRound, zone: Zone, *, errors: dict | None = 
 @bp.get("/rounds/<int:round_id>")
 @login_required
 def round_page(unit_id: int, round_id: int):
-    round_, zone = load_round(round_id)
+    round_, zone = queries.load_round(round_id)
     return _render_round(round_, zone)
 
 
@@ -565,11 +503,8 @@ def round_page(unit_id: int, round_id: int):
 @login_required
 def file_findings(unit_id: int, round_id: int, pair_id: int):
     """The inspector's checklist answers and problems per case, and its summary; they go to the county."""
-    round_, zone = load_round(round_id)
-    pair = load_pair(round_, pair_id)
-    if pair.unit_id != g.unit.id:
-        deny(Action.ZONES_INSPECT, unit=g.unit, object_type="inspection_pairs", object_id=pair.id)
-    ensure(current_user, Action.ZONES_INSPECT, g.unit, object_type="inspection_pairs", object_id=pair.id)
+    round_, zone = queries.load_round(round_id)
+    pair = queries.own(queries.load_pair(round_, pair_id), Action.ZONES_INSPECT)  # the inspector's pairing
     form = request.form
     findings = []
     for case_id in form.getlist("case_ids"):
@@ -589,10 +524,10 @@ def file_findings(unit_id: int, round_id: int, pair_id: int):
 @login_required
 def rectification(unit_id: int, round_id: int, pair_id: int):
     """The county turns a pairing's problems into one rectification order (整改交办单) to the inspected member."""
-    round_, zone = load_round(round_id)
-    pair = load_pair(round_, pair_id)
-    if round_.unit_id != g.unit.id:
-        deny(Action.ZONES_GRANT, unit=g.unit, object_type="inspection_pairs", object_id=pair.id)
+    round_, zone = queries.load_round(round_id)
+    pair = queries.load_pair(round_, pair_id)
+    # ZONES_GRANT is a county's, and the round opened here only to its county and its members (never a county):
+    # who may do it is who owns the round.
     ensure(current_user, Action.ZONES_GRANT, g.unit, object_type="inspection_pairs", object_id=pair.id)
     try:
         item = ops.issue_rectification(pair, due_on=request.form.get("due_on"))
@@ -606,10 +541,8 @@ def rectification(unit_id: int, round_id: int, pair_id: int):
 @bp.post("/rounds/<int:round_id>/close")
 @login_required
 def close_round(unit_id: int, round_id: int):
-    round_, _zone = load_round(round_id)
-    if round_.unit_id != g.unit.id:
-        deny(Action.ZONES_GRANT, unit=g.unit, object_type="inspection_rounds", object_id=round_.id)
-    ensure(current_user, Action.ZONES_GRANT, g.unit, object_type="inspection_rounds", object_id=round_.id)
+    round_, _zone = queries.load_round(round_id)
+    round_ = queries.own(round_, Action.ZONES_GRANT)  # the county's round
     ops.close_round(round_, expected_version=_version())
     flash(_("本轮交叉检查已结束，检查授权随之终止"), "success")
     return redirect(url_for("zones.round_page", unit_id=g.unit.id, round_id=round_.id))

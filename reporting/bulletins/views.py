@@ -13,37 +13,13 @@ from core.extensions import db
 from reporting.bulletins import documents
 from reporting.bulletins import operations as ops
 from reporting.bulletins.models import KINDS, Bulletin
+from reporting.bulletins.queries import load_bulletin, readable, reads_bulletins_of
 from reporting.figures import FIGURES
 from tenants.access import Action, can, deny, ensure
 from tenants.models import Unit
-from tenants.scoping import load_scoped
 
 bp = Blueprint("bulletins", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/bulletins")
 PER_PAGE = 50
-
-
-def reads_bulletins_of(account, unit: Unit, about: Unit) -> bool:
-    """May ``account``, at ``unit``, read the bulletins of ``about`` (published to ``about`` and its parent)?
-    A bulletin ranks ``about``'s children, so its readers are those who read roll-ups below ``about`` from
-    there: leaders and analysts (tenants.access: ROLLUPS_BREAKDOWN)."""
-    return unit.id in (about.id, about.parent_id) and can(account, Action.ROLLUPS_BREAKDOWN, unit, about)
-
-
-def load_bulletin(bulletin_id: int, unit: Unit | None = None) -> Bulletin:
-    """A bulletin published to the acting unit (its own, or a child's), for its leaders and analysts; else 404."""
-    unit = unit or g.unit
-    bulletin = load_scoped(Bulletin, bulletin_id, unit=unit, account=current_user, action=Action.ROLLUPS_READ)
-    if not reads_bulletins_of(current_user, unit, bulletin.unit):
-        deny(Action.ROLLUPS_READ, unit=unit, object_type="bulletins", object_id=bulletin_id)
-    return bulletin
-
-
-def readable(items: list[Bulletin], unit: Unit) -> list[Bulletin]:
-    verdicts: dict[int, bool] = {}
-    for item in items:
-        if item.unit_id not in verdicts:
-            verdicts[item.unit_id] = reads_bulletins_of(current_user, unit, item.unit)
-    return [item for item in items if verdicts[item.unit_id]]
 
 
 @bp.app_template_global()

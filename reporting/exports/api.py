@@ -1,19 +1,20 @@
-"""JSON API of exports (/api/v1/exports): ask for an export of a list (always a job: 202), follow it, download it.
+"""JSON API of exports (/api/v1/u/<unit>/exports): ask for an export of a list (always a job: 202), follow it,
+download it.
 
-An export belongs to its unit and to the account that asked for it. The URLs carry no unit: the
-acting unit is the one named (``unit`` in the body, or ``?unit=`` on the list), else each unit the
-account belongs to is tried in turn, read as that unit so the auto-filter and RLS see the right context.
+An export belongs to its unit and to the account that asked for it: its URLs name the unit, the acting unit
+(tenants.resolution, as for every /u/<unit>/ URL). The older forms without the unit (``/api/v1/exports``:
+``unit`` in the body, or ``?unit=`` on the list, else each unit the account belongs to in turn, read as that
+unit so the auto-filter and RLS see the right context) still answer as before; the OpenAPI document names
+only the new ones.
 """
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 
-from flask import g, jsonify, request, send_file
+from flask import g, jsonify, request, send_file, url_for
 from flask_login import current_user
 
-from core import context
-from core.api import UNIT_QUERY, api, documented, parse_json
+from core.api import api, documented, legacy_form, parse_json
 from core.extensions import db
 from reporting.exports import operations as ops
 from reporting.exports import queries
@@ -21,61 +22,37 @@ from reporting.exports.models import Export
 from reporting.exports.registry import EXPORTERS, NotVisible
 from reporting.exports.schemas import ExportInSchema, ExportSchema
 from reporting.exports.xlsx import MIME
-from tenants.access import Action, can, deny, ensure, member_units
+from tenants.access import can, deny, ensure, member_units
 from tenants.models import Unit
+from tenants.resolution import act_at, member_unit, reading_at
 
 TAG = "exports"
+PREFIX, DOC = "/u/<int:unit_id>/exports", "/u/{unit_id}/exports"
 
 
-def _act_at(unit: Unit) -> None:
-    """Act at ``unit`` for the rest of the request, as a /u/<unit>/ URL would."""
-    g.unit = unit
-    context.activate(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session)
+def _dump(export: Export) -> dict:
+    """The export as the unit-scoped form answers it: its file at the same form's URL, once ready."""
+    answer = ExportSchema().dump(export)
+    if answer["download_url"] is not None:
+        answer["download_url"] = url_for("api.download_export_at_unit", unit_id=export.unit_id, export_id=export.id)
+    return answer
 
 
-def _member_unit(unit_id) -> Unit:
-    """A unit the account belongs to (WORKSPACE_ENTER), named by the caller; else 404."""
-    unit = db.session.get(Unit, unit_id) if isinstance(unit_id, int) else None
-    if unit is None or not can(current_user, Action.WORKSPACE_ENTER, unit):
-        deny(Action.WORKSPACE_ENTER, object_type="unit", object_id=unit_id)
-    return unit
+class ExportAtUnitInSchema(ExportInSchema):
+    """An export asked for at the URL's unit: the body names no unit (the older form's ``unit`` is ignored)."""
+
+    class Meta(ExportInSchema.Meta):
+        exclude = ("unit",)
 
 
-def _load(export_id: int) -> Export:
-    """The account's own export, found at whichever of its units holds it (acting there from now on); else 404."""
-    for unit in member_units(current_user):
-        with context.acting(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session):
-            found = db.session.scalar(db.select(Export.id).where(Export.id == export_id,
-                                                                 Export.requested_by_id == current_user.id))
-        if found is not None:
-            _act_at(unit)
-            return queries.load_own(export_id, unit, current_user)[0]
-    deny("exports.read", object_type="exports", object_id=export_id)
+def _exports_at(unit: Unit) -> list[Export]:
+    """The account's exports at ``unit`` (read as it), of the lists it may still read there, newest first."""
+    return [e for e in queries.own_exports(unit, current_user, limit=200)
+            if e.kind in EXPORTERS and can(current_user, EXPORTERS[e.kind].action, unit, target=unit)]
 
 
-@api.get("/exports")
-@documented("/exports", "get", "My exports, newest first: at the unit `?unit=<id>`, else at every unit I belong to",
-            response=ExportSchema, envelope="items", query=UNIT_QUERY, tag=TAG)
-def list_exports():
-    named = request.args.get("unit", type=int)
-    units = [_member_unit(named)] if "unit" in request.args else member_units(current_user)
-    items = []
-    for unit in units:
-        with context.acting(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session):
-            items += [e for e in queries.own_exports(unit, current_user, limit=200)
-                      if e.kind in EXPORTERS and can(current_user, EXPORTERS[e.kind].action, unit, target=unit)]
-    items.sort(key=lambda e: e.id, reverse=True)
-    return jsonify(items=ExportSchema(many=True).dump(items))
-
-
-@api.post("/exports")
-@documented("/exports", "post", "Export a list to xlsx at a unit (a job whatever the size): answers 202 with the "
-            "export; follow `state` and `processed_rows`, then fetch `download_url`. 404 unless the account may "
-            "read that list there", body=ExportInSchema, response=ExportSchema, tag=TAG, status=202)
-def create_export():
-    args = parse_json(ExportInSchema())
-    unit = _member_unit(args["unit"])
-    _act_at(unit)
+def _request(unit: Unit, args: dict) -> Export:
+    """Ask for the export at the acting ``unit``: 404 unless the account may read that list there."""
     exporter = EXPORTERS[args["kind"]]
     ensure(current_user, exporter.action, unit, target=unit)
     filters = exporter.clean(args["filters"])
@@ -85,33 +62,115 @@ def create_export():
         total = exporter.count(unit, filters)
     except NotVisible:
         deny(exporter.action, unit=unit, object_type="exports")
-    export = ops.request_export(exporter, unit, filters, total)
-    return jsonify(ExportSchema().dump(export)), 202
+    return ops.request_export(exporter, unit, filters, total)
+
+
+def _file(export: Export):
+    return send_file(io.BytesIO(ops.content(export)), as_attachment=True, download_name=export.filename,
+                     mimetype=MIME)
+
+
+def _retry(export: Export) -> Export:
+    exporter = EXPORTERS[export.kind]
+    if exporter.check:
+        exporter.check(g.unit, current_user, export.filters)
+    ops.retry(export)
+    return export
+
+
+def _own(export_id: int) -> Export:
+    """The account's own export of the acting unit; else 404."""
+    return queries.load_own(export_id, g.unit, current_user)[0]
+
+
+@api.get(PREFIX)
+@documented(DOC, "get", "My exports at the unit, newest first", response=ExportSchema, envelope="items", tag=TAG)
+def list_exports_at_unit(unit_id: int):
+    return jsonify(items=[_dump(e) for e in _exports_at(g.unit)])
+
+
+@api.post(PREFIX)
+@documented(DOC, "post", "Export a list of the unit to xlsx (a job whatever the size): answers 202 with the "
+            "export; follow `state` and `processed_rows`, then fetch `download_url`. 404 unless the account may "
+            "read that list there", body=ExportAtUnitInSchema, response=ExportSchema, tag=TAG,
+            status=202)
+def create_export_at_unit(unit_id: int):
+    return jsonify(_dump(_request(g.unit, parse_json(ExportAtUnitInSchema())))), 202
+
+
+@api.get(f"{PREFIX}/<int:export_id>")
+@documented(f"{DOC}/{{export_id}}", "get", "One of my exports at the unit: its state and progress",
+            response=ExportSchema, tag=TAG)
+def get_export_at_unit(unit_id: int, export_id: int):
+    return jsonify(_dump(_own(export_id)))
+
+
+@api.get(f"{PREFIX}/<int:export_id>/download")
+@documented(f"{DOC}/{{export_id}}/download", "get", "The finished file (xlsx); 409 while it is being written or "
+            "once it has expired", content_type=MIME, tag=TAG)
+def download_export_at_unit(unit_id: int, export_id: int):
+    return _file(_own(export_id))
+
+
+@api.post(f"{PREFIX}/<int:export_id>/retry")
+@documented(f"{DOC}/{{export_id}}/retry", "post", "Queue a failed export again, as the same export (a job): 202; "
+            "409 unless it failed", response=ExportSchema, tag=TAG, status=202)
+def retry_export_at_unit(unit_id: int, export_id: int):
+    return jsonify(_dump(_retry(_own(export_id)))), 202
+
+
+# The older forms: no unit in the URL.
+
+
+def _load(export_id: int) -> Export:
+    """The account's own export, found at whichever of its units holds it (acting there from now on); else 404."""
+    for unit in member_units(current_user):
+        with reading_at(unit):
+            found = db.session.scalar(db.select(Export.id).where(Export.id == export_id,
+                                                                 Export.requested_by_id == current_user.id))
+        if found is not None:
+            act_at(unit)
+            return _own(export_id)
+    deny("exports.read", object_type="exports", object_id=export_id)
+
+
+@api.get("/exports")
+@legacy_form(of="api.list_exports_at_unit")
+def list_exports():
+    """``?unit=<id>``: as /u/<id>/exports; without it, at every unit the account belongs to."""
+    units = [member_unit(request.args.get("unit", type=int))] if "unit" in request.args \
+        else member_units(current_user)
+    items = []
+    for unit in units:
+        with reading_at(unit):
+            items += _exports_at(unit)
+    items.sort(key=lambda e: e.id, reverse=True)
+    return jsonify(items=ExportSchema(many=True).dump(items))
+
+
+@api.post("/exports")
+@legacy_form(of="api.create_export_at_unit")
+def create_export():
+    """The unit is the body's ``unit``."""
+    args = parse_json(ExportInSchema())
+    unit = member_unit(args["unit"])
+    act_at(unit)
+    return jsonify(ExportSchema().dump(_request(unit, args))), 202
 
 
 @api.get("/exports/<int:export_id>")
-@documented("/exports/{export_id}", "get", "One of my exports: its state and progress", response=ExportSchema,
-            tag=TAG)
+@legacy_form(of="api.get_export_at_unit")
 def get_export(export_id: int):
     return jsonify(ExportSchema().dump(_load(export_id)))
 
 
 @api.get("/exports/<int:export_id>/download")
-@documented("/exports/{export_id}/download", "get", "The finished file (xlsx); 409 while it is being written or "
-            "once it has expired", content_type=MIME, tag=TAG)
+@legacy_form(of="api.download_export_at_unit")
 def download_export(export_id: int):
-    export = _load(export_id)
-    return send_file(io.BytesIO(ops.content(export)), as_attachment=True, download_name=export.filename,
-                     mimetype=MIME)
+    return _file(_load(export_id))
 
 
 @api.post("/exports/<int:export_id>/retry")
-@documented("/exports/{export_id}/retry", "post", "Queue a failed export again, as the same export (a job): 202; "
-            "409 unless it failed", response=ExportSchema, tag=TAG, status=202)
+@legacy_form(of="api.retry_export_at_unit")
 def retry_export(export_id: int):
-    export = _load(export_id)
-    exporter = EXPORTERS[export.kind]
-    if exporter.check:
-        exporter.check(g.unit, current_user, export.filters)
-    ops.retry(export)
-    return jsonify(ExportSchema().dump(export)), 202
+    return jsonify(ExportSchema().dump(_retry(_load(export_id)))), 202

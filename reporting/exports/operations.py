@@ -25,6 +25,10 @@ from reporting.exports.registry import Exporter
 from reporting.exports.xlsx import SheetWriter
 from tenants.models import Unit
 
+# The job that writes a big export, queued by name: reporting.exports.jobs declares it and imports this module,
+# never the reverse.
+BUILD_JOB = "reporting.exports.jobs.build_export"
+
 
 # ---------------------------------------------------------------- the workbook
 
@@ -65,8 +69,6 @@ def stream(exporter: Exporter, unit: Unit, filters: dict) -> tuple[IO[bytes], in
 
 def request_export(exporter: Exporter, unit: Unit, filters: dict, total: int) -> Export:
     """Record the export and queue its job (after the commit, so the worker finds it)."""
-    from reporting.exports.jobs import build_export
-
     account_id = context.current().account_id
     export = Export(unit_id=unit.id, unit_path=unit.path, kind=exporter.kind, filters=filters,
                     requested_by_id=account_id, state="queued", total_rows=total, processed_rows=0,
@@ -74,7 +76,7 @@ def request_export(exporter: Exporter, unit: Unit, filters: dict, total: int) ->
     db.session.add(export)
     db.session.flush()
     _audit(exporter, unit, filters, total, export=export)
-    jobs.enqueue_after_commit(build_export, unit.id, export.id, account_id)
+    jobs.enqueue_after_commit(BUILD_JOB, unit.id, export.id, account_id)
     return export
 
 
@@ -111,14 +113,12 @@ def build(export: Export, exporter: Exporter, unit: Unit, progress: Callable[[in
 
 def retry(export: Export) -> None:
     """A failed export (its job stopped, or could not write the file) is queued again, as the same export."""
-    from reporting.exports.jobs import build_export
-
     if export.state != "failed":
         raise Conflict(_("只有生成失败的导出可以重试：%(state)s", state=export.state_label),
                        detail={"current_state": export.state})
     export.state, export.processed_rows, export.failure, export.finished_at = "queued", 0, None, None
     jobs.queued(export)
-    jobs.enqueue_after_commit(build_export, export.unit_id, export.id, context.current().account_id)
+    jobs.enqueue_after_commit(BUILD_JOB, export.unit_id, export.id, context.current().account_id)
 
 
 def stopped(export: Export, reason: str) -> None:

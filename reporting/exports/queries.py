@@ -13,10 +13,9 @@ from tenants.scoping import load_scoped
 
 def load_own(export_id, unit: Unit, account) -> tuple[Export, Exporter]:
     """An export of ``unit`` asked for by ``account``, which must still be allowed to read its list; else 404."""
-    export = load_scoped(Export, export_id, unit=unit, account=account, action=Action.WORKSPACE_ENTER)
+    export = load_scoped(Export, export_id, unit=unit, account=account, action=Action.WORKSPACE_ENTER, own=True)
     exporter = EXPORTERS.get(export.kind)
-    if (export.unit_id != unit.id or export.requested_by_id != account.id or exporter is None
-            or not can(account, exporter.action, unit, target=unit)):
+    if export.requested_by_id != account.id or exporter is None or not can(account, exporter.action, unit, target=unit):
         deny("exports.read", unit=unit, object_type="exports", object_id=export.id)
     return export, exporter
 
