@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import event
 

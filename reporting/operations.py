@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import delete, func, select, text
 
 from core.areas import installed

@@ -15,7 +15,8 @@ from flask_login import current_user
 
 from core import context
 from core.extensions import db
-from tenants.access import Action, can, deny
+from core.schemas import bounded_int
+from tenants.access import Action, can, deny, member_units
 from tenants.models import Unit
 
 
@@ -51,6 +52,20 @@ def act_at(unit: Unit) -> None:
     /u/<unit>/ URL above, or an API route that takes its unit from the request and asks ``can`` first)."""
     g.unit = unit
     context.activate(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session)
+
+
+def named_units() -> list[Unit]:
+    """The units an older API form (without ``/u/<unit>/`` in its URL) means: the one its query or JSON body
+    names as ``unit`` (or ``unit_id``), 404 unless the account belongs there; else every unit of the account."""
+    body = request.get_json(silent=True) if request.method in ("POST", "PATCH", "PUT") else None
+    for source in (request.args, body if isinstance(body, dict) else {}):
+        for key in ("unit", "unit_id"):
+            if source.get(key) not in (None, ""):
+                try:
+                    return [member_unit(bounded_int(source.get(key)))]
+                except (TypeError, ValueError):
+                    deny(Action.WORKSPACE_ENTER, object_type="unit", object_id=str(source.get(key))[:32])
+    return member_units(current_user)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from core.inbox.queries import open_items_for
 from core.inbox.links import link_for
 from core.timefmt import LocalDateTime
 from tenants.access import Action, can, ensure, member_units, roles_at
-from tenants.resolution import act_at
+from tenants.resolution import reading_at
 
 
 class InboxItemSchema(Schema):
@@ -47,8 +47,8 @@ def my_inbox():
         if not can(current_user, Action.INBOX_READ, unit):
             continue
         # Each unit's entries are read as that unit, so RLS and the auto-filter see the right context.
-        act_at(unit)
-        entries += _items(unit)
+        with reading_at(unit):
+            entries += _items(unit)
     return jsonify(entries)
 
 

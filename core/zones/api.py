@@ -12,25 +12,21 @@ turn, read as that unit so the auto-filter and RLS see the right context.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
-from core import context
 from core.api import api, documented, legacy_form, parse_json
 from core.errors import InvalidInput
-from core.extensions import db
-from core.schemas import bounded_int
 from core.zones import operations as ops
 from core.zones import queries
 from core.zones.schemas import (GrantCreateSchema, GrantSchema, MeetingCreateSchema, MeetingListItemSchema,
                                 MeetingSchema, RevokeSchema, ZoneCreateSchema, ZoneSchema, ZoneUpdateSchema)
-from tenants.access import Action, can, deny, ensure, member_units
+from tenants.access import Action, can, deny, ensure
 from tenants.models import Unit
-from tenants.resolution import act_at
+from tenants.resolution import act_at, named_units, reading_at
 
 TAG = "zones"
 ZONES, ZONES_DOC = "/u/<int:unit_id>/zones", "/u/{unit_id}/zones"
@@ -173,42 +169,17 @@ def revoke_grant(unit_id: int, grant_id: int):
 # ---------------------------------------------------------------- the older forms, without the unit in the URL
 
 
-def _named_unit_id():
-    body = request.get_json(silent=True) if request.method in ("POST", "PATCH") else None
-    for source in (request.args, body if isinstance(body, dict) else {}):
-        for key in ("unit", "unit_id"):
-            if source.get(key) not in (None, ""):
-                try:
-                    return bounded_int(source.get(key))
-                except (TypeError, ValueError):
-                    deny(Action.WORKSPACE_ENTER, object_type="unit", object_id=str(source.get(key))[:32])
-    return None
-
-
 def _units(action: Action | None = None) -> list[Unit]:
     """The named unit (404 unless the account belongs there), else every unit of the account; with
     ``action``, only those where it may do it."""
-    named = _named_unit_id()
-    if named is not None:
-        unit = db.session.get(Unit, named)
-        if unit is None or not can(current_user, Action.WORKSPACE_ENTER, unit):
-            deny(Action.WORKSPACE_ENTER, object_type="unit", object_id=named)
-        units = [unit]
-    else:
-        units = member_units(current_user)
-    return [u for u in units if action is None or can(current_user, action, u)]
-
-
-def _reading_at(unit: Unit):
-    """Read as ``unit`` for a while (each unit of the account in turn), not acting there for the request."""
-    return context.acting(replace(context.current(), unit_id=unit.id, unit_path=unit.path), db.session)
+    return [u for u in named_units() if action is None or can(current_user, action, u)]
 
 
 def _at_each_unit(listed):
     """A list of the older forms: at the named unit, else at each of the account's units where it reads zones."""
     items = []
     for unit in _units(Action.ZONES_READ):
-        with _reading_at(unit):
+        with reading_at(unit):
             items += listed(unit)
     return jsonify(items=items)
 
@@ -227,7 +198,7 @@ def _one_unit(action: Action) -> Unit:
 def _find(loader, object_id: int, object_type: str, action: Action = Action.ZONES_READ):
     """The object as the first of the account's units that may see it (acting there from now on); else 404."""
     for unit in _units():
-        with _reading_at(unit):
+        with reading_at(unit):
             previous = g.get("unit")
             g.unit = unit
             try:

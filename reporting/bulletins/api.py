@@ -20,7 +20,7 @@ from reporting.bulletins.queries import load_bulletin, readable, reads_bulletins
 from reporting.bulletins.schemas import BulletinSchema, BulletinSummarySchema
 from tenants.access import Action, deny, member_units
 from tenants.models import Unit
-from tenants.resolution import act_at, member_unit, reading_at
+from tenants.resolution import act_at, named_units, reading_at
 
 TAG = "bulletins"
 MAX_PER_PAGE = 200
@@ -76,8 +76,7 @@ def bulletin_detail_at_unit(unit_id: int, bulletin_id: int):
 @legacy_form(of="api.bulletin_list_at_unit")
 def bulletin_list():
     """``?unit=<id>``: as /u/<id>/bulletins; without it, at every unit the account belongs to."""
-    units = [member_unit(request.args.get("unit", type=int))] if "unit" in request.args \
-        else member_units(current_user)
+    units = named_units()
     kind, page, per_page = _page_args()
     items, total = [], 0
     for unit in units:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 
-from flask import g, jsonify, request, send_file, url_for
+from flask import g, jsonify, send_file, url_for
 from flask_login import current_user
 
 from core.api import api, documented, legacy_form, parse_json
@@ -24,7 +24,7 @@ from reporting.exports.schemas import ExportInSchema, ExportSchema
 from reporting.exports.xlsx import MIME
 from tenants.access import can, deny, ensure, member_units
 from tenants.models import Unit
-from tenants.resolution import act_at, member_unit, reading_at
+from tenants.resolution import act_at, member_unit, named_units, reading_at
 
 TAG = "exports"
 PREFIX, DOC = "/u/<int:unit_id>/exports", "/u/{unit_id}/exports"
@@ -138,8 +138,7 @@ def _load(export_id: int) -> Export:
 @legacy_form(of="api.list_exports_at_unit")
 def list_exports():
     """``?unit=<id>``: as /u/<id>/exports; without it, at every unit the account belongs to."""
-    units = [member_unit(request.args.get("unit", type=int))] if "unit" in request.args \
-        else member_units(current_user)
+    units = named_units()
     items = []
     for unit in units:
         with reading_at(unit):
