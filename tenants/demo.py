@@ -4,6 +4,7 @@ from __future__ import annotations
 import pyotp
 from sqlalchemy import select
 
+from core import context
 from core.extensions import db
 from core.identity import operations as identity_ops
 from core.identity.models import Account, PlatformRole
@@ -79,3 +80,14 @@ def build_demo() -> dict:
         totp_secrets[username] = secret
     db.session.flush()
     return {"units": len(units) + len(CITIES), "members": [m[0] for m in MEMBERS], "totp": totp_secrets}
+
+
+def unit_by_code(code: str) -> Unit:
+    """A demo unit by its division code (the areas' demo seeders find their units so)."""
+    return db.session.scalar(select(Unit).where(Unit.code == code))
+
+
+def acting_as(username: str):
+    """Act in the maintenance context as the demo account ``username`` (the seeders write as real people)."""
+    account = db.session.scalar(select(Account).where(Account.username == username))
+    return context.acting(context.maintenance_context(account_id=account.id), db.session)

@@ -12,30 +12,20 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
-from core import calendar, context
+from core import calendar
 from core.directives import operations as ops
 from core.directives.models import Directive, DirectiveReceipt
 from core.extensions import db
-from core.identity.models import Account
-from tenants.models import Unit
+from tenants.demo import acting_as, unit_by_code
 
 RETURNING = ["990121001", "990121002", "990121003", "990122001", "990122002", "990221001", "990221002",
              "990321001"]  # townships that filed last week's return; the other 52 are late
 
 
-def _unit(code: str) -> Unit:
-    return db.session.scalar(select(Unit).where(Unit.code == code))
-
-
-def _as(username: str):
-    account = db.session.scalar(select(Account).where(Account.username == username))
-    return context.acting(context.maintenance_context(account_id=account.id), db.session)
-
-
 def seed() -> dict:
     today = calendar.today()
-    province = _unit("990000")
-    with _as("prov-leader"):
+    province = unit_by_code("990000")
+    with acting_as("prov-leader"):
         campaign = ops.send_directive(
             province, kind="campaign", title="全省信访积案动态清零专项行动",
             body="对照“一件积案、一名领导包案、一个工作专班、一套化解方案”要求，每周一报送积案化解进度。",
@@ -54,10 +44,10 @@ def seed() -> dict:
     returned = 0
     last_monday = today - timedelta(days=(today.isoweekday() - 1) or 7)
     for i, code in enumerate(RETURNING):
-        town = _unit(code)
+        town = unit_by_code(code)
         receipt = db.session.scalar(select(DirectiveReceipt).where(DirectiveReceipt.directive_id == campaign.id,
                                                                    DirectiveReceipt.unit_id == town.id))
-        with _as("prov-officer"):
+        with acting_as("prov-officer"):
             ops.acknowledge(receipt)
             filed = ops.submit_return(receipt, last_monday.isoformat(),
                                       {"stock": 6 - i % 4, "closed": 1 + i % 3, "visits": 2 + i, "note": "按期化解"})

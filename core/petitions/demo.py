@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from core import calendar, context
 from core.extensions import db
-from core.identity.models import Account
 from core.petitions import jobs as petition_jobs
 from core.petitions import operations as ops
 from core.supervision import operations as supervision_ops
+from tenants.demo import acting_as, unit_by_code
 from tenants.models import Unit
 
 # Township code -> how many petitions it received in each of the last twelve weeks (oldest first):
@@ -52,18 +50,9 @@ FINDINGS = {"founded": "经核查，反映问题属实，已移送审查调查",
             "unfounded": "经核查，反映问题不属实", "unverifiable": "经核查，现有证据无法查实，予以了结"}
 
 
-def _unit(code: str) -> Unit:
-    return db.session.scalar(select(Unit).where(Unit.code == code))
-
-
 def _acting(unit: Unit):
     return context.acting(context.ActingContext(account_id=None, unit_id=unit.id, unit_path=unit.path),
                           db.session)
-
-
-def _as(username: str):
-    account = db.session.scalar(select(Account).where(Account.username == username))
-    return context.acting(context.maintenance_context(account_id=account.id), db.session)
 
 
 def seed() -> dict:
@@ -79,20 +68,20 @@ def _seed_supervised() -> dict:
     for code, accused, summary in (("990121001", "钱某某", "反映村党支部书记在征地补偿款发放中优亲厚友"),
                                    ("990121002", "孙某", "反映村务监督委员会主任侵占集体资产"),
                                    ("990121004", "周某某", "反映扶贫项目资金使用不规范")):
-        town = _unit(code)
-        with _as("town-intake"):
+        town = unit_by_code(code)
+        with acting_as("town-intake"):
             petitions[code] = ops.register_petition(
                 town, dict(channel="letter", received_on=today - timedelta(days=40), anonymous=False,
                 informant={"name": "示例举报人", "phone": "13800000000"}, accused_name=accused,
                 accused_position="村干部", accused_work_unit=f"{town.name}某村", category="征地拆迁", summary=summary))
-    county = _unit("990121")
-    with _as("county-leader"):
+    county = unit_by_code("990121")
+    with acting_as("county-leader"):
         supervision_ops.issue_item(
-            county, _unit("990121001"), kind="registered", title="征地补偿款问题挂号督办",
+            county, unit_by_code("990121001"), kind="registered", title="征地补偿款问题挂号督办",
             body="请每周一报送核查进展。", due_on=today + timedelta(days=30), report_cadence="weekly:1",
             subject_number=petitions["990121001"].number)
         late_report = supervision_ops.issue_item(
-            county, _unit("990121004"), kind="registered", title="扶贫项目资金问题挂号督办",
+            county, unit_by_code("990121004"), kind="registered", title="扶贫项目资金问题挂号督办",
             due_on=today + timedelta(days=1), report_cadence="weekly:1", subject_number=petitions["990121004"].number)
     late_report.issued_on, late_report.due_on = today - timedelta(days=21), calendar.add_workdays(today, -5)
     late_report.next_report_on = today - timedelta(days=3)
@@ -107,7 +96,7 @@ def _seed_quarter() -> dict:
     first_monday = today - timedelta(days=today.weekday()) - timedelta(weeks=11)
     received = concluded = fed_back = n = 0
     for t, (code, weekly) in enumerate(WEEKLY.items()):
-        town = _unit(code)
+        town = unit_by_code(code)
         for week, count in enumerate(weekly):
             for k in range(count):
                 received_on = min(first_monday + timedelta(weeks=week, days=(t + 2 * k) % 5), today)

@@ -10,43 +10,31 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from core import calendar, context
+from core import calendar
 from core.extensions import db
-from core.identity.models import Account
 from core.supervision import operations as ops
-from tenants.models import Unit
-
-
-def _unit(code: str) -> Unit:
-    return db.session.scalar(select(Unit).where(Unit.code == code))
-
-
-def _as(username: str):
-    account = db.session.scalar(select(Account).where(Account.username == username))
-    return context.acting(context.maintenance_context(account_id=account.id), db.session)
+from tenants.demo import acting_as, unit_by_code
 
 
 def seed() -> dict:
     today = calendar.today()
-    county = _unit("990121")
-    with _as("county-leader"):
+    county = unit_by_code("990121")
+    with acting_as("county-leader"):
         rectification = ops.issue_item(
-            county, _unit("990121001"), kind="rectification", title="澄清正名工作中期检查发现问题整改",
+            county, unit_by_code("990121001"), kind="rectification", title="澄清正名工作中期检查发现问题整改",
             due_on=today + timedelta(days=14),
             problems=[{"description": "回访记录不全", "requirement": "补齐“一人四访”记录"},
                       {"description": "澄清通知书未归档", "requirement": "一人一档归档"}])
         late = ops.issue_item(
-            county, _unit("990121002"), kind="assigned", title="交办：集体资产侵占问题线索",
+            county, unit_by_code("990121002"), kind="assigned", title="交办：集体资产侵占问题线索",
             due_on=today + timedelta(days=1), subject_number=None)
     # Due a week ago and still open: overdue, escalated to the county.
     late.issued_on, late.due_on = today - timedelta(days=21), calendar.add_workdays(today, -5)
     db.session.flush()
     # The county summoned the township's secretary over the overdue assignment (约谈).
-    with _as("county-leader"):
+    with acting_as("county-leader"):
         talk = ops.record_talk(
-            county, late, _unit("990121002"), who="松林县纪委副书记", whom="镇纪委书记",
+            county, late, unit_by_code("990121002"), who="松林县纪委副书记", whom="镇纪委书记",
             held_on=today - timedelta(days=1), reason="交办件逾期未办结", outcome="明确三日内办结并书面报告")
     items = [rectification, late, talk]
     # The periodic job's first run: due-soon and overdue warnings, escalations.

@@ -29,8 +29,9 @@ def _terms_from_form() -> list[dict]:
 
 def _load_indicator(indicator_id: int, action: Action = Action.ROLLUPS_READ) -> Indicator:
     """An indicator of the acting unit or inherited from above (read); to change one, the unit's own."""
-    indicator = load_scoped(Indicator, indicator_id, unit=g.unit, account=current_user, action=action)
-    if indicator.archived_at is not None or (action == Action.INDICATORS_DEFINE and indicator.unit_id != g.unit.id):
+    indicator = load_scoped(Indicator, indicator_id, unit=g.unit, account=current_user, action=action,
+                            own=action == Action.INDICATORS_DEFINE)
+    if indicator.archived_at is not None:
         deny(action, unit=g.unit, object_type="indicators", object_id=indicator_id)
     return indicator
 
