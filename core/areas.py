@@ -13,8 +13,10 @@ from typing import Any, Callable, Iterable
 
 from flask import Flask, current_app
 
-# Lowest first. The shared floor (inbox, supervision) imports no other area.
-ORDER = ("inbox", "supervision", "petitions", "clearing", "directives", "zeroing", "zones", "imports")
+# Lowest first. The shared floor (inbox, attachments, handlers, supervision) imports no area above it; every
+# area may use the floor's mechanisms (files, the named handler) and register its record types there.
+ORDER = ("inbox", "attachments", "handlers", "supervision", "petitions", "clearing", "directives", "zeroing", "zones",
+         "imports")
 
 
 @dataclass(frozen=True)
