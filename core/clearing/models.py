@@ -20,6 +20,7 @@ from core.crypto import Sealed, name_key, person_key, seal_pending  # noqa: F401
 from core.extensions import db
 from core.identity.models import Account
 from core.models import TimestampMixin, VersionedMixin
+from core.handlers.models import Handled
 from tenants.models import TenantOwned, Unit
 
 
@@ -164,7 +165,7 @@ class ClearingCandidate(SealedPerson, TenantOwned, TimestampMixin, VersionedMixi
 
 
 @seal_pending
-class ClearingCase(SealedPerson, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+class ClearingCase(Handled, SealedPerson, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     """澄清正名件: apply → assess → review → clear → feedback → file, then four follow-up visits."""
 
     __tablename__ = "clearing_cases"

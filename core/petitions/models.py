@@ -20,6 +20,7 @@ from core.crypto import Sealed, seal_pending
 from core.extensions import db
 from core.identity.models import Account
 from core.models import TimestampMixin, VersionedMixin
+from core.handlers.models import Handled
 from tenants.models import TenantOwned
 
 
@@ -120,7 +121,7 @@ class PetitionCategory(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
 
 @seal_pending
-class Petition(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+class Petition(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "petitions"
     __table_args__ = (UniqueConstraint("unit_id", "year", "seq"),
                       Index("ix_petitions_queue", "unit_id", "state", "due_on"),
@@ -171,7 +172,7 @@ class Petition(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     routing: Mapped[dict | None] = mapped_column(JSON)  # mode, to_unit_id, to_unit_name, petition_id, item_id, on
     again_of_id: Mapped[int | None] = mapped_column(ForeignKey("petitions.id"))  # 再次信访 after closure
 
-    registered_by: Mapped[Account | None] = relationship()
+    registered_by: Mapped[Account | None] = relationship(foreign_keys=[registered_by_id])
 
     @property
     def channel_label(self) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.extensions import db
 from core.identity.models import Account
 from core.models import TimestampMixin, VersionedMixin
+from core.handlers.models import Handled
 from tenants.models import TenantOwned, Unit
 
 
@@ -47,7 +48,7 @@ CHECK_PHASE_LABELS = {CheckPhase.PLAN: _l("前期查方案"), CheckPhase.PROGRES
                       CheckPhase.EFFECT: _l("后期查效果")}
 
 
-class SupervisionItem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+class SupervisionItem(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     """Owned by the issuing unit; the receiving unit is its counterparty (reads and reports)."""
 
     __tablename__ = "supervision_items"
@@ -81,7 +82,7 @@ class SupervisionItem(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
     unit: Mapped[Unit] = relationship(foreign_keys="SupervisionItem.unit_id")
     recipient_unit: Mapped[Unit] = relationship(foreign_keys=[recipient_unit_id])
-    issued_by: Mapped[Account | None] = relationship()
+    issued_by: Mapped[Account | None] = relationship(foreign_keys=[issued_by_id])
     problems: Mapped[list[SupervisionProblem]] = relationship(order_by="SupervisionProblem.seq",
                                                               back_populates="item")
     reports: Mapped[list[ProgressReport]] = relationship(order_by="ProgressReport.id")

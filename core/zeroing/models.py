@@ -14,6 +14,7 @@ from core.extensions import db
 from core.identity.models import Account
 from core.models import TimestampMixin, VersionedMixin
 from core.petitions.models import Petition
+from core.handlers.models import Handled
 from tenants.models import TenantOwned
 
 PURPOSE = "zeroing"  # Directive.purpose of the zeroing campaign
@@ -24,7 +25,7 @@ CLOSEOUT_BASES = {"resolved": _l("已化解（举报人满意）"), "concluded":
 RECHECK_RESULTS = {"pass": _l("通过"), "fail": _l("未通过，重新化解")}
 
 
-class BacklogCase(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+class BacklogCase(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     """A petition on the unit's backlog ledger (积案台账) of one zeroing campaign."""
 
     __tablename__ = "backlog_cases"

@@ -14,9 +14,20 @@ branch_labels = None
 depends_on = None
 
 
+HANDLED_TABLES = ("petitions", "clearing_cases", "backlog_cases", "supervision_items")
+
+
 def upgrade():
-    pass
+    for table in HANDLED_TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('handler_id', sa.Integer(), nullable=True))
+            batch_op.create_index(f'ix_{table}_handler_id', ['handler_id'], unique=False)
+            batch_op.create_foreign_key(f'fk_{table}_handler_id_accounts', 'accounts', ['handler_id'], ['id'])
 
 
 def downgrade():
-    pass
+    for table in HANDLED_TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f'fk_{table}_handler_id_accounts', type_='foreignkey')
+            batch_op.drop_index(f'ix_{table}_handler_id')
+            batch_op.drop_column('handler_id')
