@@ -30,6 +30,7 @@ from core.attachments.area import AREA as ATTACHMENTS
 from core.clearing.area import AREA as CLEARING
 from core.directives.area import AREA as DIRECTIVES
 from core.handlers.area import AREA as HANDLERS
+from core.renditions.area import AREA as RENDITIONS
 from core.imports.area import AREA as IMPORTS
 from core.inbox.area import AREA as INBOX
 from core.petitions.area import AREA as PETITIONS
@@ -47,7 +48,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KERNEL = Area("kernel", blueprints=(health.bp, auth_bp, calendar_bp),
               periodic=(*audit_jobs.PERIODIC, *identity_jobs.PERIODIC, *jobs.PERIODIC), cli=(register_cli,))
 # Lowest first: the kernel, tenancy, the casework areas in their declared order, reporting.
-CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, ZONES, IMPORTS)
+CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, ZONES, IMPORTS)
 LAYERS = (KERNEL, TENANTS, *CASEWORK, REPORTING)
 assert tuple(area.name for area in CASEWORK) == ORDER, "the factory installs the areas in the declared order"
 LANGUAGES = ("zh", "en")

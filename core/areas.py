@@ -13,10 +13,10 @@ from typing import Any, Callable, Iterable
 
 from flask import Flask, current_app
 
-# Lowest first. The shared floor (inbox, attachments, handlers, supervision) imports no area above it; every
-# area may use the floor's mechanisms (files, the named handler) and register its record types there.
-ORDER = ("inbox", "attachments", "handlers", "supervision", "petitions", "clearing", "directives", "zeroing", "zones",
-         "imports")
+# Lowest first. The shared floor (inbox, attachments, handlers, renditions, supervision) imports no area above
+# it; every area may use the floor's mechanisms (files, the named handler, PDFs) and register its record types there.
+ORDER = ("inbox", "attachments", "handlers", "renditions", "supervision", "petitions", "clearing", "directives",
+         "zeroing", "zones", "imports")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Area:
     - ``workspace_links``: (endpoint, label, action, rank in the menu); ``admin_links``: (endpoint, label, action);
     - ``status_panels``: callables giving a panel of the admin status page;
     - ``cli``: callables registering its commands on the app;
+    - ``workbench``: its panels of the unit's home page (``tenants.workbench.Panel``: one query each);
     - ``install``: called once per app, after the areas below it: fills the registries of lower areas.
     """
     name: str
@@ -49,6 +50,7 @@ class Area:
     admin_links: tuple = ()
     status_panels: tuple = ()
     cli: tuple = ()
+    workbench: tuple = ()
     install: Callable[[Flask], None] | None = None
 
     def periodic_jobs(self, config) -> list:
@@ -94,6 +96,11 @@ class Installed:
     @property
     def demo_seeders(self) -> list:
         return self._all("demo")
+
+    @property
+    def workbench(self) -> list:
+        """The workbench panels of every area (tenants.workbench picks them by role)."""
+        return self._all("workbench")
 
 
 EXTENSION = "qinglian"

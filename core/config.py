@@ -52,6 +52,15 @@ def _generated_secrets(instance_path: Path) -> dict:
     return data
 
 
+# Attachments (附件): the size limit of each kind of file, in MB, from QINGLIAN_ATTACHMENT_MAX_MB_<KIND>.
+ATTACHMENT_KIND_LIMITS_MB = {"pdf": 50, "image": 50, "office": 50, "audio": 50, "video": 2048}
+
+
+def _attachment_limits() -> dict[str, int]:
+    return {kind: _env_int(f"QINGLIAN_ATTACHMENT_MAX_MB_{kind.upper()}", default) * 1024 * 1024
+            for kind, default in ATTACHMENT_KIND_LIMITS_MB.items()}
+
+
 def load_config(instance_path: Path) -> dict:
     env = os.environ.get("QINGLIAN_ENV", "embedded")
     production = env == "production"
@@ -119,7 +128,11 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_NAME": "qinglian_session",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds the token's life
-        "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+        # The largest attachment a kind allows, and the form around it (core/attachments).
+        "MAX_CONTENT_LENGTH": max(_attachment_limits().values()) + 1024 * 1024,
+        "ATTACHMENT_LIMITS": _attachment_limits(),
+        # Where attachments lie, sealed: an NFS mount or an object-store gateway on servers.
+        "ATTACHMENTS_DIR": os.environ.get("QINGLIAN_ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         # Times are stored in UTC and shown in this zone; the periodic jobs' cron expressions are read in it too.
         "TIMEZONE": _zone_name(),

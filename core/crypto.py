@@ -8,6 +8,7 @@ to its record (e.g. ``"account:12:totp"``), so a value copied onto another row f
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import os
 import re
@@ -28,6 +29,12 @@ def sm3_hex(data: bytes) -> str:
     digest = hashes.Hash(hashes.SM3())
     digest.update(data)
     return digest.finalize().hex()
+
+
+def sm3_hasher():
+    """An SM3 digest fed piece by piece (``update``, then ``hexdigest()``): a file streamed through. OpenSSL's,
+    through hashlib, which lets other threads run while it hashes (the sealing goes on meanwhile)."""
+    return hashlib.new("sm3")
 
 
 def hmac_sm3_hex(key: bytes, data: bytes) -> str:
@@ -124,6 +131,82 @@ def unseal_file(blob: bytes, associated: bytes) -> bytes:
         return decryptor.update(body) + decryptor.finalize()
     except InvalidTag as exc:
         raise DecryptionError("sealed file does not belong to this record or key") from exc
+
+
+# A stream sealed in segments, so neither end holds the file: each megabyte is its own SM4-GCM message under
+# the current field key, its nonce the stream's random prefix and the segment's number, its associated data
+# the record's plus that number and whether it is the last (segments cannot be dropped, cut or reordered).
+# Layout: key id, '$', STREAM_MAGIC, 8-byte nonce prefix, then each segment's ciphertext and 16-byte tag.
+STREAM_MAGIC = b"QLS1"
+
+
+def _segment(key: bytes, prefix: bytes, index: int, associated: bytes, last: bool, tag: bytes | None = None):
+    mode = modes.GCM(prefix + index.to_bytes(4, "big"), tag)
+    cipher = Cipher(algorithms.SM4(key), mode)
+    worker = cipher.encryptor() if tag is None else cipher.decryptor()
+    worker.authenticate_additional_data(associated + b"|" + index.to_bytes(8, "big") + (b"\x01" if last else b"\x00"))
+    return worker
+
+
+def _read_full(source: IO[bytes], size: int) -> bytes:
+    """``size`` bytes, fewer only at the end (a socket or pipe may answer a read with less)."""
+    parts, wanted = [], size
+    while wanted:
+        part = source.read(wanted)
+        if not part:
+            break
+        parts.append(part)
+        wanted -= len(part)
+    return b"".join(parts)
+
+
+def seal_stream(source: IO[bytes], sink: IO[bytes], associated: bytes, on_chunk=None) -> int:
+    """Seal ``source`` into ``sink`` a segment at a time (memory: two segments whatever the size); ``on_chunk``
+    sees each plain segment first (digest, sniffing, a size limit: it raises to stop). The plain size."""
+    kid, key = _keyring()[0]
+    prefix = os.urandom(8)
+    sink.write(kid.encode() + b"$" + STREAM_MAGIC + prefix)
+    size, index, chunk = 0, 0, _read_full(source, FILE_CHUNK)
+    while True:
+        following = _read_full(source, FILE_CHUNK) if len(chunk) == FILE_CHUNK else b""
+        last = not following
+        if on_chunk is not None:
+            on_chunk(chunk)
+        worker = _segment(key, prefix, index, associated, last)
+        sink.write(worker.update(chunk) + worker.finalize() + worker.tag)
+        size, index, chunk = size + len(chunk), index + 1, following
+        if last:
+            return size
+
+
+def unseal_stream(source: IO[bytes], associated: bytes):
+    """The plain segments of a ``seal_stream`` file, each authenticated before it is given: UnknownKey, or
+    DecryptionError at the first tampered, missing or foreign segment (nothing of it is given)."""
+    head = _read_full(source, 64)
+    kid, sep, rest = head.partition(b"$")
+    if not sep or not rest.startswith(STREAM_MAGIC) or len(rest) < len(STREAM_MAGIC) + 8:
+        raise DecryptionError("not a sealed stream")
+    keys = dict(_keyring())
+    if kid.decode(errors="replace") not in keys:
+        raise UnknownKey(f"unknown key id {kid.decode(errors='replace')!r}")
+    key, prefix = keys[kid.decode()], rest[len(STREAM_MAGIC):len(STREAM_MAGIC) + 8]
+    pending = rest[len(STREAM_MAGIC) + 8:]
+    segment_size, index = FILE_CHUNK + 16, 0
+    block = pending + _read_full(source, segment_size - len(pending))
+    while True:
+        following = _read_full(source, segment_size) if len(block) == segment_size else b""
+        last = not following
+        if len(block) < 16:
+            raise DecryptionError("sealed stream cut short")
+        worker = _segment(key, prefix, index, associated, last, tag=block[-16:])
+        try:
+            plain = worker.update(block[:-16]) + worker.finalize()
+        except InvalidTag as exc:
+            raise DecryptionError("sealed stream does not belong to this record or key, or was altered") from exc
+        yield plain
+        if last:
+            return
+        block, index = following, index + 1
 
 
 

@@ -3,13 +3,21 @@
 
 Templates hold ``{{field}}`` placeholders anywhere (body, tables, headers, footers) and
 repeating table rows: a table whose last row starts with ``{{rows:key}}`` gets that
-row once per entry of ``tables[key]``.
+row once per entry of ``tables[key]``. ``{{?field}}`` is optional: empty or not given, the table row
+(or else the paragraph) holding it is left out. The 版头 and 版记 (GB/T 9704) take their fields from a
+``Letterhead``.
+
+A document is saved with fixed zip timestamps (``docx_bytes``): the same document is the same bytes, so its
+digest names it (core.renditions caches its PDF by that digest).
 """
 from __future__ import annotations
 
 import copy
 import io
 import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from docx import Document
@@ -21,14 +29,51 @@ from flask import Response, send_file
 
 TEMPLATE_DIR = Path(__file__).parent / "document_templates"
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MIMETYPE = "application/pdf"
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 ROWS = "rows:"
+OPTIONAL = "?"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest: no clock in the bytes
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The 版头 and 版记 of an issued document: the issuing authority's mark (one line per organ), whom it is
+    copied to (抄送; empty: no such line), the office that prints it and the printing date."""
+    authority: str
+    printed_by: str
+    printed_on: str
+    copies_to: str = ""
+
+    def fields(self) -> dict[str, str]:
+        return {"authority": self.authority, "printed_by": self.printed_by, "printed_on": self.printed_on,
+                "copies_to": self.copies_to}
+
+
+def cn_date(d: date | None) -> str:
+    return f"{d.year}年{d.month}月{d.day}日" if d else "—"
+
+
+def letterhead(unit_name: str, unit_level: str, printed_on: date, *, copies_to: str = "") -> Letterhead:
+    """The letterhead of a commission's document, by its unit's name and level: a township's 纪委 issues alone
+    (中共城关镇纪律检查委员会); from the county up the 纪委 and the 监委 issue jointly, one line each, and the
+    offices print (纪委监委办公室); a stationed group's name is its mark."""
+    if unit_level == "stationed" or "纪" in unit_name:
+        authority, printed_by = unit_name, unit_name
+    elif unit_level == "township":
+        authority, printed_by = f"中共{unit_name}纪律检查委员会", f"中共{unit_name}纪律检查委员会"
+    else:
+        authority, printed_by = f"中共{unit_name}纪律检查委员会\n{unit_name}监察委员会", f"{unit_name}纪委监委办公室"
+    return Letterhead(authority=authority, printed_by=printed_by, printed_on=cn_date(printed_on),
+                      copies_to=copies_to)
 
 
 def render_docx(template_name: str, fields: dict[str, str],
-                tables: dict[str, list[list[str]]] | None = None) -> bytes:
+                tables: dict[str, list[list[str]]] | None = None, letterhead: Letterhead | None = None) -> bytes:
     """Fill ``<template_name>.docx``; a placeholder or row template without a value
-    (or a table key without a row template) raises KeyError naming them."""
+    (or a table key without a row template) raises KeyError naming them. Without a ``letterhead`` the issuer
+    is its own mark and printing office, on the issuing date, copied to nobody."""
+    fields = {**_default_letterhead(fields), **(letterhead.fields() if letterhead else {}), **fields}
     document = Document(str(TEMPLATE_DIR / f"{template_name}.docx"))
     roots = [document.element.body] + [part.element for part in document.part.package.iter_parts()
                                        if isinstance(part, (HeaderPart, FooterPart))]
@@ -51,14 +96,36 @@ def render_docx(template_name: str, fields: dict[str, str],
     missing |= {ROWS + key for key in unused}
     if missing:
         raise KeyError(f"{template_name}: no value or no template for {', '.join(sorted(missing))}")
+    return docx_bytes(document)
+
+
+def _default_letterhead(fields: dict[str, str]) -> dict[str, str]:
+    issuer = fields.get("issuer", "")
+    return {"authority": issuer, "printed_by": issuer, "printed_on": fields.get("issued_on", ""), "copies_to": ""}
+
+
+def docx_bytes(document) -> bytes:
+    """The document saved, its zip entries stamped with a fixed time and written in a fixed order: the same
+    content, the same bytes (python-docx stamps the clock)."""
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    out.seek(0)
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(out) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            entry = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME)
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, item.external_attr
+            target.writestr(entry, source.read(item.filename))
+    return fixed.getvalue()
 
 
 def docx_response(data: bytes, filename: str) -> Response:
     """An attachment download; send_file writes the RFC 5987 ``filename*`` for non-ASCII names."""
     return send_file(io.BytesIO(data), mimetype=DOCX_MIMETYPE, as_attachment=True, download_name=filename)
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    return send_file(io.BytesIO(data), mimetype=PDF_MIMETYPE, as_attachment=True, download_name=filename)
 
 
 def workbook_response(workbook, filename: str) -> Response:
@@ -84,9 +151,14 @@ def _fill_paragraph(paragraph: Paragraph, fields: dict[str, str]) -> set[str]:
     texts = [run.text for run in runs]
     full = "".join(texts)
     matches = [m for m in PLACEHOLDER.finditer(full) if not m.group(1).startswith(ROWS)]
-    missing = {m.group(1) for m in matches if m.group(1) not in fields}
+    missing = {m.group(1) for m in matches if m.group(1) not in fields and not m.group(1).startswith(OPTIONAL)}
     if not matches or missing:
         return missing
+    optional = [m.group(1)[1:] for m in matches if m.group(1).startswith(OPTIONAL)]
+    if any(not fields.get(name) for name in optional):
+        _leave_out(paragraph._p)
+        return set()
+    fields = {**fields, **{OPTIONAL + name: fields[name] for name in optional}}
     original = list(texts)
     owner = [i for i, text in enumerate(texts) for _ in text]
     start = [0]
@@ -108,6 +180,14 @@ def _fill_paragraph(paragraph: Paragraph, fields: dict[str, str]) -> set[str]:
         else:
             run._r.getparent().remove(run._r)
     return set()
+
+
+def _leave_out(p) -> None:
+    """An optional line without its value: its table row, or else the paragraph itself."""
+    row = next((a for a in p.iterancestors(qn("w:tr"))), None)
+    target = row if row is not None else p
+    if target.getparent() is not None:
+        target.getparent().remove(target)
 
 
 def _row_template_key(tbl) -> str | None:

@@ -24,9 +24,17 @@
 # it: `flask --app wsgi audit verify --checkpoints DUMP.checkpoints.jsonl`. The
 # .sha256 file covers both files (sha256sum -c).
 #
+# Next to it as well: DUMP.attachments.tar, the attachments' storage directory
+# (QINGLIAN_ATTACHMENTS_DIR, default $QINGLIAN_INSTANCE_PATH/attachments, default
+# instance/attachments of this checkout), taken right after the dump so that every
+# file a dumped row names is in it. The files are sealed (SM4-GCM) and stay sealed in
+# the archive; a file uploaded while the backup runs may be in the archive without its
+# row (harmless), never the other way round. BACKUP_ATTACHMENTS=0 leaves it out.
+#
 # Not in the dump: the field-encryption keys (QINGLIAN_FIELD_KEYS,
-# QINGLIAN_MATCHING_KEY), the audit key (QINGLIAN_AUDIT_KEY) and files under
-# QINGLIAN_INSTANCE_PATH - back those up separately, the keys kept apart from the dumps.
+# QINGLIAN_MATCHING_KEY), the audit key (QINGLIAN_AUDIT_KEY) and the other files under
+# QINGLIAN_INSTANCE_PATH - back those up separately, the keys kept apart from the dumps:
+# without QINGLIAN_FIELD_KEYS the attachments cannot be opened either.
 #
 # Exit status is non-zero on any failure; nothing half-written is left behind.
 set -euo pipefail
@@ -42,7 +50,7 @@ case "${1:-}" in
 esac
 [[ $# -le 1 ]] || die "usage: $prog [BACKUP_DIR]"
 
-for tool in pg_dump pg_restore psql sha256sum flock; do
+for tool in pg_dump pg_restore psql sha256sum flock tar; do
   command -v "$tool" >/dev/null || die "$tool not found (install postgresql-client-15 / coreutils / util-linux)"
 done
 
@@ -98,9 +106,10 @@ final="$dir/$base"
 partial="$dir/.$base.partial"
 sum_partial="$dir/.$base.sha256.partial"
 checkpoints_partial="$dir/.$base.checkpoints.jsonl.partial"
+attachments_partial="$dir/.$base.attachments.tar.partial"
 [[ ! -e $final ]] || die "$final already exists"
 
-cleanup() { rm -f -- "$partial" "$sum_partial" "$checkpoints_partial"; }
+cleanup() { rm -f -- "$partial" "$sum_partial" "$checkpoints_partial" "$attachments_partial"; }
 trap cleanup EXIT
 
 started=$SECONDS
@@ -128,12 +137,30 @@ if [[ $has_checkpoints == t ]]; then
     || die "cannot export the audit checkpoints"
 fi
 
+# The attachments' storage directory, after the dump (see the header): as stored, sealed; the files being
+# written (hidden .partial files) are not files yet.
+attachments_dir=${QINGLIAN_ATTACHMENTS_DIR:-${QINGLIAN_INSTANCE_PATH:-$(cd -- "$(dirname -- "$0")/.." && pwd)/instance}/attachments}
+if [[ ${BACKUP_ATTACHMENTS:-1} == 0 ]]; then
+  log "attachments: left out (BACKUP_ATTACHMENTS=0)"
+elif [[ -d $attachments_dir ]]; then
+  tar --create --file="$attachments_partial" --directory="$attachments_dir" --exclude='.*.partial' . \
+    || die "cannot archive the attachments directory $attachments_dir"
+  log "attachments: $(tar --list --file="$attachments_partial" | grep -c '\.sealed$' || true) file(s) from $attachments_dir"
+else
+  log "attachments: no directory $attachments_dir (nothing uploaded yet); none archived"
+fi
+
 hash=$(sha256sum -- "$partial" | awk '{print $1}')
 printf '%s  %s\n' "$hash" "$base" >"$sum_partial"
 if [[ -f $checkpoints_partial ]]; then
   printf '%s  %s\n' "$(sha256sum -- "$checkpoints_partial" | awk '{print $1}')" "$base.checkpoints.jsonl" >>"$sum_partial"
   mv -- "$checkpoints_partial" "$final.checkpoints.jsonl"
   log "wrote $final.checkpoints.jsonl ($(grep -c . "$final.checkpoints.jsonl" || true) audit checkpoints)"
+fi
+if [[ -f $attachments_partial ]]; then
+  printf '%s  %s\n' "$(sha256sum -- "$attachments_partial" | awk '{print $1}')" "$base.attachments.tar" >>"$sum_partial"
+  mv -- "$attachments_partial" "$final.attachments.tar"
+  log "wrote $final.attachments.tar ($(numfmt --to=iec --suffix=B "$(stat -c %s -- "$final.attachments.tar")"))"
 fi
 mv -- "$partial" "$final"
 mv -- "$sum_partial" "$final.sha256"
@@ -146,7 +173,7 @@ if ((retention > 0)); then
   deleted=0
   while IFS= read -r -d '' old; do
     [[ $old == "$final" ]] && continue
-    rm -f -- "$old" "$old.sha256" "$old.checkpoints.jsonl"
+    rm -f -- "$old" "$old.sha256" "$old.checkpoints.jsonl" "$old.attachments.tar"
     log "deleted $old (older than $retention days)"
     deleted=$((deleted + 1))
   done < <(find "$dir" -maxdepth 1 -type f -name "$safe_name-*.dump" -mtime +"$retention" -print0)

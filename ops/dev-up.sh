@@ -8,6 +8,14 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e .
 command -v npm >/dev/null || { echo "npm (Node.js) is needed for the chart library: apt-get install nodejs npm" >&2; exit 1; }
+# The documents' PDF (下载 PDF): LibreOffice without its GUI and CJK fonts, installed when missing. Without them
+# the app still runs and the PDF page says that no converter is installed.
+if ! command -v soffice >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Serif CJK"; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      libreoffice-writer-nogui fonts-noto-cjk poppler-utils >/dev/null; } \
+    || echo "libreoffice-writer-nogui and fonts-noto-cjk could not be installed: documents download as Word only" >&2
+fi
 # The chart library (Apache ECharts, pinned in package-lock.json) from the npm registry, copied into
 # core/static/vendor/ (no CDN: the intranet has no internet). A failed install stops here.
 npm ci --prefer-offline --no-audit --no-fund --loglevel=error

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Qinglian database restore from a dump made by ops/backup.sh.
 #
-#   ops/restore.sh --yes [--no-acl] DUMP_FILE TARGET
+#   ops/restore.sh --yes [--no-acl] [--no-attachments] DUMP_FILE TARGET
 #
 # DUMP_FILE  a .dump file; DUMP_FILE.sha256 must sit next to it and match.
 # TARGET     the database to overwrite: a URL (postgresql:// or
@@ -15,6 +15,16 @@
 #            dump (pg_restore --clean --if-exists). Without it nothing is done.
 # --no-acl   skip the dumped GRANTs (e.g. the app role has another name on the
 #            target cluster); `flask db upgrade` grants the app role afresh.
+# --no-attachments
+#            leave the attachments' storage directory as it is.
+#
+# Attachments: when DUMP_FILE.attachments.tar sits next to the dump (ops/backup.sh
+# writes it) and its checksum in DUMP_FILE.sha256 matches, its files are put back
+# into the storage directory (QINGLIAN_ATTACHMENTS_DIR, default
+# $QINGLIAN_INSTANCE_PATH/attachments, default instance/attachments of this
+# checkout) after the database: each stored file as it was at the backup, sealed as
+# it was (the same QINGLIAN_FIELD_KEYS open it). Files stored after the backup stay
+# (their rows are gone with the restore; nothing refers to them).
 #
 # Stop qinglian-web, qinglian-worker@* and qinglian-cron first. The restore runs
 # in one transaction: on any error nothing changes.
@@ -24,15 +34,17 @@ umask 077
 prog=${0##*/}
 log() { printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$prog" "$*"; }
 die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
-usage() { printf 'usage: %s --yes [--no-acl] DUMP_FILE TARGET\n' "$prog" >&2; exit 2; }
+usage() { printf 'usage: %s --yes [--no-acl] [--no-attachments] DUMP_FILE TARGET\n' "$prog" >&2; exit 2; }
 
 yes=0
+attachments=1
 acl_opt=()
 args=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --yes) yes=1 ;;
     --no-acl) acl_opt=(--no-acl) ;;
+    --no-attachments) attachments=0 ;;
     -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     --) shift; args+=("$@"); break ;;
     -*) printf '%s: unknown option: %s\n' "$prog" "$1" >&2; usage ;;
@@ -57,6 +69,22 @@ actual=$(sha256sum -- "$dump" | awk '{print $1}')
 [[ $actual == "$expected" ]] || die "checksum MISMATCH for $dump (expected $expected, got $actual)"
 log "checksum OK: $dump (sha256 $actual)"
 pg_restore --list -- "$dump" >/dev/null || die "pg_restore cannot read $dump"
+
+# --- the attachments archive (checked before anything changes) -----------------------
+archive=$dump.attachments.tar
+attachments_dir=${QINGLIAN_ATTACHMENTS_DIR:-${QINGLIAN_INSTANCE_PATH:-$(cd -- "$(dirname -- "$0")/.." && pwd)/instance}/attachments}
+if [[ $attachments -eq 1 && -f $archive ]]; then
+  command -v tar >/dev/null || die "tar not found"
+  wanted=$(awk -v f="${archive##*/}" '$2 == f {print $1}' "$dump.sha256")
+  [[ $wanted =~ ^[0-9a-f]{64}$ ]] || die "$dump.sha256 has no checksum of ${archive##*/}; refusing an unverified archive"
+  got=$(sha256sum -- "$archive" | awk '{print $1}')
+  [[ $got == "$wanted" ]] || die "checksum MISMATCH for $archive (expected $wanted, got $got)"
+  tar --list --file="$archive" >/dev/null || die "tar cannot read $archive"
+  log "checksum OK: $archive; its files go to $attachments_dir after the database"
+elif [[ $attachments -eq 1 ]]; then
+  log "no $archive next to the dump: the attachments directory is left as it is"
+  attachments=0
+fi
 
 # --- the target -----------------------------------------------------------------
 if [[ $target =~ ^postgres(ql)?(\+[A-Za-z0-9_]+)?:// ]]; then
@@ -99,6 +127,14 @@ pg_restore -w --clean --if-exists --no-owner "${acl_opt[@]}" --single-transactio
   --dbname="$target" -- "$dump" \
   || die "pg_restore failed; the transaction was rolled back, the database is unchanged"
 log "restored $dump into '$dbname' in $((SECONDS - started)) s"
+
+if [[ $attachments -eq 1 ]]; then
+  mkdir -p -- "$attachments_dir"
+  # Over what is there (a mount point stays a mount point): each file as it was at the backup.
+  tar --extract --overwrite --no-same-owner --file="$archive" --directory="$attachments_dir" \
+    || die "the database is restored but the attachments could not be; re-run with the same archive"
+  log "restored $(tar --list --file="$archive" | grep -c '\.sealed$' || true) attachment file(s) into $attachments_dir"
+fi
 
 cat <<EOF
 

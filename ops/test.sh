@@ -17,6 +17,13 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1 || 
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei $(command -v npm >/dev/null || echo nodejs npm) >/dev/null
 fi
+# The documents' PDF (core/renditions): LibreOffice without its GUI, CJK serif and sans fonts, and poppler's
+# pdftotext/pdfinfo, with which the tests read the PDF.
+if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Serif CJK"; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui fonts-noto-cjk poppler-utils >/dev/null
+fi
 # The chart library (Apache ECharts, pinned in package-lock.json) from the npm registry, copied into
 # core/static/vendor/ (no CDN: the intranet has no internet). A failed install stops here.
 npm ci --prefer-offline --no-audit --no-fund --loglevel=error

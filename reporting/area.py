@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core import calendar
 from core.areas import Area
 from core.zones.queries import ZONE_FIGURES
 from reporting import api, jobs, reconcile, zones
@@ -24,12 +25,35 @@ from reporting.federation import views as federation_views
 from reporting.federation.api import federation_api
 from reporting.federation.cli import register_federation_cli
 from reporting.indicators import demo as indicators_demo
+from reporting.figures import FIGURES
 from reporting.indicators.views import bp as indicators_bp
+from reporting.periods import month_of
+from reporting.rollups import children_rollup, rollup
 from tenants.access import Action
+from tenants.workbench import FIGURE_READERS, Panel, Row
 
 
 def install(_app: Flask) -> None:
     ZONE_FIGURES.register("zone_figures", zones.zone_figures)  # per zone, the sum over its members
+
+
+# The workbench's figures: what is overdue, by area, and the returns not in on time (numbers only).
+OVERDUE_KEYS = ["petitions.overdue", "clearing.overdue", "supervision.overdue", "zeroing.overdue",
+                "directives.returns_late"]
+
+
+def unit_overdue(unit, _account) -> list[Row]:
+    """本单位逾期: the unit's own overdue figures by area, from its stats rows (one roll-up statement)."""
+    line = rollup(unit, month_of(calendar.today()), OVERDUE_KEYS, own_level=True)
+    return [Row(label=str(FIGURES[key].label), count=line[key] or 0) for key in OVERDUE_KEYS]
+
+
+def children_overdue(unit, _account) -> list[Row]:
+    """下级单位逾期与迟报: each child's subtree, overdue by area and late returns (one roll-up statement)."""
+    lines = children_rollup(unit, month_of(calendar.today()), OVERDUE_KEYS)
+    return [Row(label=line.unit.name, count=sum(line[key] or 0 for key in OVERDUE_KEYS[:-1]),
+                counts=tuple((str(FIGURES[key].label), line[key] or 0) for key in OVERDUE_KEYS))
+            for line in lines if not line.own_level]
 
 
 def periodic(config) -> list:
@@ -50,4 +74,9 @@ AREA = Area(
     status_panels=(reconcile.status_panel, federation_views.status_panel),
     cli=(register_reporting_cli, register_federation_cli),
     install=install,
+    workbench=(Panel("reporting.unit_overdue", _l("本单位逾期情况"), unit_overdue, FIGURE_READERS, numbers=True,
+                     rank=60, href=("dashboards.index", {}), action=Action.ROLLUPS_READ),
+               Panel("reporting.children_overdue", _l("下级单位逾期与迟报"), children_overdue, FIGURE_READERS,
+                     numbers=True, above_township=True, rank=65, href=("dashboards.index", {}),
+                     action=Action.ROLLUPS_BREAKDOWN)),
 )

@@ -34,6 +34,9 @@ class Action(StrEnum):
     ROLLUPS_BREAKDOWN = "rollups.breakdown"  # a unit's numbers by child: drill-down, rankings, bulletins
     RECORDS_READ = "records.read"  # casework records of the unit
     INBOX_READ = "inbox.read"  # what awaits the account or its roles at the unit
+    # Handlers (承办人) of the unit's records.
+    HANDLERS_ASSIGN = "handlers.assign"  # leader: reassign a record's handler (with a reason), assign in bulk
+    HANDLERS_WORKLOAD = "handlers.workload"  # leader: the unit's open and overdue records per handler
     # Downward flows (DESIGN.md: "downward items from U").
     DIRECTIVES_SEND = "directives.send"  # leader of a unit above township: send, forward, remind, close
     DIRECTIVES_TRACK = "directives.track"  # sender unit: tracking page, returns roll-up
@@ -49,6 +52,7 @@ class Action(StrEnum):
     PETITIONS_LINKS = "petitions.links"  # whoever registers or handles: confirm or reject a proposed repeat link
     PETITIONS_CATEGORIES = "petitions.categories"  # leader of a province or city: the category taxonomy below it
     INFORMANT_REVEAL = "informant.reveal"  # intake and leaders of the receiving unit, with a reason
+    REPLY_TEMPLATES_MANAGE = "petitions.reply_templates"  # leader: the unit's standard texts of the feedback (反馈)
     # Clearing names (澄清正名).
     CLEARING_READ = "clearing.read"
     CLEARING_HANDLE = "clearing.handle"  # pool, green channel, assess, plan, clear, feedback, file, visits
@@ -88,6 +92,8 @@ RECORD_READERS = {Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CA
 # Unit-level grants of the casework matrix; anything absent is denied.
 ROLE_GRANTS = {
     Action.INBOX_READ: RECORD_READERS | {Role.ANALYST, Role.UNIT_ADMIN},
+    Action.HANDLERS_ASSIGN: {Role.LEADER},
+    Action.HANDLERS_WORKLOAD: {Role.LEADER},
     Action.DIRECTIVES_TRACK: {Role.LEADER, Role.OFFICER},  # analysts: figures only (DESIGN's matrix)
     Action.DIRECTIVES_RECEIVE: {Role.LEADER, Role.OFFICER, Role.CASE_ADMIN},
     Action.SUPERVISION_ISSUE: {Role.LEADER},
@@ -99,6 +105,7 @@ ROLE_GRANTS = {
     Action.PETITIONS_ROUTE: {Role.INTAKE, Role.LEADER},
     Action.PETITIONS_LINKS: {Role.INTAKE, Role.OFFICER, Role.LEADER},
     Action.INFORMANT_REVEAL: {Role.INTAKE, Role.LEADER},
+    Action.REPLY_TEMPLATES_MANAGE: {Role.LEADER},
     Action.CLEARING_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
     Action.CLEARING_HANDLE: {Role.LEADER, Role.OFFICER},
     Action.CLEARING_DECIDE: {Role.LEADER},

@@ -38,8 +38,12 @@ EVENT_LABELS = {
     "petition.register": _l("登记信访举报"), "petition.register_identifiers_only": _l("仅凭标识登记信访举报"),
     "petition.import": _l("导入信访举报"), "petition.informant_reveal": _l("查看举报人信息"),
     "petition.links_proposed": _l("提示疑似重复件"), "petition.link_confirmed": _l("确认重复件"),
+    "attachment.upload": _l("上传附件"), "attachment.download": _l("下载附件"), "attachment.preview": _l("预览附件"),
+    "attachment.archive": _l("归档附件"), "attachment.informant_reveal": _l("查看涉及举报人的附件"),
+    "attachment.damaged": _l("附件校验未通过"),
     "petition.link_rejected": _l("排除重复件"), "petition.category_add": _l("增加问题类别"),
-    "petition.category_archive": _l("停用问题类别"),
+    "petition.category_archive": _l("停用问题类别"), "petition.reply_template_add": _l("增加反馈模板"),
+    "petition.reply_template_archive": _l("停用反馈模板"),
     "clearing.condition_add": _l("增加正反清单条件"), "clearing.condition_archive": _l("停用正反清单条件"),
     "clearing.candidate_add": _l("录入备选库"), "clearing.candidate_flags": _l("调整备选库优先情形"),
     "clearing.candidate_screen": _l("甄别备选库线索"), "clearing.batch_plan": _l("安排澄清批次"),
@@ -48,6 +52,8 @@ EVENT_LABELS = {
     "supervision.problem_check": _l("核销整改问题"), "supervision.problem_uncheck": _l("撤销核销"),
     "directive.send": _l("下发通知"), "directive.return": _l("报送材料"), "directive.remind": _l("催报"),
     "campaign.enrol": _l("专项活动纳入单位"),
+    "handler.assign": _l("指定承办人"), "handler.reassign": _l("更换承办人"),
+    "zeroing.bulk_close_out": _l("批量销号"),
     "zeroing.add": _l("列入积案台账"), "zeroing.plan_update": _l("调整包案安排"), "zeroing.visit": _l("领导接访下访"),
     "zeroing.sample": _l("抽取回头看"), "zeroing.recheck": _l("回头看"), "zeroing.bulletin": _l("生成积案化解通报"),
     "zone.define": _l("设立协作区"), "zone.update": _l("调整协作区"), "zone.archive": _l("撤销协作区"),
@@ -58,6 +64,8 @@ EVENT_LABELS = {
     "zone.findings": _l("录入检查发现"), "zone.rectification": _l("下发整改"),
     "indicator.define": _l("设立考核指标"), "indicator.update": _l("修改考核指标"), "indicator.archive": _l("停用考核指标"),
     "bulletin.publish": _l("发布通报"), "exports.create": _l("导出表格"), "exports.download": _l("下载导出文件"),
+    "renditions.create": _l("生成公文 PDF"), "renditions.retry": _l("重新生成公文 PDF"),
+    "renditions.download": _l("下载公文 PDF"),
     "exports.read": _l("查看导出"), "reporting.figures_reconciled": _l("核对统计数字"),
     "federation.push_send": _l("向上级部署推送"), "federation.push_receive": _l("接收下级部署推送"),
     "federation.peer_register": _l("登记下级部署"), "federation.peer_key": _l("更换下级部署公钥"),
@@ -71,6 +79,7 @@ ACTION_LABELS = {
     Action.WORKSPACE_ENTER: _l("进入单位工作台"), Action.MEMBERSHIPS_MANAGE: _l("管理成员"), Action.UNIT_VIEW: _l("查看单位"),
     Action.ROLLUPS_READ: _l("查看统计数字"), Action.ROLLUPS_BREAKDOWN: _l("查看下级统计"),
     Action.RECORDS_READ: _l("查阅案件记录"), Action.INBOX_READ: _l("查看待办"),
+    Action.HANDLERS_ASSIGN: _l("指定或更换承办人"), Action.HANDLERS_WORKLOAD: _l("查看承办人工作量"),
     Action.DIRECTIVES_SEND: _l("下发通知"), Action.DIRECTIVES_TRACK: _l("跟踪通知落实"),
     Action.DIRECTIVES_RECEIVE: _l("签收、报送通知"), Action.SUPERVISION_ISSUE: _l("交办督办件"),
     Action.SUPERVISION_HANDLE: _l("办理督办件"), Action.SUPERVISION_READ: _l("查阅督办件"),
@@ -99,8 +108,9 @@ OBJECT_LABELS = {
     "import_jobs": _l("导入任务"), "zones": _l("协作区"), "joint_meetings": _l("联席会议"),
     "convener_terms": _l("召集期"), "cross_grants": _l("交叉授权"), "inspection_rounds": _l("交叉检查"),
     "inspection_pairs": _l("检查结对"), "indicators": _l("考核指标"), "bulletins": _l("通报"), "exports": _l("导出"),
+    "document_renditions": _l("公文 PDF"),
     "federation_peer": _l("下级部署"), "federation_push": _l("推送"), "holiday_schedules": _l("节假日安排"),
-    "inbox_items": _l("待办"), "shares": _l("共享"),
+    "inbox_items": _l("待办"), "shares": _l("共享"), "attachments": _l("附件"), "handler_changes": _l("承办人变更"),
 }
 
 DETAIL_LABELS = {
@@ -125,7 +135,7 @@ DETAIL_LABELS = {
     "parent_unit_id": _l("上级单位"), "second_factor_pending": _l("待验证动态口令"), "zone": _l("协作区编号"),
     "petition": _l("信访举报编号"), "campaign": _l("专项活动编号"), "directive": _l("通知编号"),
     "case": _l("澄清正名案件编号"), "item": _l("督办件编号"), "quarter": _l("季度"), "negative": _l("负面清单"),
-    "accepted": _l("纳入澄清"),
+    "accepted": _l("纳入澄清"), "informant": _l("涉及举报人"), "handler": _l("承办人"), "previous_handler": _l("原承办人"), "bulk": _l("批量"),
 }
 
 

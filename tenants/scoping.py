@@ -231,9 +231,10 @@ def load_scoped(model, object_id, *, unit: Unit, account, action: Action = Actio
 # Reads are audited here, once for every area: one ``<object type>.read`` entry per record a GET opens (its
 # page, its API answer, its document), never per row of a list (lists do not come through the loader). A POST
 # that loads a record is audited by its change; a look through a share is a share access (above). Not records:
-# an account's export and import jobs, whose pages show a job's progress and are polled by it; what they carry
-# is audited where it leaves (exports.download) or comes in (petition.import).
-NOT_RECORDS = frozenset({"exports", "import_jobs"})
+# an account's export and import jobs and the PDF renditions of documents, whose pages show a job's progress
+# and are polled by it; what they carry is audited where it leaves (exports.download, renditions.download) or
+# comes in (petition.import).
+NOT_RECORDS = frozenset({"exports", "import_jobs", "document_renditions"})
 _READS = "qinglian.reads"  # Session.info: the records the transaction's request opened, audited at its commit
 
 

@@ -26,6 +26,7 @@ from tenants import provisioning
 from tenants.access import Action, can, deny, ensure, member_units, roles_at
 from tenants.models import LEVEL_LABELS, ROLE_LABELS, Membership, Role, Unit, UnitLevel, upper_bound
 from tenants.scoping import load_scoped
+from tenants.workbench import FLAG_LABELS, panels_for
 
 workspace_bp = Blueprint("workspace", __name__, template_folder="templates")
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -99,8 +100,10 @@ def unit_home(unit_id: int):
         subtree = {"counts": [(LEVEL_LABELS[lvl], counts.get(lvl.value, 0)) for lvl in UnitLevel
                               if counts.get(lvl.value)], "children": children}
     chain = db.session.scalars(select(Unit).where(Unit.id.in_(unit.ancestor_ids)).order_by(Unit.path)).all()
+    # The workbench (工作台): the panels the areas declare, for the account's roles here (tenants.workbench).
     return render_template("tenants/unit_home.html", unit=unit, roles=sorted(roles), subtree=subtree, chain=chain,
-                           can_manage_members=can(current_user, Action.MEMBERSHIPS_MANAGE, unit, target=unit))
+                           can_manage_members=can(current_user, Action.MEMBERSHIPS_MANAGE, unit, target=unit),
+                           panels=panels_for(unit, current_user), FLAG_LABELS=FLAG_LABELS)
 
 
 @workspace_bp.route("/u/<int:unit_id>/members", methods=["GET", "POST"])

@@ -719,3 +719,57 @@ def test_county_defines_zones_grants_a_cross_inspection_the_grantee_inspects_unt
         expect(page.locator("[data-grant]", has_text=number)).to_have_attribute("data-grant-state", "ended")
         expect(page.locator(f'[data-record-link][href="{record}"]')).to_have_count(0)
         _log_out(page, live_server)
+
+
+def test_officer_uploads_a_scanned_letter_to_a_petition_previews_and_downloads_it(page, live_server, factory, app,
+                                                                                    owner_engine):
+    """附件: the officer drops a scanned letter (a PNG made here) on the petition's page, the progress bar runs,
+    the page shows the file; its preview opens in the page and the download gives the same bytes."""
+    from playwright.sync_api import expect
+    from sqlalchemy import text
+
+    from core import calendar, context
+    from core.extensions import db
+    from core.petitions import operations as petition_ops
+    from tenants.models import Unit
+    from tests.test_attachments import png_bytes
+
+    tree = factory.tree()
+    factory.account("letter-officer", [(tree.town, "officer")])
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        petition = petition_ops.register_petition(db.session.get(Unit, tree.town), {
+            "channel": "letter", "received_on": calendar.today(), "anonymous": True, "accused_name": "冯某",
+            "summary": "反映冯某违规发放补贴"})
+        db.session.commit()
+        petition_url = f"/u/{tree.town}/petitions/{petition.id}"
+    letter = png_bytes("扫描的举报信", size=48)
+    try:
+        _log_in(page, "letter-officer")
+        page.wait_for_url(f"{live_server}/u/{tree.town}/")
+        page.goto(petition_url)
+        panel = page.locator("[data-attachments]")
+        expect(panel.locator("[data-no-attachments]")).to_have_text("暂无附件")
+        form = panel.locator("form[data-upload-form]")
+        form.locator('input[type="file"]').set_input_files(
+            [{"name": "举报信扫描件.png", "mimeType": "image/png", "buffer": letter}])
+        expect(form.locator("[data-chosen]")).to_have_text("举报信扫描件.png")
+        form.get_by_role("button", name="上传").click()
+        row = page.locator("[data-attachments] tr[data-attachment]")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("举报信扫描件.png")
+        expect(row).to_contain_text("图片")
+
+        row.locator("details[data-preview] summary").click()
+        preview = row.locator("img.attachment-preview")
+        expect(preview).to_have_count(1)
+        page.wait_for_function("img => img.complete && img.naturalWidth === 48", arg=preview.element_handle())
+
+        with page.expect_download() as download_info:
+            row.get_by_role("link", name="下载").click()
+        download = download_info.value
+        assert download.suggested_filename == "举报信扫描件.png"
+        assert open(download.path(), "rb").read() == letter
+        _log_out(page, live_server)
+    finally:
+        with owner_engine.begin() as conn:
+            conn.execute(text("DELETE FROM attachments"))

@@ -47,15 +47,20 @@ def world(app, factory):
         objects = {**_victim_casework(tree), **_victim_import(tree), **_victim_export(tree)}
         objects |= _victim_bulletin(tree) | _victim_indicator(tree)
         objects |= _victim_zones(tree, zone_units, objects)
+        objects |= _victim_attachment(tree, objects)
+        objects |= _victim_rendition(tree, victim_account, objects)
         db.session.commit()
     return {
         "tree": tree,
         "attackers": attackers,
         "args": {"unit_id": tree.town2, "membership_id": victim_membership, "account_id": victim_account,
-                 "token_id": victim_token, "target_id": tree.town2, **objects},
+                 "token_id": victim_token, "target_id": tree.town2, **objects,
+                 # 承办人 routes name a handled record by its kind and id: the victim's petition.
+                 "record_type": "petitions", "record_id": objects["petition_id"]},
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
                     "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别",
-                    "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查", "西片检查小结", "西镇回访未落实"],
+                    "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查", "西片检查小结", "西镇回访未落实",
+                    "西镇附件举报信"],
     }
 
 
@@ -121,7 +126,8 @@ def _victim_petition_extras(town2, petition) -> dict:
         accused_name="钱不露", summary="再次反映西镇某干部问题"))
     link = db.session.scalar(db.select(PetitionLink).where(PetitionLink.petition_id == petition.id))
     category = petition_ops.add_category(town2, "西镇专用类别")
-    return {"link_id": link.id, "category_id": category.id}
+    template = petition_ops.add_reply_template(town2, "西镇反馈模板", "西镇专用反馈文本")
+    return {"link_id": link.id, "category_id": category.id, "template_id": template.id}
 
 
 def _victim_clearing(town2, today) -> dict:
@@ -189,6 +195,39 @@ def _victim_zones(tree, zone_units: dict, objects: dict) -> dict:
     zone_ops.issue_rectification(inspecting, due_on=today + timedelta(days=10))
     return {"zone_id": zone.id, "term_id": term.id, "meeting_id": meeting.id, "decision_id": decision.id,
             "grant_id": grant.id, "round_id": round_.id, "pair_id": pair.id}
+
+
+def _victim_rendition(tree, account_id: int, objects: dict) -> dict:
+    """The PDF rendition of 西镇's 澄清通知书, waiting for its job (recorded as the page's request would)."""
+    import uuid
+
+    from core.extensions import db
+    from core.renditions.models import DocumentRendition
+    from tenants.models import Unit
+
+    town2 = db.session.get(Unit, tree.town2)
+    rendition = DocumentRendition(unit_id=town2.id, unit_path=town2.path, kind="clearing_notice",
+                                  object_id=objects["case_id"], digest=uuid.uuid4().hex * 2, action="clearing.read",
+                                  filename="西镇澄清通知书.pdf", requested_by_id=account_id,
+                                  state="queued")
+    db.session.add(rendition)
+    db.session.flush()
+    return {"rendition_id": rendition.id}
+
+
+def _victim_attachment(tree, objects: dict) -> dict:
+    """A scanned letter attached to 西镇's petition (附件): the URL parameter ``file_id``."""
+    import io
+
+    from core.attachments import operations as attachment_ops
+    from core.extensions import db
+    from core.petitions.models import Petition
+    from tenants.models import Unit
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    attachment = attachment_ops.upload(db.session.get(Petition, objects["petition_id"]), io.BytesIO(png),
+                                       "西镇附件举报信.png", acting_unit=db.session.get(Unit, tree.town2))
+    return {"file_id": attachment.id}
 
 
 def _victim_bulletin(tree) -> dict:

@@ -30,6 +30,7 @@ from core.clearing import operations as ops
 from core.clearing.models import ClearingCase, ClearingVisit
 from core.clearing.workflow import STEP_WORKDAYS
 from core.extensions import db
+from core.handlers import operations as handler_ops
 from core.identity.models import Account
 from core.supervision import operations as supervision_ops
 from tenants.models import Unit
@@ -239,4 +240,8 @@ def seed() -> dict:
                                      checked_on=today, checked_by="松林县纪委第二监督检查室",
                                      findings="质效评估已超期，联审意见尚未形成，要求一周内完成")
         warnings = ops.scan_deadlines(today)
+    # 承办人: 城关镇's cases are its officer's (who opened them); the leader hands one to 张伟, with a reason.
+    with _as("town-leader", home):
+        handler_ops.reassign(cases[2], db.session.scalar(select(Account).where(Account.username == "zhang-wei")),
+                             unit=home, reason="原承办人参加集中培训，调整由张伟承办")
     return {"clearing_cases": len(cases), "pool": len(pool), "warnings": warnings}

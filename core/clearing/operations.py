@@ -18,6 +18,7 @@ from core.audit.operations import record as audit
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, add_error
 from core.extensions import db
+from core.handlers import operations as handler_ops
 from core.models import check_version
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
@@ -312,6 +313,7 @@ def _open_case(unit: Unit, *, origin: str, candidate: ClearingCandidate | None, 
                         **fields)
     db.session.add(case)
     CASE_FLOW.begin(case, detail={"number": number, "origin": origin})
+    handler_ops.assign_at_registration(case, unit)  # 承办人: whoever opens the case, when they handle
     _count(unit, "state.applied", 1)
     _task(case, unit, "assess", HANDLERS, _("澄清件待评估：%(l)s", l=case.label))
     refresh_overdue(unit)

@@ -8,22 +8,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core import calendar
 from core.clearing.models import (METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch, ClearingCandidate,
                                   ClearingCase, ClearingVisit, Method, Priority, SubjectKind, name_key)
 from core.clearing.workflow import (CASE_FLOW, CROSS_HANDLE_STEPS, ESCALATED_ONLY_STEPS, HIGHER_REVIEW_STEPS,
-                                    NOT_WHEN_ESCALATED, OPEN, STAGES, STEP_ACTIONS)
+                                    NOT_WHEN_ESCALATED, OPEN, STAGE_LABELS, STAGES, STEP_ACTIONS, stage_of)
 from core.extensions import db
+from core.handlers.queries import resolved_handler, where_handler
 from core.petitions.models import Petition
 from core.petitions.workflow import OPEN as PETITION_OPEN
 from tenants.access import Action, can, deny, ensure
 from tenants.models import Share, Unit
 from tenants.queries import active_shares
 from tenants.scoping import load_scoped
+from tenants.workbench import PANEL_ROWS, Row, flag_of, window
 
 
 # ---------------------------------------------------------------- loaders and steps (the pages and the API alike)
@@ -105,13 +108,14 @@ class QueueFilter:
     overdue: bool = False
     q: str = ""  # a person's name or a case number (part of)
     include_closed: bool = False
+    handler: str = ""  # 承办人: an account id, "none" (nobody's yet), or "" (anyone's); "me" arrives as one's id
 
     @classmethod
     def from_args(cls, args) -> QueueFilter:
         return cls(stage=args.get("stage", "") if args.get("stage", "") in STAGES else "",
                    priority=args.get("priority", ""), batch_id=args.get("batch_id", type=int),
                    overdue=args.get("overdue") in ("1", "true", "on"), q=(args.get("q") or "").strip()[:50],
-                   include_closed=args.get("closed") in ("1", "true", "on"))
+                   include_closed=args.get("closed") in ("1", "true", "on"), handler=resolved_handler(args))
 
 
 def queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
@@ -127,6 +131,7 @@ def queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
         stmt = stmt.where(cast(ClearingCase.priority_flags, String).like(f'%"{f.priority}"%'))
     if f.batch_id:
         stmt = stmt.where(ClearingCase.batch_id == f.batch_id)
+    stmt = where_handler(stmt, ClearingCase, f.handler)
     if f.overdue:
         stmt = stmt.where(ClearingCase.state.in_(OPEN), ClearingCase.due_on < today)
     if f.q:
@@ -196,6 +201,7 @@ def petition_queue_query(unit: Unit, f: QueueFilter, today: date | None = None):
     stmt = select(Petition).where(Petition.unit_id == unit.id, Petition.state.in_(PETITION_QUEUE_STATES))
     if f.overdue:
         stmt = stmt.where(Petition.state.in_(PETITION_OPEN), Petition.due_on < today)
+    stmt = where_handler(stmt, Petition, f.handler)
     if f.q:
         stmt = stmt.where(or_(Petition.accused_name_key == name_key(f.q),
                               Petition.number.contains(f.q, autoescape=True)))
@@ -282,3 +288,59 @@ def escalated_to(unit: Unit) -> list[ClearingCase]:
 def candidate_of_petition(petition) -> ClearingCandidate | None:
     """The pool's candidate a petition concluded unfounded put there, for the petition page's link to it."""
     return db.session.scalar(select(ClearingCandidate).where(ClearingCandidate.petition_id == petition.id))
+
+
+# ---------------------------------------------------------------- the workbench's panels (tenants.workbench)
+
+# The step that moves a case on from each state (a sensitive case is reviewed and its plan approved above).
+NEXT_STEPS = {"applied": "assess", "assessed": "review", "reviewed": "submit_plan", "plan_submitted": "approve_plan",
+              "plan_approved": "clear", "cleared": "feedback", "fed_back": "file",
+              "escalated": "higher_review", "plan_escalated": "higher_approve_plan"}
+SENSITIVE_STEPS = {"review": "escalate", "approve_plan": "escalate_plan"}
+# What waits for a leader's decision: at the owner (复核, 方案审批) and at the reviewing unit above (提级审核).
+DECISION_STATES = ("assessed", "plan_submitted")
+HIGHER_DECISION_STATES = ("escalated", "plan_escalated")
+
+
+def _next_step(r, unit: Unit, account) -> tuple[str, str] | None:
+    step = NEXT_STEPS.get(r.state)
+    if r.sensitive:
+        step = SENSITIVE_STEPS.get(step, step)
+    if step is None:
+        return None
+    if r.unit_id == unit.id:
+        allowed = step in STEP_ACTIONS and can(account, STEP_ACTIONS[step], unit)
+    else:  # the higher unit's review goes through the share (the case page checks it again)
+        allowed = step in HIGHER_REVIEW_STEPS and can(account, Action.CLEARING_REVIEW_ESCALATED, unit)
+    if not allowed:
+        return None
+    return CASE_FLOW.step_label(step), url_for("clearing.case", unit_id=unit.id, case_id=r.id) + f"#step-{step}"
+
+
+def _case_rows(stmt, unit: Unit, account) -> list[Row]:
+    w = window()
+    return [Row(label=r.number, href=url_for("clearing.case", unit_id=unit.id, case_id=r.id),
+                text=str(STAGE_LABELS.get(stage_of(r.state), "")), state=CASE_FLOW.label(r.state), due_on=r.due_on,
+                flag=flag_of(r.due_on, r.created_at, w), step=_next_step(r, unit, account), key=("clearing_cases", r.id))
+            for r in db.session.execute(stmt)]
+
+
+_CASE_COLUMNS = (ClearingCase.id, ClearingCase.unit_id, ClearingCase.number, ClearingCase.state, ClearingCase.due_on,
+                 ClearingCase.created_at, ClearingCase.sensitive)
+
+
+def workbench_mine(unit: Unit, account) -> list[Row]:
+    """我承办的澄清件: the step at hand due within 3 working days, overdue, or the case new (one query)."""
+    w = window()
+    return _case_rows(select(*_CASE_COLUMNS).where(
+        ClearingCase.unit_id == unit.id, ClearingCase.handler_id == account.id, ClearingCase.state.in_(OPEN),
+        or_(ClearingCase.due_on <= w.horizon, ClearingCase.created_at >= w.since))
+        .order_by(ClearingCase.due_on.asc().nulls_last(), ClearingCase.id).limit(PANEL_ROWS), unit, account)
+
+
+def workbench_decisions(unit: Unit, account) -> list[Row]:
+    """待审批的澄清件: the unit's cases at 复核 or 方案审批, and cases of units below escalated to it (one query)."""
+    return _case_rows(select(*_CASE_COLUMNS).where(or_(
+        and_(ClearingCase.unit_id == unit.id, ClearingCase.state.in_(DECISION_STATES)),
+        and_(ClearingCase.reviewing_unit_id == unit.id, ClearingCase.state.in_(HIGHER_DECISION_STATES))))
+        .order_by(ClearingCase.due_on.asc().nulls_last(), ClearingCase.id).limit(PANEL_ROWS), unit, account)

@@ -14,10 +14,11 @@ from core.clearing.models import (CHECKLIST, METHOD_LABELS, PRIORITY_LABELS, SUB
                                   ClearingCandidate, ClearingCase, ClearingCondition, ClearingVisit)
 from core.clearing.queries import allowed_steps, ensure_step, load_case, load_own
 from core.clearing.workflow import CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STAGE_LABELS, STAGES, stage_of
-from core.documents import docx_response, render_docx
+from core.documents import cn_date, docx_response, letterhead, render_docx
 from core.errors import InvalidInput
 from core.extensions import db
 from core.inbox.links import register_link
+from core.renditions.serve import pdf_download
 from core.supervision.models import ProgressReport, SupervisionItem
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
@@ -174,15 +175,28 @@ def step(unit_id: int, case_id: int, step: str):
 @login_required
 def notice(unit_id: int, case_id: int):
     """澄清通知书, numbered with the case's number (per unit and year)."""
+    case, data = _notice(case_id)
+    return docx_response(data, f"{case.number}澄清通知书.docx")
+
+
+@bp.get("/cases/<int:case_id>/notice.pdf")
+@login_required
+def notice_pdf(unit_id: int, case_id: int):
+    """The 澄清通知书 as PDF (converted by a job, cached): at once when made, else the page that waits for it."""
+    case, data = _notice(case_id)
+    return pdf_download(g.unit, "clearing_notice", case.id, data, f"{case.number}澄清通知书.pdf", Action.CLEARING_READ)
+
+
+def _notice(case_id: int) -> tuple[ClearingCase, bytes]:
     case = load_case(case_id, g.unit, current_user, own=True)
     if case.state not in ("plan_approved", "cleared", "fed_back", "filed"):
         deny(Action.CLEARING_READ, unit=g.unit, object_type="clearing_cases", object_id=case_id)
     issued_on = case.cleared_on or calendar.today()
-    data = render_docx("clearing_notice", {
+    return case, render_docx("clearing_notice", {
         "number": case.number, "person": case.person_name, "position": case.person_position or "—",
         "unit": case.person_work_unit or "—", "accusation": case.accusation, "finding": case.finding or "—",
-        "issuer": g.unit.name, "issued_on": f"{issued_on.year}年{issued_on.month}月{issued_on.day}日"})
-    return docx_response(data, f"{case.number}澄清通知书.docx")
+        "issuer": g.unit.name, "issued_on": cn_date(issued_on)},
+        letterhead=letterhead(g.unit.name, g.unit.level, issued_on, copies_to=case.person_work_unit or ""))
 
 
 @bp.get("/cases/<int:case_id>/file")

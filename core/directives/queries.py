@@ -6,15 +6,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from flask import url_for
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from core.directives.models import CampaignPhase, Directive, DirectiveAttachment, DirectiveReceipt, DirectiveReturn
 from core.directives.operations import Period, current_period, owes_returns, return_periods
+from core.directives.workflow import RECEIPT_FLOW
 from core.extensions import db
-from tenants.access import Action, deny, ensure
+from tenants.access import Action, can, deny, ensure
 from tenants.models import Unit
 from tenants.scoping import load_scoped
+from tenants.workbench import PANEL_ROWS, Row, flag_of, window
 
 
 # ---------------------------------------------------------------- loaders (the pages and the API alike)
@@ -145,3 +148,31 @@ def periods_for_tracking(directive: Directive, today: date) -> list[Period]:
     """Past periods and the current one (newest first): the tracking page's columns."""
     current = current_period(directive, today)
     return [p for p in return_periods(directive, today) if p.due_on < today or p == current][::-1]
+
+
+# ---------------------------------------------------------------- the workbench's panels (tenants.workbench)
+
+
+def workbench_received(unit: Unit, account) -> list[Row]:
+    """上级来文: directives received and not yet acknowledged, or whose one-off return is due within 3 working days
+    and not yet submitted (one query)."""
+    w = window()
+    returned = select(DirectiveReturn.id).where(DirectiveReturn.directive_id == Directive.id,
+                                                DirectiveReturn.unit_id == unit.id).exists()
+    rows = db.session.execute(
+        select(DirectiveReceipt.id, DirectiveReceipt.state, DirectiveReceipt.created_at, Directive.id.label("directive_id"),
+               Directive.title, Directive.return_due_on, Directive.requires_ack)
+        .join(Directive, Directive.id == DirectiveReceipt.directive_id)
+        .where(DirectiveReceipt.unit_id == unit.id, Directive.state == "sent",
+               or_(and_(DirectiveReceipt.state == "received", Directive.requires_ack.is_(True)),
+                   and_(Directive.return_due_on <= w.horizon, ~returned)))
+        .order_by(Directive.return_due_on.is_(None), Directive.return_due_on, DirectiveReceipt.id).limit(PANEL_ROWS))
+    may = can(account, Action.DIRECTIVES_RECEIVE, unit)
+    out = []
+    for r in rows:
+        href = url_for("directives.show", unit_id=unit.id, directive_id=r.directive_id)
+        step = (RECEIPT_FLOW.step_label("acknowledge"), f"{href}#acknowledge") \
+            if r.state == "received" and r.requires_ack and may else None
+        out.append(Row(label=r.title, href=href, state=RECEIPT_FLOW.label(r.state), due_on=r.return_due_on,
+                       flag=flag_of(r.return_due_on, r.created_at, w), step=step, key=("directive_receipts", r.id)))
+    return out

@@ -16,9 +16,14 @@ from datetime import timedelta
 
 from core import calendar, context
 from core.extensions import db
+from core.handlers import operations as handler_ops
+from core.identity.models import Account
+from core.petitions.models import Petition
+from core.petitions.queries import HANDLER_OPEN
 from core.petitions import jobs as petition_jobs
 from core.petitions import operations as ops
 from core.supervision import operations as supervision_ops
+from sqlalchemy import select
 from tenants.demo import acting_as, unit_by_code
 from tenants.models import Unit
 
@@ -57,7 +62,40 @@ def _acting(unit: Unit):
 
 def seed() -> dict:
     supervised = _seed_supervised()  # first, as before the quarter's: they hold their townships' first numbers
-    return {**_seed_quarter(), **supervised}
+    return {**_seed_quarter(), **supervised, **_seed_reply_templates(), **_seed_handlers(), **_seed_attachments()}
+
+
+def _seed_handlers() -> dict:
+    """承办人 of 城关镇's open petitions: its leader names the officer for all of them, then hands two to 张伟 with a
+    reason (their pages show the history; the workload page counts them)."""
+    town = unit_by_code("990121001")
+    officer, second = (db.session.scalar(select(Account).where(Account.username == name))
+                       for name in ("town-officer", "zhang-wei"))
+    with acting_as("town-leader"):
+        open_ones = db.session.scalars(select(Petition).where(
+            Petition.unit_id == town.id, Petition.state.in_(HANDLER_OPEN)).order_by(Petition.id)).all()
+        rows = handler_ops.bulk_assign({p.id: p for p in open_ones}, officer, "按分工指定承办人", unit=town)
+        for petition in open_ones[-2:]:
+            handler_ops.reassign(petition, second, unit=town, reason="原承办人手头件多，调整由张伟承办")
+    return {"handled_petitions": sum(r.ok for r in rows)}
+
+
+# 城关镇's standard texts of the feedback to informants (反馈模板), kept by its leader.
+REPLY_TEMPLATES = [
+    ("属实反馈", "您好！您反映的问题我委已受理并组织核查。经核查，反映问题基本属实，我委已依规依纪依法作出处理。"
+                 "感谢您对纪检监察工作的信任和支持。"),
+    ("不属实反馈", "您好！您反映的问题我委已受理并组织核查。经核查，反映问题不属实。如有新的事实和证据，可继续向我委反映。"
+                  "感谢您对纪检监察工作的支持。"),
+    ("无法查实反馈", "您好！您反映的问题我委已受理并组织核查。经核查，现有证据无法查实，予以了结。"
+                    "如能提供新的线索和证据，我委将依规处理。"),
+]
+
+
+def _seed_reply_templates() -> dict:
+    town = unit_by_code("990121001")
+    with acting_as("town-leader"):
+        templates = [ops.add_reply_template(town, title, text) for title, text in REPLY_TEMPLATES]
+    return {"reply_templates": len(templates)}
 
 
 def _seed_supervised() -> dict:
@@ -135,3 +173,41 @@ def _seed_quarter() -> dict:
     db.session.flush()
     return {"petitions_received": received, "concluded": concluded, "fed_back": fed_back,
             "townships": len(WEEKLY)}
+
+
+def _scanned_letter_png(width: int = 240, height: int = 320) -> bytes:
+    """A scanned handwritten letter as a PNG made here (no binary file in the repository): a white page with
+    grey lines of "writing" and a signature stroke at the bottom."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = []
+    for y in range(height):
+        writing = 30 <= y < height - 60 and y % 18 in (0, 1)
+        signature = height - 40 <= y < height - 37
+        rows.append(b"\x00" + bytes(90 if (writing and 24 <= x < width - 24 - (y * 7) % 60)
+                                     or (signature and width - 110 <= x < width - 30) else 250
+                                     for x in range(width)))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+            + chunk(b"IEND", b""))
+
+
+def _seed_attachments() -> dict:
+    """城关镇's supervised petition carries the informant's scanned letter (附件), marked as identifying the
+    informant: its officer sees a masked row, its leader reveals it with a reason."""
+    import io
+
+    from core.attachments import operations as attachment_ops
+
+    town = unit_by_code("990121001")
+    # The first of the town's petitions: the supervised one (registered first, ``_seed_supervised``).
+    petition = db.session.scalar(select(Petition).where(Petition.unit_id == town.id).order_by(Petition.id).limit(1))
+    intake = db.session.scalar(select(Account).where(Account.username == "town-intake"))
+    with acting_as("town-intake"):
+        attachment_ops.upload(petition, io.BytesIO(_scanned_letter_png()), "举报信原件扫描件.png", acting_unit=town,
+                              informant=True, account=intake)
+    return {"attachments": 1}

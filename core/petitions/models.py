@@ -208,6 +208,18 @@ class Petition(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
         return self.number
 
 
+class ReplyTemplate(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+    """A unit's standard text for the feedback to informants (反馈): kept by its leader, picked and edited by the
+    officer on the petition's feedback form. Archived, never deleted."""
+
+    __tablename__ = "reply_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(50), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    archived: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
 class PetitionLink(TenantOwned, TimestampMixin, db.Model):
     """One side of a proposed or confirmed "same matter" link, owned by the unit of ``petition_id``.
 

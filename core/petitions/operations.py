@@ -13,6 +13,7 @@ from core.audit.operations import record
 from core.crypto import decrypt_field, encrypt_field, hmac_sm3_hex, name_key, person_key
 from core.errors import InvalidInput, add_error
 from core.extensions import db
+from core.handlers import operations as handler_ops
 from core.clock import utcnow
 from core.models import check_version
 from core.numbering import next_number
@@ -22,7 +23,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from core.petitions.models import (COMPETENT_LEVEL, FEEDBACK_WAYS, INFORMANT_FIELDS, ROUTING_LABELS, SANDUO,
                                    AccusedLevel, Channel, Flag, Outcome, Petition, PetitionCategory, PetitionLink,
-                                   RoutingMode, WorkArea)
+                                   ReplyTemplate, RoutingMode, WorkArea)
 from core.petitions.workflow import HANDLING_STEPS, OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
 from tenants import operations as tenancy_ops
 from tenants.models import Share, Unit
@@ -211,6 +212,7 @@ def register_petition(unit: Unit, raw: dict, *, origin: Petition | None = None, 
     store_informant(petition, people)
     db.session.flush()
     PETITION_FLOW.begin(petition, detail={"number": number, "channel": petition.channel})
+    handler_ops.assign_at_registration(petition, unit)  # 承办人: the registering officer, when they handle
     tenancy_ops.bump_stat(unit, "petitions.open", 1)
     tenancy_ops.bump_stat(unit, "petitions.received", 1)
     tenancy_ops.bump_stat(unit, "petitions.received", 1, petition.received_on.isoformat())
@@ -720,3 +722,42 @@ def recount(unit: Unit, today: date) -> dict[tuple[str, str], int]:
         figures[("petitions.repeat", "")] += Flag.REPEAT in flags
         figures[("petitions.sanduo", "")] += bool(flags & set(SANDUO))
     return with_coarser_keys(figures)
+
+
+# ---------------------------------------------------------------- reply templates of the feedback (反馈)
+
+REPLY_TITLE_LIMIT, REPLY_TEXT_LIMIT = 50, 2000
+
+
+def add_reply_template(unit: Unit, title: str, text: str) -> ReplyTemplate:
+    """A standard text of the unit's feedback to informants; the officer picks it and edits it per petition."""
+    title = re.sub(r"\s+", " ", title or "").strip()
+    text = (text or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not title:
+        add_error(errors, "title", _("请填写模板名称"))
+    elif len(title) > REPLY_TITLE_LIMIT:
+        add_error(errors, "title", _("模板名称不能超过 %(n)s 个字", n=REPLY_TITLE_LIMIT))
+    if not text:
+        add_error(errors, "text", _("请填写反馈内容"))
+    elif len(text) > REPLY_TEXT_LIMIT:
+        add_error(errors, "text", _("反馈内容不能超过 %(n)s 个字", n=REPLY_TEXT_LIMIT))
+    if errors:
+        raise InvalidInput(errors)
+    template = ReplyTemplate(unit_id=unit.id, unit_path=unit.path, title=title, text=text, archived=False)
+    db.session.add(template)
+    db.session.flush()
+    record("petition.reply_template_add", unit_id=unit.id, object_type="reply_templates", object_id=template.id,
+           detail={"title": title})
+    return template
+
+
+def archive_reply_template(template: ReplyTemplate, *, expected_version: int | None = None) -> None:
+    """Stop offering a template (feedback already given keeps its text; nothing is deleted)."""
+    check_version(template, expected_version)
+    if template.archived:
+        return
+    template.archived = True
+    db.session.flush()
+    record("petition.reply_template_archive", unit_id=template.unit_id, object_type="reply_templates",
+           object_id=template.id, detail={"title": template.title})

@@ -4,9 +4,10 @@ tracking share) and where a routed copy came from (its 交办件)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import defer
@@ -14,13 +15,15 @@ from sqlalchemy.orm import defer
 from core import calendar
 from core.crypto import name_key
 from core.extensions import db
-from core.petitions.models import ROUTING_LABELS, Flag, Petition, PetitionLink, RoutingMode
+from core.handlers.queries import resolved_handler, where_handler
+from core.petitions.models import ROUTING_LABELS, Flag, Petition, PetitionLink, ReplyTemplate, RoutingMode
 from core.petitions.workflow import CROSS_HANDLE_STEPS, OPEN, PETITION_FLOW
 from core.supervision.models import SupervisionItem
 from tenants.access import Action, can, deny
 from tenants.models import Share, Unit, descendants_query
 from tenants.queries import active_shares
 from tenants.scoping import load_scoped
+from tenants.workbench import PANEL_ROWS, Row, flag_of, window
 
 
 # ---------------------------------------------------------------- loaders (the pages and the API alike)
@@ -76,6 +79,9 @@ def load_own_link(petition: Petition, link_id, unit: Unit, account) -> PetitionL
 
 # ---------------------------------------------------------------- the list and the ledger
 
+# Still the handler's work (承办人's workload): registered, being verified, or concluded awaiting feedback.
+HANDLER_OPEN = ("registered", "handling", "concluded")
+
 
 @dataclass
 class PetitionFilter:
@@ -83,18 +89,21 @@ class PetitionFilter:
     flag: str = ""  # a Flag value
     overdue: bool = False  # open (registered/handling) and past the handling deadline
     q: str = ""  # part of the number, or the accused person's full name
+    handler: str = ""  # 承办人: an account id, "none" (nobody's yet), or "" (anyone's); "me" arrives as one's id
+    open: bool = False  # still to be handled: registered, being verified or awaiting feedback (HANDLER_OPEN)
 
     @classmethod
     def from_args(cls, args) -> PetitionFilter:
         state, flag = args.get("state", ""), args.get("flag", "")
         return cls(state=state if state in PETITION_FLOW.states else "",
                    flag=flag if flag in Flag.__members__.values() else "",
-                   overdue=args.get("overdue") in ("1", "true", "on"), q=(args.get("q") or "").strip()[:50])
+                   overdue=args.get("overdue") in ("1", "true", "on"), q=(args.get("q") or "").strip()[:50],
+                   handler=resolved_handler(args), open=args.get("open") in ("1", "true", "on"))
 
     def as_args(self) -> dict:
         """The filter as query arguments (for the ledger link and the pages)."""
         return {k: v for k, v in (("state", self.state), ("flag", self.flag), ("overdue", "1" if self.overdue else ""),
-                                  ("q", self.q)) if v}
+                                  ("q", self.q), ("handler", self.handler), ("open", "1" if self.open else "")) if v}
 
 
 def list_query(unit: Unit, f: PetitionFilter, today: date | None = None):
@@ -108,6 +117,9 @@ def list_query(unit: Unit, f: PetitionFilter, today: date | None = None):
         stmt = stmt.where(cast(Petition.flags, String).like(f'%"{f.flag}"%'))
     if f.overdue:
         stmt = stmt.where(Petition.state.in_(OPEN), Petition.due_on < today)
+    if f.open:
+        stmt = stmt.where(Petition.state.in_(HANDLER_OPEN))
+    stmt = where_handler(stmt, Petition, f.handler)
     if f.q:
         # The accused person's name is sealed: found by the keyed hash of the exact name (core.crypto.match_key).
         stmt = stmt.where(or_(Petition.number.contains(f.q, autoescape=True),
@@ -175,6 +187,70 @@ def routing_item(petition: Petition):
         SupervisionItem.subject_id == petition.id))
 
 
+def reply_templates(unit: Unit) -> list[ReplyTemplate]:
+    """The unit's reply templates in force (its own: a unit's standard texts are not inherited)."""
+    return list(db.session.scalars(select(ReplyTemplate).where(
+        ReplyTemplate.unit_id == unit.id, ReplyTemplate.archived.is_(False)).order_by(ReplyTemplate.id)))
+
+
 def routing_targets(unit: Unit) -> list[Unit]:
     """The units a petition may be routed to: the unit's active descendants, in tree order."""
     return list(db.session.scalars(descendants_query(unit)))
+
+
+# ---------------------------------------------------------------- the workbench's panels (tenants.workbench)
+
+# The step after each state, on the petition's page (the button opens the page at its form).
+NEXT_STEPS = {"registered": "start", "handling": "conclude", "concluded": "feedback"}
+
+
+def _petition_row(r, w, account, unit: Unit, *, text: str = "") -> Row:
+    href = url_for("petitions.show", unit_id=unit.id, petition_id=r.id)
+    step = NEXT_STEPS.get(r.state)
+    return Row(label=r.number, href=href, text=text or r.summary, state=PETITION_FLOW.label(r.state),
+               due_on=r.due_on if r.state in OPEN else None,
+               flag=flag_of(r.due_on if r.state in OPEN else None, r.created_at, w), key=("petitions", r.id),
+               step=(PETITION_FLOW.step_label(step), f"{href}#step-{step}")
+               if step and can(account, Action.PETITIONS_HANDLE, unit) else None)
+
+
+def workbench_mine(unit: Unit, account) -> list[Row]:
+    """我承办的信访件: open or awaiting feedback, due within 3 working days, overdue, or new (one query)."""
+    w = window()
+    rows = db.session.execute(
+        select(Petition.id, Petition.number, Petition.summary, Petition.state, Petition.due_on, Petition.created_at)
+        .where(Petition.unit_id == unit.id, Petition.handler_id == account.id,
+               Petition.state.in_((*OPEN, "concluded")),
+               or_(Petition.due_on <= w.horizon, Petition.created_at >= w.since, Petition.state == "concluded"))
+        .order_by(Petition.due_on.is_(None), Petition.due_on, Petition.id).limit(PANEL_ROWS))
+    return [_petition_row(r, w, account, unit) for r in rows]
+
+
+def workbench_registered_today(unit: Unit, account) -> list[Row]:
+    """今日登记: what intake registered today (received today or entered today), with the routing to follow."""
+    w = window()
+    start = datetime.combine(w.today, time.min, tzinfo=calendar.CHINA)
+    rows = db.session.execute(
+        select(Petition.id, Petition.number, Petition.summary, Petition.state, Petition.due_on, Petition.created_at)
+        .where(Petition.unit_id == unit.id, or_(Petition.received_on == w.today, Petition.created_at >= start))
+        .order_by(Petition.id.desc()).limit(PANEL_ROWS))
+    may_route = can(account, Action.PETITIONS_ROUTE, unit)
+    out = []
+    for r in rows:
+        row = _petition_row(r, w, account, unit)
+        route = (PETITION_FLOW.step_label("route"), f"{row.href}#route") if may_route and r.state == "registered" \
+            else row.step
+        out.append(replace(row, step=route, flag="new"))
+    return out
+
+
+def workbench_routed(unit: Unit, account) -> list[Row]:
+    """转办跟踪: petitions routed down and not yet reported back, oldest first."""
+    rows = db.session.execute(
+        select(Petition.id, Petition.number, Petition.summary, Petition.state, Petition.due_on, Petition.created_at,
+               Petition.routing)
+        .where(Petition.unit_id == unit.id, Petition.state == "routed").order_by(Petition.id).limit(PANEL_ROWS))
+    return [Row(label=r.number, href=url_for("petitions.show", unit_id=unit.id, petition_id=r.id),
+                text=_("%(mode)s %(unit)s", mode=ROUTING_LABELS[RoutingMode(r.routing["mode"])],
+                       unit=r.routing.get("to_unit_name", "")) if r.routing else r.summary,
+                state=PETITION_FLOW.label(r.state), key=("petitions", r.id)) for r in rows]

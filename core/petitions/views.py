@@ -15,7 +15,7 @@ from core.petitions import operations as ops
 from core.petitions import queries
 from core.petitions.models import (ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, FEEDBACK_WAYS, FLAG_LABELS,
                                    INFORMANT_FIELDS, OUTCOME_LABELS, ROUTING_LABELS, Channel, Petition,
-                                   WORK_AREA_LABELS, PetitionCategory, RoutingMode)
+                                   WORK_AREA_LABELS, PetitionCategory, ReplyTemplate, RoutingMode)
 from core.petitions.queries import load_handled, load_own, load_own_link, share_for_step, steps_through_shares
 from core.petitions.workflow import OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
 from core.workflow import history
@@ -161,6 +161,8 @@ def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, re
         may_read_items=can(current_user, Action.SUPERVISION_READ, unit),
         may_register_again=own and petition.state in ops.AGAIN_FROM_STATES
         and can(current_user, Action.PETITIONS_REGISTER, unit),
+        # The feedback form's standard texts (反馈模板), picked and edited by the officer (core/static/app.js).
+        reply_templates=queries.reply_templates(unit) if may_handle and "feedback" in available else [],
     )
 
 
@@ -278,6 +280,36 @@ def archive_category(unit_id: int, category_id: int):
     ops.archive_category(category, expected_version=request.form.get("version", type=int))
     flash(_("已停用问题类别：%(name)s", name=category.name), "success")
     return redirect(url_for("petitions.categories", unit_id=unit_id))
+
+
+@petitions_bp.route("/reply-templates", methods=["GET", "POST"])
+@login_required
+def reply_templates(unit_id: int):
+    """The unit's standard texts of the feedback to informants (反馈模板), kept by its leader."""
+    unit = g.unit
+    ensure(current_user, Action.REPLY_TEMPLATES_MANAGE, unit, target=unit)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            template = ops.add_reply_template(unit, request.form.get("title", ""), request.form.get("text", ""))
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            flash(_("已加入反馈模板：%(title)s", title=template.title), "success")
+            return redirect(url_for("petitions.reply_templates", unit_id=unit_id))
+    return render_template("petitions/reply_templates.html", unit=unit, templates=queries.reply_templates(unit),
+                           errors=errors, form=request.form), 422 if errors else 200
+
+
+@petitions_bp.post("/reply-templates/<int:template_id>/archive")
+@login_required
+def archive_reply_template(unit_id: int, template_id: int):
+    template = load_scoped(ReplyTemplate, template_id, unit=g.unit, account=current_user,
+                           action=Action.REPLY_TEMPLATES_MANAGE, own=True)
+    ops.archive_reply_template(template, expected_version=request.form.get("version", type=int))
+    flash(_("已停用反馈模板：%(title)s", title=template.title), "success")
+    return redirect(url_for("petitions.reply_templates", unit_id=unit_id))
 
 
 @register_link("petitions")

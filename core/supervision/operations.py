@@ -15,6 +15,7 @@ from core.audit.operations import record as audit
 from core.clock import utcnow
 from core.errors import InvalidInput, add_error
 from core.extensions import db
+from core.handlers import operations as handler_ops
 from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.numbering import next_number
@@ -144,6 +145,7 @@ def _close_inbox_both_sides(item: SupervisionItem) -> None:
 
 def receive(item: SupervisionItem) -> None:
     _apply(item, "receive")
+    handler_ops.assign_at_registration(item, _recipient(item))  # 承办人 at the receiver: whoever signs for it
     inbox.close("supervision_items", item.id, unit_id=item.recipient_unit_id, key_prefix=f"sup:{item.id}:receive")
     inbox.post(_recipient(item), f"sup:{item.id}:handle", kind=InboxKind.TASK, object_type="supervision_items",
                object_id=item.id, due_on=item.due_on, roles=HANDLERS,

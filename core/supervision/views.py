@@ -9,14 +9,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
 from core import calendar
-from core.documents import docx_response, render_docx
+from core.documents import docx_response, letterhead, render_docx
 from core.errors import InvalidInput
 from core.extensions import db
 from core.supervision import operations as ops
 from core.supervision.models import CHECK_PHASE_LABELS, KIND_LABELS, RECORD_KINDS, ItemKind, SupervisionItem
 from core.supervision.queries import ISSUER_STEPS, RECIPIENT_STEPS, load_item, load_problem
 from core.supervision.workflow import ITEM_FLOW
+from core.handlers.queries import handled_by, resolved_handler
 from core.inbox.links import register_link
+from core.renditions.serve import pdf_download
 from core.workflow import history
 from tenants.access import Action, can, deny, ensure
 from tenants.models import Unit, descendants_query
@@ -42,9 +44,11 @@ def index(unit_id: int):
                                           SupervisionItem.recipient_unit_id == unit.id))
         .order_by(SupervisionItem.id.desc())).all()
     today = calendar.today()
+    handler = resolved_handler(request.args)  # 承办人 of the items received ("我承办的")
     return render_template("supervision/index.html", unit=unit, today=today, flow=ITEM_FLOW,
                            issued=[i for i in items if i.unit_id == unit.id],
-                           received=[i for i in items if i.recipient_unit_id == unit.id],
+                           received=[i for i in items if i.recipient_unit_id == unit.id and handled_by(i, handler)],
+                           handler_filtered=bool(handler),
                            due_state=calendar.due_state, DUE_LABELS=calendar.DUE_STATE_LABELS,
                            can_issue=can(current_user, Action.SUPERVISION_ISSUE, unit))
 
@@ -205,23 +209,36 @@ def talk(unit_id: int, item_id: int):
 @login_required
 def document(unit_id: int, item_id: int):
     """整改交办单 for rectification orders, 督办单 for the other kinds."""
+    item, _template, data = _document(item_id)
+    return docx_response(data, f"{item.number}.docx")
+
+
+@bp.get("/<int:item_id>/document.pdf")
+@login_required
+def document_pdf(unit_id: int, item_id: int):
+    """The same as PDF (converted by a job, cached): at once when made, else the page that waits for it."""
+    item, template, data = _document(item_id)
+    return pdf_download(g.unit, template, item.id, data, f"{item.number}.pdf", Action.SUPERVISION_READ)
+
+
+def _document(item_id: int) -> tuple[SupervisionItem, str, bytes]:
     item, _is_issuer = load_item(item_id, g.unit, current_user)
     if item.kind in RECORD_KINDS:
         deny(Action.SUPERVISION_READ, unit=g.unit, object_type="supervision_items", object_id=item_id)
     recipient = db.session.get(Unit, item.recipient_unit_id)
     fields = {"number": item.number, "issuer": item.unit.name, "receiver": recipient.name, "subject": item.title,
               "issued_on": _cn_date(item.issued_on), "due_on": _cn_date(item.due_on)}
+    head = letterhead(item.unit.name, item.unit.level, item.issued_on or calendar.today())
     if item.kind == ItemKind.RECTIFICATION:
-        data = render_docx("rectification_order", {**fields, "requirements": item.body or "—"}, {
+        return item, "rectification_order", render_docx("rectification_order", {
+            **fields, "requirements": item.body or "—"}, {
             "problems": [[str(p.seq), p.description, p.requirement, p.answer or "", "已核销" if p.checked else ""]
-                         for p in item.problems]})
-    else:
-        cadence = (_("每%(d)s报送进展", d=calendar.WEEKDAY_LABELS[int(item.report_cadence.split(":")[1])])
-                   if item.report_cadence else _("按要求报送进展"))
-        data = render_docx("supervision_order", {**fields, "kind": item.kind_label, "body": item.body or "—",
-                                                 "cadence": cadence}, {
-            "progress": [[r.reported_on.isoformat(), r.body] for r in item.reports]})
-    return docx_response(data, f"{item.number}.docx")
+                         for p in item.problems]}, letterhead=head)
+    cadence = (_("每%(d)s报送进展", d=calendar.WEEKDAY_LABELS[int(item.report_cadence.split(":")[1])])
+               if item.report_cadence else _("按要求报送进展"))
+    return item, "supervision_order", render_docx("supervision_order", {
+        **fields, "kind": item.kind_label, "body": item.body or "—", "cadence": cadence}, {
+        "progress": [[r.reported_on.isoformat(), r.body] for r in item.reports]}, letterhead=head)
 
 
 def _cn_date(d: date | None) -> str:

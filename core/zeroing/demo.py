@@ -18,6 +18,7 @@ from sqlalchemy import select
 from core import calendar, context
 from core.directives import operations as directive_ops
 from core.extensions import db
+from core.handlers import operations as handler_ops
 from core.identity.models import Account
 from core.petitions import operations as petition_ops
 from core.petitions.models import PetitionLink
@@ -133,8 +134,16 @@ def seed() -> dict:
                 ops.build_bulletin(campaign, unit, month_end.strftime("%Y-%m"))
                 bulletins += 1
     db.session.flush()
+    # 承办人: 城关镇's leader gives its backlog cases still to resolve to its officer, with a reason.
+    town = _unit("990121001")
+    with _as(town, "town-leader"):
+        handled = handler_ops.bulk_assign(
+            {c.id: c for c in db.session.scalars(select(BacklogCase).where(
+                BacklogCase.unit_id == town.id, BacklogCase.state.in_(("proposed", "open"))))},
+            db.session.scalar(select(Account).where(Account.username == "town-officer")), "积案由承办人统一跟进",
+            unit=town)
     return {"zeroing_petitions": petitions, "backlog_cases": cases, "weekly_returns": returns,
-            "bulletins": bulletins}
+            "bulletins": bulletins, "handled_backlog_cases": sum(r.ok for r in handled)}
 
 
 def _work(case: BacklogCase, rng: random.Random, start: date, today: date) -> None:

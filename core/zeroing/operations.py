@@ -19,8 +19,10 @@ from core.audit.operations import record
 from core.clock import utcnow
 from core.directives import operations as directive_ops
 from core.directives.models import CampaignEnrolment, Directive, DirectiveKind, DirectiveReceipt, DirectiveReturn
-from core.errors import InvalidInput, add_error
+from core.errors import Conflict, InvalidInput, add_error
 from core.extensions import db
+from core.handlers import operations as handler_ops
+from core.handlers.operations import RowResult
 from core.models import check_version
 from core.petitions.models import SANDUO, Petition
 from core.workflow import TransitionRecord
@@ -120,6 +122,7 @@ def _new_case(campaign: Directive, unit: Unit, petition: Petition, *, source: st
     db.session.add(case)
     db.session.flush()
     BACKLOG_FLOW.begin(case, detail={"petition": petition.number, "source": source})
+    handler_ops.assign_at_registration(case, unit)  # 承办人: whoever puts it on the ledger, when they handle
     return case
 
 
@@ -271,6 +274,30 @@ def close_out(case: BacklogCase, data: dict, *, expected_version: int | None = N
     unit = db.session.get(Unit, case.unit_id)
     tenancy_ops.bump_stat(unit, metric(case.directive_id, "stock"), -1)
     tenancy_ops.bump_stat(unit, metric(case.directive_id, "closed_out"), 1, closed_on.isoformat())
+
+
+def bulk_close_out(cases: dict[int, BacklogCase | None], data: dict) -> list[RowResult]:
+    """一周一销号 of the cases selected on the ledger, with one basis, date and note: each is checked by
+    ``close_out``'s own rules (which write nothing before every check passed); a failing row says why and the
+    rest go through."""
+    results = []
+    for case_id, case in cases.items():
+        if case is None:
+            results.append(RowResult(case_id, str(case_id), _("本单位本次活动的台账中没有这件积案")))
+            continue
+        try:
+            close_out(case, data)
+        except (InvalidInput, Conflict) as exc:
+            message = "；".join(exc.messages) if isinstance(exc, InvalidInput) else str(exc.message or "")
+            results.append(RowResult(case_id, case.petition.number, message))
+        else:
+            results.append(RowResult(case_id, case.petition.number))
+    done = [r.object_id for r in results if r.ok]
+    if done:
+        case = next(c for c in cases.values() if c is not None and c.id == done[0])
+        record("zeroing.bulk_close_out", unit_id=case.unit_id, object_type="directives", object_id=case.directive_id,
+               detail={"items": len(done), "total": len(results)})
+    return results
 
 
 def _set_enrolment(case: BacklogCase, state: str, closed_on: date | None) -> None:

@@ -100,7 +100,7 @@ def _ledger_page(campaign: Directive, *, errors: dict | None = None, status: int
         children=ops.child_figures(campaign.id, unit, week_start, today),
         period=period if owes else None, draft=ops.weekly_draft(campaign, unit, period) if owes and period else None,
         may_return=owes and can(current_user, Action.DIRECTIVES_RECEIVE, unit),
-        bulletins=queries.bulletins(campaign, unit), last_month=month,
+        bulletins=queries.bulletins(campaign, unit), last_month=month, closeout_bases=CLOSEOUT_BASES,
         may_handle=can(current_user, Action.ZEROING_HANDLE, unit),
         may_recheck=can(current_user, Action.ZEROING_RECHECK, unit)), status
 
@@ -116,6 +116,26 @@ def add(unit_id: int, campaign_id: int):
         return _ledger_page(campaign, errors=exc.errors, status=422)
     flash(_("已列入台账，请确定包案领导、工作专班、化解方案和时限"), "success")
     return redirect(url_for("zeroing.case", unit_id=unit_id, campaign_id=campaign.id, backlog_case_id=case.id))
+
+
+@bp.post("/<int:campaign_id>/close-out")
+@login_required
+def bulk_close_out(unit_id: int, campaign_id: int):
+    """一周一销号 of the cases selected on the ledger: each by its own rules, a failing row listed with the reason."""
+    campaign = load_campaign(campaign_id, Action.ZEROING_HANDLE)
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 10]
+    back = url_for("zeroing.ledger", unit_id=unit_id, campaign_id=campaign.id)
+    if not ids:
+        flash(_("请先勾选要销号的积案"), "error")
+        return redirect(back, 303)
+    results = ops.bulk_close_out(queries.cases_by_id(campaign, g.unit, ids), request.form.to_dict())
+    done = [r for r in results if r.ok]
+    if done:
+        flash(_("已销号 %(n)s 件", n=len(done)), "success")
+    for row in results:
+        if not row.ok:
+            flash(_("%(r)s 未销号：%(why)s", r=row.title, why=row.error), "error")
+    return redirect(back)
 
 
 @bp.post("/<int:campaign_id>/sample")

@@ -2,8 +2,6 @@
 Excel workbook (openpyxl write-only), both from the frozen snapshot alone — never from live figures."""
 from __future__ import annotations
 
-import io
-
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -11,8 +9,10 @@ from docx.shared import Mm, Pt
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from core.documents import text_workbook
-from core.document_templates.build_templates import BODY_FONT, BODY_SIZE, HEADING_FONT, official_document, set_font
+from core import timefmt
+from core.documents import docx_bytes, letterhead, text_workbook
+from core.document_templates.build_templates import (BODY_FONT, BODY_SIZE, HEADING_FONT, add_colophon,
+                                                     official_document, set_font, set_grid)
 from core.timefmt import local_time
 from reporting.bulletins.models import Bulletin
 from reporting.figures import AREAS
@@ -99,6 +99,7 @@ def _table(doc, headers: list[str], rows: list[list[str]], widths_mm: list[int])
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if r == 0 or c > 0 else WD_ALIGN_PARAGRAPH.LEFT
             set_font(paragraph.add_run(str(text)), HEADING_FONT if r == 0 else BODY_FONT, Pt(12))
     table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))  # repeat on each page
+    set_grid(table, widths_mm)
 
 
 def bulletin_docx(bulletin: Bulletin) -> bytes:
@@ -108,7 +109,9 @@ def bulletin_docx(bulletin: Bulletin) -> bytes:
 
 def _docx(bulletin: Bulletin) -> bytes:
     s = bulletin.snapshot
-    doc = official_document(bulletin.title)
+    issued_at = bulletin.published_at or s["stock_as_of"]
+    head = letterhead(s["unit"]["name"], s["unit"]["level"], timefmt.local(issued_at).date())
+    doc = official_document(bulletin.title, authority=head.authority, number=s["period"]["label"])
     _body(doc, cut_off_text(bulletin), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     section = iter(NUMERALS)
 
@@ -157,13 +160,12 @@ def _docx(bulletin: Bulletin) -> bytes:
         _body(doc, _("本期无逾期督办件。"))
 
     doc.add_paragraph()
-    for text in (s["unit"]["name"], local_time(bulletin.published_at or s["stock_as_of"])[:10]):
+    for text in (s["unit"]["name"], local_time(issued_at)[:10]):
         paragraph = doc.add_paragraph(text)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         paragraph.paragraph_format.right_indent = BODY_SIZE * 2
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    add_colophon(doc, copies_to=head.copies_to, printed_by=head.printed_by, printed_on=head.printed_on)
+    return docx_bytes(doc)
 
 
 # ---------------------------------------------------------------- Excel

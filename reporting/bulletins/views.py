@@ -10,6 +10,7 @@ from core import calendar
 from core.documents import docx_response, workbook_response
 from core.errors import InvalidInput
 from core.extensions import db
+from core.renditions.serve import pdf_download
 from reporting.bulletins import documents
 from reporting.bulletins import operations as ops
 from reporting.bulletins.models import KINDS, Bulletin
@@ -87,6 +88,9 @@ def show(unit_id: int, bulletin_id: int):
     match request.args.get("format"):
         case "docx":
             return docx_response(documents.bulletin_docx(bulletin), f"{bulletin.title}.docx")
+        case "pdf":
+            return pdf_download(g.unit, "bulletin", bulletin.id, documents.bulletin_docx(bulletin),
+                                f"{bulletin.title}.pdf", Action.ROLLUPS_READ)
         case "xlsx":
             return workbook_response(documents.bulletin_workbook(bulletin), f"{bulletin.title}.xlsx")
     return render_template("bulletins/show.html", unit=g.unit, bulletin=bulletin, s=bulletin.snapshot,
