@@ -128,8 +128,10 @@ def load_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_NAME": "qinglian_session",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "WTF_CSRF_TIME_LIMIT": None,  # the login session bounds the token's life
-        # The largest attachment a kind allows, and the form around it (core/attachments).
-        "MAX_CONTENT_LENGTH": max(_attachment_limits().values()) + 1024 * 1024,
+        # Any request body: forms, spreadsheets to import (read whole). Only the attachment uploads may carry more:
+        # up to the largest kind's limit and the form around it (core/attachments raises it for those routes).
+        "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,
+        "ATTACHMENT_MAX_REQUEST": max(_attachment_limits().values()) + 1024 * 1024,
         "ATTACHMENT_LIMITS": _attachment_limits(),
         # Where attachments lie, sealed: an NFS mount or an object-store gateway on servers.
         "ATTACHMENTS_DIR": os.environ.get("QINGLIAN_ATTACHMENTS_DIR") or str(instance_path / "attachments"),

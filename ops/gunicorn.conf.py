@@ -64,6 +64,9 @@ def post_worker_init(worker):
 # --- Timeouts -------------------------------------------------------------
 # Long work (imports, exports, bulletins) runs in RQ, so a request that takes a
 # minute is stuck: kill it. nginx buffers uploads, so slow clients do not count.
+# Attachments are the exception: sealing a 2 GB video takes ~30 s at the ~75 MB/s
+# measured (ops/bench/attachments.py); where large videos are allowed on slow
+# storage (NFS), raise GUNICORN_TIMEOUT (e.g. 300, with nginx's 300 s above).
 timeout = _int("GUNICORN_TIMEOUT", 60)
 # Time for in-flight requests to finish on SIGTERM/HUP; systemd's
 # TimeoutStopSec is a little longer.

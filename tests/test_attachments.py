@@ -301,3 +301,19 @@ def test_archive_keeps_the_file_with_a_reason(app, browser, town):
     assert "附件已归档" in body and "已归档附件（1）" in body and "传错了件" in body
     assert rows(app)[0].archived_at is not None and len(stored_files(app)) == 1
     assert ("attachment.archive", "ok") in audit_actions(app)
+
+
+def test_only_the_upload_routes_take_a_body_over_the_apps_limit(app, browser, town):
+    """A video may be 2 GB, but a form or a spreadsheet import (read whole into memory) stays at 50 MB."""
+    tree, petition_id = town["tree"], town["petition_id"]
+    browser.login("east-officer")
+    over = app.config["MAX_CONTENT_LENGTH"] + 1024 * 1024
+    video = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * (over - 24)
+    page = f"/u/{tree.town}/petitions/{petition_id}"
+    refused = browser.post(f"/u/{tree.town}/petitions/imports", {"file": (io.BytesIO(video), "ledger.xlsx")},
+                           form_page=page, content_type="multipart/form-data")
+    assert refused.status_code == 413
+    accepted = upload(browser, tree.town, petition_id, [("interview.mp4", video)])
+    assert accepted.status_code == 302
+    (row,) = rows(app)
+    assert (row.kind, row.size) == ("mp4", len(video))

@@ -243,3 +243,35 @@ def test_zeroing_bulk_close_out_one_failing_row(app, factory, browser):
     # "我承办的" on the ledger: both are the officer's.
     mine = browser.get(f"{ledger}?handler=me").get_data(as_text=True)
     assert all(f'data-case="{c}"' in mine for c in cases)
+
+
+def test_the_county_leader_sees_a_townships_workload_in_numbers_and_nobody_else_does(app, factory, browser):
+    from core.petitions.models import Petition
+
+    tree = factory.tree()
+    people = _people(factory, tree)
+    factory.account("k-leader", [(tree.county, "leader")])
+    factory.account("k-analyst", [(tree.county, "analyst")])
+    factory.account("other-k-leader", [(tree.other_county, "leader")])
+    late = _petition(app, tree.town, people["officer"], "辰某")
+    _petition(app, tree.town, people["officer"], "巳某")
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        db.session.get(Petition, late).due_on = calendar.today() - timedelta(days=3)
+        db.session.commit()
+    browser.login("k-leader")
+    own = browser.get(f"/u/{tree.county}/workload").get_data(as_text=True)
+    assert f"/u/{tree.county}/workload/{tree.town}" in own  # the county's page lists its townships
+    page = browser.get(f"/u/{tree.county}/workload/{tree.town}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    row = html[html.index(f'data-handler-row="{people["officer"]}"'):]
+    row = row[:row.index("</tr>")]
+    assert 'data-total-open>2<' in row and 'data-total-overdue>1<' in row
+    assert "辰某" not in html and f"/u/{tree.town}/petitions" not in html  # numbers, no record, no link into it
+    # Not for an analyst (figures only), nor another county's leader, nor the township itself as a "child".
+    browser.login("k-analyst")
+    assert browser.get(f"/u/{tree.county}/workload/{tree.town}").status_code == 404
+    browser.login("other-k-leader")
+    assert browser.get(f"/u/{tree.other_county}/workload/{tree.town}").status_code == 404
+    browser.login("t-leader")
+    assert browser.get(f"/u/{tree.town}/workload/{tree.town}").status_code == 404

@@ -56,7 +56,9 @@ def world(app, factory):
         "args": {"unit_id": tree.town2, "membership_id": victim_membership, "account_id": victim_account,
                  "token_id": victim_token, "target_id": tree.town2, **objects,
                  # 承办人 routes name a handled record by its kind and id: the victim's petition.
-                 "record_type": "petitions", "record_id": objects["petition_id"]},
+                 "record_type": "petitions", "record_id": objects["petition_id"],
+                 # a unit below's workload (承办人工作量) is read by the unit above: the victim township as the child.
+                 "child_id": tree.town2},
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
                     "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别",
                     "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查", "西片检查小结", "西镇回访未落实",

@@ -10,7 +10,7 @@ from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
-from core import calendar
+from core import calendar, context
 from core.extensions import db
 from core.handlers.models import HandlerChange
 from core.handlers.registry import HANDLED, HandledType, handled_type
@@ -140,6 +140,20 @@ class WorkloadRow:
     @property
     def overdue(self) -> int:
         return sum(load.overdue for load in self.by_type.values())
+
+
+def children_of(unit: Unit) -> list[Unit]:
+    """The active units right below ``unit`` that take casework (a county's townships), for its workload page."""
+    return [child for child in db.session.scalars(select(Unit).where(Unit.parent_id == unit.id,
+                                                                     Unit.archived_at.is_(None)).order_by(Unit.code))
+            if child.takes_casework]
+
+
+def workload_below(unit: Unit, today: date | None = None) -> tuple[list[HandledType], list[WorkloadRow]]:
+    """``workload`` of a unit below the acting one: counted in the maintenance context, since its records are not
+    the acting unit's to read (row-level security hides them). Only counts and its members' names leave it."""
+    with context.acting(context.maintenance_context(account_id=context.current().account_id), db.session):
+        return workload(unit, today)
 
 
 def workload(unit: Unit, today: date | None = None) -> tuple[list[HandledType], list[WorkloadRow]]:

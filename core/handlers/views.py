@@ -18,7 +18,8 @@ from core.handlers import operations as ops
 from core.handlers import queries
 from core.handlers.registry import handled_type, handled_type_of
 from core.identity.models import Account
-from tenants.access import Action, can, ensure
+from tenants.access import Action, can, deny, ensure
+from tenants.models import Unit, UnitLevel
 
 bp = Blueprint("handlers", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>")
 
@@ -107,7 +108,23 @@ def workload(unit_id: int):
             **args, **(entry.overdue_args if overdue else entry.open_args), entry.handler_param: who})
 
     return render_template("handlers/workload.html", unit=unit, entries=entries, rows=rows, link=link,
-                           today=calendar.today(), NOBODY=queries.NOBODY)
+                           today=calendar.today(), NOBODY=queries.NOBODY, children=queries.children_of(unit))
+
+
+@bp.get("/workload/<int:child_id>")
+@login_required
+def child_workload(unit_id: int, child_id: int):
+    """A unit below's workload, for the leader of a unit above it (a county over its townships): the counts per
+    handler only, without links, since the records stay the township's."""
+    unit = g.unit
+    ensure(current_user, Action.HANDLERS_WORKLOAD, unit, target=unit)
+    child = db.session.get(Unit, child_id)
+    if child is None or child.id == unit.id or not can(current_user, Action.ROLLUPS_READ, unit, target=child):
+        deny(Action.HANDLERS_WORKLOAD, unit=unit, object_type="unit", object_id=child_id)
+    entries, rows = queries.workload_below(child)
+    return render_template("handlers/workload.html", unit=child, above=unit, entries=entries, rows=rows,
+                           link=lambda *_args: None, today=calendar.today(), NOBODY=queries.NOBODY,
+                           children=queries.children_of(child) if child.level != UnitLevel.TOWNSHIP else [])
 
 
 # ---------------------------------------------------------------- what the areas' pages call (Jinja globals)
