@@ -78,8 +78,11 @@ def test_an_officer_sees_an_overdue_petition_and_a_due_soon_clearing_step_with_w
     assert len(links) == 2
     for link in links:
         assert officer.get(link).status_code == 200
-    for step in re.findall(r'<a class="button" href="([^"#]+)#[^"]*" data-next-step>', mine + cases):
-        assert officer.get(step).status_code == 200
+    steps = re.findall(r'<a class="button" href="([^"#]+)#([^"]*)" data-next-step>', mine + cases)
+    assert len(steps) == 2
+    for page, anchor in steps:  # the button opens the record's page at the step's form
+        response = officer.get(page)
+        assert response.status_code == 200 and f'id="{anchor}"' in response.get_data(as_text=True)
 
 
 def test_the_inbox_is_the_fallback_and_a_record_is_not_shown_twice(app, world, factory):
