@@ -8,7 +8,6 @@ the informant is listed masked; its download asks a ``reason`` (intake and leade
 from __future__ import annotations
 
 from flask import g, jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.api import api, documented, parse_json
@@ -16,7 +15,6 @@ from core.attachments import operations as ops
 from core.attachments import queries
 from core.attachments.schemas import ArchiveInSchema, AttachmentSchema
 from core.attachments.responses import file_response
-from core.errors import InvalidInput
 from tenants.access import Action, deny
 
 PREFIX, DOC = "/u/<int:unit_id>/attachments", "/u/{unit_id}/attachments"
@@ -44,16 +42,10 @@ def list_attachments(unit_id: int):
             "from the content, each kind has its size limit; 422 names the refused file and nothing is stored",
             response=AttachmentSchema, envelope="items", tag="attachments", status=201)
 def upload_attachments(unit_id: int):
-    reached = queries.load_record(request.form.get("record_type"), request.form.get("record_id"), unit=g.unit,
-                                  account=current_user, attach=True)
-    if not queries.may_attach(reached, current_user, g.unit):
-        deny(reached.entry.attach[0], unit=g.unit, object_type=reached.entry.key, object_id=reached.record.id)
-    files = [f for f in request.files.getlist("file") if f.filename]
-    if not files:
-        raise InvalidInput({"file": [_("请选择要上传的文件")]})
-    informant = request.form.get("informant") in ("1", "true")
-    stored = [ops.upload(reached.record, f.stream, f.filename, acting_unit=g.unit, informant=informant)
-              for f in files]
+    reached = queries.load_for_upload(request.form.get("record_type"), request.form.get("record_id"), unit=g.unit,
+                                      account=current_user)
+    stored = ops.upload_all(reached.record, request.files.getlist("file"), acting_unit=g.unit,
+                            informant=request.form.get("informant") in ("1", "true"))
     return jsonify(items=AttachmentSchema(many=True).dump(stored)), 201
 
 

@@ -116,6 +116,16 @@ def _size_label(limit: int) -> str:
     return f"{limit // (1024 * 1024 * 1024)} GB" if limit % (1024 ** 3) == 0 else f"{limit // (1024 * 1024)} MB"
 
 
+def upload_all(record_obj, files, *, acting_unit: Unit, informant: bool = False) -> list[Attachment]:
+    """Every uploaded file (werkzeug ``FileStorage``s; those without a name are the form's empty slot) stored
+    as a file of ``record_obj``. One refused: InvalidInput, and none is kept (the request rolls back, and the
+    files it stored with it)."""
+    files = [f for f in files if f.filename]
+    if not files:
+        raise InvalidInput({"file": [_("请选择要上传的文件")]})
+    return [upload(record_obj, f.stream, f.filename, acting_unit=acting_unit, informant=informant) for f in files]
+
+
 def upload(record_obj, stream, filename: str | None, *, acting_unit: Unit, informant: bool = False,
            account=None) -> Attachment:
     """Store ``stream`` (a readable binary file) as a file of ``record_obj``, sealed; the row, audited.

@@ -118,6 +118,14 @@ def may_attach(reached: Reach, account, unit: Unit) -> bool:
     return reached.attach and _allowed(account, reached.entry.attach, unit)
 
 
+def load_for_upload(object_type: str | None, object_id, *, unit: Unit, account) -> Reach:
+    """The record files are uploaded to (the page's form and the API alike): 404 unless the account may attach."""
+    reached = load_record(object_type, object_id, unit=unit, account=account, attach=True)
+    if not may_attach(reached, account, unit):
+        deny(reached.entry.attach[0], unit=unit, object_type=reached.entry.key, object_id=reached.record.id)
+    return reached
+
+
 def may_archive(attachment: Attachment, reached: Reach, account, unit: Unit) -> bool:
     """Those who may add files here, at the owning unit or the unit that added this one."""
     return (attachment.archived_at is None and may_attach(reached, account, unit)

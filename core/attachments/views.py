@@ -16,7 +16,7 @@ from core.attachments import queries
 from core.attachments.responses import file_response
 from core.attachments.kinds import KINDS
 from core.attachments.models import Attachment
-from core.errors import InvalidInput, wants_json
+from core.errors import wants_json
 from tenants.access import Action, deny
 
 bp = Blueprint("attachments", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/attachments")
@@ -64,16 +64,10 @@ def _back(default: str) -> str:
 @bp.post("")
 @login_required
 def upload(unit_id: int):
-    reached = queries.load_record(request.form.get("record_type"), request.form.get("record_id"), unit=g.unit,
-                                  account=current_user, attach=True)
-    if not queries.may_attach(reached, current_user, g.unit):
-        deny(reached.entry.attach[0], unit=g.unit, object_type=reached.entry.key, object_id=reached.record.id)
-    files = [f for f in request.files.getlist("file") if f.filename]
-    if not files:
-        raise InvalidInput({"file": [_("请选择要上传的文件")]})
-    informant = request.form.get("informant") == "1"
-    stored = [ops.upload(reached.record, f.stream, f.filename, acting_unit=g.unit, informant=informant)
-              for f in files]  # one refused: none kept (the request rolls back, and its files with it)
+    reached = queries.load_for_upload(request.form.get("record_type"), request.form.get("record_id"), unit=g.unit,
+                                      account=current_user)
+    stored = ops.upload_all(reached.record, request.files.getlist("file"), acting_unit=g.unit,
+                            informant=request.form.get("informant") == "1")
     if wants_json():
         return jsonify(uploaded=len(stored)), 201
     flash(_("已上传 %(n)s 个附件", n=len(stored)), "success")
