@@ -122,6 +122,22 @@ def test_a_sibling_township_gets_404_through_the_api(app, world):
     assert len(rows(app)) == 1
 
 
+def test_a_kind_of_record_that_does_not_exist_is_404_and_audited_whatever_its_length(app, world):
+    """A probe naming a long or odd record type (schemathesis found a 500: the name overflowed the audit)."""
+    tree, petition_id = world["tree"], world["petition_id"]
+    client, officer = app.test_client(), bearer(app, "api-officer")
+    for record_type in ("x" * 300, "\u001d\u00fb" * 40, "petitions_not"):
+        response = client.get(f"/api/v1/u/{tree.town}/attachments", query_string={
+            "record_type": record_type, "record_id": petition_id}, headers=officer)
+        assert response.status_code == 404
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        from core.audit.models import AuditEvent
+
+        denied = db.session.scalars(db.select(AuditEvent).where(AuditEvent.outcome == "denied",
+                                                                AuditEvent.object_type == "attachments")).all()
+        assert len(denied) == 3 and all(len(e.object_id) <= 64 for e in denied)
+
+
 # ---------------------------------------------------------------- the streaming seal (core.crypto)
 
 

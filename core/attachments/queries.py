@@ -64,8 +64,8 @@ def load_record(object_type: str | None, object_id, *, unit: Unit, account, atta
     """The record whose files are asked for, through its own scoped loader rules; 404 when it does not reach the
     unit, when the account may not read it (or attach to it), or when its files do not travel to the unit."""
     entry = attachable(object_type or "")
-    if entry is None:
-        deny(Action.RECORDS_READ, unit=unit, object_type=object_type, object_id=object_id)
+    if entry is None:  # no such kind of record: the probe is about attachments, whatever it named
+        deny(Action.RECORDS_READ, unit=unit, object_type="attachments", object_id=str(object_type)[:64])
     actions = entry.attach if attach else entry.read
     action = next((a for a in actions if can(account, a, unit)), actions[0])
     record = load_scoped(entry.model, object_id, unit=unit, account=account, action=action)
