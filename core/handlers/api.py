@@ -10,7 +10,7 @@ from core.api import api, documented, parse_json
 from core.extensions import db
 from core.handlers import operations as ops
 from core.handlers import queries
-from core.handlers.schemas import (BulkAssignSchema, BulkRowSchema, CandidateSchema, HandlerSchema, ReassignSchema,
+from core.handlers.schemas import (BulkAssignSchema, BulkRowSchema, HandlerCandidateSchema, HandlerSchema, ReassignSchema,
                                    WorkloadRowSchema)
 from core.identity.models import Account
 from tenants.access import Action, ensure
@@ -77,7 +77,7 @@ def bulk_assign(unit_id: int):
 
 @api.get(f"{PREFIX}/candidates")
 @documented(f"{DOC}/candidates", "get", "The unit's members who may handle records (of one kind, with "
-            "record_type)", response=CandidateSchema, envelope="items", tag=TAG,
+            "record_type)", response=HandlerCandidateSchema, envelope="items", tag=TAG,
             query={"record_type": ({"type": "string", "maxLength": 64}, "the kind of record")})
 def candidates(unit_id: int):
     ensure(current_user, Action.HANDLERS_ASSIGN, g.unit, target=g.unit)

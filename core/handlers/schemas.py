@@ -48,7 +48,7 @@ class BulkRowSchema(Schema):
     error = fields.String(allow_none=True)
 
 
-class CandidateSchema(Schema):
+class HandlerCandidateSchema(Schema):
     id = fields.Integer()
     name = fields.String()
 
