@@ -298,6 +298,18 @@ def bounded_int(value) -> int:
     return number
 
 
+MAX_SELECTED = 500  # rows one bulk action takes at once (a list's page holds at most 200)
+
+
+def selected_ids(values) -> list[int]:
+    """The record ids a list's checkboxes sent (``ids``), at most ``MAX_SELECTED``; anything but an id is
+    ignored. More is refused: ValueError with the message for the page."""
+    ids = [int(i) for i in values if i.isdigit() and len(i) < 10]
+    if len(ids) > MAX_SELECTED:
+        raise ValueError(_("一次最多勾选 %(n)s 条记录", n=MAX_SELECTED))
+    return ids
+
+
 class BoundedArgs(ImmutableMultiDict):
     """Query and form arguments whose ``get(..., type=int)`` treats a number beyond the database's integer as
     invalid (the default), as it does a word."""

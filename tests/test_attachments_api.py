@@ -178,3 +178,35 @@ def test_unseal_stream_refuses_altered_cut_reordered_or_foreign_files(app):
         assert next(given) == plain[:crypto.FILE_CHUNK]
         with pytest.raises(crypto.DecryptionError):
             next(given)
+
+
+def test_files_of_a_zones_meeting_reach_the_countys_record_readers_only(app, factory):
+    """A county's zone pages are open to all its staff (ZONES_READ), its evidence is not: an analyst and a unit
+    admin, who read no records, get 404 on a joint meeting's files; the county's leader reads them."""
+    from core import calendar
+    from core.attachments import operations as attachment_ops
+    from core.zones import operations as zone_ops
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    lead = factory.account("zone-lead", [(tree.county, "leader")])
+    factory.account("zone-analyst", [(tree.county, "analyst")])
+    factory.account("zone-unitadmin", [(tree.county, "unit_admin")])
+    with app.app_context(), context.acting(context.maintenance_context(account_id=lead), db.session):
+        county, town = db.session.get(Unit, tree.county), db.session.get(Unit, tree.town)
+        zone = zone_ops.define_zone(county, name="测试协作区", lead_account_id=lead, guiding_office="第一室",
+                                    member_unit_ids=[tree.town, tree.town2])
+        meeting = zone_ops.schedule_meeting(zone, town, title="联席会议", held_on=calendar.today(), agenda="议程")
+        attachment = attachment_ops.upload(meeting, io.BytesIO(png_bytes("会议签到表")), "签到表.png",
+                                           acting_unit=town)
+        db.session.commit()
+        meeting_id, file_id = meeting.id, attachment.id
+    client = app.test_client()
+    listing = f"/api/v1/u/{tree.county}/attachments?record_type=joint_meetings&record_id={meeting_id}"
+    for name in ("zone-analyst", "zone-unitadmin"):
+        headers = bearer(app, name)
+        assert client.get(listing, headers=headers).status_code == 404, name
+        assert client.get(f"/api/v1/u/{tree.county}/attachments/{file_id}/content",
+                          headers=headers).status_code == 404, name
+    answer = client.get(listing, headers=bearer(app, "zone-lead"))
+    assert answer.status_code == 200 and [f["id"] for f in answer.get_json()["items"]] == [file_id]

@@ -275,3 +275,18 @@ def test_the_county_leader_sees_a_townships_workload_in_numbers_and_nobody_else_
     assert browser.get(f"/u/{tree.other_county}/workload/{tree.town}").status_code == 404
     browser.login("t-leader")
     assert browser.get(f"/u/{tree.town}/workload/{tree.town}").status_code == 404
+    # Only the units right below: a province leader reads figures by child, not a township's staff by name.
+    factory.account("p-leader", [(tree.province, "leader")])
+    browser.login("p-leader")
+    assert browser.get(f"/u/{tree.province}/workload/{tree.town}").status_code == 404
+
+
+def test_a_lists_handler_filter_names_only_the_units_own_staff(app, factory, browser):
+    tree = factory.tree()
+    people = _people(factory, tree)
+    browser.login("w-officer")  # 西镇's officer, naming 东镇's officer in the filter
+    html = browser.get(f"/u/{tree.town2}/petitions?handler={people['officer']}").get_data(as_text=True)
+    assert "t-officer 姓名" not in html and "承办人：—" in html
+    browser.login("t-leader")
+    html = browser.get(f"/u/{tree.town}/petitions?handler={people['officer']}").get_data(as_text=True)
+    assert "承办人：t-officer 姓名" in html

@@ -32,7 +32,7 @@ RECORD_QUERY = {
 def list_attachments(unit_id: int):
     reached = queries.load_record(request.args.get("record_type"), request.args.get("record_id"), unit=g.unit,
                                   account=current_user)
-    archived = request.args.get("archived") == "1"
+    archived = request.args.get("archived") == "1" and reached.own  # as the panel: the owner keeps the archive
     return jsonify(items=AttachmentSchema(many=True).dump(queries.files_of(reached, archived=archived)))
 
 

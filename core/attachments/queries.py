@@ -68,6 +68,10 @@ def load_record(object_type: str | None, object_id, *, unit: Unit, account, atta
         deny(Action.RECORDS_READ, unit=unit, object_type="attachments", object_id=str(object_type)[:64])
     actions = entry.attach if attach else entry.read
     action = next((a for a in actions if can(account, a, unit)), actions[0])
+    if not can(account, Action.RECORDS_READ, unit):
+        # Files are records: roles that read none (analyst, unit admin) get none, whatever the type's own read
+        # action grants them (a county's zone pages are open to all its staff, their evidence is not).
+        deny(action, unit=unit, object_type=entry.key, object_id=str(object_id)[:64])
     record = load_scoped(entry.model, object_id, unit=unit, account=account, action=action)
     found = reach(record, unit)
     if not (found.attach if attach else found.files):

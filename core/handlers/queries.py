@@ -63,6 +63,17 @@ def candidates(unit: Unit, entry: HandledType | None = None) -> list[Account]:
     return [a for a in accounts if any(can(a, e.handle_action, unit) for e in entries)]
 
 
+def member_names(unit: Unit, account_ids) -> dict[int, str]:
+    """account id -> display name, of accounts that are or were members of ``unit`` only (a filter's label in a
+    URL must not turn any account id into a name)."""
+    ids = {i for i in account_ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Account.id, Account.display_name).join(
+        Membership, Membership.account_id == Account.id).where(Account.id.in_(ids), Membership.unit_id == unit.id)
+        .distinct()).all())
+
+
 def names(account_ids) -> dict[int, str]:
     """account id -> display name, in one query (a list's handler column)."""
     ids = {i for i in account_ids if i}

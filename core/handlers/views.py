@@ -14,12 +14,13 @@ from markupsafe import Markup
 from core import calendar
 from core.errors import Conflict, InvalidInput
 from core.extensions import db
+from core.schemas import selected_ids
 from core.handlers import operations as ops
 from core.handlers import queries
 from core.handlers.registry import handled_type, handled_type_of
 from core.identity.models import Account
 from tenants.access import Action, can, deny, ensure
-from tenants.models import Unit, UnitLevel
+from tenants.models import Unit
 
 bp = Blueprint("handlers", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>")
 
@@ -66,8 +67,12 @@ def bulk_assign(unit_id: int):
     unit = g.unit
     ensure(current_user, Action.HANDLERS_ASSIGN, unit, target=unit)
     entry = queries.entry_or_404(request.form.get("record_type", ""), unit)
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 10]
     back = _back(url_for(entry.list_endpoint, unit_id=unit.id, **(entry.list_args(unit) or {})))
+    try:
+        ids = selected_ids(request.form.getlist("ids"))
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(back, 303)
     if not ids:
         flash(_("请先勾选要指定承办人的记录"), "error")
         return redirect(back, 303)
@@ -119,12 +124,14 @@ def child_workload(unit_id: int, child_id: int):
     unit = g.unit
     ensure(current_user, Action.HANDLERS_WORKLOAD, unit, target=unit)
     child = db.session.get(Unit, child_id)
-    if child is None or child.id == unit.id or not can(current_user, Action.ROLLUPS_READ, unit, target=child):
+    # Only the units right below (a county over its townships), as its workload page lists them.
+    if child is None or child.parent_id != unit.id or not child.takes_casework \
+            or not can(current_user, Action.ROLLUPS_READ, unit, target=child):
         deny(Action.HANDLERS_WORKLOAD, unit=unit, object_type="unit", object_id=child_id)
     entries, rows = queries.workload_below(child)
     return render_template("handlers/workload.html", unit=child, above=unit, entries=entries, rows=rows,
                            link=lambda *_args: None, today=calendar.today(), NOBODY=queries.NOBODY,
-                           children=queries.children_of(child) if child.level != UnitLevel.TOWNSHIP else [])
+                           children=[])
 
 
 # ---------------------------------------------------------------- what the areas' pages call (Jinja globals)
@@ -162,7 +169,7 @@ def handler_filter_label(value: str) -> str:
     if value == queries.NOBODY:
         return _("未指定承办人")
     if value.isdigit():
-        return _("承办人：%(name)s", name=queries.names([int(value)]).get(int(value), "—"))
+        return _("承办人：%(name)s", name=queries.member_names(g.unit, [int(value)]).get(int(value), "—"))
     return ""
 
 

@@ -14,6 +14,7 @@ from core.directives import operations as directive_ops
 from core.directives.models import Directive
 from core.documents import text_workbook, workbook_response
 from core.errors import InvalidInput
+from core.schemas import selected_ids
 from core.extensions import db
 from core.petitions.models import FLAG_LABELS, Flag
 from core.workflow import history
@@ -123,8 +124,12 @@ def add(unit_id: int, campaign_id: int):
 def bulk_close_out(unit_id: int, campaign_id: int):
     """一周一销号 of the cases selected on the ledger: each by its own rules, a failing row listed with the reason."""
     campaign = load_campaign(campaign_id, Action.ZEROING_HANDLE)
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 10]
     back = url_for("zeroing.ledger", unit_id=unit_id, campaign_id=campaign.id)
+    try:
+        ids = selected_ids(request.form.getlist("ids"))
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(back, 303)
     if not ids:
         flash(_("请先勾选要销号的积案"), "error")
         return redirect(back, 303)
