@@ -59,6 +59,11 @@ class Action(StrEnum):
     CLEARING_DECIDE = "clearing.decide"  # leader: review, escalate, approve plans, decline, override a negative condition
     CLEARING_REVIEW_ESCALATED = "clearing.review_escalated"  # the higher unit's review 提级审核, through a share
     CLEARING_CONDITIONS = "clearing.conditions"  # leader of a province or city: the 正反清单 every unit below inherits
+    # Leads (问题线索).
+    LEADS_READ = "leads.read"
+    LEADS_REGISTER = "leads.register"  # register a lead, convert one of the unit's petitions to a lead
+    LEADS_DISPOSE = "leads.dispose"  # 谈话函询, 初步核实, 暂存待查
+    LEADS_CLOSE = "leads.close"  # leader: the decision to close a lead (予以了结)
     # The backlog-zeroing campaign (信访积案动态清零).
     ZEROING_START = "zeroing.start"  # leader of the province: deploy the campaign
     ZEROING_READ = "zeroing.read"  # the unit's backlog ledger and its subtree's figures
@@ -69,6 +74,12 @@ class Action(StrEnum):
     ZONES_READ = "zones.read"  # the county's zones; a member's own zone (the loader checks membership)
     ZONES_GRANT = "zones.grant"  # county leader: cross-handling/inspection grants, inspection rounds, tasks
     ZONES_GRANTS_ALL = "zones.grants_all"  # the unit's leader: every grant to the unit, not only one's own
+    # The workbench's audiences (tenants/workbench.py): whose panels an account sees at its unit.
+    WORKBENCH_OWN = "workbench.own"  # an officer's own records (承办)
+    WORKBENCH_DECISIONS = "workbench.decisions"  # a leader's: decisions waiting, items from above
+    WORKBENCH_INTAKE = "workbench.intake"  # intake's: today's registrations, routings to follow
+    WORKBENCH_INBOX = "workbench.inbox"  # the inbox's entries, for every role reading records
+    WORKBENCH_FIGURES = "workbench.figures"  # the unit's and its children's figures
     ZONES_CONVENE = "zones.convene"  # the convening member's leader: joint meetings, the term report
     ZONES_INSPECT = "zones.inspect"  # a member's leaders and officers: file findings of a cross-inspection
     # Reporting.
@@ -110,12 +121,21 @@ ROLE_GRANTS = {
     Action.CLEARING_HANDLE: {Role.LEADER, Role.OFFICER},
     Action.CLEARING_DECIDE: {Role.LEADER},
     Action.CLEARING_REVIEW_ESCALATED: {Role.LEADER, Role.REVIEWER},
+    Action.LEADS_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CASE_ADMIN},
+    Action.LEADS_REGISTER: {Role.INTAKE, Role.OFFICER, Role.CASE_ADMIN},
+    Action.LEADS_DISPOSE: {Role.LEADER, Role.OFFICER},
+    Action.LEADS_CLOSE: {Role.LEADER},
     Action.ZEROING_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE},
     Action.ZEROING_HANDLE: {Role.LEADER, Role.OFFICER, Role.INTAKE},
     Action.ZEROING_RECHECK: {Role.LEADER},
     Action.ZONES_CONVENE: {Role.LEADER},
     Action.ZONES_INSPECT: {Role.LEADER, Role.OFFICER},
     Action.ZONES_GRANTS_ALL: {Role.LEADER},
+    Action.WORKBENCH_OWN: {Role.OFFICER},
+    Action.WORKBENCH_DECISIONS: {Role.LEADER},
+    Action.WORKBENCH_INTAKE: {Role.INTAKE},
+    Action.WORKBENCH_INBOX: RECORD_READERS,
+    Action.WORKBENCH_FIGURES: {Role.LEADER, Role.ANALYST},
 }
 
 

@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta
 from core import calendar
 from core.areas import installed
 from core.clock import utcnow
-from tenants.access import Action, can, roles_at
-from tenants.models import Role, Unit, UnitLevel
+from tenants.access import Action, can
+from tenants.models import Unit, UnitLevel
 
 # A record is "new to" its handler for this long after it was registered (or reached the unit).
 NEW_DAYS = 3
@@ -42,13 +42,14 @@ class Row:
 
 @dataclass(frozen=True)
 class Panel:
-    """A panel an area declares. ``roles``: who sees it at the unit; ``numbers``: figures only (then also shown
+    """A panel an area declares. ``audience``: the Action of those who see it at the unit (an officer's own
+    records, a leader's decisions, intake's day, the figures); ``numbers``: figures only (then also shown
     to roles that read no records); ``above_township``: only at a unit with units below it; ``href``: the
     full list, as (endpoint, query arguments) at the unit."""
     key: str
     title: str
     rows: Callable[[Unit, object], list[Row]]
-    roles: frozenset = frozenset()
+    audience: Action | None = None
     numbers: bool = False
     above_township: bool = False
     rank: int = 50
@@ -107,12 +108,11 @@ def _numbers_only(row: Row) -> Row:
 
 def panels_for(unit: Unit, account) -> list[Shown]:
     """The panels of the account's workbench at the unit, in rank order, each with its rows."""
-    roles = roles_at(account, unit)
     records = reads_records(account, unit)
     shown: list[Shown] = []
     seen: set[tuple[str, int]] = set()
     for panel in sorted(installed().workbench, key=lambda p: p.rank):
-        if not roles & panel.roles:
+        if panel.audience is None or not can(account, panel.audience, unit):
             continue
         if not panel.numbers and not records:
             continue
@@ -130,11 +130,12 @@ def panels_for(unit: Unit, account) -> list[Shown]:
     return shown
 
 
-RECORD_ROLES = frozenset({Role.LEADER, Role.OFFICER, Role.INTAKE, Role.REVIEWER, Role.CASE_ADMIN})
-OFFICERS = frozenset({Role.OFFICER})
-LEADERS = frozenset({Role.LEADER})
-INTAKE = frozenset({Role.INTAKE})
-FIGURE_READERS = frozenset({Role.LEADER, Role.ANALYST})
+# The audiences a panel is declared for: named Actions, decided by tenants.access like every other.
+RECORD_ROLES = Action.WORKBENCH_INBOX
+OFFICERS = Action.WORKBENCH_OWN
+LEADERS = Action.WORKBENCH_DECISIONS
+INTAKE = Action.WORKBENCH_INTAKE
+FIGURE_READERS = Action.WORKBENCH_FIGURES
 
 
 def with_step(row: Row, step: tuple[str, str] | None) -> Row:
