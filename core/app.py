@@ -33,6 +33,7 @@ from core.handlers.area import AREA as HANDLERS
 from core.renditions.area import AREA as RENDITIONS
 from core.imports.area import AREA as IMPORTS
 from core.inbox.area import AREA as INBOX
+from core.leads.area import AREA as LEADS
 from core.petitions.area import AREA as PETITIONS
 from core.supervision.area import AREA as SUPERVISION
 from core.zeroing.area import AREA as ZEROING
@@ -48,7 +49,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KERNEL = Area("kernel", blueprints=(health.bp, auth_bp, calendar_bp),
               periodic=(*audit_jobs.PERIODIC, *identity_jobs.PERIODIC, *jobs.PERIODIC), cli=(register_cli,))
 # Lowest first: the kernel, tenancy, the casework areas in their declared order, reporting.
-CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, ZONES, IMPORTS)
+CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, LEADS, ZONES, IMPORTS)
 LAYERS = (KERNEL, TENANTS, *CASEWORK, REPORTING)
 assert tuple(area.name for area in CASEWORK) == ORDER, "the factory installs the areas in the declared order"
 LANGUAGES = ("zh", "en")

@@ -62,7 +62,7 @@ def world(app, factory):
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
                     "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别",
                     "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查", "西片检查小结", "西镇回访未落实",
-                    "西镇附件举报信"],
+                    "西镇附件举报信", "西镇线索摘要", "孙线索"],
     }
 
 
@@ -93,7 +93,18 @@ def _victim_casework(tree) -> dict:
                                report_cadence="weekly:1", subject_number=petition.number)
     return {"petition_id": petition.id, **_victim_petition_extras(town2, petition), "directive_id": directive.id,
             "attachment_id": directive.attachments[0].id, "item_id": item.id, "problem_id": item.problems[0].id,
-            **_victim_clearing(town2, today), **_victim_zeroing(town2, county, petition, today)}
+            **_victim_clearing(town2, today), **_victim_zeroing(town2, county, petition, today),
+            **_victim_lead(town2, petition)}
+
+
+def _victim_lead(town2, petition) -> dict:
+    """A lead of 西镇 converted from its petition, and one registered with a person of its own."""
+    from core.leads import operations as lead_ops
+
+    lead_ops.convert_petition(petition, town2)
+    lead = lead_ops.register_lead(town2, dict(source="audit", received_on=petition.received_on,
+                                              summary="西镇线索摘要", persons=[{"name": "孙线索", "level": "village"}]))
+    return {"lead_id": lead.id}
 
 
 def _victim_zeroing(town2, county, petition, today) -> dict:
@@ -450,7 +461,8 @@ def _record_markers(app, world) -> list[str]:
                    *db.session.scalars(db.select(ClearingCase.number).where(ClearingCase.unit_id == world["tree"].town2)),
                    *db.session.scalars(db.select(SupervisionItem.number))]
     assert len(numbers) >= 5 and all(numbers)
-    return [*numbers, "钱不露", "赵受屈", "王秘密", "反映西镇某干部问题", "西片检查小结", "西镇回访未落实"]
+    return [*numbers, "钱不露", "赵受屈", "王秘密", "反映西镇某干部问题", "西片检查小结", "西镇回访未落实", "西镇线索摘要",
+            "孙线索"]
 
 
 def test_roles_without_record_access_see_figures_never_records(app, world, factory, monkeypatch):

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from core import context
+from core.areas import ORDER
 from core.extensions import db
 
 
@@ -15,19 +16,18 @@ def test_each_area_declares_the_recount_of_the_figures_it_owns(app):
     from core.areas import installed
 
     prefixes = [prefix for prefix, _recount in installed(app).figures]
-    assert prefixes == ["supervision.", "petitions.", "clearing.", "directives.returns_late", "zeroing."]
+    assert prefixes == ["supervision.", "petitions.", "clearing.", "directives.returns_late", "zeroing.", "leads."]
     sources = {(model.__tablename__, column) for model, column in installed(app).figure_sources}
     assert sources == {("supervision_items", "unit_id"), ("supervision_items", "recipient_unit_id"),
                        ("petitions", "unit_id"), ("clearing_cases", "unit_id"), ("clearing_candidates", "unit_id"),
-                       ("directive_returns", "unit_id"), ("backlog_cases", "unit_id")}
+                       ("directive_returns", "unit_id"), ("backlog_cases", "unit_id"), ("leads", "unit_id")}
 
 
 def test_the_reconcile_imports_no_casework_area():
     tree = ast.parse((Path(__file__).parent.parent / "reporting" / "reconcile.py").read_text(encoding="utf-8"))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    assert not [name for name in imported if name.startswith("core.") and name.split(".")[1] in
-                ("inbox", "supervision", "petitions", "clearing", "directives", "zeroing", "zones", "imports")]
+    assert not [name for name in imported if name.startswith("core.") and name.split(".")[1] in ORDER]
 
 
 def test_a_figure_of_every_area_moved_behind_its_back_is_found_and_mended(app, factory):

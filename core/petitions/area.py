@@ -11,13 +11,16 @@ from core.petitions.models import Petition
 from core.petitions.views import petitions_bp
 from core.handlers.registry import HANDLED, HandledType
 from core.petitions.workflow import OPEN as HANDLING_OPEN
+from core.petitions.workflow import conversions_of
 from core.supervision.subjects import SUBJECTS
 from tenants.access import Action
 from tenants.workbench import INTAKE, OFFICERS, Panel
 
 
-def install(_app: Flask) -> None:
+def install(app: Flask) -> None:
     SUBJECTS.register(Petition.__tablename__, Petition)  # 挂号督办 of a petition, found by its number
+    # The petition's page shows what higher areas made of it (a lead) or may make (the convert button).
+    app.jinja_env.globals["petition_conversions"] = conversions_of
     # 附件: the letter itself may identify the informant (masked for officers, revealed with a reason).
     register_attachable(Petition, read=Action.PETITIONS_READ,
                         attach=(Action.PETITIONS_REGISTER, Action.PETITIONS_HANDLE), informant=True)

@@ -1,6 +1,6 @@
 """The states a petition moves through while it is handled (core.workflow runs them)."""
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from flask_babel import lazy_gettext as _l
 
@@ -43,3 +43,33 @@ class FollowUp:
 
 # Filled by higher areas at start-up: clearing puts the accused person in its pool (core/clearing/area.py).
 UNFOUNDED_FOLLOW_UPS = Registry("petitions concluded unfounded")
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A record a higher area makes of a petition (leads: 问题线索), and how the petition's page shows it:
+    ``find(petition)`` answers the record made of it (or None), ``title(record)`` and ``href(record, unit)`` name and
+    open it; ``convert_url(petition, unit, account)`` is the action of the button making one (None: not here, not
+    now, not for this account). ``label``: what the record is, in words."""
+    label: Any
+    find: Callable
+    title: Callable
+    href: Callable
+    convert_url: Callable
+
+
+# Filled by higher areas at start-up: leads converts a petition to a lead (core/leads/area.py).
+CONVERSIONS = Registry("records higher areas make of a petition")
+
+
+def conversions_of(petition, unit, account) -> list[dict]:
+    """For the petition's page: each higher area's record made of the petition (with its link), or its button."""
+    shown = []
+    for conversion in CONVERSIONS.values():
+        found = conversion.find(petition)
+        if found is not None:
+            shown.append({"label": conversion.label, "title": conversion.title(found),
+                          "href": conversion.href(found, unit)})
+        elif (url := conversion.convert_url(petition, unit, account)) is not None:
+            shown.append({"label": conversion.label, "convert_url": url})
+    return shown

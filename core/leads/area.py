@@ -1,0 +1,39 @@
+"""The leads area's declaration for the app factory (core/areas.py): 问题线索, above zeroing, below zones."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from core.areas import Area
+from core.attachments.registry import register as register_attachable
+from core.handlers.registry import HANDLED, HandledType
+from core.leads import api, demo, jobs, operations, queries, views
+from core.leads.models import Lead
+from core.leads.workflow import OPEN
+from core.petitions.workflow import CONVERSIONS, Conversion
+from tenants.access import Action
+
+
+def install(app: Flask) -> None:
+    # 附件: the lead's materials (a lead carries no informant, nor do its files).
+    register_attachable(Lead, read=Action.LEADS_READ, attach=(Action.LEADS_REGISTER, Action.LEADS_DISPOSE))
+    # 承办人: open while waiting for a disposal or shelved; overdue past its deadline or review date.
+    HANDLED.register(Lead.__tablename__, HandledType(
+        Lead, _l("问题线索"), Action.LEADS_DISPOSE, Action.LEADS_READ,
+        open_clause=lambda: Lead.state.in_(queries.HANDLER_OPEN),
+        overdue_clause=lambda today: Lead.state.in_(OPEN) & (Lead.due_on < today),
+        is_open=lambda lead: lead.state in queries.HANDLER_OPEN, title=lambda lead: lead.number,
+        list_endpoint="leads.index", open_args={"open": "1"}, detail_endpoint="leads.show",
+        detail_args=lambda lead: {"lead_id": lead.id}))
+    # The petition's page: the lead it became, or the button converting it (petitions does not import leads).
+    CONVERSIONS.register("leads", Conversion(
+        _l("问题线索"), find=queries.lead_of_petition, title=lambda lead: lead.number, href=views.petition_lead_url,
+        convert_url=views.petition_convert_url))
+
+
+AREA = Area(
+    "leads", blueprints=(views.bp,), api=(api,), periodic=tuple(jobs.PERIODIC),
+    recounts=(operations.refresh_overdue,), figures=(("leads.", operations.recount),),
+    figure_sources=((Lead, "unit_id"),), demo=(demo.seed,),
+    workspace_links=(("leads.index", _l("问题线索"), Action.LEADS_READ, 55),), install=install,
+)
