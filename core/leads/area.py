@@ -9,12 +9,13 @@ from core.attachments.registry import register as register_attachable
 from core.handlers.registry import HANDLED, HandledType
 from core.leads import api, demo, jobs, operations, queries, views
 from core.leads.models import Lead
-from core.leads.workflow import OPEN
+from core.leads.workflow import OPEN, follow_ups_of
 from core.petitions.workflow import CONVERSIONS, Conversion
 from tenants.access import Action
 
 
 def install(app: Flask) -> None:
+    app.jinja_env.globals["lead_follow_ups"] = follow_ups_of  # the lead's page: 立案 and what else is made of it
     # 附件: the lead's materials (a lead carries no informant, nor do its files).
     register_attachable(Lead, read=Action.LEADS_READ, attach=(Action.LEADS_REGISTER, Action.LEADS_DISPOSE))
     # 承办人: open while waiting for a disposal or shelved; overdue past its deadline or review date.

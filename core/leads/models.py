@@ -118,6 +118,8 @@ class Lead(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     disposed_on: Mapped[date | None] = mapped_column(Date)
     disposal: Mapped[dict | None] = mapped_column(JSON)  # the way's own fields (talk, reply, report, reason …)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    # 一个漏斗: who handles it (workflow.TRACKS); 镇案镇办 until the county decides otherwise.
+    track: Mapped[str] = mapped_column(String(16), nullable=False, default="township", server_default="township")
 
     persons: Mapped[list[LeadPerson]] = relationship(order_by=LeadPerson.position_order, lazy="selectin")
     registered_by: Mapped[Account | None] = relationship(foreign_keys=[registered_by_id])
