@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.clearing.workflow import CASE_FLOW
+from core.leads.models import FORM_LABELS, SOURCE_LABELS, Form, Source
+from core.leads.workflow import LEAD_FLOW, WAYS
 from core.errors import InvalidInput
 from core.petitions.models import OUTCOME_LABELS, Outcome
 
@@ -25,7 +27,13 @@ AREAS = {
     "zeroing": _l("积案动态清零"),
     "supervision": _l("督办"),
     "directives": _l("报表报送"),
+    "leads": _l("问题线索"),
+    "cases": _l("审查调查"),
 }
+# The funnel's tracks (一个漏斗) and the kinds of decision of a case, as the figures count them.
+TRACK_LABELS = {"township": _l("镇案镇办"), "county_led": _l("县领办"), "joint": _l("县镇合办")}
+SANCTION_KINDS = {"party": _l("党纪处分"), "government": _l("政务处分"), "organisational": _l("组织处理"),
+                  "none": _l("不予处分")}
 # Stages of a clearing still in hand (the stacked bars), in workflow order.
 CLEARING_STAGES = ("applied", "assessed", "escalated", "reviewed", "plan_submitted", "plan_escalated", "plan_approved",
                    "cleared", "fed_back")
@@ -115,6 +123,39 @@ CATALOGUE: list[Figure] = [
        higher_is_better=False),
     _f("directives.returns_submitted_late", _l("迟报"), "directives", "flow", "directives.returns_submitted_late",
        unit="期", higher_is_better=False),
+    # 问题线索 (the four ways of disposal, the funnel's tracks, the monthly reports to the county)
+    _f("leads.received", _l("受理问题线索"), "leads", "flow", "leads.received"),
+    _f("leads.disposed", _l("处置问题线索"), "leads", "flow", [f"leads.disposed.{w}" for w in WAYS]),
+    *[_f(f"leads.disposed.{w}", LEAD_FLOW.step_label(w), "leads", "flow", f"leads.disposed.{w}") for w in WAYS],
+    _f("leads.open", _l("待处置线索"), "leads", "stock", "leads.open", higher_is_better=False),
+    _f("leads.overdue", _l("线索逾期未处置"), "leads", "stock", "leads.overdue", higher_is_better=False),
+    *[_f(f"leads.source.{s.value}", SOURCE_LABELS[s], "leads", "stock", f"leads.source.{s.value}") for s in Source],
+    *[_f(f"leads.form.{f.value}", FORM_LABELS[f], "leads", "stock", f"leads.form.{f.value}", unit="人次")
+      for f in Form],
+    *[_f(f"leads.track.{t}", label, "leads", "stock", f"leads.track.{t}") for t, label in TRACK_LABELS.items()],
+    _f("leads.reports.late", _l("逾期未报备"), "leads", "stock", "leads.reports.late", unit="个",
+       higher_is_better=False),
+    # 审查调查 · 镇案县审 · 处分执行
+    _f("cases.opened", _l("立案"), "cases", "flow", "cases.opened"),
+    _f("cases.self_handled", _l("乡镇自办案件"), "cases", "flow", "cases.self_handled"),
+    # 自办案件占比: of every case opened in the subtree, those a township opened and handles itself (成武县: 44 %).
+    _f("cases.self_share", _l("自办案件占比"), "cases", "ratio", ratio=("cases.self_handled", "cases.opened"), unit="%"),
+    _f("cases.open", _l("在办案件"), "cases", "stock", "cases.open"),
+    _f("cases.in_review", _l("审理中"), "cases", "stock", "cases.in_review"),
+    _f("cases.reviews.passed", _l("审理同意"), "cases", "flow", "cases.reviews.passed"),
+    _f("cases.reviews.sent_back", _l("退回补充调查"), "cases", "flow", "cases.reviews.sent_back",
+       higher_is_better=False),
+    _f("cases.reviews.changed", _l("建议改变定性或处分"), "cases", "flow", "cases.reviews.changed",
+       higher_is_better=False),
+    _f("cases.reviews.overdue", _l("审理超期"), "cases", "stock", "cases.reviews.overdue", higher_is_better=False),
+    _f("cases.decided", _l("作出处理决定"), "cases", "flow", "cases.decided"),
+    *[_f(f"cases.form.{f.value}", FORM_LABELS[f], "cases", "flow", f"cases.form.{f.value}", unit="人次")
+      for f in Form],
+    *[_f(f"cases.sanction.{k}", label, "cases", "flow", f"cases.sanction.{k}", unit="人次")
+      for k, label in SANCTION_KINDS.items()],
+    _f("cases.executions.open", _l("处分执行中"), "cases", "stock", "cases.executions.open"),
+    _f("cases.executions.overdue", _l("处分执行逾期"), "cases", "stock", "cases.executions.overdue",
+       higher_is_better=False),
 ]
 FIGURES: dict[str, Figure] = {f.key: f for f in CATALOGUE}
 
@@ -128,6 +169,9 @@ HEADLINE = [
     "zeroing.stock", "zeroing.added", "zeroing.closed_out", "zeroing.reopened", "zeroing.overdue", "zeroing.progress",
     "supervision.issued", "supervision.open", "supervision.overdue", "supervision.talks",
     "directives.returns_late", "directives.returns_submitted_late",
+    "leads.received", "leads.disposed", "leads.open", "leads.overdue", "leads.reports.late",
+    "cases.opened", "cases.self_share", "cases.in_review", "cases.reviews.overdue", "cases.decided",
+    "cases.executions.overdue",
 ]
 
 
