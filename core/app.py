@@ -27,8 +27,10 @@ from core.identity import jobs as identity_jobs
 from core.identity.views import bp as auth_bp
 from core.proxies import TrustedProxies
 from core.attachments.area import AREA as ATTACHMENTS
+from core.cases.area import AREA as CASES
 from core.clearing.area import AREA as CLEARING
 from core.directives.area import AREA as DIRECTIVES
+from core.evidence.area import AREA as EVIDENCE
 from core.handlers.area import AREA as HANDLERS
 from core.renditions.area import AREA as RENDITIONS
 from core.imports.area import AREA as IMPORTS
@@ -36,6 +38,7 @@ from core.inbox.area import AREA as INBOX
 from core.leads.area import AREA as LEADS
 from core.petitions.area import AREA as PETITIONS
 from core.supervision.area import AREA as SUPERVISION
+from core.villages.area import AREA as VILLAGES
 from core.zeroing.area import AREA as ZEROING
 from core.zones.area import AREA as ZONES
 from reporting.area import AREA as REPORTING
@@ -49,7 +52,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KERNEL = Area("kernel", blueprints=(health.bp, auth_bp, calendar_bp),
               periodic=(*audit_jobs.PERIODIC, *identity_jobs.PERIODIC, *jobs.PERIODIC), cli=(register_cli,))
 # Lowest first: the kernel, tenancy, the casework areas in their declared order, reporting.
-CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, LEADS, ZONES, IMPORTS)
+CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, LEADS, CASES, VILLAGES, EVIDENCE, ZONES, IMPORTS)
 LAYERS = (KERNEL, TENANTS, *CASEWORK, REPORTING)
 assert tuple(area.name for area in CASEWORK) == ORDER, "the factory installs the areas in the declared order"
 LANGUAGES = ("zh", "en")

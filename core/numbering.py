@@ -13,8 +13,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.extensions import db
 from core.models import upsert_insert
 
-# 督 = supervision orders, 澄 = clearing notices, 信 = petitions, 线 = leads (问题线索); shown in the number.
-SERIES_MARKS = {"supervision": "纪督", "clearing": "纪澄", "petition": "纪信", "lead": "纪线"}
+# 督 = supervision orders, 澄 = clearing notices, 信 = petitions, 线 = leads (问题线索), 案 = cases (审查调查); shown in the number.
+SERIES_MARKS = {"supervision": "纪督", "clearing": "纪澄", "petition": "纪信", "lead": "纪线", "case": "纪案"}
 _LEVEL_SUFFIX = re.compile(r"(省|市|县|区|镇|乡|街道|自治州|自治县)$")
 
 

@@ -64,6 +64,24 @@ class Action(StrEnum):
     LEADS_REGISTER = "leads.register"  # register a lead, convert one of the unit's petitions to a lead
     LEADS_DISPOSE = "leads.dispose"  # 谈话函询, 初步核实, 暂存待查
     LEADS_CLOSE = "leads.close"  # leader: the decision to close a lead (予以了结)
+    # Cases (审查调查), the county's review (镇案县审) and the execution of sanctions (处分执行).
+    CASES_READ = "cases.read"
+    CASES_HANDLE = "cases.handle"  # open from a lead, the case file, submit for review, answer, execution steps
+    CASES_REVIEW = "cases.review"  # reviewer 审理: the review opinion (own unit's cases; a township's through a share)
+    CASES_DECIDE = "cases.decide"  # leader: the decision (决定), only after the review's 同意
+    LEAD_REPORTS_READ = "leads.reports.read"  # a township's monthly reports (月报备); the county's case admin, leader
+    LEAD_REPORTS_SUBMIT = "leads.reports.submit"  # township leader: submit (and resubmit) the month's report
+    LEAD_REPORTS_RECEIVE = "leads.reports.receive"  # county case admin: receive (签收) or send back the reports below
+    LEAD_REPORTS_SETTINGS = "leads.reports.settings"  # county case admin or leader: the day reports are due
+    LEADS_FUNNEL = "leads.funnel"  # the county's funnel (一个漏斗): its case admin and leader
+    LEAD_TRACKS_DECIDE = "leads.tracks.decide"  # county case admin: assign a reported lead its track
+    LEAD_TRACKS_APPROVE = "leads.tracks.approve"  # county leader: approve a track taking a lead from a township
+    # Villages (清廉村居): a township's villages, the county's ABC grading rounds, C villages' plans (一村一方案).
+    VILLAGES_READ = "villages.read"  # the unit's villages, gradings, plans; the county's rounds and its gradings
+    VILLAGES_MANAGE = "villages.manage"  # township leader/officer: villages, scores, plans, items, monthly reports
+    VILLAGES_GRADE_OVERRIDE = "villages.grade_override"  # township leader: override a grade (with reason), regrade
+    GRADING_ROUNDS_MANAGE = "villages.rounds.manage"  # county leader/officer: set and close a grading round
+    GRADING_CONFIRM = "villages.rounds.confirm"  # county leader: confirm (or send back) the townships' grades
     # The backlog-zeroing campaign (信访积案动态清零).
     ZEROING_START = "zeroing.start"  # leader of the province: deploy the campaign
     ZEROING_READ = "zeroing.read"  # the unit's backlog ledger and its subtree's figures
@@ -82,6 +100,10 @@ class Action(StrEnum):
     WORKBENCH_FIGURES = "workbench.figures"  # the unit's and its children's figures
     ZONES_CONVENE = "zones.convene"  # the convening member's leader: joint meetings, the term report
     ZONES_INSPECT = "zones.inspect"  # a member's leaders and officers: file findings of a cross-inspection
+    # Remote evidence (远程取证): video interviews of a witness whose procedure is enforced step by step.
+    EVIDENCE_READ = "evidence.read"
+    EVIDENCE_CONDUCT = "evidence.conduct"  # plan an interview, confirm its steps (the two staff), finalise it
+    EVIDENCE_CHECK = "evidence.check"  # case admin 案管: record the check (核查) of a finalised interview
     # Reporting.
     INDICATORS_DEFINE = "indicators.define"  # leader of a province or city: weighted indicators over the figures
     BULLETINS_BUILD = "bulletins.build"  # leader of a unit above township: a bulletin of a past period
@@ -125,11 +147,19 @@ ROLE_GRANTS = {
     Action.LEADS_REGISTER: {Role.INTAKE, Role.OFFICER, Role.CASE_ADMIN},
     Action.LEADS_DISPOSE: {Role.LEADER, Role.OFFICER},
     Action.LEADS_CLOSE: {Role.LEADER},
+    Action.CASES_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
+    Action.CASES_HANDLE: {Role.LEADER, Role.OFFICER},
+    Action.CASES_REVIEW: {Role.REVIEWER},
+    Action.CASES_DECIDE: {Role.LEADER},
+    Action.VILLAGES_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
     Action.ZEROING_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE},
     Action.ZEROING_HANDLE: {Role.LEADER, Role.OFFICER, Role.INTAKE},
     Action.ZEROING_RECHECK: {Role.LEADER},
     Action.ZONES_CONVENE: {Role.LEADER},
     Action.ZONES_INSPECT: {Role.LEADER, Role.OFFICER},
+    Action.EVIDENCE_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
+    Action.EVIDENCE_CONDUCT: {Role.LEADER, Role.OFFICER},
+    Action.EVIDENCE_CHECK: {Role.CASE_ADMIN},
     Action.ZONES_GRANTS_ALL: {Role.LEADER},
     Action.WORKBENCH_OWN: {Role.OFFICER},
     Action.WORKBENCH_DECISIONS: {Role.LEADER},
@@ -211,6 +241,27 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
             if unit.level == UnitLevel.COUNTY:
                 return True
             return bool(roles & {Role.LEADER, Role.OFFICER, Role.CASE_ADMIN})
+        case Action.LEAD_REPORTS_READ:
+            # A township's staff read its own reports; at the county, its case-management office and leaders.
+            readers = {Role.CASE_ADMIN, Role.LEADER} if unit.level == UnitLevel.COUNTY else {
+                Role.LEADER, Role.OFFICER, Role.CASE_ADMIN}
+            return bool(roles & readers)
+        case Action.LEAD_REPORTS_SUBMIT:
+            return Role.LEADER in roles and unit.level == UnitLevel.TOWNSHIP
+        case Action.LEAD_REPORTS_RECEIVE | Action.LEAD_TRACKS_DECIDE:
+            return Role.CASE_ADMIN in roles and unit.level == UnitLevel.COUNTY
+        case Action.LEAD_REPORTS_SETTINGS | Action.LEADS_FUNNEL:
+            return bool(roles & {Role.CASE_ADMIN, Role.LEADER}) and unit.level == UnitLevel.COUNTY
+        case Action.LEAD_TRACKS_APPROVE:
+            return Role.LEADER in roles and unit.level == UnitLevel.COUNTY
+        case Action.VILLAGES_MANAGE:
+            return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.TOWNSHIP
+        case Action.VILLAGES_GRADE_OVERRIDE:
+            return Role.LEADER in roles and unit.level == UnitLevel.TOWNSHIP
+        case Action.GRADING_ROUNDS_MANAGE:
+            return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.COUNTY
+        case Action.GRADING_CONFIRM:
+            return Role.LEADER in roles and unit.level == UnitLevel.COUNTY
         case Action.ZEROING_START:
             return Role.LEADER in roles and unit.parent_id is None
         case Action.CLEARING_CONDITIONS | Action.PETITIONS_CATEGORIES | Action.INDICATORS_DEFINE:

@@ -21,6 +21,8 @@ SHARE_PURPOSE_LABELS = {
     "supervision": _l("督办"),
     "escalated_review": _l("提级审核"),
     "routing": _l("转办"),
+    "case_review": _l("镇案县审"),
+    "execution_watch": _l("处分执行督促"),
 }
 ACCESS_LIST_LIMIT = 200
 

@@ -83,7 +83,7 @@ def owner_engine(app):
     engine.dispose()
 
 
-TABLES = ["lead_persons", "leads", "attachments", "handler_changes", "reply_templates", "document_renditions", "bulletins", "exports", "federation_pushes", "federation_peers", "reconcile_runs", "changed_units", "indicators", "import_jobs", "share_accesses", "inspection_findings", "inspection_pairs", "cross_grants", "inspection_rounds", "meeting_decisions", "joint_meetings", "convener_terms", "zone_members", "zones", "campaign_bulletins", "backlog_visits", "backlog_cases", "petition_links",
+TABLES = ["village_reports", "village_plan_items", "village_plans", "village_gradings", "grading_rounds", "villages", "remote_interviews", "case_execution_steps", "case_reviews", "case_steps", "case_persons", "cases", "lead_track_decisions", "lead_reports", "lead_report_settings", "lead_persons", "leads", "attachments", "handler_changes", "reply_templates", "document_renditions", "bulletins", "exports", "federation_pushes", "federation_peers", "reconcile_runs", "changed_units", "indicators", "import_jobs", "share_accesses", "inspection_findings", "inspection_pairs", "cross_grants", "inspection_rounds", "meeting_decisions", "joint_meetings", "convener_terms", "zone_members", "zones", "campaign_bulletins", "backlog_visits", "backlog_cases", "petition_links",
           "petition_categories",
           "clearing_visits", "supervision_reports", "supervision_problems", "supervision_items", "directive_returns",
           "directive_receipts", "directive_attachments", "campaign_phases", "campaign_enrolments", "directives",

@@ -48,6 +48,8 @@ def world(app, factory):
         objects |= _victim_bulletin(tree) | _victim_indicator(tree)
         objects |= _victim_zones(tree, zone_units, objects)
         objects |= _victim_attachment(tree, objects)
+        objects |= _victim_villages(tree)
+        objects |= _victim_evidence(tree, objects)
         objects |= _victim_rendition(tree, victim_account, objects)
         db.session.commit()
     return {
@@ -62,7 +64,7 @@ def world(app, factory):
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
                     "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别",
                     "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查", "西片检查小结", "西镇回访未落实",
-                    "西镇附件举报信", "西镇线索摘要", "孙线索"],
+                    "西镇附件举报信", "西镇线索摘要", "孙线索", "西镇专用村", "西镇村问题", "孙案件", "西镇案件事实", "西镇证人"],
     }
 
 
@@ -94,7 +96,7 @@ def _victim_casework(tree) -> dict:
     return {"petition_id": petition.id, **_victim_petition_extras(town2, petition), "directive_id": directive.id,
             "attachment_id": directive.attachments[0].id, "item_id": item.id, "problem_id": item.problems[0].id,
             **_victim_clearing(town2, today), **_victim_zeroing(town2, county, petition, today),
-            **_victim_lead(town2, petition)}
+            **_victim_lead(town2, petition), **_victim_case(town2, county, today)}
 
 
 def _victim_lead(town2, petition) -> dict:
@@ -104,7 +106,40 @@ def _victim_lead(town2, petition) -> dict:
     lead_ops.convert_petition(petition, town2)
     lead = lead_ops.register_lead(town2, dict(source="audit", received_on=petition.received_on,
                                               summary="西镇线索摘要", persons=[{"name": "孙线索", "level": "village"}]))
-    return {"lead_id": lead.id}
+    return {"lead_id": lead.id, **_victim_lead_report(town2)}
+
+
+def _victim_lead_report(town2) -> dict:
+    """西镇's monthly lead report (月报备) submitted to 甲县, and the county's pending track decision (一个漏斗) on
+    the reported lead."""
+    from core import calendar
+    from core.extensions import db
+    from core.leads import operations as lead_ops
+    from tenants.models import Unit
+
+    period = lead_ops.last_due_period(calendar.today(), 20)
+    reported = lead_ops.register_lead(town2, dict(source="other", received_on=lead_ops.period_bounds(period)[0],
+                                                  summary="西镇线索摘要", persons=[{"name": "孙线索", "level": "village"}]))
+    report = lead_ops.submit_report(town2, period)
+    decision = lead_ops.decide_track(reported, db.session.get(Unit, town2.parent_id),
+                                     {"track": "county_led", "reason": "西镇线索摘要"})
+    return {"report_id": report.id, "decision_id": decision.id}
+
+
+def _victim_case(town2, county, today) -> dict:
+    """A case (审查调查) of 西镇, reviewed by its county and decided, its execution under way."""
+    from core.cases import operations as case_ops
+    from core.leads import operations as lead_ops
+
+    lead = lead_ops.register_lead(town2, dict(source="assigned", received_on=today,
+                                              summary="西镇立案线索", persons=[{"name": "孙案件", "level": "village"}]))
+    lead_ops.dispose(lead, "verify", {"report": "基本属实", "recommendation": "file", "form": "second"})
+    case = case_ops.open_from_lead(lead, town2)
+    case_ops.add_investigation_step(case, {"kind": "talk", "content": "西镇谈话笔录"})
+    case_ops.update_file(case, {"findings": "西镇案件事实", "category": "party", "kind": "warning", "form": "second"})
+    for step, unit in (("submit", town2), ("review_agree", county), ("decide", town2)):
+        case_ops.take_step(case, step, {}, acting_unit=unit)
+    return {"investigation_case_id": case.id, "execution_step_id": case.execution[0].id}
 
 
 def _victim_zeroing(town2, county, petition, today) -> dict:
@@ -210,6 +245,27 @@ def _victim_zones(tree, zone_units: dict, objects: dict) -> dict:
             "grant_id": grant.id, "round_id": round_.id, "pair_id": pair.id}
 
 
+def _victim_villages(tree) -> dict:
+    """A village of 西镇 graded C in its county's round (confirmed), with its plan (一村一方案)."""
+    from core import calendar
+    from core.extensions import db
+    from core.villages import operations as village_ops
+    from tenants.models import Unit
+
+    town2, county = db.session.get(Unit, tree.town2), db.session.get(Unit, tree.county)
+    round_ = village_ops.open_round(county, {"name": "甲县清廉村居研判", "period": "2026上半年"})
+    village = village_ops.add_village(town2, {"name": "西镇专用村", "code": "980121002201", "kind": "village"})
+    grading = village_ops.start_grading(village, round_)
+    village_ops.score(grading, {c["key"]: {"score": 50} for c in round_.criteria})
+    village_ops.submit(grading)
+    village_ops.confirm(grading, county)
+    plan = village_ops.create_plan(village, {"party_secretary": "西镇书记", "discipline_secretary": "西镇纪委",
+                                             "items": [{"problem": "西镇村问题", "measure": "整改", "responsible": "联村",
+                                                        "deadline": calendar.today().isoformat()}]})
+    return {"village_id": village.id, "grading_id": grading.id, "grading_round_id": round_.id,
+            "village_plan_id": plan.id, "plan_item_id": plan.items[0].id}
+
+
 def _victim_rendition(tree, account_id: int, objects: dict) -> dict:
     """The PDF rendition of 西镇's 澄清通知书, waiting for its job (recorded as the page's request would)."""
     import uuid
@@ -241,6 +297,26 @@ def _victim_attachment(tree, objects: dict) -> dict:
     attachment = attachment_ops.upload(db.session.get(Petition, objects["petition_id"]), io.BytesIO(png),
                                        "西镇附件举报信.png", acting_unit=db.session.get(Unit, tree.town2))
     return {"file_id": attachment.id}
+
+
+def _victim_evidence(tree, objects: dict) -> dict:
+    """A remote interview (远程取证) of 西镇 on its lead, by its officer and a second officer: ``interview_id``."""
+    from core.evidence import operations as evidence_ops
+    from core.extensions import db
+    from core.identity import operations as identity_ops
+    from core.identity.models import Account
+    from tenants import operations as tenancy_ops
+    from tenants.models import Unit
+
+    town2 = db.session.get(Unit, tree.town2)
+    first = db.session.scalar(db.select(Account).where(Account.username == "victim-officer"))
+    second, _ = identity_ops.create_account("victim-second", "西镇第二办案人", "Correct-Horse-42")
+    tenancy_ops.add_membership(second, town2, "officer")
+    interview = evidence_ops.plan_interview(town2, {
+        "subject_type": "leads", "subject_id": objects["lead_id"], "witness_name": "西镇证人",
+        "staff1_id": first.id, "staff2_id": second.id, "planned_at": "2026-12-05T09:30", "mode": "wechat_video",
+        "place": "西镇谈话室"}, first)
+    return {"interview_id": interview.id}
 
 
 def _victim_bulletin(tree) -> dict:
@@ -293,6 +369,8 @@ def _arg_name(rule, name: str) -> str:
     parameter name ``bulletin_id``."""
     if name == "bulletin_id" and rule.endpoint.startswith(("bulletins.", "api.bulletin_")):
         return "report_bulletin_id"
+    if name == "case_id" and rule.endpoint.startswith(("cases.", "api.cases_")):  # 审查调查 (not a clearing case)
+        return "investigation_case_id"
     return name
 
 

@@ -210,7 +210,8 @@ def test_the_figures_move_with_each_write_and_the_recount_agrees(app, factory):
         db.session.commit()
         assert {k: v for k, v in _stats(app, tree.town).items() if v} == {
             "leads.received": 4, "leads.open": 3, "leads.source.inspection_tour": 3,
-            "leads.source.petition": 1, "leads.disposed.shelve": 1, "leads.disposed.close": 1}
+            "leads.source.petition": 1, "leads.disposed.shelve": 1, "leads.disposed.close": 1,
+            "leads.track.township": 4}
         # The shelved lead taken up again: the disposal in force is what counts.
         lead_ops.dispose(db.session.get(Lead, shelved), "verify", {"report": "经核实属实", "recommendation": "file",
                                                                     "form": "second"})

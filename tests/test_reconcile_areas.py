@@ -16,11 +16,12 @@ def test_each_area_declares_the_recount_of_the_figures_it_owns(app):
     from core.areas import installed
 
     prefixes = [prefix for prefix, _recount in installed(app).figures]
-    assert prefixes == ["supervision.", "petitions.", "clearing.", "directives.returns_late", "zeroing.", "leads."]
+    assert prefixes == ["supervision.", "petitions.", "clearing.", "directives.returns_late", "zeroing.", "leads.", "cases.", "villages.", "evidence."]
     sources = {(model.__tablename__, column) for model, column in installed(app).figure_sources}
     assert sources == {("supervision_items", "unit_id"), ("supervision_items", "recipient_unit_id"),
                        ("petitions", "unit_id"), ("clearing_cases", "unit_id"), ("clearing_candidates", "unit_id"),
-                       ("directive_returns", "unit_id"), ("backlog_cases", "unit_id"), ("leads", "unit_id")}
+                       ("directive_returns", "unit_id"), ("backlog_cases", "unit_id"), ("leads", "unit_id"), ("cases", "unit_id"),
+                       ("remote_interviews", "unit_id"), ("villages", "unit_id")}
 
 
 def test_the_reconcile_imports_no_casework_area():
@@ -38,7 +39,7 @@ def test_a_figure_of_every_area_moved_behind_its_back_is_found_and_mended(app, f
 
     tree = factory.tree()
     metrics = ("supervision.open", "petitions.open", "clearing.candidates", "directives.returns_late",
-               "zeroing.1.stock")
+               "zeroing.1.stock", "cases.open")
     with app.app_context(), context.acting(context.maintenance_context(), db.session):
         town = db.session.get(Unit, tree.town)
         for metric in metrics:

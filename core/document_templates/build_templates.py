@@ -292,8 +292,28 @@ def clearing_notice():
     return doc
 
 
+def village_rectification_order():
+    """重点问题督改单 of a C village (清廉村居 定期研判、分类管理), signed by the township's party and discipline
+    secretaries."""
+    doc = new_document("“定期研判、分类管理”重点问题督改单")
+    add_body(doc, "{{village}}党组织、{{committee}}：", indent=False)
+    add_body(doc,
+             "根据{{period}}清廉村居“定期研判、分类管理”综合评估，你{{kind}}被评定为C类。现将存在的重点问题及整改措施"
+             "交办如下，请对照“一村一方案”逐项整改、按期销号，每月向{{issuer}}党委主要负责同志汇报整改情况。",
+             "整改要求：{{requirements}}")
+    add_table(doc, ["序号", "问题", "整改措施", "责任人", "整改时限", "销号"], [12, 44, 44, 22, 22, 14], "items")
+    doc.add_paragraph()
+    for text in ("党委书记：{{party_secretary}}", "纪委书记：{{discipline_secretary}}"):
+        paragraph = doc.add_paragraph(text)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.right_indent = BODY_SIZE * 2
+    add_signature(doc)
+    add_colophon(doc)
+    return doc
+
+
 if __name__ == "__main__":
-    for build in (rectification_order, supervision_order, clearing_notice):
+    for build in (rectification_order, supervision_order, clearing_notice, village_rectification_order):
         path = HERE / f"{build.__name__}.docx"
         path.write_bytes(docx_bytes(build()))
         print(path)

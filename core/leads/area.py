@@ -34,7 +34,10 @@ def install(app: Flask) -> None:
 
 AREA = Area(
     "leads", blueprints=(views.bp,), api=(api,), periodic=tuple(jobs.PERIODIC),
-    recounts=(operations.refresh_overdue,), figures=(("leads.", operations.recount),),
+    recounts=(operations.refresh_overdue, operations.refresh_report_late), figures=(("leads.", operations.recount),),
+    # A unit with a monthly report has its figures (leads.reports.submitted): its stats rows bring it to the recount.
     figure_sources=((Lead, "unit_id"),), demo=(demo.seed,),
-    workspace_links=(("leads.index", _l("问题线索"), Action.LEADS_READ, 55),), install=install,
+    workspace_links=(("leads.index", _l("问题线索"), Action.LEADS_READ, 55),
+                     ("leads.reports", _l("问题线索月报备"), Action.LEAD_REPORTS_READ, 56),
+                     ("leads.funnel", _l("一个漏斗"), Action.LEADS_FUNNEL, 57)), install=install,
 )

@@ -12,4 +12,10 @@ def scan_lead_deadlines() -> dict:
     return across_units(lambda: ops.scan_overdue(calendar.today()))
 
 
-PERIODIC = [Periodic(scan_lead_deadlines, "*/10 * * * *")]
+@job("maintenance", timeout=1800)
+def scan_lead_reports() -> dict:
+    """月报备: townships whose due monthly report is missing, named in their county's inbox and counted."""
+    return across_units(lambda: ops.scan_reports(calendar.today()))
+
+
+PERIODIC = [Periodic(scan_lead_deadlines, "*/10 * * * *"), Periodic(scan_lead_reports, "15 * * * *")]

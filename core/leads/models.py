@@ -8,19 +8,19 @@ of petitions and clearing (core.crypto.Sealed); the list finds them by the keyed
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clearing.models import SealedPerson
-from core.crypto import seal_pending
+from core.crypto import Sealed, seal_pending
 from core.extensions import db
 from core.handlers.models import Handled
 from core.identity.models import Account
-from core.leads.workflow import LEAD_FLOW
+from core.leads.workflow import DECISION_LABELS, LEAD_FLOW, REPORT_FLOW, TRACK_LABELS
 from core.models import TimestampMixin, VersionedMixin
 from tenants.models import TenantOwned
 
@@ -120,6 +120,10 @@ class Lead(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     # 一个漏斗: who handles it (workflow.TRACKS); 镇案镇办 until the county decides otherwise.
     track: Mapped[str] = mapped_column(String(16), nullable=False, default="township", server_default="township")
+    # 县领办: the county's lead made of a township's (``origin_id`` on the county's, ``county_lead_id`` on the
+    # township's). A lead with an origin is no new receipt: the figures count it once, at the township.
+    origin_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
+    county_lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id"))
 
     persons: Mapped[list[LeadPerson]] = relationship(order_by=LeadPerson.position_order, lazy="selectin")
     registered_by: Mapped[Account | None] = relationship(foreign_keys=[registered_by_id])
@@ -141,6 +145,103 @@ class Lead(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
         return str(FORM_LABELS[Form(self.form)]) if self.form else ""
 
     @property
+    def track_label(self) -> str:
+        return str(TRACK_LABELS.get(self.track, ""))
+
+    @property
     def label(self) -> str:
         """How the inbox and other pages name the lead: its number only, never a person's name."""
         return self.number
+
+
+class LeadReportSetting(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+    """A county's rule of the monthly report (月报备): the day of the next month by which each township reports
+    the month's leads (default the 20th). Its townships read it (``__inherited__``); only the county writes it."""
+
+    __tablename__ = "lead_report_settings"
+    __table_args__ = (UniqueConstraint("unit_id"),)
+    __inherited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    due_day: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+
+@seal_pending
+class LeadReport(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
+    """One township's monthly report of its leads to its county (月报备), frozen at submission: the counts (numbers
+    only, plain) and the list of leads with their persons and summaries (sealed at rest like the persons). The
+    county (``county_id``) is its other party: it reads the report, receives it or sends it back."""
+
+    __tablename__ = "lead_reports"
+    __table_args__ = (UniqueConstraint("unit_id", "period"), Index("ix_lead_reports_county", "county_id", "period"))
+    __counterparty__ = "county_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    period: Mapped[str] = mapped_column(String(7), nullable=False)  # YYYY-MM
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="submitted")
+    due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    first_submitted_on: Mapped[date] = mapped_column(Date, nullable=False)  # China date; late if after due_on
+    submitted_late: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    lead_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    snapshot_sealed: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    snapshot_text = Sealed("snapshot_sealed")  # JSON of the listed leads (number, persons, summary, state, way)
+
+    submitted_by: Mapped[Account | None] = relationship(foreign_keys=[submitted_by_id])
+    received_by: Mapped[Account | None] = relationship(foreign_keys=[received_by_id])
+
+    @property
+    def state_label(self) -> str:
+        return REPORT_FLOW.label(self.state)
+
+    @property
+    def label(self) -> str:
+        return f"{self.period} 问题线索月报备"
+
+
+class LeadTrackDecision(TenantOwned, TimestampMixin, db.Model):
+    """One decision of the county's funnel (一个漏斗) on a lead: its track, who decided and why, when; pending the
+    county leader's approval where it takes the lead from its township. A change of track is a new decision; the
+    rows are the history. Owned by the county; the lead's unit (``lead_unit_id``) reads them too."""
+
+    __tablename__ = "lead_track_decisions"
+    __table_args__ = (Index("ix_lead_track_decisions_lead", "lead_id"),)
+    __counterparty__ = "lead_unit_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), nullable=False)
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), nullable=False)
+    lead_number: Mapped[str] = mapped_column(String(64), nullable=False)
+    from_track: Mapped[str] = mapped_column(String(16), nullable=False)
+    track: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    staff_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # 县镇合办: the named county staff
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approval_note: Mapped[str | None] = mapped_column(Text)
+    effective_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    decided_by: Mapped[Account | None] = relationship(foreign_keys=[decided_by_id])
+    approved_by: Mapped[Account | None] = relationship(foreign_keys=[approved_by_id])
+
+    @property
+    def track_label(self) -> str:
+        return str(TRACK_LABELS.get(self.track, ""))
+
+    @property
+    def from_track_label(self) -> str:
+        return str(TRACK_LABELS.get(self.from_track, ""))
+
+    @property
+    def status_label(self) -> str:
+        return str(DECISION_LABELS.get(self.status, ""))

@@ -11,26 +11,167 @@ from core import calendar
 from core.crypto import name_key
 from core.extensions import db
 from core.handlers.queries import resolved_handler, where_handler
-from core.leads.models import Lead, LeadPerson, Source
-from core.leads.workflow import LEAD_FLOW, OPEN, STEP_ACTIONS
+from core.leads.models import Lead, LeadPerson, LeadReport, LeadTrackDecision, Source
+from core.leads.workflow import LEAD_FLOW, OPEN, REPORT_SHARE, SHARE_STEPS, STEP_ACTIONS, TRACKS, WAYS
 from core.petitions.models import Petition
 from core.petitions.queries import load_own as load_own_petition
-from tenants.access import Action, ensure
-from tenants.models import Unit
-from tenants.scoping import load_scoped
+from tenants.access import Action, can, deny, ensure
+from tenants.models import Share, Unit, UnitLevel
+from tenants.queries import active_shares
+from tenants.scoping import active_shares_clause, load_scoped, may_open
 
 # Still the handler's work (承办人's workload): waiting for a disposal, or shelved until its review date.
 HANDLER_OPEN = OPEN
 
 
-def load_lead(lead_id, action: Action, unit: Unit, account) -> Lead:
-    """A lead of the acting unit itself; else 404 (a sibling township, the county above, the province's analyst)."""
-    return load_scoped(Lead, lead_id, unit=unit, account=account, action=action, own=True)
+def load_lead(lead_id, action: Action, unit: Unit, account, *, own: bool = True) -> Lead:
+    """A lead of the acting unit itself; else 404 (a sibling township, the county above, the province's analyst).
+    ``own=False``: also one shared to the unit or account (月报备, 县领办's assistance, 县镇合办's staff)."""
+    lead = load_scoped(Lead, lead_id, unit=unit, account=account, action=action, own=own)
+    if lead.unit_id != unit.id and not may_read_through_shares(lead, unit, account):
+        deny(action, unit=unit, object_type="leads", object_id=lead.id)
+    return lead
 
 
-def load_for_step(lead_id, step: str, unit: Unit, account) -> Lead:
-    """A lead the account may dispose of in ``step`` (予以了结: a leader); else 404."""
-    return load_lead(lead_id, STEP_ACTIONS.get(step, Action.LEADS_DISPOSE), unit, account)
+# Reading another unit's lead through a share asks what the share's purpose asks: a reported lead (月报备) is the
+# county's case admin's and leader's (its funnel), not every county officer's; the named steps' shares, LEADS_READ.
+READ_THROUGH = {REPORT_SHARE: Action.LEADS_FUNNEL}
+
+
+def may_read_through_shares(lead: Lead, unit: Unit, account) -> bool:
+    return any(can(account, READ_THROUGH.get(share.purpose, Action.LEADS_READ), unit, target=unit)
+               for share in active_shares("leads", lead.id))
+
+
+def may_open_lead(account, unit: Unit, lead: Lead) -> bool:
+    """Would the lead's page open here (the loader's decision without its 404): for links."""
+    return may_open(account, Action.LEADS_READ, unit, lead) and (
+        lead.unit_id == unit.id or may_read_through_shares(lead, unit, account))
+
+
+def steps_through_shares(lead: Lead, unit: Unit, account) -> dict[str, Share]:
+    """The steps ``account`` may take at ``unit`` on another unit's lead through its active shares, whatever the
+    lead's state, each with the share it goes through (views and API decide it here)."""
+    steps: dict[str, Share] = {}
+    if lead.unit_id == unit.id:
+        return steps
+    for share in active_shares("leads", lead.id):
+        names, action = SHARE_STEPS.get(share.purpose, ((), None))
+        if action is None or not can(account, action, unit):
+            continue
+        for name in names:
+            if name in share.allowed_transitions:
+                steps.setdefault(name, share)
+    return steps
+
+
+def allowed_steps(lead: Lead, unit: Unit, account) -> list[str]:
+    """The ways the account may dispose of the lead now: by role at the owner, by a share's named steps elsewhere."""
+    available = {t.name for t in LEAD_FLOW.available(lead)}
+    if lead.unit_id == unit.id:
+        return [w for w in WAYS if w in available and can(account, STEP_ACTIONS[w], unit)]
+    through = steps_through_shares(lead, unit, account)
+    return [w for w in WAYS if w in available and w in through]
+
+
+def load_for_step(lead_id, step: str, unit: Unit, account) -> tuple[Lead, Share | None]:
+    """A lead the account may dispose of in ``step`` (予以了结: a leader of its own unit; a share's named steps);
+    else 404. Returns the share the step goes through (None at the owner)."""
+    lead = load_lead(lead_id, Action.LEADS_READ, unit, account, own=False)
+    if lead.unit_id == unit.id:
+        if not can(account, STEP_ACTIONS.get(step, Action.LEADS_DISPOSE), unit):
+            deny(STEP_ACTIONS.get(step, Action.LEADS_DISPOSE), unit=unit, object_type="leads", object_id=lead.id)
+        return lead, None
+    share = steps_through_shares(lead, unit, account).get(step)
+    if share is None:
+        deny(Action.LEADS_DISPOSE, unit=unit, object_type="leads", object_id=lead.id)
+    return lead, share
+
+
+def load_report(report_id, unit: Unit, account, action: Action = Action.LEAD_REPORTS_READ) -> LeadReport:
+    """A township's own report, or (its county) one of its townships' reports; else 404."""
+    return load_scoped(LeadReport, report_id, unit=unit, account=account, action=action)
+
+
+def load_decision(decision_id, unit: Unit, account, action: Action) -> LeadTrackDecision:
+    """A track decision of the county (its own only); else 404."""
+    return load_scoped(LeadTrackDecision, decision_id, unit=unit, account=account, action=action, own=True)
+
+
+def load_for_funnel(lead_id, unit: Unit, account, action: Action = Action.LEADS_FUNNEL) -> Lead:
+    """A lead a township of the county reported (shared by its monthly report) or the county's own; else 404."""
+    lead = load_scoped(Lead, lead_id, unit=unit, account=account, action=action)
+    if lead.unit_id != unit.id and not any(s.purpose == REPORT_SHARE and s.grantee_unit_id == unit.id
+                                           for s in active_shares("leads", lead.id)):
+        deny(action, unit=unit, object_type="leads", object_id=lead.id)
+    return lead
+
+
+def townships_of(county: Unit) -> list[Unit]:
+    return list(db.session.scalars(select(Unit).where(Unit.parent_id == county.id, Unit.level == UnitLevel.TOWNSHIP,
+                                                      Unit.archived_at.is_(None)).order_by(Unit.code)))
+
+
+def reports_of_township(unit: Unit) -> list[LeadReport]:
+    return list(db.session.scalars(select(LeadReport).where(LeadReport.unit_id == unit.id)
+                                   .order_by(LeadReport.period.desc())))
+
+
+def reports_of_county(county: Unit, periods: list[str]) -> dict[tuple[int, str], LeadReport]:
+    rows = db.session.scalars(select(LeadReport).where(LeadReport.county_id == county.id,
+                                                       LeadReport.period.in_(periods)))
+    return {(r.unit_id, r.period): r for r in rows}
+
+
+def decisions_of(lead: Lead) -> list[LeadTrackDecision]:
+    """The funnel's decisions on a lead (its township's, or the county lead's origin), oldest first."""
+    lead_id = lead.origin_id or lead.id
+    return list(db.session.scalars(select(LeadTrackDecision).where(LeadTrackDecision.lead_id == lead_id)
+                                   .order_by(LeadTrackDecision.decided_at, LeadTrackDecision.id)))
+
+
+def pending_decisions(county: Unit) -> list[LeadTrackDecision]:
+    return list(db.session.scalars(select(LeadTrackDecision).where(
+        LeadTrackDecision.unit_id == county.id, LeadTrackDecision.status == "pending")
+        .order_by(LeadTrackDecision.decided_at)))
+
+
+@dataclass
+class FunnelFilter:
+    track: str = ""
+    state: str = ""
+    overdue: bool = False
+    unit: int | None = None
+
+    @classmethod
+    def from_args(cls, args) -> FunnelFilter:
+        track, state = args.get("track", ""), args.get("state", "")
+        return cls(track=track if track in TRACKS else "", state=state if state in LEAD_FLOW.states else "",
+                   overdue=args.get("overdue") in ("1", "true", "on"), unit=args.get("unit", type=int))
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in (("track", self.track), ("state", self.state), ("overdue", "1" if self.overdue
+                                                                                    else ""),
+                                  ("unit", self.unit)) if v}
+
+
+def funnel_query(county: Unit, f: FunnelFilter, account, today: date | None = None):
+    """Every lead of the county's funnel: its own registry and what its townships' reports shared with it."""
+    from core import context
+
+    today = today or calendar.today()
+    reported = select(Share.object_id).where(Share.purpose == REPORT_SHARE,
+                                             active_shares_clause("leads", context.current()))
+    stmt = select(Lead).where(or_(Lead.unit_id == county.id, Lead.id.in_(reported)))
+    if f.track:
+        stmt = stmt.where(Lead.track == f.track)
+    if f.state:
+        stmt = stmt.where(Lead.state == f.state)
+    if f.overdue:
+        stmt = stmt.where(Lead.state.in_(OPEN), Lead.due_on < today)
+    if f.unit:
+        stmt = stmt.where(Lead.unit_id == f.unit)
+    return stmt.order_by(Lead.received_on.desc(), Lead.id.desc())
 
 
 def load_petition_to_convert(petition_id, unit: Unit, account) -> Petition:

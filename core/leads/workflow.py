@@ -15,12 +15,15 @@ LEAD_FLOW = Workflow("leads", {
     "verified": _l("已初步核实"),
     "shelved": _l("暂存待查"),
     "closed": _l("予以了结"),
+    "transferred": _l("移交县纪委领办"),
 }, [
     # A shelved lead is taken up again by any other way; a talk whose reply is not believed goes on to 初步核实.
     Transition("talk", ("registered", "shelved"), "talked", _l("谈话函询")),
     Transition("verify", ("registered", "shelved", "talked"), "verified", _l("初步核实")),
     Transition("shelve", ("registered",), "shelved", _l("暂存待查")),
     Transition("close", ("registered", "shelved"), "closed", _l("予以了结"), needs_reason=True),
+    # 县领办 in force: the township's lead leaves its open work; the county's lead made of it is handled there.
+    Transition("transfer", ("registered", "shelved", "talked", "verified"), "transferred", _l("移交县纪委领办")),
 ])
 # The four ways, in the order the regulations name them; each is one transition of the flow.
 WAYS = ("talk", "verify", "shelve", "close")
@@ -34,6 +37,40 @@ STEP_ACTIONS = {"talk": Action.LEADS_DISPOSE, "verify": Action.LEADS_DISPOSE, "s
 
 # The funnel's tracks (一个漏斗): who handles a lead the county received in a township's monthly report.
 TRACKS = ("township", "county_led", "joint")  # 镇案镇办 (the default), 县领办, 县镇合办
+TRACK_LABELS = {"township": _l("镇案镇办"), "county_led": _l("县领办"), "joint": _l("县镇合办")}
+# Tracks that take a lead (wholly or in part) away from its township: they wait for the county leader's approval.
+NEEDS_APPROVAL = ("county_led", "joint")
+# What a share of a lead lets its grantee do (the model of core.clearing.queries.SHARE_STEPS): the purpose, the
+# steps named on it, and the role the acting account needs in its own unit.
+#  - lead_report: the county's case admin reads the township's reported lead, no step at all;
+#  - county_led_assist: 县领办, the township assists on the county's lead: talks and verification records, never
+#    shelving or closing (the county decides those);
+#  - joint: 县镇合办, named county staff act on the township's lead: talk, verify, shelve; closing stays with the
+#    township's leader.
+REPORT_SHARE, ASSIST_SHARE, JOINT_SHARE = "lead_report", "county_led_assist", "joint"
+SHARE_STEPS = {
+    REPORT_SHARE: ((), Action.LEADS_READ),
+    ASSIST_SHARE: (("talk", "verify"), Action.LEADS_DISPOSE),
+    JOINT_SHARE: (("talk", "verify", "shelve"), Action.LEADS_DISPOSE),
+}
+
+# The monthly report to the county (月报备): submitted by the township's leader, received (签收) or sent back with
+# a reason by the county's case admin; a report sent back is resubmitted (the loop stays in its history).
+REPORT_FLOW = Workflow("lead_reports", {
+    "submitted": _l("已报备，待签收"),
+    "received": _l("已签收"),
+    "returned": _l("已退回，待重新报备"),
+}, [
+    Transition("receive", ("submitted",), "received", _l("签收")),
+    Transition("send_back", ("submitted",), "returned", _l("退回"), needs_reason=True),
+    Transition("resubmit", ("returned",), "submitted", _l("重新报备")),
+])
+REPORTED = ("submitted", "received")  # a report the county holds: the township is not late for that month
+DEFAULT_DUE_DAY = 20  # 每月20日前: the report of month M is due by day 20 of month M+1
+
+# A track decision (一个漏斗): in force at once (镇案镇办), or pending until the county leader approves it.
+DECISION_LABELS = {"pending": _l("待县纪委领导审批"), "in_force": _l("已生效"), "rejected": _l("未获批准"),
+                   "superseded": _l("已被新的决定取代")}
 
 # Filled by higher areas at start-up: cases opens a case (审查调查) of a lead verified with 建议立案. Each entry is a
 # petitions ``Conversion`` (label, find, title, href, convert_url), read the same way as a petition's conversions.

@@ -1,0 +1,209 @@
+"""Reads of villages for the pages, the API and the ledgers: the loaders (a township's villages, plans and items
+are its own only; a grading reaches its township and its county; a round its county, and the townships below it
+read it), the lists, and the ledgers (header and rows) of villages with their grades and of the plans' items."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from core import calendar
+from core.extensions import db
+from core.villages.models import GradingRound, Village, VillageGrading, VillagePlan, VillagePlanItem, VillageReport
+from core.villages.workflow import GRADE_LABELS, GRADES, ITEM_STATES, KIND_LABELS, PLAN_STATES, move, MOVE_LABELS
+from tenants.access import Action, deny
+from tenants.models import Unit, UnitLevel
+from tenants.scoping import load_scoped
+
+
+# ---------------------------------------------------------------- loaders (404 outside scope)
+
+
+def load_village(village_id, action: Action, unit: Unit, account) -> Village:
+    """A village of the acting township itself; else 404 (a sibling township, the county, another county)."""
+    return load_scoped(Village, village_id, unit=unit, account=account, action=action, own=True)
+
+
+def load_grading(grading_id, action: Action, unit: Unit, account) -> VillageGrading:
+    """A grading of the acting township's village, or (for its county, the other party) of its townships'."""
+    return load_scoped(VillageGrading, grading_id, unit=unit, account=account, action=action)
+
+
+def load_own_grading(grading_id, action: Action, unit: Unit, account) -> VillageGrading:
+    """A grading the acting township scores itself (its county only reads and confirms)."""
+    return load_scoped(VillageGrading, grading_id, unit=unit, account=account, action=action, own=True)
+
+
+def load_round(round_id, action: Action, unit: Unit, account, *, own: bool = True) -> GradingRound:
+    """The county's round (``own``); with ``own=False`` also a round of the county above the acting township."""
+    return load_scoped(GradingRound, round_id, unit=unit, account=account, action=action, own=own)
+
+
+def load_plan(plan_id, action: Action, unit: Unit, account) -> VillagePlan:
+    return load_scoped(VillagePlan, plan_id, unit=unit, account=account, action=action, own=True)
+
+
+def load_item(plan: VillagePlan, item_id, action: Action, unit: Unit, account) -> VillagePlanItem:
+    item = load_scoped(VillagePlanItem, item_id, unit=unit, account=account, action=action, own=True)
+    if item.plan_id != plan.id:
+        deny(action, unit=unit, object_type="village_plan_items", object_id=item_id)
+    return item
+
+
+# ---------------------------------------------------------------- lists
+
+
+@dataclass
+class VillageFilter:
+    grade: str = ""  # A, B, C, or "none" (not graded yet)
+    kind: str = ""
+    q: str = ""  # part of the name or the code
+    archived: bool = False  # the archived ones instead
+
+    @classmethod
+    def from_args(cls, args) -> VillageFilter:
+        grade, kind = (args.get("grade") or "").strip(), (args.get("kind") or "").strip()
+        return cls(grade=grade if grade in (*GRADES, "none") else "", kind=kind if kind in KIND_LABELS else "",
+                   q=(args.get("q") or "").strip()[:50], archived=args.get("archived") in ("1", "true", "on"))
+
+    def as_args(self) -> dict:
+        return {k: v for k, v in (("grade", self.grade), ("kind", self.kind), ("q", self.q),
+                                  ("archived", "1" if self.archived else "")) if v}
+
+
+def list_query(unit: Unit, f: VillageFilter):
+    """The township's villages, by code."""
+    stmt = select(Village).where(Village.unit_id == unit.id,
+                                 Village.archived_at.is_not(None) if f.archived else Village.archived_at.is_(None))
+    if f.grade == "none":
+        stmt = stmt.where(Village.grade.is_(None))
+    elif f.grade:
+        stmt = stmt.where(Village.grade == f.grade)
+    if f.kind:
+        stmt = stmt.where(Village.kind == f.kind)
+    if f.q:
+        stmt = stmt.where(or_(Village.name.contains(f.q, autoescape=True), Village.code.startswith(f.q, autoescape=True)))
+    return stmt.order_by(Village.code)
+
+
+def rounds_for(unit: Unit) -> list[GradingRound]:
+    """The rounds a unit sees: a county its own, a township its county's; newest first."""
+    owner = unit.id if unit.level != UnitLevel.TOWNSHIP else unit.parent_id
+    return list(db.session.scalars(select(GradingRound).where(GradingRound.unit_id == owner)
+                                   .order_by(GradingRound.opened_on.desc(), GradingRound.id.desc())))
+
+
+def open_rounds_for(township: Unit) -> list[GradingRound]:
+    return [r for r in rounds_for(township) if r.state == "open"]
+
+
+def gradings_of_village(village: Village) -> list[VillageGrading]:
+    """Every grading of the village, newest first (the ones in force are its grade history)."""
+    return list(db.session.scalars(select(VillageGrading).where(VillageGrading.village_id == village.id)
+                                   .order_by(VillageGrading.id.desc())))
+
+
+def grade_history(village: Village) -> list[dict]:
+    """The gradings in force, oldest first, each with its move (提升/下降/保持/首次评定)."""
+    rows = db.session.scalars(select(VillageGrading).where(VillageGrading.village_id == village.id,
+                                                           VillageGrading.state == "in_force")
+                              .order_by(VillageGrading.in_force_on, VillageGrading.id))
+    return [{"grading": g, "move": move(g.previous_grade, g.grade),
+             "move_label": str(MOVE_LABELS[move(g.previous_grade, g.grade)])} for g in rows]
+
+
+def gradings_of_round(round_: GradingRound, county: Unit, state: str = "") -> list[VillageGrading]:
+    """The gradings of the county's round from all its townships (the county is their other party)."""
+    stmt = select(VillageGrading).where(VillageGrading.round_id == round_.id, VillageGrading.county_id == county.id)
+    if state:
+        stmt = stmt.where(VillageGrading.state == state)
+    return list(db.session.scalars(stmt.order_by(VillageGrading.unit_path, VillageGrading.village_code)))
+
+
+def round_summary(gradings: list[VillageGrading]) -> dict:
+    """The round's grades in force and the moves from each village's grade before it (巩固A类、提升B类、消灭C类)."""
+    in_force = [g for g in gradings if g.state == "in_force"]
+    grades = {grade: sum(1 for g in in_force if g.grade == grade) for grade in GRADES}
+    moves = {key: sum(1 for g in in_force if move(g.previous_grade, g.grade) == key) for key in MOVE_LABELS}
+    return {"total": len(gradings), "in_force": len(in_force), "grades": grades,
+            "moves": [(str(label), moves[key]) for key, label in MOVE_LABELS.items()],
+            "lifted_from_c": sum(1 for g in in_force if g.previous_grade == "C" and g.grade != "C")}
+
+
+def pending_regrades(county: Unit) -> list[VillageGrading]:
+    return list(db.session.scalars(select(VillageGrading).where(
+        VillageGrading.county_id == county.id, VillageGrading.kind == "extraordinary",
+        VillageGrading.state == "proposed").order_by(VillageGrading.id)))
+
+
+def gradings_in_round(township: Unit, round_: GradingRound) -> dict[int, VillageGrading]:
+    """village id -> its grading in the round, for the township's list."""
+    return {g.village_id: g for g in db.session.scalars(select(VillageGrading).where(
+        VillageGrading.unit_id == township.id, VillageGrading.round_id == round_.id))}
+
+
+def plans_of_village(village: Village) -> list[VillagePlan]:
+    return list(db.session.scalars(select(VillagePlan).where(VillagePlan.village_id == village.id)
+                                   .order_by(VillagePlan.id.desc())))
+
+
+def plans_of(unit: Unit) -> list[VillagePlan]:
+    return list(db.session.scalars(select(VillagePlan).where(VillagePlan.unit_id == unit.id)
+                                   .order_by(VillagePlan.state == "lifted", VillagePlan.id.desc())))
+
+
+def reports_of(plan: VillagePlan) -> list[VillageReport]:
+    return list(db.session.scalars(select(VillageReport).where(VillageReport.village_id == plan.village_id)
+                                   .order_by(VillageReport.month.desc())))
+
+
+# ---------------------------------------------------------------- ledgers (the export registry's rows)
+
+
+def villages_header() -> list[str]:
+    return ["区划代码", "村（社区）名称", "类型", "党组织书记", "职务", "村（居）委会主任", "职务", "评定等次",
+            "评定日期", "一村一方案"]
+
+
+def villages_statement(unit: Unit, filters: dict, today: date | None = None):
+    return list_query(unit, VillageFilter.from_args(filters))
+
+
+def villages_rows(unit: Unit, filters: dict, today: date | None = None) -> Iterator[list]:
+    """清廉村居台账: the township's villages with their grade in force and their plan's state."""
+    plans = {p.village_id: p for p in db.session.scalars(select(VillagePlan).where(
+        VillagePlan.unit_id == unit.id).order_by(VillagePlan.id))}
+    for v in db.session.scalars(villages_statement(unit, filters, today)):
+        plan = plans.get(v.id)
+        yield [v.code, v.name, v.kind_label, v.secretary_name, v.secretary_position, v.head_name, v.head_position,
+               str(GRADE_LABELS[v.grade]) if v.grade else "未评定", v.graded_on.isoformat() if v.graded_on else "",
+               f"{plan.number}（{PLAN_STATES[plan.state]}）" if plan else ""]
+
+
+def plan_items_header() -> list[str]:
+    return ["村（社区）", "督改单编号", "序号", "问题", "整改措施", "责任人", "职务", "整改时限", "状态", "销号日期",
+            "销号依据"]
+
+
+def plan_items_statement(unit: Unit, filters: dict, today: date | None = None):
+    """The township's plans' items: ``state`` (open/closed), ``overdue`` (open past the deadline)."""
+    today = today or calendar.today()
+    stmt = (select(VillagePlanItem).join(VillagePlan, VillagePlan.id == VillagePlanItem.plan_id)
+            .where(VillagePlanItem.unit_id == unit.id))
+    state = filters.get("state") or ""
+    if state in ITEM_STATES:
+        stmt = stmt.where(VillagePlanItem.state == state)
+    if filters.get("overdue") in ("1", "true", "on", True):
+        stmt = stmt.where(VillagePlanItem.state == "open", VillagePlanItem.deadline < today)
+    return stmt.order_by(VillagePlan.id, VillagePlanItem.seq)
+
+
+def plan_items_rows(unit: Unit, filters: dict, today: date | None = None) -> Iterator[list]:
+    """一村一方案问题清单 (销号管理)."""
+    for item in db.session.scalars(plan_items_statement(unit, filters, today)):
+        plan = item.plan
+        yield [plan.village.name, plan.number, item.seq, item.problem, item.measure, item.responsible,
+               item.responsible_position, item.deadline.isoformat(), str(ITEM_STATES[item.state]),
+               item.closed_on.isoformat() if item.closed_on else "", item.evidence or ""]

@@ -1,0 +1,57 @@
+"""What the villages area (清廉村居) knows of states and grades: the kinds of village, the grades A/B/C and how a
+score makes one, the states of a grading (评定) and of a C village's plan (一村一方案) and its items (销号)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+KIND_LABELS = {"village": _l("村"), "community": _l("社区")}
+GRADES = ("A", "B", "C")
+GRADE_LABELS = {"A": _l("A类"), "B": _l("B类"), "C": _l("C类")}
+# 巩固A类、提升B类、消灭C类: how the county's aim reads a village's move between two gradings.
+MOVE_LABELS = {"up": _l("提升"), "down": _l("下降"), "same": _l("保持"), "new": _l("首次评定")}
+
+# The seed's five aspects of a village's integrity (作风纪律、三资管理、村级工程、村务管理运行、群众反映), weighted.
+DEFAULT_CRITERIA = (("conduct", "作风纪律", 25), ("assets", "三资管理", 25), ("projects", "村级工程", 20),
+                    ("affairs", "村务管理运行", 15), ("opinion", "群众反映", 15))
+DEFAULT_THRESHOLD_A, DEFAULT_THRESHOLD_B = 85, 70  # total ≥ 85: A; ≥ 70: B; else C
+MAX_SCORE = 100
+MAX_CRITERIA = 10
+
+# A grading: scored by the township (draft), submitted; where the round wants the county's confirmation it waits
+# (proposed) and is confirmed (in force) or sent back (returned, scored again); else in force at submission.
+GRADING_STATES = {"draft": _l("评分中"), "proposed": _l("待县纪委确认"), "returned": _l("已退回，重新评定"),
+                  "in_force": _l("已生效")}
+EDITABLE = ("draft", "returned")
+GRADING_KINDS = {"round": _l("定期研判"), "extraordinary": _l("提请重新评定")}
+
+ROUND_STATES = {"open": _l("评定中"), "closed": _l("已结束")}
+
+# A C village's plan: open while items wait for their close-out, closed when every item is closed (the township
+# may then propose a regrade), lifted when a grading in force takes the village out of C.
+PLAN_STATES = {"open": _l("整改中"), "closed": _l("已全部销号"), "lifted": _l("已摘帽")}
+ITEM_STATES = {"open": _l("未销号"), "closed": _l("已销号")}
+
+
+def grade_of(total: float, threshold_a: int, threshold_b: int) -> str:
+    """The grade a weighted total earns under a round's thresholds."""
+    if total >= threshold_a:
+        return "A"
+    if total >= threshold_b:
+        return "B"
+    return "C"
+
+
+def weighted_total(criteria: list[dict], scores: dict) -> float | None:
+    """Σ score × weight / Σ weight over the round's criteria, to one decimal; None while any is unscored."""
+    weights = sum(c["weight"] for c in criteria)
+    if not weights or any(scores.get(c["key"], {}).get("score") is None for c in criteria):
+        return None
+    return round(sum(scores[c["key"]]["score"] * c["weight"] for c in criteria) / weights, 1)
+
+
+def move(previous: str | None, grade: str | None) -> str:
+    if not previous:
+        return "new"
+    if previous == grade:
+        return "same"
+    return "up" if GRADES.index(grade) < GRADES.index(previous) else "down"
