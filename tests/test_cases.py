@@ -423,3 +423,50 @@ def test_the_case_page_writes_the_file_and_refuses_in_chinese(app, factory, brow
     stale = browser.post(f"{url}/investigation", {"kind": "talk", "content": "迟到的谈话"}, form_page=url)
     assert stale.status_code == 409
     assert "迟到的谈话" not in browser.get(url).get_data(as_text=True)
+
+
+def test_the_leads_page_links_its_case_only_for_those_who_may_open_cases(app, factory, browser):
+    """Intake reads leads but not cases: the lead's page names its case without a link that would answer 404."""
+    tree = factory.tree()
+    people = _people(factory, tree)
+    factory.account("c-intake", [(tree.town, "intake")])
+    lead_id = _verified_lead(app, tree.town, people["officer"])
+    case_id = _open_case(app, tree.town, people["officer"], lead_id)
+    link = f"/u/{tree.town}/cases/{case_id}"
+    browser.login("c-intake")
+    page = browser.get(f"/u/{tree.town}/leads/{lead_id}").get_data(as_text=True)
+    assert "data-follow-up" in page and "纪案" in page and link not in page
+    assert browser.get(link).status_code == 404
+    browser.logout()
+    browser.login("c-officer")
+    page = browser.get(f"/u/{tree.town}/leads/{lead_id}").get_data(as_text=True)
+    assert f'href="{link}"' in page
+
+
+def test_the_case_ledger_exports_the_lists_rows_to_xlsx(app, factory, browser):
+    """审查调查台账: the list's export button answers a short list with the file at once, one row per case with its
+    persons, its latest review opinion and its decision; a sibling township's list exports none of them."""
+    from tests.test_exports import sheet_rows
+
+    tree = factory.tree()
+    people = _people(factory, tree)
+    first = _open_case(app, tree.town, people["officer"], _verified_lead(app, tree.town, people["officer"]))
+    _open_case(app, tree.town, people["officer"], _verified_lead(app, tree.town, people["officer"], name="吴第二"))
+    _step(app, tree.town, people["officer"], first, "submit")
+    _step(app, tree.county, people["reviewer"], first, "review_send_back", {"points": "补充证据"})
+    browser.login("c-officer")
+    list_page = f"/u/{tree.town}/cases"
+    assert 'data-export="cases"' in browser.get(list_page).get_data(as_text=True)
+    response = browser.post(f"/u/{tree.town}/exports/new", {"kind": "cases"}, form_page=list_page)
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet"), response.status_code
+    rows = sheet_rows(response.data)
+    assert rows[0][:4] == ["案件编号", "立案日期", "线索编号", "被审查调查人"]
+    listed = re.findall(r'data-case="([^"]+)"', browser.get(list_page).get_data(as_text=True))
+    assert [r[0] for r in rows[1:]] == listed and len(listed) == 2
+    by_person = {r[3]: r for r in rows[1:]}
+    assert by_person["周案件"][9] == "退回待补充" and by_person["周案件"][11] == "退回补充调查"
+    assert by_person["吴第二"][9] == "审查调查中" and by_person["吴第二"][11] is None
+    browser.logout()
+    browser.login("c-sibling")
+    other = browser.post(f"/u/{tree.town2}/exports/new", {"kind": "cases"}, form_page=f"/u/{tree.town2}/cases")
+    assert len(sheet_rows(other.data)) == 1  # the header only

@@ -182,10 +182,11 @@ def test_no_informant_in_any_export_of_any_list(app, factory, browser, owner_eng
     ledger = f"/u/{tree.town2}/zeroing/{objects['campaign_id']}"
     pages = {"petitions": f"/u/{tree.town2}/petitions", "clearing": f"/u/{tree.town2}/clearing",
              "zeroing": ledger, "supervision": f"/u/{tree.town2}/supervision",
-             "directives_received": f"/u/{tree.town2}/directives", "directives_sent": f"/u/{tree.town2}/directives"}
+             "directives_received": f"/u/{tree.town2}/directives", "directives_sent": f"/u/{tree.town2}/directives",
+             "cases": f"/u/{tree.town2}/cases"}
     assert set(pages) == set(EXPORTERS)
     expected_rows = {"petitions": 2, "clearing": 1, "zeroing": 1, "supervision": 2, "directives_received": 2,
-                     "directives_sent": 0}
+                     "directives_sent": 0, "cases": 1}
     for kind, list_page in pages.items():
         shown = browser.get(list_page).get_data(as_text=True)
         assert f'data-export="{kind}"' in shown or expected_rows[kind] == 0, kind

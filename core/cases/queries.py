@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, literal, or_, select
 
 from core import calendar
 from core.cases.models import Case, CasePerson, CaseReview, ExecutionStep
-from core.cases.workflow import CASE_FLOW, OPEN, REVIEW_PURPOSE, REVIEW_STEPS, STEP_ACTIONS, STEPS
+from core.cases.workflow import CASE_FLOW, OPEN, OPINION_LABELS, REVIEW_PURPOSE, REVIEW_STEPS, STEP_ACTIONS, STEPS
 from core.crypto import name_key
 from core.extensions import db
 from core.handlers.queries import resolved_handler, where_handler
@@ -212,3 +213,47 @@ def workbench_mine(unit: Unit, account) -> list[Row]:
                                .where(Case.unit_id == unit.id, Case.handler_id == account.id, Case.state.in_(OPEN))
                                .order_by(Case.id.desc()).limit(PANEL_ROWS)).all()
     return _rows(items, unit, lambda case_id, state: None)
+
+
+# ---------------------------------------------------------------- the ledger (审查调查台账: the list's rows in xlsx)
+
+
+def ledger_header() -> list[str]:
+    return [_("案件编号"), _("立案日期"), _("线索编号"), _("被审查调查人"), _("职务"), _("级别"), _("是否党员"),
+            _("案情摘要"), _("是否自办"), _("状态"), _("审理轮次"), _("最近审理意见"), _("处理意见或决定"),
+            _("四种形态"), _("决定日期"), _("执行期限"), _("执行到位日期"), _("执行是否逾期")]
+
+
+def ledger_rows(unit: Unit, f: CaseFilter, today: date | None = None):
+    """The ledger's rows for the list's filter, streamed (the export registry's 审查调查台账): one row per case,
+    its persons joined; the latest review opinion of each case read in one statement per batch."""
+    today = today or calendar.today()
+    yes, no = _("是"), _("否")
+    stmt = list_query(unit, f, today).execution_options(yield_per=500)
+    batch: list[Case] = []
+
+    def flush(cases: list[Case]):
+        latest = {}
+        if cases:
+            rows = db.session.execute(select(CaseReview.case_id, CaseReview.round, CaseReview.opinion).where(
+                CaseReview.case_id.in_([c.id for c in cases]), CaseReview.opinion.is_not(None)))
+            for case_id, round_, opinion in rows:
+                if round_ >= latest.get(case_id, (0, None))[0]:
+                    latest[case_id] = (round_, opinion)
+        for c in cases:
+            persons = c.persons
+            opinion = latest.get(c.id, (0, None))[1]
+            yield [c.number, c.opened_on, c.lead_number, "、".join(p.person_name for p in persons),
+                   "、".join(p.person_position or "" for p in persons), "、".join(p.level_label for p in persons),
+                   "、".join("" if p.party_member is None else (yes if p.party_member else no) for p in persons),
+                   c.summary, yes if c.self_handled else no, c.state_label, c.review_round or "",
+                   str(OPINION_LABELS[opinion]) if opinion else "", c.decision_label or c.proposal_label,
+                   c.form_label, c.decided_on, c.execution_due_on, c.executed_on,
+                   yes if c.execution_overdue(today) else ""]
+
+    for case in db.session.scalars(stmt):
+        batch.append(case)
+        if len(batch) == 500:
+            yield from flush(batch)
+            batch = []
+    yield from flush(batch)

@@ -22,6 +22,7 @@ from core.leads.models import FORM_LABELS
 from core.workflow import history
 from tenants.access import Action, can, ensure
 from tenants.queries import share_access_log
+from tenants.scoping import may_open
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/cases")
 PER_PAGE = 50
@@ -182,7 +183,10 @@ def complete_execution_step(unit_id: int, case_id: int, execution_step_id: int):
 # ---------------------------------------------------------------- what the lead's page shows (area.py install)
 
 
-def lead_case_url(case: Case, unit) -> str:
+def lead_case_url(case: Case, unit, account) -> str | None:
+    """The case's link on its lead's page, for an account that may open it (intake reads leads, not cases)."""
+    if not may_open(account, Action.CASES_READ, unit, case):
+        return None
     return url_for("cases.show", unit_id=unit.id, case_id=case.id)
 
 

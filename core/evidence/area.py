@@ -17,6 +17,9 @@ from tenants.access import Action
 
 
 def install(app: Flask) -> None:
+    # The page of a lead, a case or a petition shows its interviews with ``{{ remote_interviews_panel(record) }}``
+    # (those areas sit below this one and import none of it).
+    app.jinja_env.globals["remote_interviews_panel"] = views.subject_panel
     # 附件: the full recording and the signed transcript (and any other material) of an interview; a finalised
     # interview takes no new file and archives none (core.evidence.operations guards Attachment).
     register_attachable(RemoteInterview, read=Action.EVIDENCE_READ, attach=Action.EVIDENCE_CONDUCT)

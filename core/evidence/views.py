@@ -4,6 +4,7 @@ staff's confirmations, the files (recording, signed transcript) while open, fina
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -161,3 +162,21 @@ def step(unit_id: int, interview_id: int, step: str):
 @register_link("remote_interviews")
 def _interview_link(item, unit_id: int) -> str:
     return url_for("evidence.show", unit_id=unit_id, interview_id=item.object_id)
+
+
+# ---------------------------------------------------------------- what a lead's, case's or petition's page shows
+
+
+def subject_panel(record) -> Markup:
+    """The remote interviews of one of the unit's records (the Jinja global ``remote_interviews_panel(record)``
+    for the lead's, case's or petition's page): their numbers and states, and the link planning a new one; empty
+    where the account reads no interviews or the record is not of a registered kind."""
+    unit = g.get("unit")
+    key = getattr(record, "__tablename__", "")
+    if unit is None or key not in dict(SUBJECTS.items()) or getattr(record, "unit_id", None) != unit.id \
+            or not can(current_user, Action.EVIDENCE_READ, unit):
+        return Markup("")
+    return Markup(render_template(
+        "evidence/_subject_panel.html", unit=unit, interviews=queries.interviews_of(key, record.id, unit),
+        new_url=url_for("evidence.new", unit_id=unit.id, subject_type=key, subject_id=record.id)
+        if can(current_user, Action.EVIDENCE_CONDUCT, unit) else None))

@@ -73,7 +73,8 @@ DECISION_LABELS = {"pending": _l("待县纪委领导审批"), "in_force": _l("�
                    "superseded": _l("已被新的决定取代")}
 
 # Filled by higher areas at start-up: cases opens a case (审查调查) of a lead verified with 建议立案. Each entry is a
-# petitions ``Conversion`` (label, find, title, href, convert_url), read the same way as a petition's conversions.
+# petitions ``Conversion`` (label, find, title, href, convert_url); here ``href(record, unit, account)`` answers None
+# where the account may not open the record.
 FOLLOW_UPS = Registry("records higher areas make of a lead")
 
 
@@ -82,8 +83,9 @@ def follow_ups_of(lead, unit, account) -> list[dict]:
     shown = []
     for follow_up in FOLLOW_UPS.values():
         found = follow_up.find(lead)
-        if found is not None:
-            shown.append({"label": follow_up.label, "title": follow_up.title(found), "href": follow_up.href(found, unit)})
+        if found is not None:  # its link only for an account that may open it (else the number alone)
+            shown.append({"label": follow_up.label, "title": follow_up.title(found), "found": True,
+                          "href": follow_up.href(found, unit, account)})
         elif (url := follow_up.convert_url(lead, unit, account)) is not None:
             shown.append({"label": follow_up.label, "convert_url": url})
     return shown

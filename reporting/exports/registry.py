@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from core import calendar
+from core.cases import queries as case_queries
 from core.clearing import queries as clearing_queries
 from core.directives.models import Directive, DirectiveReceipt
 from core.directives.operations import current_period
@@ -192,6 +193,17 @@ def _sent_rows(unit: Unit, filters: dict, today: date):
                yes if d.requires_ack else no, d.return_cadence or (str(d.return_due_on) if d.return_due_on else "")]
 
 
+# ---------------------------------------------------------------- cases (审查调查台账)
+
+
+def _cases_statement(unit: Unit, filters: dict, today: date):
+    return case_queries.list_query(unit, case_queries.CaseFilter.from_args(MultiDict(filters)), today)
+
+
+def _cases_rows(unit: Unit, filters: dict, today: date):
+    return case_queries.ledger_rows(unit, case_queries.CaseFilter.from_args(MultiDict(filters)), today)
+
+
 EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
     Exporter("petitions", _l("信访举报登记台账"), Action.PETITIONS_READ, ("state", "flag", "overdue", "q"),
              petition_queries.ledger_header, _petitions_statement, _petitions_rows, "petitions.index"),
@@ -206,4 +218,6 @@ EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
              _received_header, _received_statement, _received_rows, "directives.index"),
     Exporter("directives_sent", _l("本单位下发的通知"), Action.DIRECTIVES_TRACK, (),
              _sent_header, _sent_statement, _sent_rows, "directives.index"),
+    Exporter("cases", _l("审查调查台账"), Action.CASES_READ, ("state", "q", "overdue", "self_handled", "open"),
+             case_queries.ledger_header, _cases_statement, _cases_rows, "cases.index"),
 )}
