@@ -29,6 +29,8 @@ AREAS = {
     "directives": _l("报表报送"),
     "leads": _l("问题线索"),
     "cases": _l("审查调查"),
+    "villages": _l("清廉村居"),
+    "evidence": _l("远程取证"),
 }
 # The funnel's tracks (一个漏斗) and the kinds of decision of a case, as the figures count them.
 TRACK_LABELS = {"township": _l("镇案镇办"), "county_led": _l("县领办"), "joint": _l("县镇合办")}
@@ -156,6 +158,27 @@ CATALOGUE: list[Figure] = [
     _f("cases.executions.open", _l("处分执行中"), "cases", "stock", "cases.executions.open"),
     _f("cases.executions.overdue", _l("处分执行逾期"), "cases", "stock", "cases.executions.overdue",
        higher_is_better=False),
+    # 清廉村居 (定期研判、分类管理: 巩固A类、提升B类、消灭C类)
+    _f("villages.count", _l("村（社区）"), "villages", "stock", "villages.count", unit="个"),
+    _f("villages.grade.a", _l("A类村（社区）"), "villages", "stock", "villages.grade.a", unit="个"),
+    _f("villages.grade.b", _l("B类村（社区）"), "villages", "stock", "villages.grade.b", unit="个"),
+    _f("villages.grade.c", _l("C类村（社区）"), "villages", "stock", "villages.grade.c", unit="个",
+       higher_is_better=False),
+    _f("villages.c_with_plan", _l("已制定一村一方案"), "villages", "stock", "villages.c_with_plan", unit="个"),
+    _f("villages.plan_items.open", _l("整改事项未销号"), "villages", "stock", "villages.plan_items.open", unit="项",
+       higher_is_better=False),
+    _f("villages.plan_items.overdue", _l("整改事项逾期"), "villages", "stock", "villages.plan_items.overdue",
+       unit="项", higher_is_better=False),
+    _f("villages.plan_items.closed", _l("整改事项销号"), "villages", "flow", "villages.plan_items.closed", unit="项"),
+    _f("villages.lifted_from_c", _l("C类提升"), "villages", "flow", "villages.lifted_from_c", unit="个"),
+    _f("villages.monthly_reports.missed", _l("C类村未按月汇报"), "villages", "stock",
+       "villages.monthly_reports.missed", unit="个", higher_is_better=False),
+    # 远程取证
+    _f("evidence.interviews.held", _l("远程询问"), "evidence", "flow", "evidence.interviews.held", unit="次"),
+    _f("evidence.interviews.finalised", _l("远程取证完成"), "evidence", "flow", "evidence.interviews.finalised",
+       unit="次"),
+    _f("evidence.interviews.checked", _l("案管核查"), "evidence", "flow", "evidence.interviews.checked", unit="次"),
+    _f("evidence.interviews.open", _l("远程取证进行中"), "evidence", "stock", "evidence.interviews.open", unit="次"),
 ]
 FIGURES: dict[str, Figure] = {f.key: f for f in CATALOGUE}
 
@@ -172,6 +195,9 @@ HEADLINE = [
     "leads.received", "leads.disposed", "leads.open", "leads.overdue", "leads.reports.late",
     "cases.opened", "cases.self_share", "cases.in_review", "cases.reviews.overdue", "cases.decided",
     "cases.executions.overdue",
+    "villages.grade.a", "villages.grade.b", "villages.grade.c", "villages.c_with_plan", "villages.plan_items.overdue",
+    "villages.lifted_from_c",
+    "evidence.interviews.held", "evidence.interviews.finalised",
 ]
 
 

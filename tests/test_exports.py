@@ -170,23 +170,27 @@ def test_no_informant_in_any_export_of_any_list(app, factory, browser, owner_eng
     from core import context
     from core.extensions import db
     from reporting.exports.registry import EXPORTERS
-    from tests.test_isolation_sweep import _victim_casework
+    from tests.test_isolation_sweep import _victim_casework, _victim_evidence, _victim_villages
 
     tree = factory.tree()
     factory.account("west-leader", [(tree.town2, "leader")])
+    factory.account("victim-officer", [(tree.town2, "officer")])
     with app.app_context():
         with context.acting(context.maintenance_context(), db.session):
             objects = _victim_casework(tree)
+            objects |= _victim_villages(tree)
+            objects |= _victim_evidence(tree, objects)
             db.session.commit()
     browser.login("west-leader")
     ledger = f"/u/{tree.town2}/zeroing/{objects['campaign_id']}"
     pages = {"petitions": f"/u/{tree.town2}/petitions", "clearing": f"/u/{tree.town2}/clearing",
              "zeroing": ledger, "supervision": f"/u/{tree.town2}/supervision",
              "directives_received": f"/u/{tree.town2}/directives", "directives_sent": f"/u/{tree.town2}/directives",
-             "cases": f"/u/{tree.town2}/cases"}
+             "cases": f"/u/{tree.town2}/cases", "villages": f"/u/{tree.town2}/villages",
+             "village_plan_items": f"/u/{tree.town2}/villages", "remote_interviews": f"/u/{tree.town2}/evidence"}
     assert set(pages) == set(EXPORTERS)
     expected_rows = {"petitions": 2, "clearing": 1, "zeroing": 1, "supervision": 2, "directives_received": 2,
-                     "directives_sent": 0, "cases": 1}
+                     "directives_sent": 0, "cases": 1, "villages": 1, "village_plan_items": 1, "remote_interviews": 1}
     for kind, list_page in pages.items():
         shown = browser.get(list_page).get_data(as_text=True)
         assert f'data-export="{kind}"' in shown or expected_rows[kind] == 0, kind

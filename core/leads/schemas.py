@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from core.calendar import estimated_flag
 from core.leads.workflow import WAYS
-from core.schemas import NAME, Day, Int, LooseSchema, Schema, Text, register_forms
+from core.schemas import NAME, Day, Id, Int, LooseSchema, Schema, Text, register_forms
 from core.timefmt import LocalDateTime
 
 
@@ -140,7 +140,8 @@ class LeadReportTransitionSchema(Schema):
 class TrackDecisionInSchema(LooseSchema):
     track = Text(16, load_default="", metadata={"description": "township (镇案镇办), county_led (县领办), joint (县镇合办)"})
     reason = Text(1000, load_default="")
-    staff_ids = fields.List(fields.Integer(), load_default=list, metadata={"description": "joint: county staff"})
+    staff_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=20),
+                            metadata={"description": "joint: county staff"})
 
 
 class TrackDecisionSchema(Schema):

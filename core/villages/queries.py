@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from core import calendar
@@ -163,8 +164,8 @@ def reports_of(plan: VillagePlan) -> list[VillageReport]:
 
 
 def villages_header() -> list[str]:
-    return ["区划代码", "村（社区）名称", "类型", "党组织书记", "职务", "村（居）委会主任", "职务", "评定等次",
-            "评定日期", "一村一方案"]
+    return [_("区划代码"), _("村（社区）名称"), _("类型"), _("党组织书记"), _("职务"), _("村（居）委会主任"), _("职务"), _("评定等次"),
+            _("评定日期"), _("一村一方案")]
 
 
 def villages_statement(unit: Unit, filters: dict, today: date | None = None):
@@ -183,8 +184,8 @@ def villages_rows(unit: Unit, filters: dict, today: date | None = None) -> Itera
 
 
 def plan_items_header() -> list[str]:
-    return ["村（社区）", "督改单编号", "序号", "问题", "整改措施", "责任人", "职务", "整改时限", "状态", "销号日期",
-            "销号依据"]
+    return [_("村（社区）"), _("督改单编号"), _("序号"), _("问题"), _("整改措施"), _("责任人"), _("职务"), _("整改时限"), _("状态"), _("销号日期"),
+            _("销号依据")]
 
 
 def plan_items_statement(unit: Unit, filters: dict, today: date | None = None):

@@ -24,9 +24,11 @@ from core.clearing import queries as clearing_queries
 from core.directives.models import Directive, DirectiveReceipt
 from core.directives.operations import current_period
 from core.directives.queries import phase_on
+from core.evidence import queries as evidence_queries
 from core.extensions import db
 from core.petitions import queries as petition_queries
 from core.supervision.models import SupervisionItem
+from core.villages import queries as village_queries
 from core.supervision.workflow import ITEM_FLOW
 from core.zeroing import queries as zeroing_queries
 from core.zeroing.models import PURPOSE as ZEROING
@@ -204,6 +206,17 @@ def _cases_rows(unit: Unit, filters: dict, today: date):
     return case_queries.ledger_rows(unit, case_queries.CaseFilter.from_args(MultiDict(filters)), today)
 
 
+# ---------------------------------------------------------------- remote evidence (远程取证台账)
+
+
+def _interviews_statement(unit: Unit, filters: dict, today: date):
+    return evidence_queries.list_query(unit, evidence_queries.InterviewFilter.from_args(MultiDict(filters)))
+
+
+def _interviews_rows(unit: Unit, filters: dict, today: date):
+    return evidence_queries.ledger_rows(unit, evidence_queries.InterviewFilter.from_args(MultiDict(filters)))
+
+
 EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
     Exporter("petitions", _l("信访举报登记台账"), Action.PETITIONS_READ, ("state", "flag", "overdue", "q"),
              petition_queries.ledger_header, _petitions_statement, _petitions_rows, "petitions.index"),
@@ -218,6 +231,14 @@ EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
              _received_header, _received_statement, _received_rows, "directives.index"),
     Exporter("directives_sent", _l("本单位下发的通知"), Action.DIRECTIVES_TRACK, (),
              _sent_header, _sent_statement, _sent_rows, "directives.index"),
+    Exporter("villages", _l("村（社区）评定台账"), Action.VILLAGES_READ, ("grade", "kind", "q", "archived"),
+             village_queries.villages_header, village_queries.villages_statement, village_queries.villages_rows,
+             "villages.index"),
+    Exporter("village_plan_items", _l("一村一方案整改台账"), Action.VILLAGES_READ, ("state", "overdue"),
+             village_queries.plan_items_header, village_queries.plan_items_statement,
+             village_queries.plan_items_rows, "villages.index"),
+    Exporter("remote_interviews", _l("远程取证台账"), Action.EVIDENCE_READ, ("state", "open", "unchecked"),
+             evidence_queries.ledger_header, _interviews_statement, _interviews_rows, "evidence.index"),
     Exporter("cases", _l("审查调查台账"), Action.CASES_READ, ("state", "q", "overdue", "self_handled", "open"),
              case_queries.ledger_header, _cases_statement, _cases_rows, "cases.index"),
 )}
