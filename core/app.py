@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import event
 
 from core import api, calendar, context, health, jobs, numbering, schemas, timefmt, workflow  # noqa: F401 (models)
-from core.areas import EXTENSION, ORDER, Area, Installed
+from core.areas import EXTENSION, ORDER, Area, Installed, record_panels
 from core.audit import jobs as audit_jobs
 from core.audit.operations import record_failed_request
 from core.calendar_views import calendar_bp
@@ -116,7 +116,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_request_pipeline(app)
     from flask_babel import get_locale
 
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale, record_panels=record_panels)
     # Browsers ask for /favicon.ico whatever a page links: the same file as /static/favicon.ico.
     app.add_url_rule("/favicon.ico", endpoint="static", defaults={"filename": "favicon.ico"})
     return app

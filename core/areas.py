@@ -141,3 +141,15 @@ class Registry:
     def fire(self, *args, **kwargs) -> list:
         """Call every registered hook with the arguments; their answers, in order."""
         return [hook(*args, **kwargs) for hook in self._entries.values()]
+
+
+# A record's page (a petition's, a lead's, a case's) shows the panels higher areas keep about it (the remote interviews
+# of core/evidence …) with ``{{ record_panels(record) }}``: each entry ``panel(record) -> Markup`` answers "" where the
+# account may not see it or the record is not of its kind. The lower area's template names no higher area.
+RECORD_PANELS = Registry("panels higher areas show on a record's page")
+
+
+def record_panels(record):
+    from markupsafe import Markup
+
+    return Markup("").join(RECORD_PANELS.fire(record))

@@ -186,11 +186,11 @@ def test_no_informant_in_any_export_of_any_list(app, factory, browser, owner_eng
     pages = {"petitions": f"/u/{tree.town2}/petitions", "clearing": f"/u/{tree.town2}/clearing",
              "zeroing": ledger, "supervision": f"/u/{tree.town2}/supervision",
              "directives_received": f"/u/{tree.town2}/directives", "directives_sent": f"/u/{tree.town2}/directives",
-             "cases": f"/u/{tree.town2}/cases", "villages": f"/u/{tree.town2}/villages",
+             "cases": f"/u/{tree.town2}/cases", "leads": f"/u/{tree.town2}/leads", "villages": f"/u/{tree.town2}/villages",
              "village_plan_items": f"/u/{tree.town2}/villages", "remote_interviews": f"/u/{tree.town2}/evidence"}
     assert set(pages) == set(EXPORTERS)
     expected_rows = {"petitions": 2, "clearing": 1, "zeroing": 1, "supervision": 2, "directives_received": 2,
-                     "directives_sent": 0, "cases": 1, "villages": 1, "village_plan_items": 1, "remote_interviews": 1}
+                     "directives_sent": 0, "cases": 1, "leads": 4, "villages": 1, "village_plan_items": 1, "remote_interviews": 1}
     for kind, list_page in pages.items():
         shown = browser.get(list_page).get_data(as_text=True)
         assert f'data-export="{kind}"' in shown or expected_rows[kind] == 0, kind

@@ -247,3 +247,35 @@ def test_a_sibling_township_and_the_province_analyst_get_404(app, factory):
     listing = client.get(f"/api/v1/u/{tree.town2}/leads", headers=stranger)
     assert listing.status_code == 200 and listing.get_json()["items"] == []
     assert client.get(f"/api/v1/u/{tree.province}/leads", headers=analyst).status_code == 404
+
+
+def test_the_lead_ledger_exports_the_lists_rows_with_persons_and_disposals(app, factory, browser):
+    """问题线索处置台账: the list's export button answers with the file at once, one row per lead of the list's filter,
+    its persons, track, disposal and form; a lead has no informant to leave out."""
+    from tests.test_exports import sheet_rows, xlsx_text
+
+    tree = factory.tree()
+    people = _people(factory, tree)
+    first = _lead(app, tree.town, people["officer"], days_ago=3)
+    _lead(app, tree.town, people["officer"], days_ago=60)  # past its 30 working days: overdue
+    from core.leads import operations as lead_ops
+    from core.leads.models import Lead
+
+    with app.app_context(), context.acting(context.maintenance_context(account_id=people["officer"]), db.session):
+        lead_ops.dispose(db.session.get(Lead, first), "talk", {"kind": "letter", "content": "函询本人",
+                                                                 "reply": "已书面说明", "assessment": "reminded"})
+        db.session.commit()
+    browser.login("l-officer")
+    list_page = f"/u/{tree.town}/leads"
+    assert 'data-export="leads"' in browser.get(list_page).get_data(as_text=True)
+    response = browser.post(f"/u/{tree.town}/exports/new", {"kind": "leads"}, form_page=list_page)
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet"), response.status_code
+    rows = sheet_rows(response.data)
+    assert rows[0][:5] == ["线索编号", "线索来源", "来源说明", "收到日期", "被反映人"]
+    listed = re.findall(r'data-lead="([^"]+)"', browser.get(list_page).get_data(as_text=True))
+    assert [r[0] for r in rows[1:]] == listed and len(listed) == 2
+    overdue, talked = rows[1], rows[2]  # newest first
+    assert talked[4] == "李账目、王支书" and talked[9] == "镇案镇办" and talked[11] == "谈话函询"
+    assert talked[13] == "第一种形态" and len(talked) < 16  # no deadline, not overdue: trailing cells empty
+    assert overdue[10] == "待处置" and overdue[15] == "是"
+    assert INFORMANT["phone"] not in xlsx_text(response.data)

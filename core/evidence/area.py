@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from core.areas import Area
+from core.areas import RECORD_PANELS, Area
 from core.attachments.registry import register as register_attachable
 from core.cases.models import Case
 from core.evidence import api, demo, jobs, operations, views
@@ -17,9 +17,9 @@ from tenants.access import Action
 
 
 def install(app: Flask) -> None:
-    # The page of a lead, a case or a petition shows its interviews with ``{{ remote_interviews_panel(record) }}``
-    # (those areas sit below this one and import none of it).
-    app.jinja_env.globals["remote_interviews_panel"] = views.subject_panel
+    # The page of a lead, a case or a petition shows its interviews among its ``record_panels(record)`` (those areas
+    # sit below this one and import none of it).
+    RECORD_PANELS.register("remote_interviews", views.subject_panel)
     # 附件: the full recording and the signed transcript (and any other material) of an interview; a finalised
     # interview takes no new file and archives none (core.evidence.operations guards Attachment).
     register_attachable(RemoteInterview, read=Action.EVIDENCE_READ, attach=Action.EVIDENCE_CONDUCT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 
 from core import calendar
@@ -232,3 +233,28 @@ def list_query(unit: Unit, f: LeadFilter, today: date | None = None):
         named = exists().where(LeadPerson.lead_id == Lead.id, LeadPerson.name_key == name_key(f.q))
         stmt = stmt.where(or_(Lead.number.contains(f.q, autoescape=True), named))
     return stmt.order_by(Lead.year.desc(), Lead.seq.desc())
+
+
+# ---------------------------------------------------------------- the ledger (问题线索处置台账: the list's rows in xlsx)
+
+
+def ledger_header() -> list[str]:
+    """The columns of 问题线索处置台账. A lead has no informant: there is no such column to leave out."""
+    return [_("线索编号"), _("线索来源"), _("来源说明"), _("收到日期"), _("被反映人"), _("职务"), _("级别"), _("是否党员"),
+            _("问题线索摘要"), _("办理方式"), _("状态"), _("处置方式"), _("处置日期"), _("四种形态"), _("处置期限"),
+            _("是否逾期")]
+
+
+def ledger_rows(unit: Unit, f: LeadFilter, today: date | None = None):
+    """The ledger's rows for the list's filter, streamed (the export registry's 问题线索处置台账)."""
+    today = today or calendar.today()
+    yes, no = _("是"), _("否")
+    for lead in db.session.scalars(list_query(unit, f, today).execution_options(yield_per=500)):
+        persons = lead.persons
+        open_ = lead.state in OPEN
+        yield [lead.number, lead.source_label, lead.source_note, lead.received_on,
+               "、".join(p.person_name for p in persons), "、".join(p.person_position or "" for p in persons),
+               "、".join(p.level_label for p in persons),
+               "、".join("" if p.party_member is None else (yes if p.party_member else no) for p in persons),
+               lead.summary, lead.track_label, lead.state_label, lead.way_label, lead.disposed_on, lead.form_label,
+               lead.due_on if open_ else None, yes if open_ and lead.due_on and lead.due_on < today else ""]

@@ -26,6 +26,7 @@ from core.directives.operations import current_period
 from core.directives.queries import phase_on
 from core.evidence import queries as evidence_queries
 from core.extensions import db
+from core.leads import queries as lead_queries
 from core.petitions import queries as petition_queries
 from core.supervision.models import SupervisionItem
 from core.villages import queries as village_queries
@@ -195,6 +196,17 @@ def _sent_rows(unit: Unit, filters: dict, today: date):
                yes if d.requires_ack else no, d.return_cadence or (str(d.return_due_on) if d.return_due_on else "")]
 
 
+# ---------------------------------------------------------------- leads (问题线索处置台账)
+
+
+def _leads_statement(unit: Unit, filters: dict, today: date):
+    return lead_queries.list_query(unit, lead_queries.LeadFilter.from_args(MultiDict(filters)), today)
+
+
+def _leads_rows(unit: Unit, filters: dict, today: date):
+    return lead_queries.ledger_rows(unit, lead_queries.LeadFilter.from_args(MultiDict(filters)), today)
+
+
 # ---------------------------------------------------------------- cases (审查调查台账)
 
 
@@ -239,6 +251,8 @@ EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
              village_queries.plan_items_rows, "villages.index"),
     Exporter("remote_interviews", _l("远程取证台账"), Action.EVIDENCE_READ, ("state", "open", "unchecked"),
              evidence_queries.ledger_header, _interviews_statement, _interviews_rows, "evidence.index"),
+    Exporter("leads", _l("问题线索处置台账"), Action.LEADS_READ, ("state", "source", "overdue", "q", "open"),
+             lead_queries.ledger_header, _leads_statement, _leads_rows, "leads.index"),
     Exporter("cases", _l("审查调查台账"), Action.CASES_READ, ("state", "q", "overdue", "self_handled", "open"),
              case_queries.ledger_header, _cases_statement, _cases_rows, "cases.index"),
 )}
