@@ -226,3 +226,31 @@ def test_the_funnel_page_lists_by_track_and_is_the_county_s_alone(app, factory, 
         assert browser.get(f"/u/{unit_id}/leads/funnel").status_code == 404
         assert browser.get(f"/u/{unit_id}/leads/funnel/{w['leads']['own']}").status_code == 404
         browser.logout()
+
+
+def test_the_countys_workbench_shows_the_leads_to_assign_and_the_decisions_to_approve(app, factory, browser):
+    """The case admin's home lists the reported leads with no track yet (each with its 分派 button); a decision
+    leaves that panel and waits on the county leader's home; the township's own staff see neither panel."""
+    world = _world(app, factory)
+    tree, leads = world["tree"], world["leads"]
+    numbers = {}
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        from core.leads.models import Lead
+
+        numbers = {key: db.session.get(Lead, lead_id).number for key, lead_id in leads.items()}
+    browser.login("f-caseadmin")
+    home = browser.get(f"/u/{tree.county}/").get_data(as_text=True)
+    assert "待分派的问题线索" in home and all(n in home for n in numbers.values())
+    page_url = f"/u/{tree.county}/leads/funnel/{leads['led']}"
+    assert f'href="{page_url}"' in home
+    browser.post(f"{page_url}/decide", {"track": "county_led", "reason": "涉及多个村，县纪委领办"}, form_page=page_url)
+    home = browser.get(f"/u/{tree.county}/").get_data(as_text=True)
+    assert numbers["led"] not in home and numbers["joint"] in home and "待审批的分派" not in home
+    browser.logout()
+    browser.login("f-county-leader")
+    home = browser.get(f"/u/{tree.county}/").get_data(as_text=True)
+    assert "待审批的分派" in home and numbers["led"] in home and "镇案镇办 → 县领办" in home
+    browser.logout()
+    browser.login("f-officer")
+    home = browser.get(f"/u/{tree.town}/").get_data(as_text=True)
+    assert "待分派的问题线索" not in home and "待审批的分派" not in home

@@ -12,6 +12,7 @@ from core.leads.models import Lead
 from core.leads.workflow import OPEN, follow_ups_of
 from core.petitions.workflow import CONVERSIONS, Conversion
 from tenants.access import Action
+from tenants.workbench import RECORD_ROLES, Panel
 
 
 def install(app: Flask) -> None:
@@ -40,4 +41,10 @@ AREA = Area(
     workspace_links=(("leads.index", _l("问题线索"), Action.LEADS_READ, 55),
                      ("leads.reports", _l("问题线索月报备"), Action.LEAD_REPORTS_READ, 56),
                      ("leads.funnel", _l("一个漏斗"), Action.LEADS_FUNNEL, 57)), install=install,
+    workbench=(
+        Panel("leads.to_assign", _l("待分派的问题线索"), queries.workbench_to_assign, RECORD_ROLES, rank=13,
+              href=("leads.funnel", {}), action=Action.LEAD_TRACKS_DECIDE),
+        Panel("leads.to_approve", _l("待审批的分派"), queries.workbench_to_approve, RECORD_ROLES, rank=11,
+              href=("leads.funnel", {}), action=Action.LEAD_TRACKS_APPROVE),
+    ),
 )

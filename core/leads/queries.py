@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 
@@ -20,6 +21,7 @@ from tenants.access import Action, can, deny, ensure
 from tenants.models import Share, Unit, UnitLevel
 from tenants.queries import active_shares
 from tenants.scoping import active_shares_clause, load_scoped, may_open
+from tenants.workbench import PANEL_ROWS, Row, flag_of, window
 
 # Still the handler's work (承办人's workload): waiting for a disposal, or shelved until its review date.
 HANDLER_OPEN = OPEN
@@ -258,3 +260,40 @@ def ledger_rows(unit: Unit, f: LeadFilter, today: date | None = None):
                "、".join("" if p.party_member is None else (yes if p.party_member else no) for p in persons),
                lead.summary, lead.track_label, lead.state_label, lead.way_label, lead.disposed_on, lead.form_label,
                lead.due_on if open_ else None, yes if open_ and lead.due_on and lead.due_on < today else ""]
+
+
+# ---------------------------------------------------------------- the county's workbench: the funnel's work waiting
+
+
+def workbench_to_assign(unit: Unit, account) -> list[Row]:
+    """待分派的问题线索: leads the townships reported to the county, still open, with no track decided yet (oldest
+    first: the funnel decides who handles them)."""
+    from core import context
+
+    reported = select(Share.object_id).where(Share.purpose == REPORT_SHARE,
+                                             active_shares_clause("leads", context.current()))
+    decided = exists().where(LeadTrackDecision.lead_id == Lead.id)
+    items = db.session.execute(
+        select(Lead.id, Lead.number, Unit.name, Lead.summary, Lead.state, Lead.due_on, Lead.created_at)
+        .join(Unit, Unit.id == Lead.unit_id)
+        .where(Lead.id.in_(reported), Lead.state.in_(OPEN), ~decided)
+        .order_by(Lead.received_on, Lead.id).limit(PANEL_ROWS)).all()
+    w = window()
+    return [Row(label=number, href=url_for("leads.funnel_lead", unit_id=unit.id, lead_id=lead_id),
+                text=f"{township} · {summary}", state=LEAD_FLOW.label(state), due_on=due_on,
+                flag=flag_of(due_on, created_at, w),
+                step=(str(_("分派")), url_for("leads.funnel_lead", unit_id=unit.id, lead_id=lead_id)),
+                key=("leads", lead_id))
+            for lead_id, number, township, summary, state, due_on, created_at in items]
+
+
+def workbench_to_approve(unit: Unit, account) -> list[Row]:
+    """待审批的分派: 县领办 and 县镇合办 decisions waiting for the county leader."""
+    w = window()
+    rows = []
+    for d in pending_decisions(unit)[:PANEL_ROWS]:
+        href = url_for("leads.funnel_lead", unit_id=unit.id, lead_id=d.lead_id)
+        rows.append(Row(label=d.lead_number, href=href, text=f"{d.from_track_label} → {d.track_label} · {d.reason}",
+                        state=str(_("待审批")), flag=flag_of(None, d.decided_at, w),
+                        step=(str(_("审批")), href), key=("leads", d.lead_id)))
+    return rows
