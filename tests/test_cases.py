@@ -470,3 +470,57 @@ def test_the_case_ledger_exports_the_lists_rows_to_xlsx(app, factory, browser):
     browser.login("c-sibling")
     other = browser.post(f"/u/{tree.town2}/exports/new", {"kind": "cases"}, form_page=f"/u/{tree.town2}/cases")
     assert len(sheet_rows(other.data)) == 1  # the header only
+
+
+def test_through_the_review_share_only_the_countys_reviewers_and_leaders_read_the_case(app, factory):
+    """镇案县审 shares the township's case file with its county for the review: the reviewer reads it, the leader too
+    (an overdue review escalates to them); the county's officer and case admin get 404 as for any other case."""
+    tree = factory.tree()
+    people = _people(factory, tree)
+    factory.account("c-county-officer", [(tree.county, "officer")])
+    factory.account("c-county-caseadmin", [(tree.county, "case_admin")])
+    case_id = _open_case(app, tree.town, people["officer"], _verified_lead(app, tree.town, people["officer"]))
+    _step(app, tree.town, people["officer"], case_id, "submit")
+    client = app.test_client()
+    for username, status in (("c-reviewer", 200), ("c-county-leader", 200), ("c-county-officer", 404),
+                             ("c-county-caseadmin", 404)):
+        answer = client.get(f"/api/v1/u/{tree.county}/cases/{case_id}", headers=bearer(app, username))
+        assert answer.status_code == status, username
+        if status == 404:
+            assert "周案件" not in answer.get_data(as_text=True)
+
+
+def test_the_countys_reviewer_reads_the_case_files_its_other_staff_do_not(app, factory, browser):
+    """镇案县审 needs the papers: through the review share the county's reviewer sees and downloads the township
+    case's files (谈话笔录 …); the county's officer, a sibling township and the case after its review get 404."""
+    import io
+
+    from core.attachments import operations as attachment_ops
+    from core.cases.models import Case
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    people = _people(factory, tree)
+    factory.account("c-county-officer", [(tree.county, "officer")])
+    case_id = _open_case(app, tree.town, people["officer"], _verified_lead(app, tree.town, people["officer"]))
+    with app.app_context(), context.acting(context.maintenance_context(account_id=people["officer"]), db.session):
+        pdf = b"%PDF-1.4\n" + b"0" * 64 + b"\n%%EOF\n"
+        file_id = attachment_ops.upload(db.session.get(Case, case_id), io.BytesIO(pdf), "谈话笔录.pdf",
+                                        acting_unit=db.session.get(Unit, tree.town)).id
+        db.session.commit()
+    _step(app, tree.town, people["officer"], case_id, "submit")
+    download = f"/u/{tree.county}/attachments/{file_id}"
+    browser.login("c-reviewer")
+    page = browser.get(f"/u/{tree.county}/cases/{case_id}").get_data(as_text=True)
+    assert "谈话笔录.pdf" in page
+    assert browser.get(download).status_code == 200
+    browser.logout()
+    browser.login("c-county-officer")
+    assert browser.get(download).status_code == 404
+    client = app.test_client()
+    assert client.get(f"/api/v1/u/{tree.county}/attachments?record_type=cases&record_id={case_id}",
+                      headers=bearer(app, "c-county-officer")).status_code == 404
+    browser.logout()
+    _step(app, tree.county, people["reviewer"], case_id, "review_agree")  # the round ends, and the share with it
+    browser.login("c-reviewer")
+    assert browser.get(download).status_code == 404

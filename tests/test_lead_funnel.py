@@ -254,3 +254,49 @@ def test_the_countys_workbench_shows_the_leads_to_assign_and_the_decisions_to_ap
     browser.login("f-officer")
     home = browser.get(f"/u/{tree.town}/").get_data(as_text=True)
     assert "待分派的问题线索" not in home and "待审批的分派" not in home
+
+
+def test_a_joint_share_counts_only_where_its_person_acts_for_the_county(app, factory):
+    """县镇合办 names county staff by account: the same person acting at another unit they belong to (a sibling
+    township) neither reads nor acts on the lead through it."""
+    w = _world(app, factory)
+    tree, lead_id = w["tree"], w["leads"]["joint"]
+    two_hats = factory.account("f-two-hats", [(tree.county, "officer"), (tree.town2, "officer")])
+    client = app.test_client()
+    response = client.post(f"/api/v1/u/{tree.county}/leads/{lead_id}/track-decisions", headers=bearer(app, "f-caseadmin"),
+                           json={"track": "joint", "reason": "需县纪委力量参与", "staff_ids": [two_hats]})
+    decision_id = response.get_json()["id"]
+    assert client.post(f"/api/v1/u/{tree.county}/lead-track-decisions/{decision_id}/approval",
+                       json={"decision": "approve"}, headers=bearer(app, "f-county-leader")).status_code == 200
+    headers = bearer(app, "f-two-hats")
+    talk = {"transition": "talk", "data": {"kind": "talk", "content": "谈话", "reply": "说明", "assessment": "verify"}}
+    assert client.get(f"/api/v1/u/{tree.town2}/leads/{lead_id}", headers=headers).status_code == 404
+    assert client.post(f"/api/v1/u/{tree.town2}/leads/{lead_id}/transitions", headers=headers,
+                       json=talk).status_code == 404
+    assert client.get(f"/api/v1/u/{tree.county}/leads/{lead_id}", headers=headers).status_code == 200
+    response = client.post(f"/api/v1/u/{tree.county}/leads/{lead_id}/transitions", headers=headers, json=talk)
+    assert response.status_code == 200 and response.get_json()["state"] == "talked"
+
+
+def test_a_lead_the_township_has_disposed_of_is_not_taken_to_the_county(app, factory):
+    """县领办 takes a lead not yet disposed of: after the township's 谈话函询 the county is refused (it would count
+    the matter's disposals twice) and pointed to 县镇合办, and nothing is saved."""
+    from core.leads import operations as ops
+    from core.leads.models import Lead
+
+    w = _world(app, factory)
+    tree, lead_id = w["tree"], w["leads"]["own"]
+    with app.app_context(), context.acting(context.maintenance_context(account_id=w["people"]["officer"]), db.session):
+        ops.dispose(db.session.get(Lead, lead_id), "talk", {"kind": "talk", "content": "谈话", "reply": "说明",
+                                                            "assessment": "verify"})
+        db.session.commit()
+    client = app.test_client()
+    response = client.post(f"/api/v1/u/{tree.county}/leads/{lead_id}/track-decisions", headers=bearer(app, "f-caseadmin"),
+                           json={"track": "county_led", "reason": "县纪委领办"})
+    assert response.status_code == 422
+    message = response.get_json()["errors"]["track"][0]
+    assert "不能再移交县纪委领办" in message and "县镇合办" in message and "已谈话函询" in message
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        from core.leads.models import LeadTrackDecision
+        assert db.session.scalar(select(db.func.count()).select_from(LeadTrackDecision)) == 0
+        assert db.session.get(Lead, lead_id).state == "talked"

@@ -279,3 +279,22 @@ def test_the_lead_ledger_exports_the_lists_rows_with_persons_and_disposals(app, 
     assert talked[13] == "第一种形态" and len(talked) < 16  # no deadline, not overdue: trailing cells empty
     assert overdue[10] == "待处置" and overdue[15] == "是"
     assert INFORMANT["phone"] not in xlsx_text(response.data)
+
+
+def test_only_a_townships_lead_has_a_track_in_the_funnel(app, factory, browser):
+    """一个漏斗 sorts the townships' leads: a county's own lead is not counted 镇案镇办 anywhere (page, API, figures)."""
+    tree = factory.tree()
+    people = _people(factory, tree)
+    county_officer = factory.account("l-county-officer", [(tree.county, "officer")])
+    town_lead = _lead(app, tree.town, people["officer"])
+    county_lead = _lead(app, tree.county, county_officer)
+    client = app.test_client()
+    assert client.get(f"/api/v1/u/{tree.town}/leads/{town_lead}",
+                      headers=bearer(app, "l-officer")).get_json()["track"] == "township"
+    assert client.get(f"/api/v1/u/{tree.county}/leads/{county_lead}",
+                      headers=bearer(app, "l-county-officer")).get_json()["track"] == ""
+    assert _stats(app, tree.town)["leads.track.township"] == 1
+    assert not any(metric.startswith("leads.track.") for metric in _stats(app, tree.county))
+    browser.login("l-county-officer")
+    page = browser.get(f"/u/{tree.county}/leads/{county_lead}").get_data(as_text=True)
+    assert "镇案镇办" not in page and "data-track" not in page

@@ -37,7 +37,8 @@ class Reach:
 
     @property
     def files(self) -> bool:
-        return self.own or self.counterpart or bool(self.purposes & FILE_PURPOSES)
+        return self.own or self.counterpart or bool(self.purposes & (FILE_PURPOSES | {p for p, _ in
+                                                                                     self.entry.shared_read}))
 
     @property
     def attach(self) -> bool:
@@ -48,8 +49,10 @@ def _allowed(account, actions, unit: Unit) -> bool:
     return any(can(account, action, unit) for action in actions)
 
 
-def reach(record, unit: Unit) -> Reach | None:
-    """The record's reach at ``unit`` (None when the record is not attachable)."""
+def reach(record, unit: Unit, account=None) -> Reach | None:
+    """The record's reach at ``unit`` (None when the record is not attachable). A share whose purpose the record type
+    names in ``shared_read`` counts only for an ``account`` holding one of its actions at the unit (the county's
+    reviewer reads a township case's files, its other staff do not)."""
     entry = attachable(getattr(record, "__tablename__", ""))
     if entry is None:
         return None
@@ -57,6 +60,9 @@ def reach(record, unit: Unit) -> Reach | None:
     counterpart = not own and entry.counterpart_of(record) == unit.id
     purposes = frozenset() if own or counterpart else frozenset(
         s.purpose for s in active_shares(entry.key, record.id))
+    readers = dict(entry.shared_read)
+    purposes = frozenset(p for p in purposes if p not in readers
+                         or (account is not None and _allowed(account, readers[p], unit)))
     return Reach(record, entry, own, counterpart, purposes)
 
 
@@ -73,7 +79,7 @@ def load_record(object_type: str | None, object_id, *, unit: Unit, account, atta
         # action grants them (a county's zone pages are open to all its staff, their evidence is not).
         deny(action, unit=unit, object_type=entry.key, object_id=str(object_id)[:64])
     record = load_scoped(entry.model, object_id, unit=unit, account=account, action=action)
-    found = reach(record, unit)
+    found = reach(record, unit, account)
     if not (found.attach if attach else found.files):
         deny(action, unit=unit, object_type=entry.key, object_id=record.id)
     return found

@@ -20,11 +20,14 @@ class AttachableType:
     - ``model``: the mapped class (tenant-owned); its table name is the key and the attachment's object type;
     - ``read``: the actions (any one) that read the record, hence its files; ``attach``: that add a file;
     - ``informant``: a file may be marked as identifying the informant (the petition's letter): masked for
-      officers, revealed by intake and leaders with a reason (``Action.INFORMANT_REVEAL``)."""
+      officers, revealed by intake and leaders with a reason (``Action.INFORMANT_REVEAL``);
+    - ``shared_read``: further share purposes through which its files travel to the grantee, each with the actions
+      (any one) the reader needs there (the county's review of a township's case is the reviewers' and leaders')."""
     model: type
     read: tuple
     attach: tuple
     informant: bool = False
+    shared_read: tuple = ()  # ((purpose, (action, …)), …)
 
     @property
     def key(self) -> str:
@@ -40,10 +43,12 @@ class AttachableType:
 ATTACHABLE = Registry("record types that carry attachments")
 
 
-def register(model, *, read: Any, attach: Any, informant: bool = False) -> None:
+def register(model, *, read: Any, attach: Any, informant: bool = False, shared_read: dict | None = None) -> None:
     """Declare ``model``'s records attachable (an area's ``install``); actions alone or as tuples."""
     as_tuple = (lambda actions: tuple(actions) if isinstance(actions, (tuple, list, set)) else (actions,))
-    ATTACHABLE.register(model.__tablename__, AttachableType(model, as_tuple(read), as_tuple(attach), informant))
+    shared = tuple((purpose, as_tuple(actions)) for purpose, actions in (shared_read or {}).items())
+    ATTACHABLE.register(model.__tablename__, AttachableType(model, as_tuple(read), as_tuple(attach), informant,
+                                                            shared))
 
 
 def attachable(object_type: str) -> AttachableType | None:

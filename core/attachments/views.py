@@ -31,7 +31,7 @@ def panel(record, title: str | None = None) -> Markup:
     """The files section of ``record``'s page at the acting unit (empty where its files do not travel);
     ``title`` names a record shown within another's page (a visit, a progress report), folded."""
     unit = g.get("unit")
-    reached = queries.reach(record, unit) if unit is not None and record is not None else None
+    reached = queries.reach(record, unit, current_user) if unit is not None and record is not None else None
     if reached is None or not queries.may_read(reached, current_user, unit):
         return Markup("")
     files = queries.files_of(reached)

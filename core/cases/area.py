@@ -19,7 +19,9 @@ from tenants.workbench import LEADERS, OFFICERS, RECORD_ROLES, Panel
 
 def install(app: Flask) -> None:
     # 附件: the case's papers (谈话笔录, 证据材料, 处分决定书, 送达回证 …).
-    register_attachable(Case, read=Action.CASES_READ, attach=Action.CASES_HANDLE)
+    # The county reviewing a township's case (镇案县审) reads its papers, as its leaders do while they watch a late
+    # execution: the purposes' readers (queries.READ_THROUGH), the same who open the case through its share.
+    register_attachable(Case, read=Action.CASES_READ, attach=Action.CASES_HANDLE, shared_read=queries.READ_THROUGH)
     # 承办人: open until its execution is complete; overdue while its review or an execution step is late.
     HANDLED.register(Case.__tablename__, HandledType(
         Case, _l("审查调查案件"), Action.CASES_HANDLE, Action.CASES_READ,

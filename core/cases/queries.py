@@ -13,7 +13,8 @@ from sqlalchemy import exists, func, literal, or_, select
 
 from core import calendar
 from core.cases.models import Case, CasePerson, CaseReview, ExecutionStep
-from core.cases.workflow import CASE_FLOW, OPEN, OPINION_LABELS, REVIEW_PURPOSE, REVIEW_STEPS, STEP_ACTIONS, STEPS
+from core.cases.workflow import (CASE_FLOW, OPEN, OPINION_LABELS, REVIEW_PURPOSE, REVIEW_STEPS, STEP_ACTIONS, STEPS,
+                                 WATCH_PURPOSE)
 from core.crypto import name_key
 from core.extensions import db
 from core.handlers.queries import resolved_handler, where_handler
@@ -26,10 +27,24 @@ from tenants.scoping import load_scoped
 from tenants.workbench import PANEL_ROWS, Row, flag_of, window
 
 
+# Reading another unit's case through a share asks what the share's purpose asks: the review is the reviewers'
+# (and the leader's, to whom an overdue review escalates); the watch of a late execution is the leaders'. A county's
+# officer or case admin reads no township's case file.
+READ_THROUGH = {REVIEW_PURPOSE: (Action.CASES_REVIEW, Action.CASES_DECIDE), WATCH_PURPOSE: (Action.CASES_DECIDE,)}
+
+
+def may_read_through_shares(case: Case, unit: Unit, account) -> bool:
+    return any(can(account, action, unit, target=unit) for share in active_shares("cases", case.id)
+               for action in READ_THROUGH.get(share.purpose, ()))
+
+
 def load_case(case_id, unit: Unit, account) -> Case:
-    """The unit's own case, or one shared to it (the county's review, the watch of a late execution); else 404
-    (a sibling township, another county, the province's analyst)."""
-    return load_scoped(Case, case_id, unit=unit, account=account, action=Action.CASES_READ)
+    """The unit's own case, or one shared to it (the county's review, the watch of a late execution) for the roles
+    its purpose names; else 404 (a sibling township, another county, the province's analyst)."""
+    case = load_scoped(Case, case_id, unit=unit, account=account, action=Action.CASES_READ)
+    if case.unit_id != unit.id and not may_read_through_shares(case, unit, account):
+        deny(Action.CASES_READ, unit=unit, object_type="cases", object_id=case.id)
+    return case
 
 
 def load_own(case_id, action: Action, unit: Unit, account) -> Case:

@@ -129,7 +129,9 @@ def register_lead(unit: Unit, raw: dict, *, petition: Petition | None = None) ->
     seq, number = next_number(unit, SERIES, year)
     lead = Lead(unit_id=unit.id, unit_path=unit.path, year=year, seq=seq, number=number, state="registered",
                 due_on=_disposal_deadline(columns["received_on"]), registered_by_id=context.current().account_id,
-                petition_id=getattr(petition, "id", None), **columns)
+                petition_id=getattr(petition, "id", None),
+                # 一个漏斗 sorts a township's leads; a county's or city's own lead has no track.
+                track="township" if unit.level == UnitLevel.TOWNSHIP else "", **columns)
     db.session.add(lead)
     db.session.flush()
     for i, person in enumerate(persons):
@@ -146,7 +148,8 @@ def register_lead(unit: Unit, raw: dict, *, petition: Petition | None = None) ->
     tenancy_ops.bump_stat(unit, "leads.received", 1)
     tenancy_ops.bump_stat(unit, "leads.received", 1, lead.received_on.isoformat())
     tenancy_ops.bump_stat(unit, f"leads.source.{lead.source}", 1)
-    tenancy_ops.bump_stat(unit, f"leads.track.{lead.track}", 1)
+    if lead.track:
+        tenancy_ops.bump_stat(unit, f"leads.track.{lead.track}", 1)
     refresh_report_late(unit, calendar.today())
     record("lead.register", unit_id=unit.id, object_type="leads", object_id=lead.id,
            detail={"number": number, "source": lead.source, "persons": len(persons),
@@ -334,7 +337,8 @@ def recount(unit: Unit, today: date) -> dict[tuple[str, str], int]:
             figures[("leads.received", "")] += 1
             figures[("leads.received", received_on.isoformat())] += 1
             figures[(f"leads.source.{source}", "")] += 1
-            figures[(f"leads.track.{track}", "")] += 1
+            if track:
+                figures[(f"leads.track.{track}", "")] += 1
         if state in OPEN:
             figures[("leads.open", "")] += 1
             if due_on is not None and due_on < today:
@@ -704,6 +708,9 @@ def decide_track(lead: Lead, county: Unit, raw: dict) -> LeadTrackDecision:
         add_error(errors, "track", _("该线索已移交县纪委领办，办理方式不能再改变"))
     elif lead.state == "closed":
         add_error(errors, "track", _("该线索已予以了结，无需分派"))
+    elif track == "county_led" and lead.state not in OPEN:
+        add_error(errors, "track", _("该线索已由乡镇处置（%(s)s），不能再移交县纪委领办；需要县纪委力量参与的，可选择县镇合办",
+                                     s=lead.state_label))
     elif track == lead.track and track != "joint" and pending_decision(lead) is None and _decided(lead):
         add_error(errors, "track", _("与现行办理方式相同"))
     if errors:

@@ -41,9 +41,20 @@ def load_lead(lead_id, action: Action, unit: Unit, account, *, own: bool = True)
 READ_THROUGH = {REPORT_SHARE: Action.LEADS_FUNNEL}
 
 
+def shares_here(lead: Lead, unit: Unit) -> list[Share]:
+    """The lead's active shares that count at the acting unit. A share named to an account (县镇合办's county staff)
+    counts only where that account acts for the county above the lead's township: the same person acting at
+    another unit they belong to (a sibling township) gets nothing through it, and it ends with their membership."""
+    shares = active_shares("leads", lead.id)
+    if any(share.grantee_account_id is not None for share in shares):
+        owner = db.session.get(Unit, lead.unit_id)
+        shares = [s for s in shares if s.grantee_account_id is None or unit.id == owner.parent_id]
+    return shares
+
+
 def may_read_through_shares(lead: Lead, unit: Unit, account) -> bool:
     return any(can(account, READ_THROUGH.get(share.purpose, Action.LEADS_READ), unit, target=unit)
-               for share in active_shares("leads", lead.id))
+               for share in shares_here(lead, unit))
 
 
 def may_open_lead(account, unit: Unit, lead: Lead) -> bool:
@@ -58,7 +69,7 @@ def steps_through_shares(lead: Lead, unit: Unit, account) -> dict[str, Share]:
     steps: dict[str, Share] = {}
     if lead.unit_id == unit.id:
         return steps
-    for share in active_shares("leads", lead.id):
+    for share in shares_here(lead, unit):
         names, action = SHARE_STEPS.get(share.purpose, ((), None))
         if action is None or not can(account, action, unit):
             continue

@@ -23,7 +23,9 @@ LEAD_FLOW = Workflow("leads", {
     Transition("shelve", ("registered",), "shelved", _l("暂存待查")),
     Transition("close", ("registered", "shelved"), "closed", _l("予以了结"), needs_reason=True),
     # 县领办 in force: the township's lead leaves its open work; the county's lead made of it is handled there.
-    Transition("transfer", ("registered", "shelved", "talked", "verified"), "transferred", _l("移交县纪委领办")),
+    # 县领办 takes a lead not yet disposed of: a talk or a verification already counted at the township (or a case
+    # opened from it) would be counted again at the county, and the matter handled twice.
+    Transition("transfer", ("registered", "shelved"), "transferred", _l("移交县纪委领办")),
 ])
 # The four ways, in the order the regulations name them; each is one transition of the flow.
 WAYS = ("talk", "verify", "shelve", "close")

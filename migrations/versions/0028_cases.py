@@ -34,6 +34,23 @@ INDEXES = {
 }
 
 
+def _attachments_read(purposes: tuple[str, ...]) -> list[str]:
+    """The attachments' SELECT policy (migration 0021's) with the share purposes through which files travel: the
+    county's review of a township's case (镇案县审) and the watch of its late execution read the case's files."""
+    listed = ", ".join(f"'{p}'" for p in purposes)
+    shared = ("EXISTS (SELECT 1 FROM shares s WHERE s.object_type = attachments.object_type"
+              " AND s.object_id = attachments.object_id AND s.purpose IN (" + listed + ")"
+              " AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())"
+              f" AND (s.grantee_unit_id = {rls.CTX_UNIT} OR s.grantee_account_id = {rls.CTX_ACCOUNT}))")
+    own = f"unit_id = {rls.CTX_UNIT} OR counterpart_unit_id = {rls.CTX_UNIT} OR {rls.MAINTENANCE}"
+    return ["DROP POLICY attachments_select ON attachments",
+            f"CREATE POLICY attachments_select ON attachments FOR SELECT USING ({own} OR {shared})"]
+
+
+FILES_BEFORE = ("cross_handle", "escalated_review")
+FILES_AFTER = (*FILES_BEFORE, "case_review", "execution_watch")
+
+
 def upgrade():
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -182,10 +199,14 @@ def upgrade():
         for table in TABLES:
             for statement in rls.record_table(table, counterparty=COUNTERPARTY.get(table)):
                 op.execute(statement)
+        for statement in _attachments_read(FILES_AFTER):
+            op.execute(statement)
 
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        for statement in _attachments_read(FILES_BEFORE):
+            op.execute(statement)
         for table in reversed(TABLES):
             for statement in rls.drop_policies(table, ["select", "insert", "update"]):
                 op.execute(statement)
