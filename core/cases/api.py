@@ -4,6 +4,7 @@ review, an execution step done. 422 lists every field's reason in Chinese and sa
 from __future__ import annotations
 
 from flask import g, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -60,7 +61,7 @@ def cases_file(unit_id: int, case_id: int):
     case = load_own(case_id, Action.CASES_HANDLE, g.unit, current_user)
     args = parse_json(CaseFileSchema())
     if args.get("step") is None and args.get("findings") is None:
-        raise InvalidInput({"_schema": ["请填写查明的事实与处理意见，或一项审查调查措施"]})
+        raise InvalidInput({"_schema": [_("请填写查明的事实与处理意见，或一项审查调查措施")]})
     if args.get("step") is not None:
         ops.add_investigation_step(case, args["step"], expected_version=args["version"])
     if args.get("findings") is not None:

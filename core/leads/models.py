@@ -203,7 +203,7 @@ class LeadReport(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.period} 问题线索月报备"
+        return str(_l("%(p)s 问题线索月报备", p=self.period))
 
 
 class LeadTrackDecision(TenantOwned, TimestampMixin, db.Model):

@@ -179,7 +179,7 @@ def villages_rows(unit: Unit, filters: dict, today: date | None = None) -> Itera
     for v in db.session.scalars(villages_statement(unit, filters, today)):
         plan = plans.get(v.id)
         yield [v.code, v.name, v.kind_label, v.secretary_name, v.secretary_position, v.head_name, v.head_position,
-               str(GRADE_LABELS[v.grade]) if v.grade else "未评定", v.graded_on.isoformat() if v.graded_on else "",
+               str(GRADE_LABELS[v.grade]) if v.grade else _("未评定"), v.graded_on.isoformat() if v.graded_on else "",
                f"{plan.number}（{PLAN_STATES[plan.state]}）" if plan else ""]
 
 
