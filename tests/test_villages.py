@@ -476,3 +476,33 @@ def test_through_the_api_a_plan_is_closed_out_its_reports_logged_and_the_regrade
     stats = _stats(app, tree.town)
     assert stats["villages.lifted_from_c"] == 1 and stats["villages.plan_items.closed"] == 2
     _recount_agrees(app, tree.town)
+
+
+def test_a_village_lifted_from_c_withdraws_its_open_plan_items(app, factory):
+    """The next round grades a C village B before its plan is closed out: the plan is lifted, its open items are
+    withdrawn with it (no longer counted open or overdue, nor warned), and the recount agrees."""
+    from core.villages import operations as ops
+    from core.villages.models import GradingRound, VillagePlan
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    people = _people(factory, tree)
+    village_id = _village(app, tree, people, "双溪村", "201")
+    first = _round(app, tree, people)
+    _graded(app, tree, people, village_id, first, 60, days_ago=40)
+    plan_id = _plan(app, people, village_id, issued_days_ago=35, deadlines=(10, 60))  # one item overdue already
+    _run(app, people["county_officer"], lambda: ops.refresh_overdue(db.session.get(Unit, tree.town), calendar.today()))
+    assert _stats(app, tree.town)["villages.plan_items.open"] == 2
+    assert _stats(app, tree.town)["villages.plan_items.overdue"] == 1
+    _run(app, people["county_officer"], lambda: ops.close_round(db.session.get(GradingRound, first)))
+    second = _round(app, tree, people, period="2026下半年")
+    _graded(app, tree, people, village_id, second, 85)
+    figures = _stats(app, tree.town)
+    assert figures.get("villages.grade.c", 0) == 0 and figures["villages.lifted_from_c"] == 1
+    assert figures.get("villages.plan_items.open", 0) == 0 and figures.get("villages.plan_items.overdue", 0) == 0
+    with app.app_context(), context.acting(context.maintenance_context(), db.session):
+        plan = db.session.get(VillagePlan, plan_id)
+        assert plan.state == "lifted" and {i.state_label for i in plan.items} == {"随等次提升撤销"}
+        assert ops.scan(calendar.today())["warned"] == 0
+        db.session.commit()
+    _recount_agrees(app, tree.town)

@@ -520,6 +520,10 @@ def _in_force(grading: VillageGrading, on: date) -> None:
         if grade != "C":
             if plan is not None:
                 plan.state, plan.lifted_on = "lifted", on
+                for item in plan.items:
+                    if item.state == "open":
+                        item.state = "withdrawn"
+                        tenancy_ops.bump_stat(town, "villages.plan_items.open", -1)
                 if previous == "C" and village.archived_at is None:
                     tenancy_ops.bump_stat(town, "villages.c_with_plan", -1)
                 inbox.close("village_plans", plan.id, unit_id=town.id)
@@ -679,7 +683,7 @@ def close_item(item: VillagePlanItem, raw: dict, *, expected_version: int | None
     plan = item.plan
     errors: dict[str, list[str]] = {}
     if item.state != "open":
-        add_error(errors, "_schema", _("该问题已销号"))
+        add_error(errors, "_schema", _("该问题已随等次提升撤销") if item.state == "withdrawn" else _("该问题已销号"))
     evidence = _text(raw, "evidence", TEXT_LIMIT, errors, required=_("请填写销号依据（整改情况及佐证材料）"))
     today = calendar.today()
     closed_on = _parse_date(raw.get("closed_on") or today)
@@ -820,7 +824,7 @@ def recount(unit: Unit, today: date) -> dict[tuple[str, str], int]:
             VillagePlanItem.unit_id == unit.id)):
         if state == "open":
             figures[("villages.plan_items.open", "")] += 1
-        else:
+        elif state == "closed":
             figures[("villages.plan_items.closed", "")] += 1
             figures[("villages.plan_items.closed", closed_on.isoformat())] += 1
     for (on,) in db.session.execute(select(VillageGrading.in_force_on).where(

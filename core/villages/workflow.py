@@ -29,7 +29,9 @@ ROUND_STATES = {"open": _l("评定中"), "closed": _l("已结束")}
 # A C village's plan: open while items wait for their close-out, closed when every item is closed (the township
 # may then propose a regrade), lifted when a grading in force takes the village out of C.
 PLAN_STATES = {"open": _l("整改中"), "closed": _l("已全部销号"), "lifted": _l("已摘帽")}
-ITEM_STATES = {"open": _l("未销号"), "closed": _l("已销号")}
+# An item still open when its village leaves C is withdrawn with the plan (the village is no longer C: its problems
+# neither count as open nor warn).
+ITEM_STATES = {"open": _l("未销号"), "closed": _l("已销号"), "withdrawn": _l("随等次提升撤销")}
 
 
 def grade_of(total: float, threshold_a: int, threshold_b: int) -> str:
