@@ -410,3 +410,18 @@ def test_a_lead_page_shows_its_interviews_and_the_link_planning_one(app, factory
         assert f"subject_type=leads&amp;subject_id={walk.lead_id}" in html or not shows_link
         browser.logout()
 
+
+
+def test_the_witness_id_number_is_whole_for_the_two_staff_and_masked_for_other_readers(app, factory, browser):
+    """The witness of a petition's verification is often its informant: the two staff who verify the identity see
+    the whole ID number; the unit's leader and case admin read the interview with the number masked."""
+    tree = factory.tree()
+    people = _people(factory, tree)
+    walk = Walk(app, tree, people)
+    for who, shown in (("officer", "620722198503150011"), ("second", "620722198503150011"),
+                       ("leader", "620***********0011"), ("caseadmin", "620***********0011")):
+        answer = walk.client.get(walk.url(""), headers=walk.h[who]).get_json()
+        assert answer["witness_id_number"] == shown, who
+    browser.login("e-caseadmin")
+    page = browser.get(f"/u/{tree.town}/evidence/{walk.id}").get_data(as_text=True)
+    assert "620***********0011" in page and "620722198503150011" not in page

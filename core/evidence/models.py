@@ -58,6 +58,14 @@ class RemoteInterview(SealedPerson, TenantOwned, TimestampMixin, VersionedMixin,
     check_note: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
+    def witness_id_for(self, account_id: int | None) -> str:
+        """The witness's ID number as ``account_id`` sees it: whole for the two staff who verify the identity (核实身份),
+        masked for every other reader of the unit (the witness of a petition's verification is often its informant)."""
+        number = self.witness_id_number or ""
+        if not number or account_id in (self.staff1_id, self.staff2_id):
+            return number
+        return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:] if len(number) > 7 else "*" * len(number)
+
     staff1: Mapped[Account] = relationship(foreign_keys=[staff1_id], lazy="joined")
     staff2: Mapped[Account] = relationship(foreign_keys=[staff2_id], lazy="joined")
     finalised_by: Mapped[Account | None] = relationship(foreign_keys=[finalised_by_id])

@@ -82,7 +82,7 @@ class InterviewSchema(Schema):
     witness_name = fields.String(attribute="person_name")
     witness_position = fields.String(attribute="person_position")
     witness_work_unit = fields.String(attribute="person_work_unit")
-    witness_id_number = fields.String()
+    witness_id_number = fields.Method("_witness_id")
     staff1_id = fields.Integer()
     staff2_id = fields.Integer()
     staff1_confirmed_at = LocalDateTime(allow_none=True)
@@ -101,6 +101,11 @@ class InterviewSchema(Schema):
     checked_on = fields.Date(allow_none=True)
     check_note = fields.String(allow_none=True)
     version = fields.Integer()
+
+    def _witness_id(self, interview) -> str:
+        from flask_login import current_user
+
+        return interview.witness_id_for(getattr(current_user, "id", None))
 
 
 register_forms({"evidence.new": InterviewInSchema})
