@@ -247,3 +247,16 @@ def test_a_lead_closed_as_unfounded_puts_its_persons_in_the_clearing_pool(app, f
     # The clearing pool shows the person as it shows an unfounded petition's accused.
     pool = browser.get(f"/u/{tree.town}/clearing/pool").get_data(as_text=True)
     assert "钱失实" in pool and "孙属实" not in pool
+
+
+def test_the_monthly_reports_are_a_township_and_its_countys_alone(app, factory, browser):
+    """月报备 goes from a township to its county: a city's leader has no reports page (404) and no menu entry."""
+    tree = factory.tree()
+    factory.account("r-city-leader", [(tree.city, "leader")])
+    factory.account("r-county-caseadmin", [(tree.county, "case_admin")])
+    browser.login("r-city-leader")
+    assert browser.get(f"/u/{tree.city}/leads/reports").status_code == 404
+    assert f"/u/{tree.city}/leads/reports" not in browser.get(f"/u/{tree.city}/").get_data(as_text=True)
+    browser.logout()
+    browser.login("r-county-caseadmin")
+    assert browser.get(f"/u/{tree.county}/leads/reports").status_code == 200
