@@ -36,6 +36,7 @@ from core.renditions.area import AREA as RENDITIONS
 from core.imports.area import AREA as IMPORTS
 from core.inbox.area import AREA as INBOX
 from core.leads.area import AREA as LEADS
+from core.meetings.area import AREA as MEETINGS
 from core.petitions.area import AREA as PETITIONS
 from core.supervision.area import AREA as SUPERVISION
 from core.villages.area import AREA as VILLAGES
@@ -52,7 +53,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KERNEL = Area("kernel", blueprints=(health.bp, auth_bp, calendar_bp),
               periodic=(*audit_jobs.PERIODIC, *identity_jobs.PERIODIC, *jobs.PERIODIC), cli=(register_cli,))
 # Lowest first: the kernel, tenancy, the casework areas in their declared order, reporting.
-CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, LEADS, CASES, VILLAGES, EVIDENCE, ZONES, IMPORTS)
+CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, LEADS, CASES, VILLAGES, MEETINGS, EVIDENCE, ZONES, IMPORTS)
 LAYERS = (KERNEL, TENANTS, *CASEWORK, REPORTING)
 assert tuple(area.name for area in CASEWORK) == ORDER, "the factory installs the areas in the declared order"
 LANGUAGES = ("zh", "en")

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from core.clearing.workflow import CASE_FLOW
 from core.leads.models import FORM_LABELS, SOURCE_LABELS, Form, Source
 from core.leads.workflow import LEAD_FLOW, WAYS
+from core.meetings.workflow import DEFAULT_CATEGORIES
 from core.errors import InvalidInput
 from core.petitions.models import OUTCOME_LABELS, Outcome
 
@@ -30,6 +31,7 @@ AREAS = {
     "leads": _l("问题线索"),
     "cases": _l("审查调查"),
     "villages": _l("清廉村居"),
+    "meetings": _l("现场办公会"),
     "evidence": _l("远程取证"),
 }
 # The funnel's tracks (一个漏斗) and the kinds of decision of a case, as the figures count them.
@@ -173,6 +175,18 @@ CATALOGUE: list[Figure] = [
     _f("villages.lifted_from_c", _l("C类提升"), "villages", "flow", "villages.lifted_from_c", unit="个"),
     _f("villages.monthly_reports.missed", _l("C类村未按月汇报"), "villages", "stock",
        "villages.monthly_reports.missed", unit="个", higher_is_better=False),
+    # 现场办公会 (巡察: issues raised by villagers, answered on the spot or registered and followed to done)
+    _f("meetings.held", _l("召开现场办公会"), "meetings", "flow", "meetings.held", unit="次"),
+    _f("meetings.issues", _l("群众反映问题"), "meetings", "flow", "meetings.issues", unit="个"),
+    _f("meetings.issues.answered_on_site", _l("当场答复"), "meetings", "flow", "meetings.issues.answered_on_site",
+       unit="个"),
+    _f("meetings.issues.resolved", _l("交办问题办结"), "meetings", "flow", "meetings.issues.resolved", unit="个"),
+    _f("meetings.issues.open", _l("交办问题办理中"), "meetings", "stock", "meetings.issues.open", unit="个",
+       higher_is_better=False),
+    _f("meetings.issues.overdue", _l("交办问题逾期"), "meetings", "stock", "meetings.issues.overdue", unit="个",
+       higher_is_better=False),
+    *[_f(f"meetings.issues.category.{code}", label, "meetings", "flow", f"meetings.issues.category.{code}",
+         unit="个") for code, label in DEFAULT_CATEGORIES],
     # 远程取证
     _f("evidence.interviews.held", _l("远程询问"), "evidence", "flow", "evidence.interviews.held", unit="次"),
     _f("evidence.interviews.finalised", _l("远程取证完成"), "evidence", "flow", "evidence.interviews.finalised",
@@ -197,6 +211,8 @@ HEADLINE = [
     "cases.executions.overdue",
     "villages.grade.a", "villages.grade.b", "villages.grade.c", "villages.c_with_plan", "villages.plan_items.overdue",
     "villages.lifted_from_c",
+    "meetings.held", "meetings.issues", "meetings.issues.answered_on_site", "meetings.issues.resolved",
+    "meetings.issues.overdue",
     "evidence.interviews.held", "evidence.interviews.finalised",
 ]
 

@@ -101,6 +101,9 @@ class Action(StrEnum):
     ZONES_CONVENE = "zones.convene"  # the convening member's leader: joint meetings, the term report
     ZONES_INSPECT = "zones.inspect"  # a member's leaders and officers: file findings of a cross-inspection
     # Remote evidence (远程取证): video interviews of a witness whose procedure is enforced step by step.
+    MEETINGS_READ = "meetings.read"  # county leader/officer/reviewer/case admin: tours, on-site meetings, issues
+    MEETINGS_MANAGE = "meetings.manage"  # county leader/officer: tours, meetings, issues, categories, done
+    MEETINGS_ASSIGNED = "meetings.assigned"  # township leader/officer: the issues registered with it (shared), done
     EVIDENCE_READ = "evidence.read"
     EVIDENCE_CONDUCT = "evidence.conduct"  # plan an interview, confirm its steps (the two staff), finalise it
     EVIDENCE_CHECK = "evidence.check"  # case admin 案管: record the check (核查) of a finalised interview
@@ -242,7 +245,10 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
                 return True
             return bool(roles & {Role.LEADER, Role.OFFICER, Role.CASE_ADMIN})
         case Action.LEAD_REPORTS_READ:
-            # A township's staff read its own reports; at the county, its case-management office and leaders.
+            # A township's staff read its own reports; at the county, its case-management office and leaders. The
+            # reports go from a township to its county only: a city or province has none to read.
+            if unit.level not in (UnitLevel.COUNTY, UnitLevel.TOWNSHIP):
+                return False
             readers = {Role.CASE_ADMIN, Role.LEADER} if unit.level == UnitLevel.COUNTY else {
                 Role.LEADER, Role.OFFICER, Role.CASE_ADMIN}
             return bool(roles & readers)
@@ -254,6 +260,14 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
             return bool(roles & {Role.CASE_ADMIN, Role.LEADER}) and unit.level == UnitLevel.COUNTY
         case Action.LEAD_TRACKS_APPROVE:
             return Role.LEADER in roles and unit.level == UnitLevel.COUNTY
+        case Action.MEETINGS_READ:
+            # 现场办公会 are the county's inspection tours' (巡察): its staff read them.
+            return bool(roles & {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN}) and \
+                unit.level == UnitLevel.COUNTY
+        case Action.MEETINGS_MANAGE:
+            return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.COUNTY
+        case Action.MEETINGS_ASSIGNED:
+            return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.TOWNSHIP
         case Action.VILLAGES_MANAGE:
             return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.TOWNSHIP
         case Action.VILLAGES_GRADE_OVERRIDE:

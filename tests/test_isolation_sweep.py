@@ -50,6 +50,7 @@ def world(app, factory):
         objects |= _victim_attachment(tree, objects)
         objects |= _victim_villages(tree)
         objects |= _victim_evidence(tree, objects)
+        objects |= _victim_meetings(tree, objects)
         objects |= _victim_rendition(tree, victim_account, objects)
         db.session.commit()
     return {
@@ -64,7 +65,8 @@ def world(app, factory):
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
                     "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别",
                     "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查", "西片检查小结", "西镇回访未落实",
-                    "西镇附件举报信", "西镇线索摘要", "孙线索", "西镇专用村", "西镇村问题", "孙案件", "西镇案件事实", "西镇证人"],
+                    "西镇附件举报信", "西镇线索摘要", "孙线索", "西镇专用村", "西镇村问题", "孙案件", "西镇案件事实", "西镇证人",
+                    "甲县巡察西镇", "西镇办公会地点", "西镇村民诉求", "西镇具名村民"],
     }
 
 
@@ -317,6 +319,33 @@ def _victim_evidence(tree, objects: dict) -> dict:
         "staff1_id": first.id, "staff2_id": second.id, "planned_at": "2026-12-05T09:30", "mode": "wechat_video",
         "place": "西镇谈话室"}, first)
     return {"interview_id": interview.id}
+
+
+def _victim_meetings(tree, objects: dict) -> dict:
+    """甲县's inspection tour of 西镇专用村 with an on-site meeting there and an issue registered with 西镇:
+    ``tour_id``, ``onsite_meeting_id``, ``meeting_issue_id`` (the county's records: 404 to every attacker)."""
+    from datetime import timedelta
+
+    from core import calendar
+    from core.extensions import db
+    from core.identity.models import Account
+    from core.meetings import operations as meeting_ops
+    from tenants.models import Unit
+
+    county = db.session.get(Unit, tree.county)
+    today = calendar.today()
+    lead = db.session.scalar(db.select(Account).where(Account.username == "zones-county-leader"))
+    tour = meeting_ops.create_tour(county, {
+        "name": "甲县巡察西镇", "leader_name": "甲县组长", "account_ids": [lead.id],
+        "starts_on": (today - timedelta(days=5)).isoformat(), "ends_on": today.isoformat(),
+        "village_ids": [objects["village_id"]]})
+    meeting = meeting_ops.create_meeting(tour, {"village_id": objects["village_id"], "held_on": today.isoformat(),
+                                                "place": "西镇办公会地点", "leaders": ["甲县组长"]})
+    issue = meeting_ops.log_issue(meeting, {"category": "road", "summary": "西镇村民诉求", "named": True,
+                                            "villager_name": "西镇具名村民", "outcome": "registered",
+                                            "body_kind": "township", "body_unit_id": tree.town2,
+                                            "deadline": today.isoformat()})
+    return {"tour_id": tour.id, "onsite_meeting_id": meeting.id, "meeting_issue_id": issue.id}
 
 
 def _victim_bulletin(tree) -> dict:

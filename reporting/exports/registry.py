@@ -27,6 +27,7 @@ from core.directives.queries import phase_on
 from core.evidence import queries as evidence_queries
 from core.extensions import db
 from core.leads import queries as lead_queries
+from core.meetings import queries as meeting_queries
 from core.petitions import queries as petition_queries
 from core.supervision.models import SupervisionItem
 from core.villages import queries as village_queries
@@ -249,6 +250,9 @@ EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
     Exporter("village_plan_items", _l("一村一方案整改台账"), Action.VILLAGES_READ, ("state", "overdue"),
              village_queries.plan_items_header, village_queries.plan_items_statement,
              village_queries.plan_items_rows, "villages.index"),
+    Exporter("meeting_issues", _l("现场办公会问题台账"), Action.MEETINGS_READ, ("state", "overdue", "tour_id", "category"),
+             meeting_queries.issues_header, meeting_queries.issues_statement, meeting_queries.issues_rows,
+             "meetings.index"),
     Exporter("remote_interviews", _l("远程取证台账"), Action.EVIDENCE_READ, ("state", "open", "unchecked"),
              evidence_queries.ledger_header, _interviews_statement, _interviews_rows, "evidence.index"),
     Exporter("leads", _l("问题线索处置台账"), Action.LEADS_READ, ("state", "source", "overdue", "q", "open"),
