@@ -34,6 +34,10 @@ from core.evidence.area import AREA as EVIDENCE
 from core.handlers.area import AREA as HANDLERS
 from core.renditions.area import AREA as RENDITIONS
 from core.imports.area import AREA as IMPORTS
+from core.reception.area import AREA as RECEPTION
+from core.ledgers.area import AREA as LEDGERS
+from core.guidance.area import AREA as GUIDANCE
+from core.casebook.area import AREA as CASEBOOK
 from core.inbox.area import AREA as INBOX
 from core.leads.area import AREA as LEADS
 from core.meetings.area import AREA as MEETINGS
@@ -53,7 +57,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KERNEL = Area("kernel", blueprints=(health.bp, auth_bp, calendar_bp),
               periodic=(*audit_jobs.PERIODIC, *identity_jobs.PERIODIC, *jobs.PERIODIC), cli=(register_cli,))
 # Lowest first: the kernel, tenancy, the casework areas in their declared order, reporting.
-CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, LEADS, CASES, VILLAGES, MEETINGS, EVIDENCE, ZONES, IMPORTS)
+CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, LEADS, CASES, VILLAGES, MEETINGS, EVIDENCE, ZONES, IMPORTS, RECEPTION, LEDGERS, GUIDANCE, CASEBOOK)
 LAYERS = (KERNEL, TENANTS, *CASEWORK, REPORTING)
 assert tuple(area.name for area in CASEWORK) == ORDER, "the factory installs the areas in the declared order"
 LANGUAGES = ("zh", "en")

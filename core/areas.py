@@ -16,7 +16,8 @@ from flask import Flask, current_app
 # Lowest first. The shared floor (inbox, attachments, handlers, renditions, supervision) imports no area above
 # it; every area may use the floor's mechanisms (files, the named handler, PDFs) and register its record types there.
 ORDER = ("inbox", "attachments", "handlers", "renditions", "supervision", "petitions", "clearing", "directives",
-         "zeroing", "leads", "cases", "villages", "meetings", "evidence", "zones", "imports")
+         "zeroing", "leads", "cases", "villages", "meetings", "evidence", "zones", "imports",
+         "reception", "ledgers", "guidance", "casebook")
 
 
 @dataclass(frozen=True)

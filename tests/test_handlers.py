@@ -6,24 +6,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import text
 
 from core import calendar, context
 from core.extensions import db
 from tests.conftest import bearer
-
-
-@pytest.fixture(autouse=True)
-def no_stale_history(app, owner_engine):
-    """Empty ``handler_changes`` before and after each test (until tests/conftest.py's TABLES lists it, SQLite keeps
-    its rows across tests, and record ids start again at 1)."""
-    def empty():
-        with owner_engine.begin() as conn:
-            conn.execute(text("DELETE FROM handler_changes"))
-    empty()
-    yield
-    empty()
 
 
 def _people(factory, tree) -> dict:

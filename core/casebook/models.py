@@ -1,0 +1,2 @@
+"""The casebook area's records."""
+from __future__ import annotations

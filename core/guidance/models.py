@@ -1,0 +1,2 @@
+"""The guidance area's records."""
+from __future__ import annotations

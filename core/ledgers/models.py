@@ -1,0 +1,2 @@
+"""The ledgers area's records."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""The reception area's records."""
+from __future__ import annotations

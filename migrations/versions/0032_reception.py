@@ -1,0 +1,22 @@
+"""reception (issue 22): placeholder until the area's tables land
+
+Revision ID: 0032_reception
+Revises: 0031_meetings
+Create Date: 2026-12-04 23:50:00
+
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0032_reception'
+down_revision = '0031_meetings'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass

@@ -1,0 +1,22 @@
+"""casebook (issue 22): placeholder until the area's tables land
+
+Revision ID: 0035_casebook
+Revises: 0034_guidance
+Create Date: 2026-12-04 23:50:00
+
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0035_casebook'
+down_revision = '0034_guidance'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
