@@ -13,8 +13,8 @@ from core.errors import InvalidInput
 from core.extensions import db
 from core.meetings import operations as ops
 from core.meetings import queries
-from core.meetings.schemas import (IssueInSchema, IssueSchema, MeetingInSchema, MeetingSchema, ResolveInSchema,
-                                   TourInSchema, TourSchema)
+from core.meetings.schemas import (DeadlineInSchema, IssueInSchema, IssueSchema, MeetingInSchema, MeetingSchema,
+                                   MeetingUpdateSchema, ResolveInSchema, TourInSchema, TourSchema, TourUpdateSchema)
 from tenants.access import Action, ensure
 
 TOURS, TOURS_DOC = "/u/<int:unit_id>/inspection-tours", "/u/{unit_id}/inspection-tours"
@@ -45,6 +45,26 @@ def create_inspection_tour(unit_id: int):
 @documented(f"{TOURS_DOC}/{{tour_id}}", "get", "One inspection tour of the county", response=TourSchema, tag=TAG)
 def get_inspection_tour(unit_id: int, tour_id: int):
     return jsonify(TourSchema().dump(queries.load_tour(tour_id, Action.MEETINGS_READ, g.unit, current_user)))
+
+
+def _given(args: dict, current: dict) -> dict:
+    """A PATCH body over the record's current values: the fields not sent keep theirs."""
+    sent = request.get_json(silent=True) or {}
+    return {**current, **{key: value for key, value in args.items() if key in sent}}
+
+
+@api.patch(f"{TOURS}/<int:tour_id>")
+@documented(f"{TOURS_DOC}/{{tour_id}}", "patch", "Correct a tour (fields not sent keep their value); a village with "
+            "a meeting stays covered and the period keeps every meeting", body=TourUpdateSchema, response=TourSchema,
+            tag=TAG)
+def update_inspection_tour(unit_id: int, tour_id: int):
+    tour = queries.load_tour(tour_id, Action.MEETINGS_MANAGE, g.unit, current_user)
+    current = {"name": tour.name, "leader_name": tour.leader_name, "members": tour.members,
+               "account_ids": tour.account_ids, "starts_on": tour.starts_on.isoformat(),
+               "ends_on": tour.ends_on.isoformat(), "village_ids": [v["id"] for v in tour.villages]}
+    args = parse_json(TourUpdateSchema())
+    ops.update_tour(tour, _given(args, current), expected_version=args.get("version"))
+    return jsonify(TourSchema().dump(tour))
 
 
 @api.get(MEETINGS)
@@ -79,6 +99,17 @@ def get_onsite_meeting(unit_id: int, onsite_meeting_id: int):
                                                              current_user)))
 
 
+@api.patch(f"{MEETINGS}/<int:onsite_meeting_id>")
+@documented(f"{MEETINGS_DOC}/{{onsite_meeting_id}}", "patch", "Correct a meeting's place, attending leaders and "
+            "departments (its village and day stay)", body=MeetingUpdateSchema, response=MeetingSchema, tag=TAG)
+def update_onsite_meeting(unit_id: int, onsite_meeting_id: int):
+    meeting = queries.load_meeting(onsite_meeting_id, Action.MEETINGS_MANAGE, g.unit, current_user)
+    args = parse_json(MeetingUpdateSchema())
+    current = {"place": meeting.place, "leaders": meeting.leaders, "departments": meeting.departments}
+    ops.update_meeting(meeting, _given(args, current), expected_version=args.get("version"))
+    return jsonify(MeetingSchema().dump(meeting))
+
+
 @api.get(f"{MEETINGS}/<int:onsite_meeting_id>/issues")
 @documented(f"{MEETINGS_DOC}/{{onsite_meeting_id}}/issues", "get", "The issues villagers raised at the meeting (the "
             "villager's name only where they agreed to be named)", response=IssueSchema, many=True, tag=TAG)
@@ -106,4 +137,16 @@ def resolve_meeting_issue(unit_id: int, onsite_meeting_id: int, meeting_issue_id
     issue = queries.load_issue(meeting_issue_id, Action.MEETINGS_MANAGE, g.unit, current_user, meeting)
     args = parse_json(ResolveInSchema())
     ops.resolve_issue(issue, args, current_user, expected_version=args.get("version"))
+    return jsonify(IssueSchema().dump(issue))
+
+
+@api.post(f"{MEETINGS}/<int:onsite_meeting_id>/issues/<int:meeting_issue_id>/deadline")
+@documented(f"{MEETINGS_DOC}/{{onsite_meeting_id}}/issues/{{meeting_issue_id}}/deadline", "post",
+            "Move a registered issue's deadline, with the reason (the county only)", body=DeadlineInSchema,
+            response=IssueSchema, tag=TAG)
+def reschedule_meeting_issue(unit_id: int, onsite_meeting_id: int, meeting_issue_id: int):
+    meeting = queries.load_meeting(onsite_meeting_id, Action.MEETINGS_MANAGE, g.unit, current_user)
+    issue = queries.load_issue(meeting_issue_id, Action.MEETINGS_MANAGE, g.unit, current_user, meeting)
+    args = parse_json(DeadlineInSchema())
+    ops.change_deadline(issue, args, expected_version=args.get("version"))
     return jsonify(IssueSchema().dump(issue))

@@ -161,10 +161,9 @@ def archive_category(county: Unit, code: str) -> MeetingCategory:
 # ---------------------------------------------------------------- tours
 
 
-def create_tour(county: Unit, raw: dict) -> InspectionTour:
-    """A county's inspection tour: name, 组长 and members (names), the county's accounts acting on it, the period
-    and the villages covered (of its townships); every field checked first (422 in Chinese, nothing saved)."""
-    _ensure_county(county)
+def _clean_tour(county: Unit, raw: dict, tour: InspectionTour | None = None) -> dict:
+    """A tour's fields checked (422 in Chinese, nothing saved). Editing a tour keeps what its meetings stand on:
+    the period still covers every meeting held, and every village with a meeting stays covered."""
     errors: dict = {}
     name = _text(raw, "name", NAME_LIMIT, errors, required=_("请填写巡察名称（如：县委第三巡察组第八轮巡察）"))
     leader = _text(raw, "leader_name", PERSON_LIMIT, errors, required=_("请填写巡察组组长"))
@@ -180,23 +179,61 @@ def create_tour(county: Unit, raw: dict) -> InspectionTour:
     elif not account_ids:
         add_error(errors, "account_ids", _("请至少选择一名跟进本次巡察的本单位人员（逾期问题提醒发给他们）"))
     known = {v["id"]: v for v in queries.township_villages(county)}
+    if tour is not None:  # a village archived since keeps its place on the tour
+        known = {**{v["id"]: v for v in tour.villages}, **known}
     village_ids = _ids(raw.get("village_ids"))
     if not village_ids:
         add_error(errors, "village_ids", _("请选择巡察覆盖的村（社区）"))
     elif len(village_ids) > MAX_VILLAGES or any(v is None or v not in known for v in village_ids):
         add_error(errors, "village_ids", _("只能选择本县（区）所辖乡镇的村（社区）"))
+    if tour is not None and tour.meetings:
+        held = [m.held_on for m in tour.meetings]
+        if starts and ends and (min(held) < starts or max(held) > ends):
+            add_error(errors, "starts_on", _("巡察期间须包含已召开的现场办公会（%(a)s 至 %(b)s）",
+                                             a=min(held).isoformat(), b=max(held).isoformat()))
+        kept = set(village_ids)
+        dropped = sorted({m.village_name for m in tour.meetings if m.village_id not in kept})
+        if dropped:
+            add_error(errors, "village_ids", _("已召开现场办公会的村（社区）不能移出巡察范围：%(v)s", v="、".join(dropped)))
     if errors:
         raise InvalidInput(errors)
-    tour = InspectionTour(unit_id=county.id, unit_path=county.path, name=name, leader_name=leader, members=members,
-                          account_ids=list(dict.fromkeys(account_ids)), starts_on=starts, ends_on=ends,
-                          villages=[known[v] for v in dict.fromkeys(village_ids)],
-                          created_by_id=context.current().account_id)
+    return {"name": name, "leader_name": leader, "members": members, "account_ids": list(dict.fromkeys(account_ids)),
+            "starts_on": starts, "ends_on": ends, "villages": [known[v] for v in dict.fromkeys(village_ids)]}
+
+
+def create_tour(county: Unit, raw: dict) -> InspectionTour:
+    """A county's inspection tour: name, 组长 and members (names), the county's accounts acting on it, the period
+    and the villages covered (of its townships); every field checked first (422 in Chinese, nothing saved)."""
+    _ensure_county(county)
+    fields = _clean_tour(county, raw)
+    tour = InspectionTour(unit_id=county.id, unit_path=county.path, created_by_id=context.current().account_id,
+                          **fields)
     db.session.add(tour)
     ensure_categories(county)
     db.session.flush()
     record("inspection_tour.create", unit_id=county.id, object_type="inspection_tours", object_id=tour.id,
-           detail={"name": name, "villages": len(tour.villages), "starts_on": starts.isoformat(),
-                   "ends_on": ends.isoformat()})
+           detail={"name": tour.name, "villages": len(tour.villages), "starts_on": tour.starts_on.isoformat(),
+                   "ends_on": tour.ends_on.isoformat()})
+    return tour
+
+
+def update_tour(tour: InspectionTour, raw: dict, *, expected_version: int | None = None) -> InspectionTour:
+    """A tour corrected (its name, team, period or villages): what changed is audited, old and new."""
+    check_version(tour, expected_version)
+    county = db.session.get(Unit, tour.unit_id)
+    fields = _clean_tour(county, raw, tour)
+    changed = {}
+    for key, value in fields.items():
+        before = getattr(tour, key)
+        if before != value:
+            shown = (lambda v: [x["name"] for x in v]) if key == "villages" else (
+                lambda v: v.isoformat() if isinstance(v, date) else v)
+            changed[key] = {"from": shown(before), "to": shown(value)}
+            setattr(tour, key, value)
+    if changed:
+        db.session.flush()
+        record("inspection_tour.update", unit_id=county.id, object_type="inspection_tours", object_id=tour.id,
+               detail={"name": tour.name, "changed": changed})
     return tour
 
 
@@ -236,6 +273,61 @@ def create_meeting(tour: InspectionTour, raw: dict) -> OnsiteMeeting:
            detail={"tour": tour.name, "village": village["name"], "held_on": held_on.isoformat(),
                    "departments": len(departments)})
     return meeting
+
+
+def update_meeting(meeting: OnsiteMeeting, raw: dict, *, expected_version: int | None = None) -> OnsiteMeeting:
+    """A meeting's place, attending leaders and departments corrected (its village and day stay: its issues and the
+    dated figures were counted on them); audited, old and new."""
+    check_version(meeting, expected_version)
+    errors: dict = {}
+    place = _text(raw, "place", PLACE_LIMIT, errors, required=_("请填写办公会地点（如：叶庄村党群服务中心）"))
+    leaders = _names(raw, "leaders", errors, required=_("请填写参会领导（如：巡察组组长、乡镇主要领导）"))
+    departments = _names(raw, "departments", errors)
+    if errors:
+        raise InvalidInput(errors)
+    changed = {key: {"from": getattr(meeting, key), "to": value}
+               for key, value in (("place", place), ("leaders", leaders), ("departments", departments))
+               if getattr(meeting, key) != value}
+    if changed:
+        for key, value in changed.items():
+            setattr(meeting, key, value["to"])
+        db.session.flush()
+        record("onsite_meeting.update", unit_id=meeting.unit_id, object_type="onsite_meetings", object_id=meeting.id,
+               detail={"village": meeting.village_name, "changed": changed})
+    return meeting
+
+
+def change_deadline(issue: MeetingIssue, raw: dict, *, expected_version: int | None = None) -> MeetingIssue:
+    """A registered issue's deadline moved by the county, with the reason (audited, old and new): the overdue
+    figure and warnings follow the new deadline."""
+    check_version(issue, expected_version)
+    if issue.state != "open":
+        raise Conflict(_("只有办理中的交办问题可以调整时限"), detail={"current_state": issue.state})
+    errors: dict = {}
+    deadline = _date(raw, "deadline", errors, _("请填写新的办理时限（如 2026-12-31）"))
+    reason = _text(raw, "reason", TEXT_LIMIT, errors, required=_("请填写调整时限的理由"))
+    if deadline and deadline < issue.raised_on:
+        add_error(errors, "deadline", _("办理时限不能早于办公会日期"))
+    elif deadline and deadline == issue.deadline:
+        add_error(errors, "deadline", _("新时限与原时限相同"))
+    if errors:
+        raise InvalidInput(errors)
+    before = issue.deadline
+    issue.deadline = deadline
+    db.session.flush()
+    county = db.session.get(Unit, issue.unit_id)
+    refresh_overdue(county, calendar.today())
+    if issue.body_unit_id is not None:  # the township's to-do carries the new deadline
+        town = db.session.get(Unit, issue.body_unit_id)
+        inbox.close("meeting_issues", issue.id, unit_id=town.id)
+        inbox.post(town, f"meeting-issue:{issue.id}:deadline:{deadline.isoformat()}", kind=InboxKind.TASK,
+                   object_type="meeting_issues", object_id=issue.id, roles=TOWN_ROLES, due_on=deadline,
+                   title=_("巡察现场办公会交办问题时限调整：%(v)s 第%(n)s项，新时限 %(d)s", v=issue.meeting.village_name,
+                           n=issue.seq, d=deadline.isoformat()))
+    record("meeting_issue.deadline", unit_id=county.id, object_type="meeting_issues", object_id=issue.id,
+           detail={"meeting": issue.meeting_id, "seq": issue.seq, "from": before.isoformat() if before else "",
+                   "to": deadline.isoformat(), "reason": reason})
+    return issue
 
 
 # ---------------------------------------------------------------- issues

@@ -30,6 +30,23 @@ class TourSchema(Schema):
     version = fields.Integer()
 
 
+class TourUpdateSchema(TourInSchema):
+    version = Int(load_default=None, allow_none=True, metadata={"description": "the version read (409 if changed)"})
+
+
+class MeetingUpdateSchema(LooseSchema):
+    place = Text(200, load_default="")
+    leaders = fields.List(Text(100), load_default=list, validate=validate.Length(max=30))
+    departments = fields.List(Text(100), load_default=list, validate=validate.Length(max=30))
+    version = Int(load_default=None, allow_none=True)
+
+
+class DeadlineInSchema(LooseSchema):
+    deadline = Text(10, load_default="", metadata={"description": "the new deadline, YYYY-MM-DD"})
+    reason = Text(2000, load_default="", metadata={"description": "why it moves (kept in the audit trail)"})
+    version = Int(load_default=None, allow_none=True)
+
+
 class MeetingInSchema(LooseSchema):
     tour_id = Id(load_default=None, allow_none=True)
     village_id = Id(load_default=None, allow_none=True, metadata={"description": "one of the tour's villages"})

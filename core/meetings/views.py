@@ -79,9 +79,12 @@ def categories(unit_id: int):
     return redirect(url_for("meetings.index", unit_id=unit_id))
 
 
-def _tour_page(tour, *, errors: dict | None = None, form=None, status: int = 200):
+def _tour_page(tour, *, errors: dict | None = None, form=None, failed: str = "", status: int = 200):
+    may_manage = _may(Action.MEETINGS_MANAGE)
     return render_template("meetings/tour.html", unit=g.unit, tour=tour, summary=queries.tour_summary(tour),
-                           may_manage=_may(Action.MEETINGS_MANAGE), errors=errors or {}, form=form or {},
+                           may_manage=may_manage, errors=errors or {}, form=form or {}, failed=failed,
+                           villages=queries.township_villages(g.unit) if may_manage else [],
+                           staff=queries.team_candidates(g.unit) if may_manage else [],
                            today=calendar.today()), status
 
 
@@ -89,6 +92,23 @@ def _tour_page(tour, *, errors: dict | None = None, form=None, status: int = 200
 @login_required
 def tour(unit_id: int, tour_id: int):
     return _tour_page(load_tour(tour_id, Action.MEETINGS_READ, g.unit, current_user))
+
+
+@bp.post("/tours/<int:tour_id>")
+@login_required
+def edit_tour(unit_id: int, tour_id: int):
+    tour_ = load_tour(tour_id, Action.MEETINGS_MANAGE, g.unit, current_user)
+    raw = request.form.to_dict()
+    raw["account_ids"] = request.form.getlist("account_ids")
+    raw["village_ids"] = request.form.getlist("village_ids")
+    try:
+        ops.update_tour(tour_, raw, expected_version=request.form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _tour_page(load_tour(tour_id, Action.MEETINGS_MANAGE, g.unit, current_user), errors=exc.errors,
+                          form=request.form, failed="tour", status=422)
+    flash(_("巡察信息已更新"), "success")
+    return redirect(url_for("meetings.tour", unit_id=unit_id, tour_id=tour_id))
 
 
 @bp.post("/tours/<int:tour_id>/meetings")
@@ -106,17 +126,31 @@ def new_meeting(unit_id: int, tour_id: int):
     return redirect(url_for("meetings.meeting", unit_id=unit_id, onsite_meeting_id=meeting.id))
 
 
-def _meeting_page(meeting, *, errors: dict | None = None, form=None, status: int = 200):
+def _meeting_page(meeting, *, errors: dict | None = None, form=None, failed: str = "", status: int = 200):
     return render_template("meetings/meeting.html", unit=g.unit, m=meeting, issues=queries.issues_of(meeting),
                            categories=queries.categories_of(g.unit), towns=queries.townships_of(g.unit),
                            outcomes=OUTCOMES, body_kinds=BODY_KINDS, may_manage=_may(Action.MEETINGS_MANAGE),
-                           errors=errors or {}, form=form or {}, today=calendar.today()), status
+                           errors=errors or {}, form=form or {}, failed=failed, today=calendar.today()), status
 
 
 @bp.get("/<int:onsite_meeting_id>")
 @login_required
 def meeting(unit_id: int, onsite_meeting_id: int):
     return _meeting_page(load_meeting(onsite_meeting_id, Action.MEETINGS_READ, g.unit, current_user))
+
+
+@bp.post("/<int:onsite_meeting_id>")
+@login_required
+def edit_meeting(unit_id: int, onsite_meeting_id: int):
+    meeting_ = load_meeting(onsite_meeting_id, Action.MEETINGS_MANAGE, g.unit, current_user)
+    try:
+        ops.update_meeting(meeting_, request.form.to_dict(), expected_version=request.form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _meeting_page(load_meeting(onsite_meeting_id, Action.MEETINGS_MANAGE, g.unit, current_user),
+                             errors=exc.errors, form=request.form, failed="meeting", status=422)
+    flash(_("办公会信息已更新"), "success")
+    return redirect(url_for("meetings.meeting", unit_id=unit_id, onsite_meeting_id=onsite_meeting_id))
 
 
 @bp.post("/<int:onsite_meeting_id>/issues")
@@ -133,13 +167,13 @@ def new_issue(unit_id: int, onsite_meeting_id: int):
     return redirect(url_for("meetings.meeting", unit_id=unit_id, onsite_meeting_id=onsite_meeting_id))
 
 
-def _issue_page(issue, share, *, errors: dict | None = None, form=None, status: int = 200):
+def _issue_page(issue, share, *, errors: dict | None = None, form=None, failed: str = "", status: int = 200):
     at_county = share is None
     may_done = _may(Action.MEETINGS_MANAGE) if at_county else (
         "done" in share.allowed_transitions and _may(Action.MEETINGS_ASSIGNED))
     return render_template("meetings/issue.html", unit=g.unit, issue=issue, m=issue.meeting, at_county=at_county,
-                           may_manage=may_done, errors=errors or {}, form=form or {},
-                           today=calendar.today()), status
+                           may_manage=may_done, may_reschedule=at_county and _may(Action.MEETINGS_MANAGE),
+                           errors=errors or {}, form=form or {}, failed=failed, today=calendar.today()), status
 
 
 @bp.get("/issues/<int:meeting_issue_id>")
@@ -162,6 +196,20 @@ def resolve(unit_id: int, meeting_issue_id: int):
         return _issue_page(*queries.load_issue_for(meeting_issue_id, Action.MEETINGS_MANAGE, g.unit, current_user),
                            errors=exc.errors, form=request.form, status=422)
     flash(_("问题已办结"), "success")
+    return redirect(url_for("meetings.issue", unit_id=unit_id, meeting_issue_id=meeting_issue_id))
+
+
+@bp.post("/issues/<int:meeting_issue_id>/deadline")
+@login_required
+def reschedule(unit_id: int, meeting_issue_id: int):
+    issue_ = queries.load_issue(meeting_issue_id, Action.MEETINGS_MANAGE, g.unit, current_user)
+    try:
+        ops.change_deadline(issue_, request.form.to_dict(), expected_version=request.form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _issue_page(queries.load_issue(meeting_issue_id, Action.MEETINGS_MANAGE, g.unit, current_user), None,
+                           errors=exc.errors, form=request.form, failed="deadline", status=422)
+    flash(_("办理时限已调整"), "success")
     return redirect(url_for("meetings.issue", unit_id=unit_id, meeting_issue_id=meeting_issue_id))
 
 
