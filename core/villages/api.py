@@ -15,7 +15,7 @@ from core.villages import operations as ops
 from core.villages import queries
 from core.villages.queries import load_grading, load_item, load_plan, load_round, load_village
 from core.villages.schemas import (CloseItemInSchema, DecisionInSchema, GradingInSchema, GradingSchema,
-                                   PlanInSchema, PlanItemInSchema, PlanItemSchema, PlanSchema, RegradeInSchema,
+                                   PlanInSchema, PlanItemInSchema, PlanItemUpdateSchema, PlanItemSchema, PlanSchema, RegradeInSchema,
                                    VillageReportInSchema, VillageReportSchema, RoundInSchema, RoundSchema, VillageInSchema,
                                    VillageSchema)
 from tenants.access import Action, deny, ensure
@@ -163,6 +163,19 @@ def close_plan_item(unit_id: int, village_plan_id: int, plan_item_id: int):
     args = parse_json(CloseItemInSchema())
     version = args.pop("version", None)
     ops.close_item(item, args, expected_version=version)
+    return jsonify(PlanItemSchema().dump(item))
+
+
+@api.patch(f"{PLANS}/<int:village_plan_id>/items/<int:plan_item_id>")
+@documented(f"{PLANS_DOC}/{{village_plan_id}}/items/{{plan_item_id}}", "patch", "Correct an open item (problem, "
+            "measure, responsible person, deadline with its reason); fields not sent keep their value",
+            body=PlanItemUpdateSchema, response=PlanItemSchema, tag=TAG)
+def update_plan_item(unit_id: int, village_plan_id: int, plan_item_id: int):
+    plan = load_plan(village_plan_id, Action.VILLAGES_MANAGE, g.unit, current_user)
+    item = load_item(plan, plan_item_id, Action.VILLAGES_MANAGE, g.unit, current_user)
+    args = parse_json(PlanItemUpdateSchema())
+    version = args.pop("version", None)
+    ops.update_item(item, args, expected_version=int(version) if str(version or "").isdigit() else None)
     return jsonify(PlanItemSchema().dump(item))
 
 

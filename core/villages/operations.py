@@ -676,6 +676,40 @@ def add_item(plan: VillagePlan, raw: dict) -> VillagePlanItem:
     return item
 
 
+def update_item(item: VillagePlanItem, raw: dict, *, expected_version: int | None = None) -> VillagePlanItem:
+    """An open item corrected: its problem, measure, responsible person or deadline (fields not given keep theirs).
+    A moved deadline needs its reason; every change is audited old and new, and the overdue figure follows."""
+    check_version(item, expected_version)
+    plan = item.plan
+    errors: dict[str, list[str]] = {}
+    if item.state != "open":
+        add_error(errors, "_schema", _("只有未销号的问题可以修改"))
+    merged = {"problem": item.problem, "measure": item.measure, "responsible": item.responsible,
+              "responsible_position": item.responsible_position or "", "deadline": item.deadline.isoformat(),
+              **{key: value for key, value in raw.items() if key in ("problem", "measure", "responsible",
+                                                                     "responsible_position", "deadline")}}
+    fields = _clean_item(merged, errors, "", plan.issued_on)
+    reason = _text(raw, "reason", TEXT_LIMIT, errors)
+    if fields["deadline"] is not None and fields["deadline"] != item.deadline and not reason:
+        add_error(errors, "reason", _("调整整改时限须填写理由"))
+    if errors:
+        raise InvalidInput(errors)
+    changed = {}
+    for key, value in fields.items():
+        before = getattr(item, key) or ("" if key == "responsible_position" else None)
+        if before != value:
+            changed[key] = {"from": before.isoformat() if isinstance(before, date) else before,
+                            "to": value.isoformat() if isinstance(value, date) else value}
+            setattr(item, key, value)
+    if changed:
+        town = _unit(item.unit_id)
+        db.session.flush()
+        record("village_plan.update_item", unit_id=town.id, object_type="village_plans", object_id=plan.id,
+               detail={"seq": item.seq, "changed": changed, "reason": reason})
+        refresh_overdue(town, calendar.today())
+    return item
+
+
 def close_item(item: VillagePlanItem, raw: dict, *, expected_version: int | None = None) -> VillagePlanItem:
     """销号: the item closed with its evidence (what was done, where the proof is; files through the attachments).
     When the last one closes, the plan is closed and the township's leaders may propose a regrade."""

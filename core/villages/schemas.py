@@ -62,6 +62,17 @@ class PlanItemInSchema(LooseSchema):
     deadline = fields.Raw(load_default=None, metadata={"description": "YYYY-MM-DD"})
 
 
+class PlanItemUpdateSchema(LooseSchema):
+    """Only the fields sent change."""
+    problem = Text(2000)
+    measure = Text(2000)
+    responsible = Text(50)
+    responsible_position = Text(100)
+    deadline = fields.Raw(metadata={"description": "YYYY-MM-DD; a moved deadline needs its reason"})
+    reason = Text(2000, load_default="")
+    version = fields.Raw(load_default=None, metadata={"description": "the version read (409 if changed)"})
+
+
 class PlanInSchema(LooseSchema):
     party_secretary = Text(50, load_default="")
     discipline_secretary = Text(50, load_default="")

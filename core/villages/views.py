@@ -396,6 +396,21 @@ def close_item(unit_id: int, village_plan_id: int, plan_item_id: int):
     return redirect(url_for("villages.plan", unit_id=unit_id, village_plan_id=village_plan_id))
 
 
+@bp.post("/plans/<int:village_plan_id>/items/<int:plan_item_id>")
+@login_required
+def update_item(unit_id: int, village_plan_id: int, plan_item_id: int):
+    plan = load_plan(village_plan_id, Action.VILLAGES_MANAGE, g.unit, current_user)
+    item = load_item(plan, plan_item_id, Action.VILLAGES_MANAGE, g.unit, current_user)
+    try:
+        ops.update_item(item, request.form.to_dict(), expected_version=request.form.get("version", type=int))
+    except InvalidInput as exc:
+        db.session.rollback()
+        return _plan_page(load_plan(village_plan_id, Action.VILLAGES_MANAGE, g.unit, current_user),
+                          errors=exc.errors, failed=f"edit-{plan_item_id}", status=422)
+    flash(_("已修改：第%(n)s项", n=item.seq), "success")
+    return redirect(url_for("villages.plan", unit_id=unit_id, village_plan_id=village_plan_id))
+
+
 @bp.post("/plans/<int:village_plan_id>/reports")
 @login_required
 def log_report(unit_id: int, village_plan_id: int):
