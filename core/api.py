@@ -190,6 +190,16 @@ def openapi_json():
     return jsonify(openapi_document())
 
 
+@api.get("/docs")
+def api_docs():
+    """The API's documentation for a signed-in account: Swagger UI (vendored from the npm registry, no CDN) over
+    /api/v1/openapi.json; "Try it out" calls with the account's own session and CSRF token, so it can do no more
+    than the account's pages."""
+    from flask import render_template
+
+    return render_template("api_docs.html")
+
+
 def parse_json(schema: Schema):
     """Parse and validate the JSON body; called after the access check, so strangers get 404, not 422."""
     return parser.parse(schema, request, location="json")

@@ -52,7 +52,7 @@ def upload_attachments(unit_id: int):
 @api.get(f"{ONE}/content")
 @documented(f"{ONE_DOC}/content", "get", "The file itself, checked against its SM3 digest (409 when the stored "
             "file is damaged, audited); a file identifying the informant asks `reason` (intake and leaders)",
-            content_type="application/octet-stream", tag="attachments",
+            content_type="*/*", tag="attachments",  # the file's own type (PDF, image, video …)
             query={"reason": ({"type": "string", "maxLength": 500}, "why an informant's file is opened (audited)")})
 def download_attachment(unit_id: int, file_id: int):
     attachment, reached = queries.load_file(file_id, unit=g.unit, account=current_user)
