@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from core import context
 from core.extensions import db
+from core.identity.models import LoginSession
 from core.schemas import bounded_int
 from tenants.access import Action, can, deny, member_units
 from tenants.models import Unit
@@ -33,6 +34,9 @@ def resolve_acting_unit():
     unit = member_unit(unit_id)
     if not request.path.startswith("/api/"):
         session["last_unit_id"] = unit.id
+    login_session = current_user.authenticated_by
+    if isinstance(login_session, LoginSession) and login_session.last_unit_id != unit.id:
+        login_session.last_unit_id = unit.id  # 在线用户 shows where each session acts (written on a change only)
     act_at(unit)
     return None
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (Blueprint, Response, current_app, flash, g, redirect, render_template, request, session,
@@ -43,6 +44,8 @@ def _navigation():
         admin_links += [(url_for("admin.units"), _("单位管理")), (url_for("admin.import_units"), _("批量导入"))]
     if can(current_user, Action.ACCOUNTS_VIEW):
         admin_links.append((url_for("admin.accounts"), _("账户与角色")))
+    if can(current_user, Action.SESSIONS_MANAGE):
+        admin_links.append((url_for("admin.sessions"), _("在线用户")))
     if can(current_user, Action.AUDIT_READ):
         admin_links.append((url_for("admin.audit"), _("审计日志")))
     if can(current_user, Action.CALENDAR_MANAGE):
@@ -401,6 +404,97 @@ def audit():
                            args=request.args, page_url=page_url, describe=audit_labels.Describer(events),
                            action_label=audit_labels.action_label, actions=audit_labels.action_choices(),
                            outcomes=audit_labels.OUTCOME_LABELS)
+
+
+# ---------------------------------------------------------------- 在线用户 (security admin)
+
+SESSIONS_PAGE = 100
+FORCE_REASON_LIMIT = 200
+
+
+def _live_sessions(args) -> list:
+    """The live login sessions (not ended, not past their idle or absolute timeout), newest activity first,
+    filtered by account (username or name), address and the unit last acted at."""
+    from core.identity.models import LoginSession
+
+    cfg, now = current_app.config, utcnow()
+    stmt = (select(LoginSession, Account).join(Account, Account.id == LoginSession.account_id)
+            .where(LoginSession.ended_at.is_(None),
+                   LoginSession.last_seen_at > now - timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
+                   LoginSession.created_at > now - timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]))
+            .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()))
+    who = (args.get("account") or "").strip()[:64]
+    if who:
+        stmt = stmt.where(or_(Account.username.contains(who, autoescape=True),
+                              Account.display_name.contains(who, autoescape=True)))
+    address = (args.get("address") or "").strip()[:64]
+    if address:
+        stmt = stmt.where(LoginSession.address.startswith(address, autoescape=True))
+    unit = (args.get("unit") or "").strip()[:64]
+    if unit:
+        stmt = stmt.where(LoginSession.last_unit_id.in_(select(Unit.id).where(or_(Unit.code == unit,
+                                                                                   Unit.name == unit))))
+    rows = db.session.execute(stmt.limit(SESSIONS_PAGE + 1)).all()
+    unit_ids = {r[0].last_unit_id for r in rows if r[0].last_unit_id}
+    unit_names = {row.id: row.name for row in db.session.execute(
+        select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
+    return [(login_session, account, unit_names.get(login_session.last_unit_id, "")) for login_session, account in rows]
+
+
+_BROWSERS = (("QAXBrowser", "奇安信可信浏览器"), ("360SE", "360安全浏览器"), ("Edg/", "微软Edge浏览器"),
+             ("Firefox/", "火狐浏览器"), ("Chrome/", "谷歌浏览器"), ("Safari/", "苹果浏览器"))
+_SYSTEMS = (("Kylin", "麒麟操作系统"), ("UOS", "统信UOS"), ("Windows", "Windows"), ("Mac OS", "苹果电脑"),
+            ("Linux", "Linux"))
+
+
+def browser_label(user_agent: str | None) -> str:
+    """A session's browser and system as the admin names them (the full string is in the title)."""
+    ua = user_agent or ""
+    if not ua:
+        return _("未知")
+    browser = next((label for key, label in _BROWSERS if key in ua), _("其他浏览器"))
+    system = next((label for key, label in _SYSTEMS if key in ua), "")
+    if "Headless" in ua or "python" in ua.lower() or "curl" in ua.lower():
+        browser = _("程序访问")
+    return f"{browser}（{system}）" if system else browser
+
+
+@admin_bp.route("/sessions", methods=["GET", "POST"])
+@login_required
+def sessions():
+    """在线用户: who is logged in, where from, acting where; ending one session or all of an account's."""
+    from core.identity.models import LoginSession
+
+    ensure(current_user, Action.SESSIONS_MANAGE)
+    errors: dict = {}
+    if request.method == "POST":
+        reason = (request.form.get("reason") or "").strip()
+        chosen: list = []
+        session_id = request.form.get("session_id", type=int)
+        account_id = request.form.get("account_id", type=int)
+        if session_id:
+            chosen = [s for s in [db.session.get(LoginSession, session_id)] if s is not None and s.ended_at is None]
+        elif account_id:
+            chosen = list(db.session.scalars(select(LoginSession).where(LoginSession.account_id == account_id,
+                                                                         LoginSession.ended_at.is_(None))))
+        if not chosen:
+            errors["session_id"] = [_("该会话已结束或不存在，请刷新页面")]
+        elif any(s.id == getattr(current_user.authenticated_by, "id", None) and isinstance(
+                current_user.authenticated_by, LoginSession) for s in chosen):
+            errors["session_id"] = [_("不能强制退出自己当前的会话，请使用“退出登录”")]
+        if not reason:
+            errors["reason"] = [_("请填写强制退出的理由")]
+        elif len(reason) > FORCE_REASON_LIMIT:
+            errors["reason"] = [_("理由不能超过 %(n)s 字", n=FORCE_REASON_LIMIT)]
+        if not errors:
+            ended = identity_ops.force_logout(chosen, reason, tokens=request.form.get("tokens") == "1")
+            flash(_("已强制退出 %(n)s 个会话", n=ended), "success")
+            return redirect(url_for("admin.sessions", **request.args.to_dict()))
+    rows = _live_sessions(request.args)
+    return render_template("tenants/admin_sessions.html", rows=rows[:SESSIONS_PAGE], more=len(rows) > SESSIONS_PAGE,
+                           browser_label=browser_label,
+                           args=request.args, errors=errors, form=request.form,
+                           current_session_id=getattr(current_user.authenticated_by, "id", None)), (422 if errors else 200)
 
 
 @admin_bp.post("/audit/verify")

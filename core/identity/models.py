@@ -80,7 +80,8 @@ class LoginSession(db.Model):
     """Server-side login session: a new one at every login, ended at logout or timeout."""
 
     __tablename__ = "login_sessions"
-    __table_args__ = (Index("ix_login_sessions_account_id", "account_id"),)
+    __table_args__ = (Index("ix_login_sessions_account_id", "account_id"),
+                      Index("ix_login_sessions_live", "ended_at", "last_seen_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_key: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -92,6 +93,7 @@ class LoginSession(db.Model):
     second_factor_passed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    last_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # where it last acted (在线用户)
 
     account: Mapped[Account] = relationship()
 
