@@ -23,6 +23,7 @@ class Action(StrEnum):
     UNITS_MANAGE = "units.manage"  # system admin: create, rename, move, archive, import
     ACCOUNTS_MANAGE = "accounts.manage"  # system admin: create, reset password, archive
     ACCOUNTS_SECURE = "accounts.secure"  # security admin: unlock, reset 2FA, platform roles
+    SESSIONS_MANAGE = "sessions.manage"  # security admin: 在线用户, the live login sessions, forced logout
     AUDIT_READ = "audit.read"  # audit admin
     JOBS_STATUS = "jobs.status"  # system admin
     ACCOUNTS_VIEW = "accounts.view"  # system or security admin
@@ -104,9 +105,30 @@ class Action(StrEnum):
     MEETINGS_READ = "meetings.read"  # county leader/officer/reviewer/case admin: tours, on-site meetings, issues
     MEETINGS_MANAGE = "meetings.manage"  # county leader/officer: tours, meetings, issues, categories, done
     MEETINGS_ASSIGNED = "meetings.assigned"  # township leader/officer: the issues registered with it (shared), done
+    # 联系指导: the county's 纪检监察室 guiding its townships (office membership is checked by core.guidance's loaders).
+    GUIDANCE_MANAGE = "guidance.manage"  # county leader or unit admin: offices, their members, the townships each guides
+    GUIDANCE_READ = "guidance.read"  # county staff reading records: the guidance pages of the offices they belong to
+    GUIDANCE_ALL = "guidance.all"  # county leader: every office's guidance page, not only those one belongs to
+    GUIDANCE_LOG = "guidance.log"  # county leader/officer, members of the office: regular meetings, guidance visits
+    GUIDANCE_RAISE = "guidance.raise"  # county leader: a visit's problems sent to the township as a rectification order
     EVIDENCE_READ = "evidence.read"
     EVIDENCE_CONDUCT = "evidence.conduct"  # plan an interview, confirm its steps (the two staff), finalise it
     EVIDENCE_CHECK = "evidence.check"  # case admin 案管: record the check (核查) of a finalised interview
+    # 18项台账 (core.ledgers): the catalogue, a township's ledgers and their completeness, spot checks (随时抽查).
+    LEDGERS_READ = "ledgers.read"  # a township's ledger list (numbers), the completeness of the townships below
+    LEDGER_ROWS_READ = "ledgers.rows.read"  # a township's ledger rows and its ledgers' workbook
+    LEDGERS_KEEP = "ledgers.keep"  # township leader/officer: enter and import rows of kept ledgers
+    LEDGERS_DEFINE = "ledgers.define"  # leader of a province or city: the catalogue every unit below inherits
+    SPOT_CHECKS_READ = "ledgers.spot_checks.read"  # the county's checks; the township's checks of its ledgers
+    SPOT_CHECKS_DRAW = "ledgers.spot_checks.draw"  # county leader/officer: draw a check; the checker records findings
+    # The guidance case library (典型案例 · 指导案例): published downward by a province or city, anonymised.
+    CASEBOOK_READ = "casebook.read"  # every role reading records: search the cases published above, link 参照案例
+    CASEBOOK_PUBLISH = "casebook.publish"  # leader of a province or city: publish, edit, withdraw; publish proposals
+    CASEBOOK_PROPOSE = "casebook.propose"  # leader/officer of a unit below the province: propose a case upward
+    # The reception room (轮流坐班接访 · 三访合一): its rota by working day and the receptions of any unit.
+    RECEPTION_READ = "reception.read"  # leader/officer/intake: the rota, the receptions (the person masked)
+    RECEPTION_LOG = "reception.log"  # leader/officer/intake: log a reception (接访、下访、约访)
+    RECEPTION_ROTA = "reception.rota"  # leader: set the month's rota, record swaps
     # Reporting.
     INDICATORS_DEFINE = "indicators.define"  # leader of a province or city: weighted indicators over the figures
     BULLETINS_BUILD = "bulletins.build"  # leader of a unit above township: a bulletin of a past period
@@ -118,7 +140,7 @@ PLATFORM_GRANTS = {
     PlatformRole.SYSTEM: {Action.UNITS_MANAGE, Action.ACCOUNTS_MANAGE, Action.JOBS_STATUS, Action.ACCOUNTS_VIEW,
                           Action.UNIT_VIEW, Action.CALENDAR_MANAGE},
     PlatformRole.SECURITY: {Action.ACCOUNTS_SECURE, Action.MEMBERSHIPS_MANAGE, Action.ACCOUNTS_VIEW,
-                            Action.UNIT_VIEW},
+                            Action.UNIT_VIEW, Action.SESSIONS_MANAGE},
     PlatformRole.AUDIT: {Action.AUDIT_READ, Action.UNIT_VIEW},
 }
 
@@ -163,6 +185,15 @@ ROLE_GRANTS = {
     Action.EVIDENCE_READ: {Role.LEADER, Role.OFFICER, Role.REVIEWER, Role.CASE_ADMIN},
     Action.EVIDENCE_CONDUCT: {Role.LEADER, Role.OFFICER},
     Action.EVIDENCE_CHECK: {Role.CASE_ADMIN},
+    Action.LEDGERS_READ: RECORD_READERS | {Role.ANALYST},
+    Action.LEDGER_ROWS_READ: RECORD_READERS,
+    Action.SPOT_CHECKS_READ: RECORD_READERS,
+    # Analysts read no casebook: a published case is anonymised by a check on names only, and what it still tells
+    # (places, posts, dates) may point to a person; they see its figures (casebook.published).
+    Action.CASEBOOK_READ: RECORD_READERS,
+    Action.RECEPTION_READ: {Role.LEADER, Role.OFFICER, Role.INTAKE},
+    Action.RECEPTION_LOG: {Role.LEADER, Role.OFFICER, Role.INTAKE},
+    Action.RECEPTION_ROTA: {Role.LEADER},
     Action.ZONES_GRANTS_ALL: {Role.LEADER},
     Action.WORKBENCH_OWN: {Role.OFFICER},
     Action.WORKBENCH_DECISIONS: {Role.LEADER},
@@ -268,16 +299,36 @@ def can(account, action: Action, unit: Unit | None = None, target: Unit | None =
             return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.COUNTY
         case Action.MEETINGS_ASSIGNED:
             return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.TOWNSHIP
+        case Action.GUIDANCE_MANAGE:
+            return bool(roles & {Role.LEADER, Role.UNIT_ADMIN}) and unit.level == UnitLevel.COUNTY
+        case Action.GUIDANCE_READ:
+            return bool(roles & RECORD_READERS) and unit.level == UnitLevel.COUNTY
+        case Action.GUIDANCE_LOG:
+            return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.COUNTY
+        case Action.GUIDANCE_ALL | Action.GUIDANCE_RAISE:
+            return Role.LEADER in roles and unit.level == UnitLevel.COUNTY
         case Action.VILLAGES_MANAGE:
             return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.TOWNSHIP
         case Action.VILLAGES_GRADE_OVERRIDE:
             return Role.LEADER in roles and unit.level == UnitLevel.TOWNSHIP
+        case Action.LEDGERS_KEEP:
+            return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.TOWNSHIP
+        case Action.LEDGER_ROWS_READ:
+            return bool(roles & RECORD_READERS) and unit.level == UnitLevel.TOWNSHIP
+        case Action.SPOT_CHECKS_DRAW:
+            return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.COUNTY
+        case Action.LEDGERS_DEFINE:
+            return Role.LEADER in roles and unit.level in (UnitLevel.PROVINCE, UnitLevel.CITY)
         case Action.GRADING_ROUNDS_MANAGE:
             return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.level == UnitLevel.COUNTY
         case Action.GRADING_CONFIRM:
             return Role.LEADER in roles and unit.level == UnitLevel.COUNTY
         case Action.ZEROING_START:
             return Role.LEADER in roles and unit.parent_id is None
+        case Action.CASEBOOK_PUBLISH:
+            return Role.LEADER in roles and unit.level in (UnitLevel.PROVINCE, UnitLevel.CITY)
+        case Action.CASEBOOK_PROPOSE:
+            return bool(roles & {Role.LEADER, Role.OFFICER}) and unit.parent_id is not None
         case Action.CLEARING_CONDITIONS | Action.PETITIONS_CATEGORIES | Action.INDICATORS_DEFINE:
             # The seed's 正反清单 and the problem categories are drawn up by the city (or province) and apply
             # to every unit below.
