@@ -61,6 +61,9 @@ EVENT_LABELS = {
     "village_plan.create": _l("制定一村一方案"), "village_plan.add_item": _l("增加整改事项"),
     "village_plan.close_item": _l("整改事项销号"), "village_plan.report": _l("记录每月汇报"),
     "inspection_tour.create": _l("建立巡察"), "onsite_meeting.create": _l("记录现场办公会"),
+    "inspection_tour.update": _l("修改巡察信息"), "onsite_meeting.update": _l("修改现场办公会信息"),
+    "meeting_issue.deadline": _l("调整交办问题时限"), "village_plan.update_item": _l("修改整改事项"),
+    "session.force_end": _l("强制退出会话"), "session.end": _l("会话结束"),
     "meeting_issue.log": _l("记录现场办公会问题"), "meeting_issue.resolve": _l("现场办公会问题办结"),
     "meeting_category.add": _l("新增现场办公会问题类别"), "meeting_category.archive": _l("停用现场办公会问题类别"),
     "remote_interview.plan": _l("安排远程取证"), "remote_interview.update": _l("修改远程取证安排"),
@@ -154,7 +157,8 @@ OBJECT_LABELS = {
 }
 
 DETAIL_LABELS = {
-    "reason": _l("理由"), "from": _l("原状态"), "to": _l("新状态"), "name": _l("名称"),
+    "reason": _l("理由"), "browser": _l("浏览器"), "password_expired": _l("密码已过期"),
+    "tokens": _l("同时吊销接口令牌"), "from": _l("原状态"), "to": _l("新状态"), "name": _l("名称"),
     "username": _l("用户名"), "role": _l("角色"), "platform_role": _l("三员角色"), "account": _l("账户"),
     "unit": _l("单位"), "to_unit": _l("接收单位"), "parent": _l("上级单位"), "to_parent": _l("新上级"),
     "from_parent": _l("原上级"), "code": _l("区划代码"), "level": _l("级别"), "year": _l("年度"),
@@ -291,6 +295,8 @@ class Describer:
         text = str(value)
         if key in ("account", "username"):  # an account's login name, as typed
             return text
+        if key == "browser":
+            return browser_label(text)
         if key in ("from", "to") and flow is not None and text in flow.states:
             return flow.label(text)
         for labels in (ROLE_LABELS, PLATFORM_ROLE_LABELS, LEVEL_LABELS, OUTCOME_LABELS, _VALUE_LABELS):
@@ -311,4 +317,34 @@ _UNIT_KEYS = {"unit", "to_unit", "parent", "to_parent", "from_parent", "reviewin
               "acting_unit", "grantee_unit"}
 _VALUE_LABELS = {"bad password": _l("密码错误"), "unknown user": _l("用户名不存在"), "archived": _l("账户已停用"),
                  "locked": _l("账户已锁定"), "logout": _l("主动退出"), "idle": _l("长时间未操作"),
-                 "absolute": _l("登录时间已满"), "second_factor_failed": _l("动态口令错误")}
+                 "absolute": _l("登录时间已满"), "second_factor_failed": _l("动态口令错误"),
+                 "bad code": _l("动态口令错误"), "forced": _l("被强制退出")}
+
+_BROWSERS = (("QAXBrowser", _l("奇安信可信浏览器")), ("360SE", _l("360安全浏览器")), ("Edg/", _l("微软Edge浏览器")),
+             ("Firefox/", _l("火狐浏览器")), ("Chrome/", _l("谷歌浏览器")), ("Safari/", _l("苹果浏览器")))
+_SYSTEMS = (("Kylin", _l("麒麟操作系统")), ("UOS", _l("统信UOS")), ("Windows", "Windows"), ("Mac OS", _l("苹果电脑")),
+            ("Linux", "Linux"))
+
+
+def browser_label(user_agent: str | None) -> str:
+    """A browser and system as an admin names them, from the User-Agent a login sent (the raw string is English)."""
+    ua = user_agent or ""
+    if not ua:
+        return str(_("未知"))
+    lowered = ua.lower()
+    if "headless" in lowered or "python" in lowered or "curl" in lowered or "werkzeug" in lowered:
+        browser = str(_("程序访问"))
+    else:
+        browser = next((str(label) for key, label in _BROWSERS if key in ua), str(_("其他浏览器")))
+    system = next((str(label) for key, label in _SYSTEMS if key in ua), "")
+    return f"{browser}（{system}）" if system else browser
+
+
+def detail_dict(event) -> dict:
+    """An event's stored detail as a dict ({} when absent or not a mapping)."""
+    return Describer._detail(event)
+
+
+def value_label(code: str) -> str:
+    """A detail value's Chinese name (a login's reason …), or "" for a code no person reads."""
+    return str(_VALUE_LABELS[code]) if code in _VALUE_LABELS else ""

@@ -1,6 +1,7 @@
 """HTML pages of the tenancy layer: the workspace of a unit, and the platform admin pages."""
 from __future__ import annotations
 
+import io
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy import func, or_, select
 from core.areas import installed
 from core import jobs
 from core.audit import queries as audit_queries
+from core import timefmt
 from core.audit.jobs import verify_audit_chains
 from core.clock import utcnow
 from core.errors import InvalidInput
@@ -48,6 +50,8 @@ def _navigation():
         admin_links.append((url_for("admin.sessions"), _("在线用户")))
     if can(current_user, Action.AUDIT_READ):
         admin_links.append((url_for("admin.audit"), _("审计日志")))
+    if can(current_user, Action.AUDIT_READ) or can(current_user, Action.ACCOUNTS_SECURE):
+        admin_links.append((url_for("admin.logins"), _("登录日志")))
     if can(current_user, Action.CALENDAR_MANAGE):
         admin_links.append((url_for("calendar.admin"), _("工作日历")))
     if can(current_user, Action.JOBS_STATUS):
@@ -441,24 +445,6 @@ def _live_sessions(args) -> list:
     return [(login_session, account, unit_names.get(login_session.last_unit_id, "")) for login_session, account in rows]
 
 
-_BROWSERS = (("QAXBrowser", "奇安信可信浏览器"), ("360SE", "360安全浏览器"), ("Edg/", "微软Edge浏览器"),
-             ("Firefox/", "火狐浏览器"), ("Chrome/", "谷歌浏览器"), ("Safari/", "苹果浏览器"))
-_SYSTEMS = (("Kylin", "麒麟操作系统"), ("UOS", "统信UOS"), ("Windows", "Windows"), ("Mac OS", "苹果电脑"),
-            ("Linux", "Linux"))
-
-
-def browser_label(user_agent: str | None) -> str:
-    """A session's browser and system as the admin names them (the full string is in the title)."""
-    ua = user_agent or ""
-    if not ua:
-        return _("未知")
-    browser = next((label for key, label in _BROWSERS if key in ua), _("其他浏览器"))
-    system = next((label for key, label in _SYSTEMS if key in ua), "")
-    if "Headless" in ua or "python" in ua.lower() or "curl" in ua.lower():
-        browser = _("程序访问")
-    return f"{browser}（{system}）" if system else browser
-
-
 @admin_bp.route("/sessions", methods=["GET", "POST"])
 @login_required
 def sessions():
@@ -492,9 +478,82 @@ def sessions():
             return redirect(url_for("admin.sessions", **request.args.to_dict()))
     rows = _live_sessions(request.args)
     return render_template("tenants/admin_sessions.html", rows=rows[:SESSIONS_PAGE], more=len(rows) > SESSIONS_PAGE,
-                           browser_label=browser_label,
+                           browser_label=audit_labels.browser_label,
                            args=request.args, errors=errors, form=request.form,
                            current_session_id=getattr(current_user.authenticated_by, "id", None)), (422 if errors else 200)
+
+
+# ---------------------------------------------------------------- 登录日志 (audit admin; security admin for lockouts)
+
+
+def _login_row(event) -> dict:
+    detail = audit_labels.detail_dict(event)
+    reason = detail.get("reason")
+    if event.action == "account.lock":
+        why = _("连续失败达到上限，账户锁定")
+    elif reason:
+        why = audit_labels.value_label(reason)
+    elif detail.get("password_expired"):
+        why = _("密码已过期，须先修改密码")
+    elif detail.get("second_factor_pending"):
+        why = _("密码正确，待验证动态口令")
+    else:
+        why = ""
+    return {"event": event, "account": event.account_name or detail.get("username") or _("未知"),
+            "step": audit_labels.action_label(event.action), "ok": event.outcome == "ok", "reason": why,
+            "address": event.address or _("未知"), "browser": audit_labels.browser_label(detail.get("browser"))}
+
+
+@admin_bp.get("/logins")
+@login_required
+def logins():
+    """登录日志: every login attempt with its result and reason, address and browser (the audit admin, with filters
+    and the xlsx); the security admin sees the failed attempts and the locked accounts, and lifts a lock here."""
+    full = can(current_user, Action.AUDIT_READ)
+    if not full:
+        ensure(current_user, Action.ACCOUNTS_SECURE)
+    flt = audit_queries.login_filter(request.args)
+    if not full:
+        flt.outcome = "denied"
+    if full and request.args.get("format") == "xlsx":
+        from core.documents import text_workbook
+
+        workbook = text_workbook()
+        sheet = workbook.create_sheet(_("登录日志"))
+        sheet.append([_("时间"), _("账户"), _("环节"), _("结果"), _("原因"), _("地址"), _("浏览器")])
+        for event in db.session.scalars(flt.statement().limit(100_000)):
+            row = _login_row(event)
+            sheet.append([timefmt.local_time(event.occurred_at, "%Y-%m-%d %H:%M:%S"), row["account"], row["step"],
+                          _("成功") if row["ok"] else _("失败"), row["reason"], row["address"], row["browser"]])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return Response(buffer.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": "attachment; filename=logins.xlsx"})
+    number = max(request.args.get("page", 1, type=int), 1)
+    events, has_more = audit_queries.page(flt, number)
+    locked = []
+    if can(current_user, Action.ACCOUNTS_SECURE):
+        locked = list(db.session.scalars(select(Account).where(Account.locked_until > utcnow())
+                                         .order_by(Account.locked_until.desc()).limit(200)))
+
+    def page_url(n: int) -> str:
+        return url_for("admin.logins", **{**request.args.to_dict(), "page": n})
+
+    return render_template("tenants/admin_logins.html", rows=[_login_row(e) for e in events], full=full,
+                           args=request.args, page=number, has_more=has_more, page_url=page_url, locked=locked,
+                           may_unlock=can(current_user, Action.ACCOUNTS_SECURE))
+
+
+@admin_bp.post("/logins/unlock/<int:account_id>")
+@login_required
+def unlock_from_logins(account_id: int):
+    ensure(current_user, Action.ACCOUNTS_SECURE, object_type="account", object_id=account_id)
+    account = db.session.get(Account, account_id)
+    if account is None:
+        deny(Action.ACCOUNTS_SECURE, object_type="account", object_id=account_id)
+    identity_ops.unlock(account)
+    flash(_("已解除锁定：%(n)s", n=account.display_name), "success")
+    return redirect(url_for("admin.logins"))
 
 
 @admin_bp.post("/audit/verify")

@@ -126,6 +126,13 @@ def rename_account(account: Account, display_name: str) -> None:
 # ---------------------------------------------------------------- authentication
 
 
+def _client() -> dict:
+    """The browser of a login attempt, for the login log (登录日志); the address is the audit event's own."""
+    if not has_request_context():
+        return {}
+    return {"browser": (request.user_agent.string or "")[:160]}
+
+
 def authenticate(username: str, password: str) -> Account:
     """Check a username and password, applying the lockout rule; raises LoginRefused."""
     now = utcnow()
@@ -134,19 +141,19 @@ def authenticate(username: str, password: str) -> Account:
         if "h" not in _DUMMY_HASH:
             _DUMMY_HASH["h"] = passwords.hash_password(secrets.token_hex(8))
         passwords.verify_password(_DUMMY_HASH["h"], password)
-        audit("login", outcome="denied", detail={"username": username[:64], "reason": "unknown user"})
+        audit("login", outcome="denied", detail={"username": username[:64], "reason": "unknown user", **_client()})
         db.session.commit()
         raise LoginRefused(BAD_CREDENTIALS())
     if not account.is_active:
-        audit("login", outcome="denied", account=account, detail={"reason": "archived"})
+        audit("login", outcome="denied", account=account, detail={"reason": "archived", **_client()})
         db.session.commit()
         raise LoginRefused(BAD_CREDENTIALS())
     if account.locked(now):
-        audit("login", outcome="denied", account=account, detail={"reason": "locked"})
+        audit("login", outcome="denied", account=account, detail={"reason": "locked", **_client()})
         db.session.commit()
         raise LoginRefused(BAD_CREDENTIALS())
     if not passwords.verify_password(account.password_hash, password):
-        audit("login", outcome="denied", account=account, detail={"reason": "bad password"})
+        audit("login", outcome="denied", account=account, detail={"reason": "bad password", **_client()})
         _count_failure(account, now)
         raise LoginRefused(BAD_CREDENTIALS())
     account.failed_logins = 0
@@ -187,7 +194,8 @@ def start_session(account: Account) -> LoginSession:
     db.session.add(login_session)
     account.last_login_at = now
     db.session.flush()
-    audit("login", account=account, detail={"second_factor_pending": not login_session.second_factor_passed})
+    audit("login", account=account, detail={"second_factor_pending": not login_session.second_factor_passed,
+                                            "password_expired": password_expired(account, now), **_client()})
     return login_session
 
 
@@ -292,7 +300,7 @@ def check_second_factor(account: Account, code: str, login_session: LoginSession
     counter = _matching_counter(totp_secret(account), code, utcnow())
     # A code is good once: a replayed code (same or older step) is refused.
     if counter is None or (account.totp_last_counter is not None and counter <= account.totp_last_counter):
-        audit("login.second_factor", outcome="denied", account=account)
+        audit("login.second_factor", outcome="denied", account=account, detail={"reason": "bad code", **_client()})
         if login_session is not None and account.failed_logins + 1 >= current_app.config["LOCKOUT_THRESHOLD"]:
             end_session(login_session, "second_factor_failed")
         if _count_failure(account, utcnow()):
@@ -301,7 +309,7 @@ def check_second_factor(account: Account, code: str, login_session: LoginSession
     account.totp_last_counter = counter
     if login_session is not None:
         login_session.second_factor_passed = True
-    audit("login.second_factor", account=account)
+    audit("login.second_factor", account=account, detail=_client())
 
 
 def remove_totp(account: Account) -> None:
