@@ -24,6 +24,8 @@ class Action(StrEnum):
     ACCOUNTS_MANAGE = "accounts.manage"  # system admin: create, reset password, archive
     ACCOUNTS_SECURE = "accounts.secure"  # security admin: unlock, reset 2FA, platform roles
     SESSIONS_MANAGE = "sessions.manage"  # security admin: 在线用户, the live login sessions, forced logout
+    PARAMETERS_MANAGE = "parameters.manage"  # system admin: 参数设置, the working rules (deadlines, files)
+    SECURITY_PARAMETERS = "parameters.security"  # security admin: 参数设置, lockout, sessions, passwords, tokens
     AUDIT_READ = "audit.read"  # audit admin
     JOBS_STATUS = "jobs.status"  # system admin
     ACCOUNTS_VIEW = "accounts.view"  # system or security admin
@@ -138,9 +140,9 @@ class Action(StrEnum):
 
 PLATFORM_GRANTS = {
     PlatformRole.SYSTEM: {Action.UNITS_MANAGE, Action.ACCOUNTS_MANAGE, Action.JOBS_STATUS, Action.ACCOUNTS_VIEW,
-                          Action.UNIT_VIEW, Action.CALENDAR_MANAGE},
+                          Action.UNIT_VIEW, Action.CALENDAR_MANAGE, Action.PARAMETERS_MANAGE},
     PlatformRole.SECURITY: {Action.ACCOUNTS_SECURE, Action.MEMBERSHIPS_MANAGE, Action.ACCOUNTS_VIEW,
-                            Action.UNIT_VIEW, Action.SESSIONS_MANAGE},
+                            Action.UNIT_VIEW, Action.SESSIONS_MANAGE, Action.SECURITY_PARAMETERS},
     PlatformRole.AUDIT: {Action.AUDIT_READ, Action.UNIT_VIEW},
 }
 

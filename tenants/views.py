@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from core.areas import installed
 from core import jobs
 from core.audit import queries as audit_queries
-from core import timefmt
+from core import parameters, timefmt
 from core.audit.jobs import verify_audit_chains
 from core.clock import utcnow
 from core.errors import InvalidInput
@@ -46,6 +46,8 @@ def _navigation():
         admin_links += [(url_for("admin.units"), _("单位管理")), (url_for("admin.import_units"), _("批量导入"))]
     if can(current_user, Action.ACCOUNTS_VIEW):
         admin_links.append((url_for("admin.accounts"), _("账户与角色")))
+    if can(current_user, Action.PARAMETERS_MANAGE) or can(current_user, Action.SECURITY_PARAMETERS):
+        admin_links.append((url_for("admin.parameters_page"), _("参数设置")))
     if can(current_user, Action.SESSIONS_MANAGE):
         admin_links.append((url_for("admin.sessions"), _("在线用户")))
     if can(current_user, Action.AUDIT_READ):
@@ -421,11 +423,11 @@ def _live_sessions(args) -> list:
     filtered by account (username or name), address and the unit last acted at."""
     from core.identity.models import LoginSession
 
-    cfg, now = current_app.config, utcnow()
+    now = utcnow()
     stmt = (select(LoginSession, Account).join(Account, Account.id == LoginSession.account_id)
             .where(LoginSession.ended_at.is_(None),
-                   LoginSession.last_seen_at > now - timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]),
-                   LoginSession.created_at > now - timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]))
+                   LoginSession.last_seen_at > now - timedelta(minutes=parameters.get("SESSION_IDLE_MINUTES")),
+                   LoginSession.created_at > now - timedelta(hours=parameters.get("SESSION_ABSOLUTE_HOURS")))
             .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()))
     who = (args.get("account") or "").strip()[:64]
     if who:
@@ -481,6 +483,40 @@ def sessions():
                            browser_label=audit_labels.browser_label,
                            args=request.args, errors=errors, form=request.form,
                            current_session_id=getattr(current_user.authenticated_by, "id", None)), (422 if errors else 200)
+
+
+# ---------------------------------------------------------------- 参数设置 (system admin; security admin)
+
+
+def _duty() -> str:
+    if can(current_user, Action.PARAMETERS_MANAGE):
+        return parameters.SYSTEM
+    ensure(current_user, Action.SECURITY_PARAMETERS)
+    return parameters.SECURITY
+
+
+@admin_bp.route("/parameters", methods=["GET", "POST"])
+@login_required
+def parameters_page():
+    """参数设置: each admin sets the parameters of their duty; a bad value is refused with its reason, nothing saved;
+    a value takes effect without a restart."""
+    duty = _duty()
+    errors: dict = {}
+    if request.method == "POST":
+        key = request.form.get("key", "")
+        try:
+            value = parameters.update(key, request.form.get("value"), duty=duty, account_id=current_user.id)
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            label = parameters.PARAMETERS[key].label
+            flash(_("已保存：%(label)s 为 %(value)s", label=label, value=value), "success")
+            return redirect(url_for("admin.parameters_page"))
+    return render_template("tenants/admin_parameters.html", rows=parameters.listing(duty), errors=errors,
+                           form=request.form, sources=parameters.SOURCE_LABELS,
+                           duty_label=_("安全参数") if duty == parameters.SECURITY else _("业务参数")), \
+        (422 if errors else 200)
 
 
 # ---------------------------------------------------------------- 登录日志 (audit admin; security admin for lockouts)

@@ -104,6 +104,9 @@ def clean_db(app, owner_engine):
     with app.app_context():
         db.session.remove()
     empty_tables(owner_engine)
+    from core import parameters
+
+    parameters.clear_cache()  # the emptied system_parameters: no value may outlive its test in this process
     if REDIS_URL:
         from redis import Redis
 

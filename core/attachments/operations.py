@@ -30,6 +30,7 @@ from core.attachments.registry import attachable_of
 from core.audit.operations import record
 from core.clock import utcnow
 from core.errors import InvalidInput
+from core import parameters
 from core.extensions import db
 from tenants.models import Unit
 
@@ -147,7 +148,6 @@ def upload(record_obj, stream, filename: str | None, *, acting_unit: Unit, infor
     claimed = extension_of(name)
     if claimed and claimed not in BY_EXTENSION:
         raise _refuse(_("“%(name)s”不是可上传的文件类型（可上传 PDF、图片、Word/Excel、音频、视频）", name=name))
-    limits = current_app.config["ATTACHMENT_LIMITS"]
     attachment = Attachment(
         unit_id=record_obj.unit_id, unit_path=_unit_path(record_obj), object_type=entry.key, object_id=record_obj.id,
         counterpart_unit_id=entry.counterpart_of(record_obj), filename=name, kind="", size=0, sm3="",
@@ -165,7 +165,7 @@ def upload(record_obj, stream, filename: str | None, *, acting_unit: Unit, infor
                                 name=name))
             if not agrees(claimed, kind):
                 raise _refuse(_("“%(name)s”的内容是%(kind)s，与文件扩展名不符", name=name, kind=KINDS[kind].label))
-            seen["kind"], seen["limit"] = kind, limits[KINDS[kind].size_class]
+            seen["kind"], seen["limit"] = kind, parameters.attachment_limit(KINDS[kind].size_class)
         seen["size"] += len(chunk)
         if seen["size"] > seen["limit"]:
             raise _refuse(_("“%(name)s”超过%(kind)s的大小上限 %(limit)s", name=name, kind=KINDS[seen["kind"]].label,

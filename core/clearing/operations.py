@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -28,6 +27,7 @@ from core.clearing.models import (CHECKLIST, ClearingBatch, ClearingCandidate, C
                                   ClearingVisit, Method, Priority, SubjectKind, VisitKind, name_key, person_key,
                                   priority_rank)
 from core.clearing.workflow import CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STEP_WORKDAYS
+from core import parameters
 from tenants import operations as tenancy_ops
 from tenants import stats as tenancy_stats
 from tenants.models import Role, Share, Unit, UnitStat
@@ -294,7 +294,7 @@ def register_application(unit: Unit, data: dict) -> ClearingCase:
     applied_on = _day(errors, data, "applied_on", _("申请日期"), not_after=today)
     if errors:
         raise InvalidInput(errors)
-    days = current_app.config["CLEARING_GREEN_CHANNEL_WORKDAYS"]
+    days = parameters.get("CLEARING_GREEN_CHANNEL_WORKDAYS")
     return _open_case(unit, origin="green_channel", candidate=None, applied_on=applied_on, fields=fields,
                       due_on=calendar.add_workdays(applied_on, days))
 
@@ -584,7 +584,7 @@ def _clear(case: ClearingCase, data: dict, unit: Unit) -> None:
     if case.cleared_on_time:
         _count(unit, "cleared_on_time", 1)
         _count(unit, "cleared_on_time", 1, held_on.isoformat())
-    due_on = calendar.add_workdays(held_on, current_app.config["CLEARING_VISIT_WORKDAYS"])
+    due_on = calendar.add_workdays(held_on, parameters.get("CLEARING_VISIT_WORKDAYS"))
     with context.writing_as(unit.id, unit.path):  # the owner's visits, also when a cross-handler cleared
         for kind in VISIT_ORDER:
             db.session.add(ClearingVisit(unit_id=unit.id, unit_path=unit.path, case_id=case.id, kind=kind,
@@ -745,7 +745,7 @@ def _step_started_on(case: ClearingCase) -> date:
 
 def _case_bases(case: ClearingCase) -> list[tuple[date, int]]:
     if case.state == "applied":  # opened on application: the green channel's term or the first step's
-        return [(case.applied_on, current_app.config["CLEARING_GREEN_CHANNEL_WORKDAYS"]),
+        return [(case.applied_on, parameters.get("CLEARING_GREEN_CHANNEL_WORKDAYS")),
                 (case.applied_on, STEP_WORKDAYS["applied"])]
     return [(_step_started_on(case), STEP_WORKDAYS[case.state])] if case.state in STEP_WORKDAYS else []
 
@@ -765,5 +765,5 @@ calendar.register_deadline_source(calendar.DeadlineSource(
     ClearingCase, lambda: ClearingCase.state.in_(OPEN), _case_bases, _log_case_deadline))
 calendar.register_deadline_source(calendar.DeadlineSource(
     ClearingVisit, lambda: ClearingVisit.visited_on.is_(None),
-    lambda v: [(v.case.cleared_on, current_app.config["CLEARING_VISIT_WORKDAYS"])] if v.case.cleared_on else [],
+    lambda v: [(v.case.cleared_on, parameters.get("CLEARING_VISIT_WORKDAYS"))] if v.case.cleared_on else [],
     _log_visit_deadline))

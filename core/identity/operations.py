@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 from flask_babel import gettext as _
 
 from core.audit.operations import record as audit
@@ -18,6 +18,7 @@ from core.extensions import db
 from core.identity import passwords
 from core.identity.models import Account, ApiToken, LoginSession
 from core.models import with_loaded
+from core import parameters
 
 # Hash used when the username does not exist, so a miss costs as much as a hit.
 _DUMMY_HASH: dict[str, str] = {}
@@ -99,7 +100,7 @@ def change_password(account: Account, current_password: str, new_password: str) 
 
 def password_expired(account: Account, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    max_age = timedelta(days=current_app.config["PASSWORD_MAX_AGE_DAYS"])
+    max_age = timedelta(days=parameters.get("PASSWORD_MAX_AGE_DAYS"))
     return account.must_change_password or as_utc(account.password_changed_at) + max_age < now
 
 
@@ -168,11 +169,10 @@ def _count_failure(account: Account, now: datetime) -> bool:
 
     Committed at once: the request that reports the failure is rolled back, the count must not be.
     """
-    cfg = current_app.config
     account.failed_logins += 1
-    locked = account.failed_logins >= cfg["LOCKOUT_THRESHOLD"]
+    locked = account.failed_logins >= parameters.get("LOCKOUT_THRESHOLD")
     if locked:
-        account.locked_until = now + timedelta(minutes=cfg["LOCKOUT_MINUTES"])
+        account.locked_until = now + timedelta(minutes=parameters.get("LOCKOUT_MINUTES"))
         account.failed_logins = 0
         audit("account.lock", outcome="denied", account=account, object_type="account", object_id=account.id)
     db.session.commit()
@@ -200,12 +200,11 @@ def start_session(account: Account) -> LoginSession:
 
 
 def session_expiry_reason(login_session: LoginSession, now: datetime) -> str | None:
-    cfg = current_app.config
     if login_session.ended_at is not None:
         return login_session.end_reason or "ended"
-    if as_utc(login_session.created_at) + timedelta(hours=cfg["SESSION_ABSOLUTE_HOURS"]) <= now:
+    if as_utc(login_session.created_at) + timedelta(hours=parameters.get("SESSION_ABSOLUTE_HOURS")) <= now:
         return "absolute_timeout"
-    if as_utc(login_session.last_seen_at) + timedelta(minutes=cfg["SESSION_IDLE_MINUTES"]) <= now:
+    if as_utc(login_session.last_seen_at) + timedelta(minutes=parameters.get("SESSION_IDLE_MINUTES")) <= now:
         return "idle_timeout"
     return None
 
@@ -301,7 +300,7 @@ def check_second_factor(account: Account, code: str, login_session: LoginSession
     # A code is good once: a replayed code (same or older step) is refused.
     if counter is None or (account.totp_last_counter is not None and counter <= account.totp_last_counter):
         audit("login.second_factor", outcome="denied", account=account, detail={"reason": "bad code", **_client()})
-        if login_session is not None and account.failed_logins + 1 >= current_app.config["LOCKOUT_THRESHOLD"]:
+        if login_session is not None and account.failed_logins + 1 >= parameters.get("LOCKOUT_THRESHOLD"):
             end_session(login_session, "second_factor_failed")
         if _count_failure(account, utcnow()):
             raise LoginRefused(_("动态口令连续错误，账户已锁定，请稍后再试或联系安全管理员解锁"))
@@ -337,7 +336,7 @@ def issue_token(account: Account, label: str = "") -> IssuedToken:
         token_digest=sm3_hex(plaintext.encode()),
         label=label[:64],
         created_at=now,
-        expires_at=now + timedelta(days=current_app.config["API_TOKEN_DAYS"]),
+        expires_at=now + timedelta(days=parameters.get("API_TOKEN_DAYS")),
     )
     db.session.add(token)
     db.session.flush()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from core import parameters
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -35,7 +36,7 @@ def needs_rehash(password_hash: str) -> bool:
 def policy_errors(password: str, username: str = "") -> list[str]:
     """Every rule the password breaks, as messages for the user (empty list = acceptable)."""
     errors = []
-    min_length = current_app.config["PASSWORD_MIN_LENGTH"]
+    min_length = parameters.get("PASSWORD_MIN_LENGTH")
     if len(password) < min_length:
         errors.append(str(_l("密码至少需要 %(n)s 个字符", n=min_length)))
     classes = sum(

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl.utils.datetime import from_excel
@@ -37,6 +36,7 @@ from core.petitions.models import AccusedLevel, Channel, Petition
 from core.petitions.operations import categories_for, clean_registration, store_informant
 from core.petitions.workflow import PETITION_FLOW
 from core.workflow import TransitionRecord
+from core import parameters
 from tenants import operations as tenancy_ops
 from tenants.models import Unit
 
@@ -618,7 +618,7 @@ def commit(job: ImportJob, unit: Unit, *, progress=lambda read: None) -> None:
             "committing", attempt):
         raise Superseded()
     registered = _registered_before(unit)  # read under the counter's lock, before any row of ours
-    workdays = current_app.config["PETITION_HANDLING_WORKDAYS"]
+    workdays = parameters.get("PETITION_HANDLING_WORKDAYS")
     due_on: dict[date, date] = {}  # the deadline by received date: a few hundred dates, not 100,000 lookups
     received: Counter[date] = Counter()
     created, first_number, last_number = 0, None, None

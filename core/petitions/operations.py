@@ -25,6 +25,7 @@ from core.petitions.models import (COMPETENT_LEVEL, FEEDBACK_WAYS, INFORMANT_FIE
                                    AccusedLevel, Channel, Flag, Outcome, Petition, PetitionCategory, PetitionLink,
                                    ReplyTemplate, RoutingMode, WorkArea)
 from core.petitions.workflow import HANDLING_STEPS, OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
+from core import parameters
 from tenants import operations as tenancy_ops
 from tenants.models import Share, Unit
 from tenants.stats import with_coarser_keys
@@ -202,7 +203,7 @@ def register_petition(unit: Unit, raw: dict, *, origin: Petition | None = None, 
     year = calendar.today().year  # numbered in the year of registration, like every other series
     seq, number = next_number(unit, "petition", year)
     due_on = _parse_date(raw.get("due_on")) or calendar.add_workdays(
-        columns["received_on"], current_app.config["PETITION_HANDLING_WORKDAYS"])
+        columns["received_on"], parameters.get("PETITION_HANDLING_WORKDAYS"))
     petition = Petition(unit_id=unit.id, unit_path=unit.path, year=year, seq=seq, number=number, state="registered",
                         due_on=due_on, registered_by_id=context.current().account_id, flags=[],
                         origin_petition_id=getattr(origin, "id", None), again_of_id=getattr(again_of, "id", None),
@@ -556,7 +557,7 @@ def route_petition(petition: Petition, to_unit: Unit | None, *, mode: str, due_o
     if to_unit is None or to_unit.id == origin_unit.id or not origin_unit.contains(to_unit) or not to_unit.takes_casework:
         add_error(errors, "to_unit_id", _("只能转交本单位下辖的单位"))
     due = _parse_date(due_on) if due_on else calendar.add_workdays(calendar.today(),
-                                                                    current_app.config["PETITION_HANDLING_WORKDAYS"])
+                                                                    parameters.get("PETITION_HANDLING_WORKDAYS"))
     if due is None or due < calendar.today():
         add_error(errors, "due_on", _("办理期限应是今天或以后的日期"))
     instructions = (instructions or "").strip()
@@ -698,7 +699,7 @@ def _log_deadline(petition: Petition, old: date, new: date, year: int) -> None:
 
 calendar.register_deadline_source(calendar.DeadlineSource(
     Petition, lambda: Petition.state.in_(OPEN),
-    lambda p: [(p.received_on, current_app.config["PETITION_HANDLING_WORKDAYS"])], _log_deadline))
+    lambda p: [(p.received_on, parameters.get("PETITION_HANDLING_WORKDAYS"))], _log_deadline))
 
 
 def recount(unit: Unit, today: date) -> dict[tuple[str, str], int]:

@@ -2,7 +2,7 @@
 masked) with the audited reveal, handling, repeat links, routing down the tree, and the category taxonomy."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,6 +19,7 @@ from core.petitions.models import (ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, FEEDBAC
 from core.petitions.queries import load_handled, load_own, load_own_link, share_for_step, steps_through_shares
 from core.petitions.workflow import OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
 from core.workflow import history
+from core import parameters
 from sqlalchemy import select
 from tenants.access import Action, can, ensure
 from tenants.models import LEVEL_LABELS, Unit
@@ -155,7 +156,7 @@ def _detail(petition: Petition, *, revealed: dict | None = None, errors=None, re
         may_decide_links=own and can(current_user, Action.PETITIONS_LINKS, unit), link_errors=link_errors or {},
         targets=targets, route_errors=route_errors or {},
         route_form=route_form or {"mode": RoutingMode.ASSIGN.value, "due_on": calendar.add_workdays(
-            today, current_app.config["PETITION_HANDLING_WORKDAYS"]).isoformat()},
+            today, parameters.get("PETITION_HANDLING_WORKDAYS")).isoformat()},
         routed=queries.routed_copy(petition) if own and petition.routing else None,
         routing_item=routing_item, origin_unit=routing_item.unit if routing_item is not None else None,
         may_read_items=can(current_user, Action.SUPERVISION_READ, unit),

@@ -20,6 +20,7 @@ from core.audit.operations import record
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput
 from core.extensions import db
+from core import parameters
 from reporting.exports.models import Export
 from reporting.exports.registry import Exporter
 from reporting.exports.xlsx import SheetWriter
@@ -108,7 +109,7 @@ def build(export: Export, exporter: Exporter, unit: Unit, progress: Callable[[in
         db.session.commit()
         raise
     return _settle(export_id, attempt, content=sealed, size=size, total_rows=rows, processed_rows=rows, state="done",
-                   expires_at=utcnow() + timedelta(days=current_app.config["EXPORT_KEEP_DAYS"]))
+                   expires_at=utcnow() + timedelta(days=parameters.get("EXPORT_KEEP_DAYS")))
 
 
 def retry(export: Export) -> None:

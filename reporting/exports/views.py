@@ -3,6 +3,7 @@ progress bars, one export, its status (polled by the bar) and its download."""
 from __future__ import annotations
 
 import io
+from core import parameters
 
 from flask import Blueprint, current_app, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -52,7 +53,7 @@ def index(unit_id: int):
     if not queries.may_export_any(current_user, g.unit):
         deny("exports.read", unit=g.unit, object_type="unit", object_id=g.unit.id)
     return render_template("exports/index.html", unit=g.unit, exports=queries.own_exports(g.unit, current_user),
-                           keep_days=current_app.config["EXPORT_KEEP_DAYS"])
+                           keep_days=parameters.get("EXPORT_KEEP_DAYS"))
 
 
 @bp.get("/new")
