@@ -3,7 +3,9 @@ records only: 404 for a sibling county, its townships and the units above), the 
 townships' villages (names and codes only), and the ledger of meeting issues (never an anonymous villager's name)."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 from flask_babel import gettext as _
@@ -164,3 +166,44 @@ def issues_rows(unit: Unit, filters: dict, today: date | None = None) -> Iterato
                issue.body_name or "", issue.deadline.isoformat() if issue.deadline else "", issue.state_label,
                _("是") if issue.overdue(today) else "", issue.done_on.isoformat() if issue.done_on else "",
                issue.evidence or ""]
+
+
+# ---------------------------------------------------------------- the county's issues by township (numbers only)
+
+
+def issues_by_township(county: Unit, since: date, until: date, today: date | None = None) -> dict[str, dict]:
+    """The county's meetings and issues counted as its figures count them (meetings held, issues raised, answered on
+    site and resolved within ``since``..``until``; open and overdue now), grouped two ways: ``by_meeting`` by the
+    township of the meeting's village (meetings, issues, answered, open, overdue, resolved) and ``by_body`` by the
+    township an issue was registered with, ``None`` for a county department (registered, open, overdue, resolved).
+    Read as the county (its own records), so its ancestors' dashboards get the same numbers and nothing more."""
+    today = today or calendar.today()
+    by_meeting: dict[int, Counter] = {}
+    by_body: dict[int | None, Counter] = {}
+    with context.acting(replace(context.current(), unit_id=county.id, unit_path=county.path), db.session):
+        for town_id, held_on in db.session.execute(select(OnsiteMeeting.township_id, OnsiteMeeting.held_on)
+                                                   .where(OnsiteMeeting.unit_id == county.id)):
+            if since <= held_on <= until:
+                by_meeting.setdefault(town_id, Counter())["meetings"] += 1
+        rows = db.session.execute(
+            select(OnsiteMeeting.township_id, MeetingIssue.outcome, MeetingIssue.state, MeetingIssue.body_kind,
+                   MeetingIssue.body_unit_id, MeetingIssue.raised_on, MeetingIssue.done_on, MeetingIssue.deadline)
+            .join(OnsiteMeeting, OnsiteMeeting.id == MeetingIssue.meeting_id).where(MeetingIssue.unit_id == county.id))
+        for town_id, outcome, state, body_kind, body_unit_id, raised_on, done_on, deadline in rows:
+            counts = by_meeting.setdefault(town_id, Counter())
+            body = by_body.setdefault(body_unit_id if body_kind == "township" else None, Counter()) \
+                if outcome == "registered" else Counter()
+            if since <= raised_on <= until:
+                counts["issues"] += 1
+                counts["answered" if outcome == "answered" else "registered"] += 1
+                body["registered"] += 1
+            if state == "open":
+                counts["open"] += 1
+                body["open"] += 1
+                if deadline is not None and deadline < today:
+                    counts["overdue"] += 1
+                    body["overdue"] += 1
+            elif state == "done" and done_on is not None and since <= done_on <= until:
+                counts["resolved"] += 1
+                body["resolved"] += 1
+    return {"by_meeting": by_meeting, "by_body": by_body}

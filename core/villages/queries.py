@@ -4,13 +4,13 @@ read it), the lists, and the ledgers (header and rows) of villages with their gr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from core import calendar
+from core import calendar, context
 from core.extensions import db
 from core.villages.models import GradingRound, Village, VillageGrading, VillagePlan, VillagePlanItem, VillageReport
 from core.villages.workflow import GRADE_LABELS, GRADES, ITEM_STATES, KIND_LABELS, PLAN_STATES, move, MOVE_LABELS
@@ -208,3 +208,72 @@ def plan_items_rows(unit: Unit, filters: dict, today: date | None = None) -> Ite
         yield [plan.village.name, plan.number, item.seq, item.problem, item.measure, item.responsible,
                item.responsible_position, item.deadline.isoformat(), str(ITEM_STATES[item.state]),
                item.closed_on.isoformat() if item.closed_on else "", item.evidence or ""]
+
+
+# ---------------------------------------------------------------- the county's movement between rounds (numbers)
+
+
+@dataclass
+class RoundMoves:
+    """The county's last two rounds with grades in force (newest first; either may be missing) and, per township,
+    how many villages each move between them counts: ``moves[(before, after)]``, ``before`` the village's grade in
+    force in the earlier round (None: not graded then, 首次评定), ``after`` in the later one (None: not graded in it
+    yet). Numbers only: no village named."""
+
+    current: GradingRound | None
+    previous: GradingRound | None
+    moves: dict[int, dict[tuple[str | None, str | None], int]]  # township id -> (before, after) -> villages
+
+    def count(self, township_id: int | None, before, after) -> int:
+        """Villages of one township (or of all, ``None``) that moved from ``before`` to ``after``."""
+        rows = self.moves.values() if township_id is None else [self.moves.get(township_id, {})]
+        return sum(row.get((before, after), 0) for row in rows)
+
+    def grades(self, township_id: int | None, which: str) -> dict[str, int]:
+        """Villages by grade in the ``current`` or ``previous`` round."""
+        rows = self.moves.values() if township_id is None else [self.moves.get(township_id, {})]
+        side = 1 if which == "current" else 0
+        return {grade: sum(n for row in rows for key, n in row.items() if key[side] == grade) for grade in GRADES}
+
+    def kinds(self, township_id: int | None) -> dict[str, int]:
+        """The moves read as the county's aim has them (巩固A类、提升B类、消灭C类): up, same, down, new (first graded),
+        pending (graded before, not yet in this round), lifted_from_c (C before, A or B now)."""
+        rows = self.moves.values() if township_id is None else [self.moves.get(township_id, {})]
+        out = {"up": 0, "same": 0, "down": 0, "new": 0, "pending": 0, "lifted_from_c": 0}
+        for row in rows:
+            for (before, after), n in row.items():
+                out["pending" if after is None else move(before, after)] += n
+                if before == "C" and after in ("A", "B"):
+                    out["lifted_from_c"] += n
+        return out
+
+
+def round_moves(county: Unit) -> RoundMoves:
+    """The villages' moves between the county's last two rounds with grades in force, counted by township from the
+    gradings (the county is their other party: read as the county, so the county's ancestors reading its dashboard
+    get the same numbers and nothing more)."""
+    with context.acting(replace(context.current(), unit_id=county.id, unit_path=county.path), db.session):
+        in_force = select(VillageGrading.id).where(VillageGrading.round_id == GradingRound.id,
+                                                   VillageGrading.county_id == county.id,
+                                                   VillageGrading.state == "in_force").exists()
+        rounds = list(db.session.scalars(select(GradingRound).where(GradingRound.unit_id == county.id, in_force)
+                                         .order_by(GradingRound.opened_on.desc(), GradingRound.id.desc()).limit(2)))
+        grades: dict[int, dict[int, tuple[int, str]]] = {r.id: {} for r in rounds}  # round -> village -> (town, grade)
+        if rounds:
+            for town_id, village_id, round_id, grade in db.session.execute(
+                    select(VillageGrading.unit_id, VillageGrading.village_id, VillageGrading.round_id,
+                           VillageGrading.grade)
+                    .where(VillageGrading.county_id == county.id, VillageGrading.state == "in_force",
+                           VillageGrading.round_id.in_([r.id for r in rounds]))):
+                grades[round_id][village_id] = (town_id, grade)
+    current, previous = (rounds + [None, None])[:2]
+    after = grades[current.id] if current else {}
+    before = grades[previous.id] if previous else {}
+    moves: dict[int, dict] = {}
+    for village_id in after.keys() | before.keys():
+        town_id = (after.get(village_id) or before[village_id])[0]
+        key = (before[village_id][1] if village_id in before else None,
+               after[village_id][1] if village_id in after else None)
+        row = moves.setdefault(town_id, {})
+        row[key] = row.get(key, 0) + 1
+    return RoundMoves(current, previous, moves)

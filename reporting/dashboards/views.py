@@ -96,6 +96,8 @@ def _dashboard(target: Unit):
     bulletins = [b for b in (latest_published(target, kind) for kind in ("weekly", "monthly")) if b] \
         if may_drill and acting.id in (target.id, target.parent_id) else []
     chosen = next((kind for kind, _label in PERIOD_CHOICES if parse_period(kind, today) == period), None)
+    # Villages' grades, plans and on-site meetings by child (by township at a county): for those who read children.
+    village_panel = panels.villages(target, period, today) if may_drill else None
     rank_area = FIGURES[rank_by].area
     columns = panels.area_keys(rank_area)
     if rank_by not in columns:
@@ -105,7 +107,8 @@ def _dashboard(target: Unit):
         errors=errors, period=period, period_choices=PERIOD_CHOICES, chosen=chosen, previous=period.previous(),
         here=here, may_drill=may_drill, has_children=bool(kids), drill_links=drill_links, bulletins=bulletins,
         head=head, trend=trend, lines=lines, ranking=ranking, rank_by=rank_by, rank_area=rank_area, columns=columns,
-        camp=camp, areas=AREAS, FIGURES=FIGURES, panels=panels, display=panels.display, label=panels.label,
+        camp=camp, vill=village_panel, village_charts=panels.village_chart_data(village_panel, drill_links),
+        GRADES=panels.GRADES, grade_name=panels.grade_name, count_label=panels.count_label, areas=AREAS, FIGURES=FIGURES, panels=panels, display=panels.display, label=panels.label,
         line_name=panels.line_name,
         charts=panels.chart_data(head=head, trend_panel=trend, lines=lines, ranking=ranking, rank_by=rank_by,
                                  drill_links=drill_links, camp=camp),

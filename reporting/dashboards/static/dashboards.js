@@ -50,6 +50,17 @@
           title: { offsetCenter: [0, "45%"] }, data: [{ value: spec.value === null ? 0 : spec.value, name: spec.name }] }],
       };
     },
+    // Bars per unit (the villages' panels): stacked where the parts make up a whole (grades, moves), else side by side.
+    bars(spec) {
+      return {
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        legend: { top: 0 },
+        grid: { left: 48, right: 16, top: 72, bottom: 48 },
+        xAxis: { type: "category", data: spec.categories, axisLabel: { interval: 0, rotate: spec.categories.length > 5 ? 30 : 0 } },
+        yAxis: { type: "value", minInterval: 1 },
+        series: series(spec, "bar", spec.stack ? { stack: "total", emphasis: { focus: "series" } } : {}),
+      };
+    },
     phases(spec) {
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
@@ -81,11 +92,14 @@
       return;
     }
     const data = JSON.parse(source.textContent);
+    // The villages' panels bring their own block (present only where the page shows them).
+    const villages = document.getElementById("dashboard-village-charts");
+    if (villages) Object.assign(data, JSON.parse(villages.textContent));
     const font = window.getComputedStyle(document.body).fontFamily;
     const charts = [];
     containers.forEach((el) => {
       const spec = data[el.dataset.chart];
-      const build = BUILDERS[el.dataset.chart];
+      const build = BUILDERS[el.dataset.chartType || el.dataset.chart];
       if (!spec || !build) return;
       const chart = window.echarts.init(el, null, { renderer: "svg" });
       chart.setOption(Object.assign({ color: PALETTE, animation: false, textStyle: { fontFamily: font } }, build(spec)));
