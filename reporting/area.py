@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from core import calendar
 from core.areas import Area
+from core.ledgers.registry import register as register_ledger_source
+from core.guidance.queries import GUIDANCE_FIGURES
 from core.zones.queries import ZONE_FIGURES
 from reporting import api, jobs, reconcile, zones
 from reporting.bulletins import api as bulletins_api
@@ -19,6 +21,7 @@ from reporting.cli import register_reporting_cli
 from reporting.dashboards.views import bp as dashboards_bp
 from reporting.exports import api as exports_api
 from reporting.exports import jobs as export_jobs
+from reporting.exports.registry import EXPORTERS, ledger_dates
 from reporting.exports.views import bp as exports_bp
 from reporting.federation import jobs as federation_jobs
 from reporting.federation import views as federation_views
@@ -27,7 +30,7 @@ from reporting.federation.cli import register_federation_cli
 from reporting.indicators import demo as indicators_demo
 from reporting.figures import FIGURES
 from reporting.indicators.views import bp as indicators_bp
-from reporting.periods import month_of
+from reporting.periods import month_of, parse_period
 from reporting.rollups import children_rollup, rollup
 from tenants.access import Action
 from tenants.workbench import FIGURE_READERS, Panel, Row
@@ -35,6 +38,24 @@ from tenants.workbench import FIGURE_READERS, Panel, Row
 
 def install(_app: Flask) -> None:
     ZONE_FIGURES.register("zone_figures", zones.zone_figures)  # per zone, the sum over its members
+    # 18项台账: each generated ledger is an exporter, dated by one column (one definition, shared with the exports).
+    for kind, column in ledger_dates().items():
+        if kind in EXPORTERS:
+            register_ledger_source(EXPORTERS[kind], column)
+    GUIDANCE_FIGURES.register("township_figures", township_figures)  # an office's townships, numbers only
+
+
+# 联系指导: the headline figures an office's page shows for each township it guides (one roll-up statement).
+GUIDANCE_KEYS = ["petitions.received", "petitions.overdue", "leads.received", "leads.open", "cases.opened",
+                 "clearing.cleared_persons", "supervision.open", "supervision.overdue"]
+
+
+def township_figures(county, township_ids: list[int], period: str | None = None) -> dict:
+    chosen = parse_period(period or "year")
+    lines = {line.unit.id: line for line in children_rollup(county, chosen, GUIDANCE_KEYS) if not line.own_level}
+    return {"period_label": chosen.label,
+            "columns": [{"key": k, "label": str(FIGURES[k].label), "unit": FIGURES[k].unit} for k in GUIDANCE_KEYS],
+            "values": {i: {k: int(lines[i][k] or 0) for k in GUIDANCE_KEYS} for i in township_ids if i in lines}}
 
 
 # The workbench's figures: what is overdue, by area, and the returns not in on time (numbers only).

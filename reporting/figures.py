@@ -21,6 +21,7 @@ from core.leads.workflow import LEAD_FLOW, WAYS
 from core.meetings.workflow import DEFAULT_CATEGORIES
 from core.errors import InvalidInput
 from core.petitions.models import OUTCOME_LABELS, Outcome
+from core.reception.workflow import KINDS as RECEPTION_KINDS
 
 AREAS = {
     "clearing": _l("澄清正名"),
@@ -33,6 +34,10 @@ AREAS = {
     "villages": _l("清廉村居"),
     "meetings": _l("现场办公会"),
     "evidence": _l("远程取证"),
+    "reception": _l("信访接待"),
+    "guidance": _l("联系指导"),
+    "casebook": _l("典型案例"),
+    "ledgers": _l("工作台账"),
 }
 # The funnel's tracks (一个漏斗) and the kinds of decision of a case, as the figures count them.
 TRACK_LABELS = {"township": _l("镇案镇办"), "county_led": _l("县领办"), "joint": _l("县镇合办")}
@@ -193,6 +198,42 @@ CATALOGUE: list[Figure] = [
        unit="次"),
     _f("evidence.interviews.checked", _l("案管核查"), "evidence", "flow", "evidence.interviews.checked", unit="次"),
     _f("evidence.interviews.open", _l("远程取证进行中"), "evidence", "stock", "evidence.interviews.open", unit="次"),
+    # 信访接待 (轮流坐班接访 · 三访合一: receptions by kind, those registered as petitions, the rota's working days)
+    _f("reception.received", _l("接访登记"), "reception", "flow", "reception.received", unit="人次"),
+    *[_f(f"reception.kind.{k}", label, "reception", "flow", f"reception.kind.{k}", unit="人次")
+      for k, label in RECEPTION_KINDS.items()],
+    _f("reception.converted", _l("接访转信访举报件"), "reception", "flow", "reception.converted"),
+    _f("reception.rota.covered", _l("接访值班已覆盖"), "reception", "flow", "reception.rota.covered", unit="天"),
+    _f("reception.rota.uncovered", _l("接访值班未覆盖"), "reception", "flow", "reception.rota.uncovered", unit="天",
+       higher_is_better=False),
+    _f("reception.rota.days", _l("应值班工作日"), "reception", "flow",
+       ["reception.rota.covered", "reception.rota.uncovered"], unit="天"),
+    _f("reception.rota.coverage", _l("接访值班覆盖率"), "reception", "ratio",
+       ratio=("reception.rota.covered", "reception.rota.days"), unit="%"),
+    # 典型案例 · 指导案例 (published by a province or city; proposed from below)
+    _f("casebook.published", _l("发布指导案例"), "casebook", "flow", "casebook.published", unit="件"),
+    _f("casebook.proposed", _l("推荐典型案例"), "casebook", "flow", "casebook.proposed", unit="件"),
+    # 联系指导 (the county's 纪检监察室: regular meetings, guidance visits, problems sent down as rectification orders)
+    _f("guidance.meetings_held", _l("联系指导例会"), "guidance", "flow", "guidance.meetings_held", unit="次"),
+    _f("guidance.visits_made", _l("督查指导"), "guidance", "flow", "guidance.visits_made", unit="次"),
+    _f("guidance.problems_found", _l("督查指导发现问题"), "guidance", "flow", "guidance.problems_found", unit="个"),
+    _f("guidance.problems_raised", _l("督查指导问题交办"), "guidance", "flow", "guidance.problems_raised", unit="个"),
+    # 工作台账 (18项台账: each township's ledgers current/stale/missing for their period; spot checks 随时抽查)
+    _f("ledgers.current", _l("台账按期登记"), "ledgers", "stock", "ledgers.current", unit="项"),
+    _f("ledgers.stale", _l("台账未按期登记"), "ledgers", "stock", "ledgers.stale", unit="项", higher_is_better=False),
+    _f("ledgers.missing", _l("台账尚无记录"), "ledgers", "stock", "ledgers.missing", unit="项", higher_is_better=False),
+    _f("ledgers.total", _l("应建台账"), "ledgers", "stock", "ledgers.total", unit="项"),
+    _f("ledgers.complete_units", _l("台账完整的乡镇"), "ledgers", "stock", "ledgers.complete_units", unit="个"),
+    _f("ledgers.townships", _l("建立台账的乡镇"), "ledgers", "stock", "ledgers.townships", unit="个"),
+    _f("ledgers.complete_share", _l("乡镇台账完整率"), "ledgers", "ratio",
+       ratio=("ledgers.complete_units", "ledgers.townships"), unit="%"),
+    _f("ledgers.rows", _l("台账登记"), "ledgers", "flow", "ledgers.rows", unit="条"),
+    _f("ledgers.spot_checks", _l("台账抽查"), "ledgers", "flow", "ledgers.spot_checks", unit="次"),
+    _f("ledgers.spot_checks.unqualified", _l("抽查结论不合格"), "ledgers", "flow", "ledgers.spot_checks.unqualified",
+       unit="次", higher_is_better=False),
+    _f("ledgers.spot_findings.failed", _l("抽查不合格条目"), "ledgers", "flow", "ledgers.spot_findings.failed",
+       unit="条", higher_is_better=False),
+    _f("ledgers.spot_checked", _l("被抽查台账"), "ledgers", "flow", "ledgers.spot_checked", unit="次"),
 ]
 FIGURES: dict[str, Figure] = {f.key: f for f in CATALOGUE}
 
@@ -214,6 +255,8 @@ HEADLINE = [
     "meetings.held", "meetings.issues", "meetings.issues.answered_on_site", "meetings.issues.resolved",
     "meetings.issues.overdue",
     "evidence.interviews.held", "evidence.interviews.finalised",
+    "reception.received", "reception.converted", "reception.rota.uncovered",
+    "ledgers.complete_share", "ledgers.stale", "ledgers.spot_checks",
 ]
 
 

@@ -51,6 +51,10 @@ def world(app, factory):
         objects |= _victim_villages(tree)
         objects |= _victim_evidence(tree, objects)
         objects |= _victim_meetings(tree, objects)
+        objects |= _victim_ledgers(tree, victim_account)
+        objects |= _victim_guidance(tree)
+        objects |= _victim_reception(tree)
+        objects |= _victim_casebook(tree, objects)
         objects |= _victim_rendition(tree, victim_account, objects)
         db.session.commit()
     return {
@@ -63,10 +67,12 @@ def world(app, factory):
                  # a unit below's workload (承办人工作量) is read by the unit above: the victim township as the child.
                  "child_id": tree.town2},
         "markers": ["西镇", "victim-officer", "victim-unitadmin", "980121002", "机密整改事项", "西镇专报",
+                    "西镇接访群众", "13900002222", "西镇接访事项",
+                    "西镇例会纪要", "西镇督查内容", "西镇督查问题",
                     "王秘密", "13800001111", "victim-attachment.txt", "赵受屈", "西镇专用条件", "西镇专用类别",
                     "西镇专用指标", "西片协作区", "西片联席会议", "西片交叉检查", "西片检查小结", "西镇回访未落实",
                     "西镇附件举报信", "西镇线索摘要", "孙线索", "西镇专用村", "西镇村问题", "孙案件", "西镇案件事实", "西镇证人",
-                    "甲县巡察西镇", "西镇办公会地点", "西镇村民诉求", "西镇具名村民"],
+                    "甲县巡察西镇", "西镇办公会地点", "西镇村民诉求", "西镇具名村民", "西镇廉政教育内容", "丙市专用案例", "西镇推荐案例"],
     }
 
 
@@ -346,6 +352,103 @@ def _victim_meetings(tree, objects: dict) -> dict:
                                             "body_kind": "township", "body_unit_id": tree.town2,
                                             "deadline": today.isoformat()})
     return {"tour_id": tour.id, "onsite_meeting_id": meeting.id, "meeting_issue_id": issue.id}
+
+
+def _victim_ledgers(tree, victim_account: int) -> dict:
+    """西镇's 廉政教育台账 rows (``ledger_row_id``), its workbook (``workbook_id``), 甲县's spot check of them
+    (``spot_check_id``, its checker 甲县's leader); ``code`` and ``number`` name a ledger only 乙市's catalogue has."""
+    from datetime import timedelta
+
+    from core import calendar, context
+    from core.extensions import db
+    from core.identity.models import Account
+    from core.ledgers import operations as ledger_ops
+    from core.ledgers import queries as ledger_queries
+    from tenants.models import Unit
+
+    town2, county, other_city = (db.session.get(Unit, u) for u in (tree.town2, tree.county, tree.other_city))
+    today = calendar.today()
+    definition = ledger_queries.definition_of(town2, "lianzheng")
+    row = ledger_ops.add_row(town2, definition, {"entry_date": today, "form": "警示教育", "content": "西镇廉政教育内容"})
+    lead = db.session.scalar(db.select(Account).where(Account.username == "zones-county-leader"))
+    check = ledger_ops.draw_check(county, {"township_id": town2.id, "code": "lianzheng", "positions": [1],
+                                           "period_start": today.isoformat(), "period_end": today.isoformat(),
+                                           "checker_id": lead.id, "ends_on": (today + timedelta(days=3)).isoformat()})
+    other = ledger_ops.define_ledger(other_city, {"title": "乙市专用台账", "period": "monthly",
+                                                   "columns": [{"label": "事项", "type": "text"}]})
+    with context.acting(context.maintenance_context(account_id=victim_account), db.session):
+        workbook = ledger_ops.request_workbook(town2, db.session.get(Account, victim_account), ["lianzheng"])
+    return {"ledger_row_id": row.id, "spot_check_id": check.id, "workbook_id": workbook.id, "code": other.code,
+            "number": other.position + 1}
+
+
+def _victim_reception(tree) -> dict:
+    """西镇's reception room: this month's rota and a 接访 registered as a petition: ``reception_id``
+    (the person received is sealed; every attacker gets 404)."""
+    from core import calendar
+    from core.extensions import db
+    from core.identity.models import Account
+    from core.reception import operations as reception_ops
+    from tenants.models import Unit
+
+    town2 = db.session.get(Unit, tree.town2)
+    officer = db.session.scalar(db.select(Account).where(Account.username == "victim-officer"))
+    today = calendar.today()
+    reception_ops.generate_rota(town2, {"month": today.strftime("%Y-%m"), "account_ids": [officer.id]})
+    reception = reception_ops.log_reception(town2, {
+        "kind": "walk_in", "received_on": today.isoformat(), "staff_id": officer.id, "matter": "西镇接访事项",
+        "outcome": "登记为信访举报件", "person": {"name": "西镇接访群众", "phone": "13900002222"}})
+    reception_ops.register_petition_from(reception, {"accused_name": "钱不露", "summary": "西镇接访事项",
+                                                     "category": "西镇专用类别"})
+    return {"reception_id": reception.id}
+
+
+def _victim_casebook(tree, objects: dict) -> dict:
+    """典型案例: a case of 丙市 (a city none of the attackers is under: ``casebook_case_id``), 西镇's proposal to 甲市
+    (``casebook_proposal_id``), and 西镇's clearing case naming a case of the province as 参照案例
+    (``casebook_reference_id``)."""
+    from core.casebook import operations as casebook_ops
+    from core.clearing.models import ClearingCase
+    from core.extensions import db
+    from tenants import operations as tenancy_ops
+    from tenants.models import Unit
+
+    province, town2 = db.session.get(Unit, tree.province), db.session.get(Unit, tree.town2)
+    third_city = tenancy_ops.create_unit("丙市", "city", "980300", province)
+    text = {"situation": "反映问题失实。", "scope": "本人。", "method": "书面澄清通知书。", "narrative": "经核查反映失实，予以澄清。",
+            "tags": ["澄清情形:失实检举控告"]}
+    case = casebook_ops.publish_case(third_city, {**text, "title": "丙市专用案例"}, None)
+    province_case = casebook_ops.publish_case(province, {**text, "title": "省级澄清指导案例"}, None)
+    proposal = casebook_ops.propose(town2, {**text, "title": "西镇推荐案例", "publisher_id": tree.city}, None)
+    ref = casebook_ops.add_reference(town2, "clearing_cases", db.session.get(ClearingCase, objects["case_id"]),
+                                     province_case, None)
+    return {"casebook_case_id": case.id, "casebook_proposal_id": proposal.id, "casebook_reference_id": ref.id}
+
+
+def _victim_guidance(tree) -> dict:
+    """甲县's 第二纪检监察室 (the county's leader in it) guiding 西镇, with a regular meeting and a guidance visit whose
+    problem went to 西镇 as a rectification order: ``office_id``, ``guidance_meeting_id``, ``guidance_visit_id`` (the
+    county's records: 404 to every attacker)."""
+    from datetime import timedelta
+
+    from core import calendar
+    from core.extensions import db
+    from core.guidance import operations as guidance_ops
+    from core.identity.models import Account
+    from tenants.models import Unit
+
+    county = db.session.get(Unit, tree.county)
+    lead = db.session.scalar(db.select(Account).where(Account.username == "zones-county-leader"))
+    today = calendar.today()
+    office = guidance_ops.create_office(county, {"name": "第二纪检监察室", "member_account_ids": [lead.id],
+                                                 "township_ids": [tree.town2]})
+    meeting = guidance_ops.log_meeting(office, {"held_on": today.isoformat(), "attendees": ["西镇纪委书记"],
+                                                "township_ids": [tree.town2], "notes": "西镇例会纪要"})
+    visit = guidance_ops.log_visit(office, {"visited_on": today.isoformat(), "township_id": tree.town2,
+                                            "staff_account_ids": [lead.id], "checked": "西镇督查内容",
+                                            "problems": [{"description": "西镇督查问题"}]})
+    guidance_ops.raise_problems(visit, {"due_on": (today + timedelta(days=10)).isoformat()})
+    return {"office_id": office.id, "guidance_meeting_id": meeting.id, "guidance_visit_id": visit.id}
 
 
 def _victim_bulletin(tree) -> dict:

@@ -29,6 +29,7 @@ from core.extensions import db
 from core.leads import queries as lead_queries
 from core.meetings import queries as meeting_queries
 from core.petitions import queries as petition_queries
+from core.reception import queries as reception_queries
 from core.supervision.models import SupervisionItem
 from core.villages import queries as village_queries
 from core.supervision.workflow import ITEM_FLOW
@@ -255,8 +256,37 @@ EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
              "meetings.index"),
     Exporter("remote_interviews", _l("远程取证台账"), Action.EVIDENCE_READ, ("state", "open", "unchecked"),
              evidence_queries.ledger_header, _interviews_statement, _interviews_rows, "evidence.index"),
+    # 接访登记台账: whether the person received gave their name, never who they are.
+    Exporter("reception", _l("接访登记台账"), Action.RECEPTION_READ,
+             ("kind", "date_from", "date_to", "converted", "staff_id"),
+             reception_queries.ledger_header, reception_queries.ledger_statement, reception_queries.ledger_rows,
+             "reception.index"),
     Exporter("leads", _l("问题线索处置台账"), Action.LEADS_READ, ("state", "source", "overdue", "q", "open"),
              lead_queries.ledger_header, _leads_statement, _leads_rows, "leads.index"),
     Exporter("cases", _l("审查调查台账"), Action.CASES_READ, ("state", "q", "overdue", "self_handled", "open"),
              case_queries.ledger_header, _cases_statement, _cases_rows, "cases.index"),
 )}
+
+
+def ledger_dates() -> dict:
+    """The column each exporter's rows are dated by, for the township's 18 ledgers (core.ledgers: rows this month,
+    the last entry, current or stale): reporting/area.py registers these exporters as the ledgers' sources."""
+    from core.cases.models import Case
+    from core.clearing.models import ClearingCase
+    from core.directives.models import DirectiveReceipt
+    from core.evidence.models import RemoteInterview
+    from core.leads.models import Lead
+    from core.petitions.models import Petition
+    from core.villages.models import Village, VillagePlanItem
+
+    dates = {"petitions": Petition.received_on, "clearing": ClearingCase.applied_on, "leads": Lead.received_on,
+             "cases": Case.opened_on, "supervision": SupervisionItem.issued_on,
+             "directives_received": DirectiveReceipt.created_at, "villages": Village.updated_at,
+             "village_plan_items": VillagePlanItem.created_at, "remote_interviews": RemoteInterview.planned_at}
+    try:
+        from core.reception.models import Reception
+    except ImportError:  # the reception area not installed
+        pass
+    else:
+        dates["reception"] = Reception.received_on
+    return dates
