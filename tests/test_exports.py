@@ -170,7 +170,7 @@ def test_no_informant_in_any_export_of_any_list(app, factory, browser, owner_eng
     from core import context
     from core.extensions import db
     from reporting.exports.registry import EXPORTERS
-    from tests.test_isolation_sweep import _victim_casework, _victim_evidence, _victim_villages
+    from tests.test_isolation_sweep import _victim_casework, _victim_evidence, _victim_reception, _victim_villages
 
     tree = factory.tree()
     factory.account("west-leader", [(tree.town2, "leader")])
@@ -180,6 +180,7 @@ def test_no_informant_in_any_export_of_any_list(app, factory, browser, owner_eng
             objects = _victim_casework(tree)
             objects |= _victim_villages(tree)
             objects |= _victim_evidence(tree, objects)
+            objects |= _victim_reception(tree)  # a 接访 whose person became the informant of a third petition
             db.session.commit()
     browser.login("west-leader")
     ledger = f"/u/{tree.town2}/zeroing/{objects['campaign_id']}"
@@ -187,11 +188,13 @@ def test_no_informant_in_any_export_of_any_list(app, factory, browser, owner_eng
              "zeroing": ledger, "supervision": f"/u/{tree.town2}/supervision",
              "directives_received": f"/u/{tree.town2}/directives", "directives_sent": f"/u/{tree.town2}/directives",
              "cases": f"/u/{tree.town2}/cases", "leads": f"/u/{tree.town2}/leads", "villages": f"/u/{tree.town2}/villages",
-             "village_plan_items": f"/u/{tree.town2}/villages", "remote_interviews": f"/u/{tree.town2}/evidence"}
+             "village_plan_items": f"/u/{tree.town2}/villages", "remote_interviews": f"/u/{tree.town2}/evidence",
+             "reception": f"/u/{tree.town2}/reception"}
     # The county's 现场办公会问题台账 (its villagers' names) is tested with its area (tests/test_meetings.py).
     assert set(pages) | {"meeting_issues"} == set(EXPORTERS)
-    expected_rows = {"petitions": 2, "clearing": 1, "zeroing": 1, "supervision": 2, "directives_received": 2,
-                     "directives_sent": 0, "cases": 1, "leads": 4, "villages": 1, "village_plan_items": 1, "remote_interviews": 1}
+    expected_rows = {"petitions": 3, "clearing": 1, "zeroing": 1, "supervision": 2, "directives_received": 2,
+                     "directives_sent": 0, "cases": 1, "leads": 4, "villages": 1, "village_plan_items": 1, "remote_interviews": 1,
+                     "reception": 1}
     for kind, list_page in pages.items():
         shown = browser.get(list_page).get_data(as_text=True)
         assert f'data-export="{kind}"' in shown or expected_rows[kind] == 0, kind
@@ -206,7 +209,8 @@ def test_no_informant_in_any_export_of_any_list(app, factory, browser, owner_eng
         assert job_file.status_code == 200, kind
         for data in (inline.data, job_file.data):
             assert len(sheet_rows(data)) == 1 + expected_rows[kind], kind
-            found = [secret for secret in ("王秘密", "13800001111", "138****1111") if secret in xlsx_text(data)]
+            found = [secret for secret in ("王秘密", "13800001111", "138****1111", "西镇接访群众", "13900002222")
+                     if secret in xlsx_text(data)]
             assert not found, (kind, found)
     with owner_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM exports WHERE state = 'done'")).scalar() == len(pages)
