@@ -160,3 +160,21 @@ def test_the_api_corrects_a_tour_a_meeting_and_a_deadline_and_refuses_in_chinese
     assert t.client.patch(tour_url, headers=other, json={"name": "x"}).status_code == 404
     assert t.client.patch(meeting_url, headers=other, json={"place": "x"}).status_code == 404
     assert t.client.post(deadline_url, headers=other, json={"deadline": new_deadline, "reason": "x"}).status_code == 404
+
+
+def test_after_an_upload_on_a_refused_forms_page_the_browser_returns_to_the_record_not_the_form(app, factory, browser):
+    """The attachments panel on a page answering a refused POST sends the browser back to the record's own page
+    after an upload (app.js reloads only a page it reached by GET): the refused 办结 is never sent again."""
+    tree = factory.tree()
+    people = _people(factory, tree)
+    t = Tour(app, tree, people, _villages(app, tree))
+    issue = t.log(category="road", summary="断头路", outcome="registered", body_kind="department",
+                  body_name="县交通运输局", deadline=(t.held + timedelta(days=25)).isoformat()).get_json()
+    browser.login("m-officer")
+    issue_url = f"/u/{tree.county}/meetings/issues/{issue['id']}"
+    assert f'name="back" value="{issue_url}"' in browser.get(issue_url).get_data(as_text=True)
+    refused = browser.post(f"{issue_url}/done", data={"evidence": ""}, form_page=issue_url)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "data-upload-form" in page and f'name="back" value="{issue_url}"' in page
+    assert f'name="back" value="{issue_url}/done"' not in page

@@ -5,6 +5,7 @@ the informant (intake and leaders, with a reason, for ``REVEAL_MINUTES``)."""
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from core.attachments.responses import file_response
 from core.attachments.kinds import KINDS
 from core.attachments.models import Attachment
 from core.errors import wants_json
+from core.inbox.links import link_for
 from tenants.access import Action, deny
 
 bp = Blueprint("attachments", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/attachments")
@@ -41,7 +43,17 @@ def panel(record, title: str | None = None) -> Markup:
         revealed=_revealed_ids(), may_attach=queries.may_attach(reached, current_user, unit),
         may_archive=lambda f: queries.may_archive(f, reached, current_user, unit),
         may_reveal=lambda f: queries.may_reveal(f, reached, current_user, unit),
-        back=request.full_path.rstrip("?"), informant_marking=reached.entry.informant and reached.own, title=title))
+        back=_panel_back(record, reached, unit), informant_marking=reached.entry.informant and reached.own,
+        title=title))
+
+
+def _panel_back(record, reached, unit) -> str:
+    """Where the page goes after an upload: this page; but a page answering a POST (a refused step's form) is the
+    record's own page, so that reloading after the upload never sends the refused form again."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    page = link_for(SimpleNamespace(object_type=reached.entry.key, object_id=record.id), unit.id)
+    return page or url_for("workspace.unit_home", unit_id=unit.id)
 
 
 def _revealed_ids() -> set[int]:

@@ -104,7 +104,13 @@ document.addEventListener("DOMContentLoaded", () => {
         if (progress.lengthComputable) bar.value = Math.round((100 * progress.loaded) / progress.total);
       });
       request.addEventListener("load", () => {
-        if (request.status === 201) { window.location.reload(); return; }
+        if (request.status === 201) {
+          // Back to the record's page: a reload of a page that answered a POST would send that form again.
+          const back = form.querySelector('input[name="back"]');
+          const here = window.location.pathname + window.location.search;
+          if (back && back.value && back.value !== here) window.location.assign(back.value); else window.location.reload();
+          return;
+        }
         let message = "上传失败";
         try { message = JSON.parse(request.responseText).message || message; } catch (e) { /* not JSON */ }
         if (request.status === 413) message = "上传的文件过大";
