@@ -196,7 +196,7 @@ def plan_interview(unit: Unit, raw: dict, account) -> RemoteInterview:
 
 
 def _closed(interview: RemoteInterview) -> Conflict:
-    return Conflict(_("远程取证%(n)s已完成，只读，不能再修改", n=interview.number),
+    return Conflict(_("%(n)s已完成，只读，不能再修改", n=interview.number),
                     detail={"current_state": interview.state,
                             "current_state_label": INTERVIEW_FLOW.label(interview.state)})
 
@@ -400,7 +400,7 @@ def _no_new_file(target, args, kwargs) -> None:
     """No file is added to a finalised interview (the attachments page and API alike: 422, nothing stored)."""
     number = _closed_interview(kwargs.get("object_type"), kwargs.get("object_id"))
     if number:
-        raise InvalidInput({"file": [_("远程取证%(n)s已完成，只读，不能再上传附件", n=number)]})
+        raise InvalidInput({"file": [_("%(n)s已完成，只读，不能再上传附件", n=number)]})
 
 
 @event.listens_for(Attachment.archived_at, "set")
@@ -408,7 +408,7 @@ def _no_archive(target, value, oldvalue, initiator) -> None:
     """No file of a finalised interview is archived: the recording and the transcript stay its evidence."""
     number = _closed_interview(target.object_type, target.object_id)
     if number and value is not None:
-        raise InvalidInput({"reason": [_("远程取证%(n)s已完成，只读，其附件不能归档", n=number)]})
+        raise InvalidInput({"reason": [_("%(n)s已完成，只读，其附件不能归档", n=number)]})
 
 
 # ---------------------------------------------------------------- figures
