@@ -65,6 +65,8 @@ EVENT_LABELS = {
     "meeting_issue.deadline": _l("调整交办问题时限"), "village_plan.update_item": _l("修改整改事项"),
     "session.force_end": _l("强制退出会话"), "session.end": _l("会话结束"),
     "parameter.update": _l("修改系统参数"),
+    "job.run_now": _l("立即执行定时任务"), "job.retry": _l("重试定时任务"), "job.pause": _l("暂停定时任务"),
+    "job.resume": _l("恢复定时任务"),
     "casebook_case.publish": _l("发布指导案例"), "casebook_case.edit": _l("修改指导案例"),
     "casebook_case.withdraw": _l("撤回指导案例"), "casebook_proposal.propose": _l("推荐典型案例"),
     "casebook_proposal.publish": _l("采用推荐案例并发布"), "casebook_proposal.return": _l("退回推荐案例"),
@@ -164,6 +166,7 @@ OBJECT_LABELS = {
     "guidance_offices": _l("纪检监察室"), "guidance_office_members": _l("纪检监察室人员"),
     "guidance_assignments": _l("联系乡镇"), "guidance_meetings": _l("定期例会"), "guidance_visits": _l("督查指导"),
     "guidance_problems": _l("督查发现问题"), "system_parameters": _l("系统参数"),
+    "job_runs": _l("定时任务执行记录"), "job_states": _l("定时任务"),
     "inspection_tours": _l("巡察"), "onsite_meetings": _l("现场办公会"), "meeting_issues": _l("现场办公会问题"),
     "meeting_categories": _l("现场办公会问题类别"),
     "villages": _l("村（社区）"), "grading_rounds": _l("评定轮次"), "village_gradings": _l("村（社区）评定"),
@@ -279,6 +282,10 @@ class Describer:
     def outcome(code: str) -> str:
         return str(OUTCOME_LABELS.get(code, ""))
 
+    @staticmethod
+    def module(code: str) -> str:
+        return module_of(code)
+
     def object(self, event) -> str:
         if not event.object_type:
             return ""
@@ -373,3 +380,41 @@ def detail_dict(event) -> dict:
 def value_label(code: str) -> str:
     """A detail value's Chinese name (a login's reason …), or "" for a code no person reads."""
     return str(_VALUE_LABELS[code]) if code in _VALUE_LABELS else ""
+
+
+# 操作日志: the module (业务模块) an operation belongs to, by its action's prefix (the first that matches).
+MODULES = (
+    ("security", _l("登录与安全"), ("login", "logout", "session.", "account.", "api_token.", "parameter.")),
+    ("units", _l("单位与人员"), ("unit.", "units.", "membership.", "memberships.", "provision")),
+    ("petitions", _l("信访举报"), ("petition", "reply_template")),
+    ("reception", _l("信访接待"), ("reception",)),
+    ("clearing", _l("澄清正名"), ("clearing",)),
+    ("leads", _l("问题线索"), ("lead",)),
+    ("cases", _l("审查调查"), ("case.", "case_", "cases.")),
+    ("supervision", _l("督办"), ("supervision",)),
+    ("directives", _l("通知与专项活动"), ("directive", "campaign")),
+    ("zeroing", _l("积案动态清零"), ("zeroing", "backlog")),
+    ("villages", _l("清廉村居"), ("village", "grading_round")),
+    ("meetings", _l("现场办公会"), ("inspection_tour", "onsite_meeting", "meeting_issue", "meeting_category")),
+    ("evidence", _l("远程取证"), ("remote_interview",)),
+    ("zones", _l("协作区"), ("zone", "convener", "joint_meeting", "cross_grant", "inspection_round")),
+    ("ledgers", _l("台账"), ("ledger",)),
+    ("guidance", _l("联系指导"), ("guidance",)),
+    ("casebook", _l("典型案例"), ("casebook",)),
+    ("files", _l("附件与文书"), ("attachment", "renditions", "document")),
+    ("reporting", _l("统计与导出"), ("exports", "export", "bulletin", "indicator", "federation")),
+    ("platform", _l("平台运行"), ("job", "calendar", "audit", "request", "share")),
+)
+MODULE_LABELS = {key: label for key, label, _prefixes in MODULES}
+
+
+def module_of(action: str) -> str:
+    """The module's name of an action code ("其他" when none claims it)."""
+    for _key, label, prefixes in MODULES:
+        if action.startswith(prefixes):
+            return str(label)
+    return str(_("其他"))
+
+
+def module_prefixes(key: str) -> tuple[str, ...]:
+    return next((prefixes for k, _label, prefixes in MODULES if k == key), ())

@@ -58,6 +58,7 @@ def _navigation():
         admin_links.append((url_for("calendar.admin"), _("工作日历")))
     if can(current_user, Action.JOBS_STATUS):
         admin_links.append((url_for("admin.status"), _("运行状态")))
+        admin_links += [(url_for("admin.jobs_page"), _("定时任务")), (url_for("admin.monitor_page"), _("服务监控"))]
     # Higher layers' admin pages (reporting: federation with an upstream deployment).
     for endpoint, label, action in installed().admin_links:
         if can(current_user, action):
@@ -393,6 +394,8 @@ def edit_account(account_id: int):
 def audit():
     ensure(current_user, Action.AUDIT_READ)
     flt = audit_queries.AuditFilter.from_args(request.args)
+    flt.prefixes = audit_labels.module_prefixes(request.args.get("module", ""))
+    flt.address = (request.args.get("address") or "").strip()[:64]
     unit_asked = request.args.get("unit", "").strip()
     if unit_asked:  # by code, or by name (ten 城关镇 are ten units: all of them)
         flt.unit_ids = tuple(db.session.scalars(select(Unit.id).where(
@@ -409,7 +412,8 @@ def audit():
     return render_template("tenants/admin_audit.html", events=events, flt=flt, page=number, has_more=has_more,
                            args=request.args, page_url=page_url, describe=audit_labels.Describer(events),
                            action_label=audit_labels.action_label, actions=audit_labels.action_choices(),
-                           outcomes=audit_labels.OUTCOME_LABELS)
+                           outcomes=audit_labels.OUTCOME_LABELS, modules=audit_labels.MODULE_LABELS,
+                           module_of=audit_labels.module_of)
 
 
 # ---------------------------------------------------------------- 在线用户 (security admin)
@@ -612,3 +616,92 @@ def status():
     # Higher layers add their own panels (reporting: the nightly recount of the figures).
     panels = [panel() for panel in installed().status_panels]
     return render_template("tenants/admin_status.html", info=info, panels=panels)
+
+
+# ---------------------------------------------------------------- 定时任务 (system admin)
+
+
+@admin_bp.route("/jobs", methods=["GET", "POST"])
+@login_required
+def jobs_page():
+    """定时任务: each periodic job's schedule, next and last run; run now, pause, resume (audited); the failed runs
+    with their error and a retry; the history of runs. No run shows a record: a job's name and times only."""
+    from core import job_runs
+
+    ensure(current_user, Action.JOBS_STATUS)
+    errors: dict = {}
+    status_code = 200
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        name = request.form.get("job", "")
+        try:
+            if action == "run":
+                job_runs.request_run(name, account=current_user)
+                message = _("已提交执行：%(job)s（结果见执行记录）", job=job_runs.job_label(name))
+            elif action in ("pause", "resume"):
+                job_runs.set_paused(name, action == "pause", account=current_user)
+                message = (_("已暂停：%(job)s（定时不再执行，仍可手动执行）", job=job_runs.job_label(name))
+                           if action == "pause" else _("已恢复：%(job)s", job=job_runs.job_label(name)))
+            elif action == "retry":
+                run = job_runs.retry(request.form.get("run_id", type=int) or 0, account=current_user)
+                message = _("已提交重试：%(job)s（结果见执行记录）", job=job_runs.job_label(run.job))
+            else:
+                raise InvalidInput({"action": [_("未知操作")]})
+        except InvalidInput as exc:
+            db.session.rollback()
+            errors = exc.errors
+            status_code = 409 if isinstance(exc, job_runs.JobBusy) else 422
+        else:
+            flash(message, "success")
+            return redirect(url_for("admin.jobs_page", **request.args.to_dict()))
+    declared = job_runs.periodic_by_name()
+    chosen = request.args.get("job", "")
+    chosen = chosen if chosen in declared else ""
+    outcome = request.args.get("outcome", "")
+    outcome = outcome if outcome in job_runs.OUTCOME_LABELS else ""
+    return render_template("tenants/admin_jobs.html", rows=job_runs.overview(), failed=job_runs.failed_runs(),
+                           history=job_runs.history(chosen or None, outcome or None), chosen=chosen, outcome=outcome,
+                           choices=sorted(((n, job_runs.job_label(n)) for n in declared), key=lambda c: c[1]),
+                           errors=errors, triggers=job_runs.TRIGGER_LABELS, outcomes=job_runs.OUTCOME_LABELS,
+                           reasons=job_runs.REASON_LABELS, keep_days=job_runs.keep_days(),
+                           inline=jobs.inline_mode()), status_code
+
+
+# ---------------------------------------------------------------- 服务监控 (system admin; Prometheus for the data centre)
+
+
+@admin_bp.get("/monitor")
+@login_required
+def monitor_page():
+    """服务监控: the host, the database, Redis and the queues; core/static/monitor.js refreshes the figures."""
+    from core import monitor
+
+    ensure(current_user, Action.JOBS_STATUS)
+    snap = monitor.snapshot()
+    return render_template("tenants/admin_monitor.html", figures=monitor.display(snap), snap=snap,
+                           queue_labels=monitor.QUEUE_LABELS, queues=jobs.QUEUES)
+
+
+@admin_bp.get("/monitor.json")
+@login_required
+def monitor_json():
+    from core import monitor
+
+    ensure(current_user, Action.JOBS_STATUS)
+    snap = monitor.snapshot()
+    return {"figures": monitor.display(snap), "at": timefmt.local_time(snap["at"], "%Y-%m-%d %H:%M:%S")}
+
+
+@workspace_bp.get("/metrics")
+def metrics():
+    """The monitor's figures in Prometheus' text format, for the data centre: a bearer token
+    (QINGLIAN_METRICS_TOKEN) or an allowed network (QINGLIAN_METRICS_NETWORKS); anyone else gets 404."""
+    from flask import abort
+    from prometheus_client import CONTENT_TYPE_LATEST
+
+    from core import monitor
+
+    if not monitor.metrics_allowed(request):
+        abort(404)
+    return Response(monitor.prometheus_text(monitor.snapshot()), headers={
+        "Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from core import timefmt
 from core.audit.models import AuditEvent
@@ -27,6 +27,7 @@ class AuditFilter:
     unit_ids: tuple[int, ...] = ()  # a unit chosen by code or name (the viewer resolves it; a name may be several)
     actions: tuple[str, ...] = ()  # one of these exactly (the login log: the login attempts)
     address: str = ""  # the client address starts so
+    prefixes: tuple[str, ...] = ()  # the action starts with one of these (the operation log's module)
 
     @classmethod
     def from_args(cls, args) -> "AuditFilter":
@@ -62,6 +63,8 @@ class AuditFilter:
             stmt = stmt.where(AuditEvent.action.in_(self.actions))
         if self.address:
             stmt = stmt.where(AuditEvent.address.startswith(self.address, autoescape=True))
+        if self.prefixes:
+            stmt = stmt.where(or_(*[AuditEvent.action.startswith(p, autoescape=True) for p in self.prefixes]))
         return stmt.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
 
 
@@ -77,17 +80,18 @@ def export_xlsx(flt: AuditFilter, describer: Callable[[list[AuditEvent]], object
     """The filtered trail as the viewer reads it, plus each event's chain, sequence and hash to check it against.
 
     ``describer(events)`` (tenancy's audit_labels.Describer: the kernel knows no unit names nor action words)
-    answers ``unit(id)``, ``action(code)``, ``object(event)``, ``outcome(code)`` and ``detail(event)`` for a
+    answers ``unit(id)``, ``module(code)``, ``action(code)``, ``object(event)``, ``outcome(code)`` and ``detail(event)`` for a
     batch; the stored detail (record numbers, JSON) never reaches the file."""
     workbook = text_workbook()
     sheet = workbook.create_sheet("审计日志")
-    sheet.append(["时间", "账户", "单位", "操作", "对象", "结果", "地址", "详情", "链", "序号", "哈希"])
+    sheet.append(["时间", "账户", "单位", "模块", "操作", "对象", "结果", "地址", "详情", "链", "序号", "哈希"])
     events = iter(db.session.scalars(flt.statement().limit(limit).execution_options(yield_per=EXPORT_BATCH)))
     while batch := list(islice(events, EXPORT_BATCH)):
         describe = describer(batch)
         for event in batch:
             sheet.append([timefmt.local_time(event.occurred_at, "%Y-%m-%d %H:%M:%S"), event.account_name,
-                          describe.unit(event.unit_id), describe.action(event.action), describe.object(event),
+                          describe.unit(event.unit_id), describe.module(event.action), describe.action(event.action),
+                          describe.object(event),
                           describe.outcome(event.outcome), event.address, describe.detail(event), event.chain,
                           event.seq, event.hash])
     buffer = io.BytesIO()
