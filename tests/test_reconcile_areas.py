@@ -16,13 +16,17 @@ def test_each_area_declares_the_recount_of_the_figures_it_owns(app):
     from core.areas import installed
 
     prefixes = [prefix for prefix, _recount in installed(app).figures]
-    assert prefixes == ["supervision.", "petitions.", "clearing.", "directives.returns_late", "zeroing.", "leads.", "cases.", "villages.", "meetings.", "evidence."]
+    assert prefixes == ["supervision.", "petitions.", "clearing.", "directives.returns_late", "zeroing.", "leads.", "cases.", "villages.", "meetings.", "evidence.",
+                        "reception.", "ledgers.rows", "ledgers.spot", "guidance.", "casebook."]
     sources = {(model.__tablename__, column) for model, column in installed(app).figure_sources}
     assert sources == {("supervision_items", "unit_id"), ("supervision_items", "recipient_unit_id"),
                        ("petitions", "unit_id"), ("clearing_cases", "unit_id"), ("clearing_candidates", "unit_id"),
                        ("directive_returns", "unit_id"), ("backlog_cases", "unit_id"), ("leads", "unit_id"), ("cases", "unit_id"),
                        ("remote_interviews", "unit_id"), ("villages", "unit_id"),
-                       ("inspection_tours", "unit_id")}
+                       ("inspection_tours", "unit_id"), ("receptions", "unit_id"), ("reception_rotas", "unit_id"),
+                       ("ledger_rows", "unit_id"), ("ledger_spot_checks", "unit_id"),
+                       ("ledger_spot_checks", "township_id"), ("guidance_meetings", "unit_id"),
+                       ("guidance_visits", "unit_id"), ("casebook_cases", "unit_id"), ("casebook_proposals", "unit_id")}
 
 
 def test_the_reconcile_imports_no_casework_area():
