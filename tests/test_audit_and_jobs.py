@@ -25,7 +25,7 @@ def test_audit_admin_filters_and_exports(app, browser, factory):
     assert 'data-action="login"' not in page  # filtered to denials
     export = browser.get("/admin/audit?format=xlsx&account=officer")
     sheet = load_workbook(io.BytesIO(export.data)).active
-    actions = [row[3] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    actions = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert "进入单位工作台" in actions and "登录" in actions  # in words, as the viewer says them
     assert browser.get("/admin/units").status_code == 404  # the audit admin does not manage units
 
