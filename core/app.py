@@ -16,6 +16,7 @@ from sqlalchemy import event
 
 from core import api, calendar, context, health, jobs, numbering, schemas, timefmt, workflow  # noqa: F401 (models)
 from core.areas import EXTENSION, ORDER, Area, Installed, record_panels
+from core import job_runs
 from core.audit import jobs as audit_jobs
 from core.audit.operations import record_failed_request
 from core.calendar_views import calendar_bp
@@ -55,7 +56,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The kernel's own pages, jobs and commands (the API blueprint is registered last, when every area's routes
 # are on it).
 KERNEL = Area("kernel", blueprints=(health.bp, auth_bp, calendar_bp),
-              periodic=(*audit_jobs.PERIODIC, *identity_jobs.PERIODIC, *jobs.PERIODIC), cli=(register_cli,))
+              periodic=(*audit_jobs.PERIODIC, *identity_jobs.PERIODIC, *jobs.PERIODIC, *job_runs.PERIODIC),
+              cli=(register_cli,))
 # Lowest first: the kernel, tenancy, the casework areas in their declared order, reporting.
 CASEWORK = (INBOX, ATTACHMENTS, HANDLERS, RENDITIONS, SUPERVISION, PETITIONS, CLEARING, DIRECTIVES, ZEROING, LEADS, CASES, VILLAGES, MEETINGS, EVIDENCE, ZONES, IMPORTS, RECEPTION, LEDGERS, GUIDANCE, CASEBOOK)
 LAYERS = (KERNEL, TENANTS, *CASEWORK, REPORTING)

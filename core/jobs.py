@@ -243,13 +243,15 @@ def run_cron_scheduler() -> None:
         return
     from rq.cron import CronScheduler
 
+    run_periodic = declared(RUN_PERIODIC)
     read_cron_in_deployment_zone()
     scheduler = CronScheduler(connection=redis_connection())
     for periodic in periodic_jobs():
         spec = periodic.func.spec
         every = {"interval": periodic.interval} if periodic.interval else {"cron": periodic.cron}
-        scheduler.register(periodic.func, queue_name=queue_name(spec.queue), **every,
-                           job_timeout=spec.timeout, failure_ttl=DEFAULT_FAILURE_TTL)
+        # Through run_periodic (core.job_runs): the run is recorded, and a paused job is skipped (and shown so).
+        scheduler.register(run_periodic, queue_name=queue_name(spec.queue), args=(spec.name,), name=spec.name,
+                           **every, job_timeout=spec.timeout, failure_ttl=DEFAULT_FAILURE_TTL)
     scheduler.start()
 
 
@@ -266,8 +268,14 @@ def next_run(cron: str, after: datetime | None = None) -> datetime:
     return croniter(cron, timefmt.local(after or utcnow())).get_next(datetime)
 
 
-def _next_due(periodic: Periodic) -> datetime:
-    return utcnow() + timedelta(seconds=periodic.interval) if periodic.interval else next_run(periodic.cron)
+def _next_due(periodic: Periodic, after: datetime | None = None) -> datetime:
+    after = after or utcnow()
+    return after + timedelta(seconds=periodic.interval) if periodic.interval else next_run(periodic.cron, after)
+
+
+# Every periodic run goes through this job (core/job_runs.py, declared by the kernel): it records the run and
+# skips a paused job. By name: that module imports this one.
+RUN_PERIODIC = "core.job_runs.run_periodic"
 
 
 def run_inline_cron(stop: threading.Event | None = None) -> None:
@@ -277,18 +285,27 @@ def run_inline_cron(stop: threading.Event | None = None) -> None:
     due = {periodic: _next_due(periodic) for periodic in periodic_jobs()}
     log.info("inline cron: %d periodic jobs", len(due))
     while due and not stop.is_set():
-        periodic, when = min(due.items(), key=lambda item: item[1])
-        wait = (when - utcnow()).total_seconds()
+        wait = cron_tick(due)
         if wait > 0:
             stop.wait(min(wait, 60))  # and look again: the clock may have been changed
-            continue
+
+
+def cron_tick(due: dict, now: datetime | None = None) -> float:
+    """One beat of the embedded cron: run (through core.job_runs.run_periodic: recorded, skipped while paused)
+    each periodic job of ``due`` (periodic -> when it falls due) whose time has come, one after another, and set
+    its next time. The seconds until the next one falls due."""
+    run_periodic = declared(RUN_PERIODIC)
+    for periodic, when in sorted(due.items(), key=lambda item: item[1]):
+        if when > (now or utcnow()):
+            break
         try:
-            periodic.func()
+            run_periodic(periodic.func.spec.name)
         except Exception:  # one failing job must not stop the others
             log.exception("periodic job %s failed", periodic.func.spec.name)
         finally:
             db.session.remove()
-        due[periodic] = _next_due(periodic)
+        due[periodic] = _next_due(periodic, now)
+    return (min(due.values()) - (now or utcnow())).total_seconds() if due else 60.0
 
 
 def status() -> dict:

@@ -154,9 +154,9 @@ def update(key: str, raw_value, *, duty: str, account_id: int | None) -> int:
     text = str(raw_value if raw_value is not None else "").strip()
     row = db.session.get(SystemParameter, key)
     before = get(key)
-    if text == "":
+    if text == "":  # back to the default: the row stays, empty (the app role deletes no rows)
         if row is not None:
-            db.session.delete(row)
+            row.value, row.updated_at, row.updated_by_id = "", utcnow(), account_id
         value = parameter.default()
     else:
         if not text.isdigit():
