@@ -25,6 +25,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import timefmt
+from core.areas import Registry
 from core.audit.operations import record
 from core.errors import InvalidInput
 from core.extensions import db
@@ -395,7 +396,20 @@ def recompute_open_deadlines(year: int, before: YearRule) -> int:
     return moved
 
 
+# What else an area counted with the calendar (a rota's covered working days …): each listener is called with the
+# year and the rule in force before, after the deadlines moved, to count its figures again under the new rule.
+SCHEDULE_LISTENERS = Registry("areas' figures counted with the working-day calendar")
+
+
+def _recount_after_schedule(year: int, before: YearRule) -> int:
+    moved = recompute_open_deadlines(year, before)
+    for listener in SCHEDULE_LISTENERS.values():
+        listener(year, before)
+    return moved
+
+
 @job(queue="maintenance", timeout=3600)
 def recompute_deadlines(year: int, before: dict) -> int:
-    """After a year's schedule arrived or changed (idempotent: a moved deadline no longer matches the old rule)."""
-    return across_units(lambda: recompute_open_deadlines(year, YearRule.from_job_arg(before)))
+    """After a year's schedule arrived or changed (idempotent: a moved deadline no longer matches the old rule, a
+    listener's figures are moved by the difference between the old rule's count and the new one's)."""
+    return across_units(lambda: _recount_after_schedule(year, YearRule.from_job_arg(before)))

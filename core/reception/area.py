@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from core.areas import RECORD_PANELS, Area
+from core.calendar import SCHEDULE_LISTENERS
 from core.reception import api, demo, jobs, operations, queries, views
 from core.reception.models import Reception, ReceptionRota
 from tenants.access import Action
@@ -18,6 +19,8 @@ from tenants.workbench import Panel
 def install(app: Flask) -> None:
     # 来自接访登记: the petition's page names the reception it came from.
     RECORD_PANELS.register("reception", views.petition_panel)
+    # A holiday schedule saved: the rota months of its year counted again (covered/uncovered working days).
+    SCHEDULE_LISTENERS.register("reception_coverage", operations.recount_coverage_for_year)
 
 
 AREA = Area(

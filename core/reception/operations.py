@@ -89,6 +89,17 @@ def _move_coverage(unit: Unit, before: dict[date, bool], after: dict[date, bool]
                 _bump_dated(unit, metric, day, delta)
 
 
+def recount_coverage_for_year(year: int, before) -> None:
+    """A holiday schedule of ``year`` arrived or changed (core.calendar's SCHEDULE_LISTENERS): each rota month of
+    the year counted under the rule in force before and under the new one, the covered/uncovered figures moved by
+    the difference (a new 调休 Saturday becomes an uncovered working day, a new holiday leaves the count)."""
+    for rota in db.session.scalars(select(ReceptionRota).where(ReceptionRota.month.startswith(f"{year}-"))):
+        unit = db.session.get(Unit, rota.unit_id)
+        with calendar.rule_in_force(year, before):
+            old = queries.coverage(unit, rota.month)
+        _move_coverage(unit, old, queries.coverage(unit, rota.month))
+
+
 def _next_number(unit: Unit, year: int) -> tuple[int, str]:
     """The unit's next reception number of the year: 城关接访〔2026〕3号 (the kernel's counter row, locked)."""
     db.session.execute(upsert_insert(NumberCounter.__table__).values(
