@@ -385,3 +385,25 @@ def test_the_demo_county_has_its_offices_a_meeting_a_visit_and_a_problem_raised(
     visit_page = client.get(f"/u/{county_id}/guidance/visits/{visit_id}").get_data(as_text=True)
     assert number in visit_page and "谈话室使用登记不全" in visit_page and "None" not in visit_page
     assert "联系指导" in client.get(f"/u/{county_id}/").get_data(as_text=True)
+
+
+def test_an_archived_office_cannot_be_changed(app, factory):
+    """撤销 is final: its members, townships and a second archive are refused (the page already hid them)."""
+    import pytest
+
+    from core.errors import Conflict
+    from core.guidance import operations as ops
+    from tenants.models import Unit
+
+    tree = factory.tree()
+    leader = factory.account("g-arch-leader", [(tree.county, "leader")])
+    with app.app_context(), context.acting(context.maintenance_context(account_id=leader), db.session):
+        county = db.session.get(Unit, tree.county)
+        office = ops.create_office(county, {"name": "第九纪检监察室", "township_ids": [tree.town]})
+        ops.archive_office(office)
+        for change in (lambda: ops.set_members(office, {"account_ids": [leader]}),
+                       lambda: ops.set_townships(office, {"township_ids": [tree.town2]}),
+                       lambda: ops.archive_office(office)):
+            with pytest.raises(Conflict):
+                change()
+        db.session.rollback()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core import calendar, context
 from core.audit.operations import record
 from core.clock import utcnow
-from core.errors import InvalidInput, add_error
+from core.errors import Conflict, InvalidInput, add_error
 from core.extensions import db
 from core.guidance import queries
 from core.guidance.models import (GuidanceAssignment, GuidanceMeeting, GuidanceOffice, GuidanceProblem, GuidanceVisit,
@@ -149,8 +149,14 @@ def create_office(county: Unit, raw: dict) -> GuidanceOffice:
     return office
 
 
+def _ensure_open(office: GuidanceOffice) -> None:
+    if office.archived_at is not None:
+        raise Conflict(_("%(name)s已撤销，不能再调整", name=office.name))
+
+
 def set_members(office: GuidanceOffice, raw: dict) -> list[OfficeMember]:
     """The office's members from today: who is named stays or joins, who is not leaves (their stay ends)."""
+    _ensure_open(office)
     county = db.session.get(Unit, office.unit_id)
     errors: dict = {}
     ids = _member_ids(county, raw, errors)
@@ -179,6 +185,7 @@ def _set_members(office: GuidanceOffice, county: Unit, ids: list[int]) -> list[O
 def set_townships(office: GuidanceOffice, raw: dict) -> list[Unit]:
     """The townships the office guides from today: each named one is taken over from the office guiding it before
     (that stretch ends yesterday); each of the office's not named any more ends its guidance."""
+    _ensure_open(office)
     county = db.session.get(Unit, office.unit_id)
     errors: dict = {}
     ids = _township_ids(county, raw, errors)
@@ -222,6 +229,7 @@ def _assign(office: GuidanceOffice, county: Unit, ids: list[int], *, replace: bo
 
 def archive_office(office: GuidanceOffice) -> GuidanceOffice:
     """The office stops (its members leave, its townships' guidance ends); its meetings and visits stay."""
+    _ensure_open(office)
     county = db.session.get(Unit, office.unit_id)
     _set_members(office, county, [])
     _assign(office, county, [], replace=True)
