@@ -218,6 +218,11 @@ def test_completeness_rolls_up_to_the_county_and_the_province(app, world, browse
         assert (line["ledgers.complete_units"], line["ledgers.townships"]) == (1, 3)
         assert line["ledgers.current"] == 2 and line["ledgers.stale"] == 1 and line["ledgers.missing"] == 3
         assert round(line["ledgers.complete_share"]) == 33
+        # Time passes without a write: the daily refresh finds 西镇's ledgers stale one period after their entries.
+        ops.refresh(_unit(tree.town2), calendar.today() + timedelta(days=40))
+        db.session.commit()
+        later = rollup(_unit(tree.county), month_of(calendar.today()), ["ledgers.stale", "ledgers.complete_units"])
+        assert (later["ledgers.stale"], later["ledgers.complete_units"]) == (3, 0)
     county = app.test_client().get(f"/api/v1/u/{tree.county}/ledgers", headers=bearer(app, "k-officer")).get_json()
     assert {c["name"]: (c["current"], c["stale"], c["missing"]) for c in county} == {"东镇": (0, 1, 1),
                                                                                      "西镇": (2, 0, 0)}
@@ -285,6 +290,8 @@ def test_a_spot_check_shares_only_the_drawn_rows_for_its_duration(app, world, br
     assert check["row_ids"] == [ids[1], ids[3]]  # the 1st and 3rd of the period (days 7 and 3 ago)
     base = f"/u/{tree.county}/ledgers/spot-checks/{check['id']}"
     browser.login("k-officer")
+    inbox = browser.get(f"/u/{tree.county}/inbox").get_data(as_text=True)
+    assert "台账抽查：西镇廉政教育台账，2 条" in inbox and base in inbox
     assert browser.get(f"{base}/rows/{ids[1]}").status_code == 200
     assert browser.get(f"{base}/rows/{ids[0]}").status_code == 404  # not drawn
     page = browser.get(base).get_data(as_text=True)

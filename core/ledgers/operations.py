@@ -20,6 +20,8 @@ from core.audit.operations import record
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, add_error
 from core.extensions import db
+from core.inbox import operations as inbox
+from core.inbox.models import InboxKind
 from core.ledgers import queries
 from core.ledgers.models import LedgerDefinition, LedgerRow, LedgerWorkbook, SpotCheck, SpotFinding
 from core.ledgers.workflow import (COLUMN_TYPES, MAX_CHOICES, MAX_COLUMNS, MAX_DEFINITIONS, MAX_DRAW,
@@ -473,6 +475,10 @@ def draw_check(county: Unit, raw: dict, *, rng: random.Random | None = None) -> 
                                                   grantee_account=checker, expires_at=_end_of_day(ends_on),
                                                   reason=f"spot_check:{check.id}").id)
     check.share_ids = shares
+    inbox.post(county, f"spot_check:{check.id}", kind=InboxKind.TASK, object_type="ledger_spot_checks",
+               object_id=check.id, account_id=checker.id, due_on=ends_on,
+               title=_("台账抽查：%(town)s%(ledger)s，%(n)s 条，%(d)s 前完成", town=town.name, ledger=definition.title,
+                       n=len(drawn), d=ends_on.isoformat()))
     _bump_dated(county, "ledgers.spot_checks", today)
     with context.writing_as(town.id, town.path):
         _bump_dated(town, "ledgers.spot_checked", today)
@@ -571,6 +577,7 @@ def conclude(check: SpotCheck, raw: dict) -> SpotCheck:
     today = calendar.today()
     check.state, check.result, check.conclusion, check.concluded_on = "concluded", result, text, today
     end_shares(check, _("抽查已出结论"))
+    inbox.close("ledger_spot_checks", check.id, unit_id=check.unit_id)
     county = db.session.get(Unit, check.unit_id)
     _bump_dated(county, "ledgers.spot_checks.concluded", today)
     if result == "unqualified":

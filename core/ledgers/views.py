@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from core import calendar
 from core.errors import InvalidInput
 from core.extensions import db
+from core.inbox.links import register_link
 from core.ledgers import operations as ops
 from core.ledgers import queries
 from core.ledgers.models import LedgerRow, SpotFinding
@@ -26,6 +27,11 @@ from tenants.scoping import load_scoped
 bp = Blueprint("ledgers", __name__, template_folder="templates", url_prefix="/u/<int:unit_id>/ledgers")
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_ROWS = 200
+
+
+@register_link("ledger_spot_checks")
+def _check_link(item, unit_id: int) -> str:
+    return url_for("ledgers.check", unit_id=unit_id, spot_check_id=item.object_id)
 
 
 def _may(action: Action) -> bool:
