@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text, \
     UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,7 +27,7 @@ from core.ledgers.workflow import CHECK_STATES, KINDS, PERIODS, RESULTS, VERDICT
 from core.models import TimestampMixin, VersionedMixin
 from tenants.models import TenantOwned
 
-WORKBOOK_STATES = {"queued": "排队中", "running": "正在生成", "done": "已完成", "failed": "生成失败"}
+WORKBOOK_STATES = {"queued": _l("排队中"), "running": _l("正在生成"), "done": _l("已完成"), "failed": _l("生成失败")}
 WORKBOOK_RUNNING = ("queued", "running")
 
 
@@ -94,7 +95,7 @@ class LedgerWorkbook(TenantOwned, TimestampMixin, HeartbeatMixin, db.Model):
 
     @property
     def state_label(self) -> str:
-        return WORKBOOK_STATES.get(self.state, "")
+        return str(WORKBOOK_STATES.get(self.state, ""))
 
     @property
     def running(self) -> bool:

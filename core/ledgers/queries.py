@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
 from core import calendar, context
@@ -202,7 +203,7 @@ def row_values(definition: LedgerDefinition, row: LedgerRow) -> list:
         value = values.get(c["key"])
         cells.append("" if value is None else value)
     return [row.entry_date, *cells, row.created_by.display_name if row.created_by else "",
-            "导入" if row.origin == "import" else "表单"]
+            _("导入") if row.origin == "import" else _("表单")]
 
 
 def kept_rows(unit: Unit, definition: LedgerDefinition, start: date | None = None,
