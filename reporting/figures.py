@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 
 from core.clearing.workflow import CASE_FLOW
 from core.leads.models import FORM_LABELS, SOURCE_LABELS, Form, Source
-from core.leads.workflow import LEAD_FLOW, WAYS
-from core.meetings.workflow import DEFAULT_CATEGORIES
+from core.leads.workflow import WAY_LABELS, WAYS
+from core.meetings.workflow import DEFAULT_CATEGORIES, DEFAULT_CATEGORY_LABELS
 from core.errors import InvalidInput
 from core.petitions.models import OUTCOME_LABELS, Outcome
 from core.reception.workflow import KINDS as RECEPTION_KINDS
@@ -135,10 +135,11 @@ CATALOGUE: list[Figure] = [
     # 问题线索 (the four ways of disposal, the funnel's tracks, the monthly reports to the county)
     _f("leads.received", _l("受理问题线索"), "leads", "flow", "leads.received"),
     _f("leads.disposed", _l("处置问题线索"), "leads", "flow", [f"leads.disposed.{w}" for w in WAYS]),
-    *[_f(f"leads.disposed.{w}", LEAD_FLOW.step_label(w), "leads", "flow", f"leads.disposed.{w}") for w in WAYS],
+    *[_f(f"leads.disposed.{w}", WAY_LABELS.lazy(w), "leads", "flow", f"leads.disposed.{w}") for w in WAYS],
     _f("leads.open", _l("待处置线索"), "leads", "stock", "leads.open", higher_is_better=False),
     _f("leads.overdue", _l("线索逾期未处置"), "leads", "stock", "leads.overdue", higher_is_better=False),
-    *[_f(f"leads.source.{s.value}", SOURCE_LABELS[s], "leads", "stock", f"leads.source.{s.value}") for s in Source],
+    *[_f(f"leads.source.{s.value}", SOURCE_LABELS.lazy(s), "leads", "stock", f"leads.source.{s.value}")
+      for s in Source],
     *[_f(f"leads.form.{f.value}", FORM_LABELS[f], "leads", "stock", f"leads.form.{f.value}", unit="人次")
       for f in Form],
     *[_f(f"leads.track.{t}", label, "leads", "stock", f"leads.track.{t}") for t, label in TRACK_LABELS.items()],
@@ -190,8 +191,8 @@ CATALOGUE: list[Figure] = [
        higher_is_better=False),
     _f("meetings.issues.overdue", _l("交办问题逾期"), "meetings", "stock", "meetings.issues.overdue", unit="个",
        higher_is_better=False),
-    *[_f(f"meetings.issues.category.{code}", label, "meetings", "flow", f"meetings.issues.category.{code}",
-         unit="个") for code, label in DEFAULT_CATEGORIES],
+    *[_f(f"meetings.issues.category.{code}", DEFAULT_CATEGORY_LABELS.lazy(code), "meetings", "flow",
+         f"meetings.issues.category.{code}", unit="个") for code, _label in DEFAULT_CATEGORIES],
     # 远程取证
     _f("evidence.interviews.held", _l("远程询问"), "evidence", "flow", "evidence.interviews.held", unit="次"),
     _f("evidence.interviews.finalised", _l("远程取证完成"), "evidence", "flow", "evidence.interviews.finalised",

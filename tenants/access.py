@@ -26,6 +26,7 @@ class Action(StrEnum):
     SESSIONS_MANAGE = "sessions.manage"  # security admin: 在线用户, the live login sessions, forced logout
     PARAMETERS_MANAGE = "parameters.manage"  # system admin: 参数设置, the working rules (deadlines, files)
     SECURITY_PARAMETERS = "parameters.security"  # security admin: 参数设置, lockout, sessions, passwords, tokens
+    DICTIONARIES_MANAGE = "dictionaries.manage"  # system admin: 数据字典, the drop-down lists' entries
     AUDIT_READ = "audit.read"  # audit admin
     JOBS_STATUS = "jobs.status"  # system admin
     ACCOUNTS_VIEW = "accounts.view"  # system or security admin
@@ -140,7 +141,8 @@ class Action(StrEnum):
 
 PLATFORM_GRANTS = {
     PlatformRole.SYSTEM: {Action.UNITS_MANAGE, Action.ACCOUNTS_MANAGE, Action.JOBS_STATUS, Action.ACCOUNTS_VIEW,
-                          Action.UNIT_VIEW, Action.CALENDAR_MANAGE, Action.PARAMETERS_MANAGE},
+                          Action.UNIT_VIEW, Action.CALENDAR_MANAGE, Action.PARAMETERS_MANAGE,
+                          Action.DICTIONARIES_MANAGE},
     PlatformRole.SECURITY: {Action.ACCOUNTS_SECURE, Action.MEMBERSHIPS_MANAGE, Action.ACCOUNTS_VIEW,
                             Action.UNIT_VIEW, Action.SESSIONS_MANAGE, Action.SECURITY_PARAMETERS},
     PlatformRole.AUDIT: {Action.AUDIT_READ, Action.UNIT_VIEW},

@@ -65,6 +65,9 @@ EVENT_LABELS = {
     "meeting_issue.deadline": _l("调整交办问题时限"), "village_plan.update_item": _l("修改整改事项"),
     "session.force_end": _l("强制退出会话"), "session.end": _l("会话结束"),
     "parameter.update": _l("修改系统参数"),
+    "dictionary.relabel": _l("修改数据字典条目名称"), "dictionary.reorder": _l("调整数据字典条目顺序"),
+    "dictionary.deactivate": _l("停用数据字典条目"), "dictionary.activate": _l("启用数据字典条目"),
+    "dictionary.add": _l("增加数据字典条目"), "dictionary.remove": _l("删除数据字典条目"),
     "job.run_now": _l("立即执行定时任务"), "job.retry": _l("重试定时任务"), "job.pause": _l("暂停定时任务"),
     "job.resume": _l("恢复定时任务"),
     "casebook_case.publish": _l("发布指导案例"), "casebook_case.edit": _l("修改指导案例"),
@@ -165,7 +168,7 @@ OBJECT_LABELS = {
     "ledger_workbooks": _l("全部台账导出"), "ledger_spot_checks": _l("台账抽查"), "ledger_spot_findings": _l("抽查结果"),
     "guidance_offices": _l("纪检监察室"), "guidance_office_members": _l("纪检监察室人员"),
     "guidance_assignments": _l("联系乡镇"), "guidance_meetings": _l("定期例会"), "guidance_visits": _l("督查指导"),
-    "guidance_problems": _l("督查发现问题"), "system_parameters": _l("系统参数"),
+    "guidance_problems": _l("督查发现问题"), "system_parameters": _l("系统参数"), "dictionary_entries": _l("数据字典条目"),
     "job_runs": _l("定时任务执行记录"), "job_states": _l("定时任务"),
     "inspection_tours": _l("巡察"), "onsite_meetings": _l("现场办公会"), "meeting_issues": _l("现场办公会问题"),
     "meeting_categories": _l("现场办公会问题类别"),
@@ -403,7 +406,7 @@ MODULES = (
     ("casebook", _l("典型案例"), ("casebook",)),
     ("files", _l("附件与文书"), ("attachment", "renditions", "document")),
     ("reporting", _l("统计与导出"), ("exports", "export", "bulletin", "indicator", "federation")),
-    ("platform", _l("平台运行"), ("job", "calendar", "audit", "request", "share")),
+    ("platform", _l("平台运行"), ("job", "calendar", "audit", "request", "share", "dictionary.")),
 )
 MODULE_LABELS = {key: label for key, label, _prefixes in MODULES}
 

@@ -235,6 +235,12 @@ def grant_app_role(role: str) -> list[str]:
         # from 0011 on (the grants follow every upgrade, also one stopping short of it).
         f"DO $$ BEGIN IF to_regclass('public.unit_stat_journal') IS NOT NULL THEN "
         f"GRANT DELETE ON unit_stat_journal TO {role}; END IF; END $$",
+        # The periodic jobs' runs, purged after their keeping period (core.job_runs; since 0038).
+        f"DO $$ BEGIN IF to_regclass('public.job_runs') IS NOT NULL THEN "
+        f"GRANT DELETE ON job_runs TO {role}; END IF; END $$",
+        # 数据字典: an added entry no record carries is removed by the system admin (core.dictionaries; since 0039).
+        f"DO $$ BEGIN IF to_regclass('public.dictionary_entries') IS NOT NULL THEN "
+        f"GRANT DELETE ON dictionary_entries TO {role}; END IF; END $$",
         f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {role}",
         # The audit chains' signed checkpoints: written once, never rewritten by the app (since 0014).
         f"DO $$ BEGIN IF to_regclass('public.audit_checkpoints') IS NOT NULL THEN "

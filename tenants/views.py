@@ -48,6 +48,8 @@ def _navigation():
         admin_links.append((url_for("admin.accounts"), _("账户与角色")))
     if can(current_user, Action.PARAMETERS_MANAGE) or can(current_user, Action.SECURITY_PARAMETERS):
         admin_links.append((url_for("admin.parameters_page"), _("参数设置")))
+    if can(current_user, Action.DICTIONARIES_MANAGE):
+        admin_links.append((url_for("admin.dictionaries"), _("数据字典")))
     if can(current_user, Action.SESSIONS_MANAGE):
         admin_links.append((url_for("admin.sessions"), _("在线用户")))
     if can(current_user, Action.AUDIT_READ):

@@ -107,6 +107,9 @@ def clean_db(app, owner_engine):
     from core import parameters
 
     parameters.clear_cache()  # the emptied system_parameters: no value may outlive its test in this process
+    from core import dictionaries
+
+    dictionaries.clear_cache()  # likewise the emptied dictionary_entries
     if REDIS_URL:
         from redis import Redis
 

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import bearer
 
 PUBLIC_ENDPOINTS = {"static", "health.healthz", "auth.login", "auth.logout", "api.openapi_json", "api.issue_token",
-                    "dashboards.static"}
+                    "dashboards.static", "workspace.metrics"}  # /metrics: its own token or network (404 otherwise)
 ROLES = ["leader", "officer", "intake", "reviewer", "case_admin", "analyst", "unit_admin"]
 
 
@@ -56,6 +56,7 @@ def world(app, factory):
         objects |= _victim_reception(tree)
         objects |= _victim_casebook(tree, objects)
         objects |= _victim_rendition(tree, victim_account, objects)
+        objects |= {"dictionary_name": "petition_channels"}  # 数据字典: a platform list, the system admin's only
         db.session.commit()
     return {
         "tree": tree,
@@ -503,6 +504,8 @@ def _arg_name(rule, name: str) -> str:
         return "report_bulletin_id"
     if name == "case_id" and rule.endpoint.startswith(("cases.", "api.cases_")):  # 审查调查 (not a clearing case)
         return "investigation_case_id"
+    if name == "name" and rule.endpoint == "admin.dictionary":
+        return "dictionary_name"
     return name
 
 

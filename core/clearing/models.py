@@ -15,6 +15,7 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Intege
                         text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import dictionaries
 from core.clearing.workflow import OPEN
 from core.crypto import Sealed, name_key, person_key, seal_pending  # noqa: F401 (the keys, for callers)
 from core.extensions import db
@@ -59,13 +60,14 @@ class Method(StrEnum):
     MEDIA = "media"
 
 
-METHOD_LABELS = {
+# 数据字典 (core.dictionaries): offices relabel, add or deactivate ways of clearing a name.
+METHOD_LABELS = dictionaries.declare("clearing_methods", _l("澄清方式"), {
     Method.NOTICE: _l("书面澄清通知书"),
     Method.PARTY_MEETING: _l("党组织会议"),
     Method.VILLAGE_MEETING: _l("村民代表大会"),
     Method.PUBLIC_MEETING: _l("澄清正名会"),
     Method.MEDIA: _l("媒体公开澄清"),
-}
+}, area=_l("澄清正名"))
 
 # The quality checklist of the 澄清质效评估小组.
 CHECKLIST = {

@@ -12,7 +12,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core import calendar, context
+from core import calendar, context, dictionaries
 from core.audit.operations import record as audit
 from core.clock import utcnow
 from core.errors import Conflict, InvalidInput, add_error
@@ -23,9 +23,9 @@ from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.numbering import next_number
 from core.petitions.models import Petition
-from core.clearing.models import (CHECKLIST, ClearingBatch, ClearingCandidate, ClearingCase, ClearingCondition,
-                                  ClearingVisit, Method, Priority, SubjectKind, VisitKind, name_key, person_key,
-                                  priority_rank)
+from core.clearing.models import (CHECKLIST, METHOD_LABELS, ClearingBatch, ClearingCandidate, ClearingCase,
+                                  ClearingCondition, ClearingVisit, Method, Priority, SubjectKind, VisitKind, name_key,
+                                  person_key, priority_rank)
 from core.clearing.workflow import CASE_FLOW, HIGHER_REVIEW_STEPS, OPEN, STEP_WORKDAYS
 from core import parameters
 from tenants import operations as tenancy_ops
@@ -541,7 +541,7 @@ def _higher_approve_plan(case: ClearingCase, data: dict, reviewer: Unit) -> None
 def _submit_plan(case: ClearingCase, data: dict, unit: Unit) -> None:
     errors: dict[str, list[str]] = {}
     method = str(data.get("method") or "")
-    if method not in Method.__members__.values():
+    if method not in METHOD_LABELS.codes():
         add_error(errors, "method", _("请选择澄清方式"))
     scope = _text(errors, data, "scope", _("澄清范围"), limit=300)
     venue = _text(errors, data, "venue", _("澄清地点"), required=method != Method.NOTICE and method != Method.MEDIA,
@@ -552,6 +552,7 @@ def _submit_plan(case: ClearingCase, data: dict, unit: Unit) -> None:
     if errors:
         raise InvalidInput(errors)
     case.plan = {"method": method, "scope": scope, "venue": venue, "planned_on": planned_on.isoformat()}
+    dictionaries.note_use(METHOD_LABELS.name, method)  # an added method in use: no longer removable
     _advance(case, "submit_plan", detail=case.plan)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from core import calendar
 from core.clearing.models import (METHOD_LABELS, PRIORITY_LABELS, SUBJECT_LABELS, ClearingBatch, ClearingCandidate,
-                                  ClearingCase, ClearingVisit, Method, Priority, SubjectKind, name_key)
+                                  ClearingCase, ClearingVisit, Priority, SubjectKind, name_key)
 from core.clearing.workflow import (CASE_FLOW, CROSS_HANDLE_STEPS, ESCALATED_ONLY_STEPS, HIGHER_REVIEW_STEPS,
                                     NOT_WHEN_ESCALATED, OPEN, STAGE_LABELS, STAGES, STEP_ACTIONS, stage_of)
 from core.extensions import db
@@ -176,7 +176,7 @@ def ledger_rows(unit: Unit, f: QueueFilter) -> Iterator[list]:
             case.accusation, case.finding, "、".join(str(PRIORITY_LABELS[Priority(p)]) for p in case.priority_flags),
             batch_names.get(case.batch_id, ""), CASE_FLOW.label(case.state),
             case.due_on if case.state in OPEN else None,
-            str(METHOD_LABELS[Method(case.plan["method"])]) if case.plan else "",
+            METHOD_LABELS.get(case.plan["method"], "") if case.plan else "",
             case.cleared_on, (case.feedback or {}).get("person_on", ""), case.filed_on,
             f"{sum(v.done for v in case.visits)}/{len(case.visits)}" if case.visits else "",
         ]

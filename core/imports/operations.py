@@ -32,7 +32,7 @@ from core.imports.models import ImportJob, ImportKind
 from core.imports.workflow import IMPORT_FLOW, RUNNING
 from core.models import check_version
 from core.numbering import NumberCounter, next_number
-from core.petitions.models import AccusedLevel, Channel, Petition
+from core.petitions.models import ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, AccusedLevel, Channel, Petition
 from core.petitions.operations import categories_for, clean_registration, store_informant
 from core.petitions.workflow import PETITION_FLOW
 from core.workflow import TransitionRecord
@@ -390,6 +390,12 @@ def _to_date(value):
         return UNREADABLE
 
 
+def _with_labels(words: dict, dictionary) -> dict:
+    """The known words and the dictionary's current labels and codes (数据字典: a relabelled or added entry)."""
+    return {**_keyed({label: code for code, label in dictionary.items()}), **_keyed({c: c for c in dictionary}),
+            **words}
+
+
 def _word(value, words: dict):
     """None for an empty cell, the stored value of a known word, else UNREADABLE."""
     word = _norm(_cell_text(value))
@@ -414,9 +420,10 @@ def _raw_row(values: list, columns: dict[str, int]) -> tuple[dict, dict[str, lis
 
     raw = {k: _cell_text(cell(k)) for k in ("accused_name", "accused_position", "accused_work_unit", "category",
                                             "summary", "content")}
-    raw["channel"] = read("channel", _word(cell("channel"), CHANNEL_WORDS)) or ""
+    raw["channel"] = read("channel", _word(cell("channel"), _with_labels(CHANNEL_WORDS, CHANNEL_LABELS))) or ""
     raw["received_on"] = read("received_on", _to_date(cell("received_on")))
-    raw["accused_level"] = read("accused_level", _word(cell("accused_level"), LEVEL_WORDS)) or ""
+    raw["accused_level"] = read("accused_level", _word(cell("accused_level"),
+                                                       _with_labels(LEVEL_WORDS, ACCUSED_LEVEL_LABELS))) or ""
     raw["accused_party_member"] = read("accused_party_member", _word(cell("accused_party_member"), PARTY_WORDS))
     informant = {k: _cell_text(cell(f"informant_{k}")) for k in INFORMANT_KEYS}
     anonymous = read("anonymous", _word(cell("anonymous"), YES_NO))

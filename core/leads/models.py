@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import dictionaries
 from core.clearing.models import SealedPerson
 from core.crypto import Sealed, seal_pending
 from core.extensions import db
@@ -35,9 +36,11 @@ class Source(StrEnum):
     OTHER = "other"
 
 
-SOURCE_LABELS = {Source.PETITION: _l("信访举报"), Source.ASSIGNED: _l("上级交办"), Source.INSPECTION_TOUR: _l("巡察移交"),
-                 Source.AUDIT: _l("审计移送"), Source.OTHER_BODY: _l("其他机关移送"),
-                 Source.SUPERVISION: _l("监督检查发现"), Source.OTHER: _l("其他")}
+# 数据字典 (core.dictionaries): offices relabel, add or deactivate sources (信访举报 comes by conversion only).
+SOURCE_LABELS = dictionaries.declare("lead_sources", _l("问题线索来源"), {
+    Source.PETITION: _l("信访举报"), Source.ASSIGNED: _l("上级交办"), Source.INSPECTION_TOUR: _l("巡察移交"),
+    Source.AUDIT: _l("审计移送"), Source.OTHER_BODY: _l("其他机关移送"), Source.SUPERVISION: _l("监督检查发现"),
+    Source.OTHER: _l("其他")}, area=_l("问题线索"))
 
 
 class PersonLevel(StrEnum):
@@ -48,8 +51,10 @@ class PersonLevel(StrEnum):
     CITY = "city"  # 厅局级
 
 
-LEVEL_LABELS = {PersonLevel.VILLAGE: _l("村（社区）干部"), PersonLevel.STAFF: _l("一般干部"),
-                PersonLevel.TOWNSHIP: _l("乡科级"), PersonLevel.COUNTY: _l("县处级"), PersonLevel.CITY: _l("厅局级")}
+# 数据字典: relabelled or deactivated, never added to (a petition's level maps onto these; cases read them).
+LEVEL_LABELS = dictionaries.declare("lead_person_levels", _l("问题线索反映对象级别"), {
+    PersonLevel.VILLAGE: _l("村（社区）干部"), PersonLevel.STAFF: _l("一般干部"), PersonLevel.TOWNSHIP: _l("乡科级"),
+    PersonLevel.COUNTY: _l("县处级"), PersonLevel.CITY: _l("厅局级")}, area=_l("问题线索"), can_add=False)
 
 
 class Form(StrEnum):
@@ -93,7 +98,7 @@ class LeadPerson(SealedPerson, TenantOwned, db.Model):
 
     @property
     def level_label(self) -> str:
-        return str(LEVEL_LABELS[PersonLevel(self.level)]) if self.level else ""
+        return dictionaries.label(LEVEL_LABELS.name, self.level)
 
 
 class Lead(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
@@ -134,7 +139,7 @@ class Lead(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def source_label(self) -> str:
-        return str(SOURCE_LABELS[Source(self.source)])
+        return dictionaries.label(SOURCE_LABELS.name, self.source)
 
     @property
     def way_label(self) -> str:

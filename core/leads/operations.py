@@ -11,7 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core import calendar, context
+from core import calendar, context, dictionaries
 from core.audit.operations import record
 from core.crypto import name_key
 from core.errors import InvalidInput, add_error
@@ -23,8 +23,8 @@ from core.clearing import operations as clearing_ops
 from core.clock import utcnow
 from core.errors import Conflict
 from core.identity.models import Account
-from core.leads.models import (ASSESSMENT_LABELS, RECOMMENDATION_LABELS, Form, Lead, LeadPerson, LeadReport,
-                               LeadReportSetting, LeadTrackDecision, PersonLevel, Source, TalkKind)
+from core.leads.models import (ASSESSMENT_LABELS, RECOMMENDATION_LABELS, SOURCE_LABELS, Form, Lead, LeadPerson,
+                               LeadReport, LeadReportSetting, LeadTrackDecision, PersonLevel, Source, TalkKind)
 from core.leads.queries import lead_of_petition
 from core.leads.workflow import (ASSIST_SHARE, DEFAULT_DUE_DAY, DISPOSAL_WORKDAYS, JOINT_SHARE, LEAD_FLOW,
                                  NEEDS_APPROVAL, OPEN, REPORT_FLOW, REPORT_SHARE, REPORTED, SHARE_STEPS, TRACKS,
@@ -93,9 +93,10 @@ def clean_registration(raw: dict, *, source_fixed: str | None = None) -> tuple[d
     raises InvalidInput with every field's error. A petition becomes a lead only by conversion."""
     errors: dict[str, list[str]] = {}
     source = source_fixed or str(raw.get("source") or "")
-    if source not in Source.__members__.values() or (source == Source.PETITION and source_fixed is None):
-        add_error(errors, "source", _("请选择线索来源（上级交办、巡察移交、审计移送、其他机关移送、监督检查发现或其他；"
-                                      "信访举报件请在该件页面转为线索）"))
+    if (source not in SOURCE_LABELS.codes() and source != source_fixed) or (source == Source.PETITION
+                                                                           and source_fixed is None):
+        add_error(errors, "source", _("请选择线索来源（%(choices)s；信访举报件请在该件页面转为线索）", choices="、".join(
+            label for code, label in SOURCE_LABELS.items() if code != Source.PETITION)))
     source_note = str(raw.get("source_note") or "").strip()
     if len(source_note) > 200:
         add_error(errors, "source_note", _("来源说明不能超过 200 个字"))
@@ -143,6 +144,7 @@ def register_lead(unit: Unit, raw: dict, *, petition: Petition | None = None) ->
     db.session.flush()
     db.session.expire(lead, ["persons"])
     LEAD_FLOW.begin(lead, detail={"number": number, "source": lead.source})
+    dictionaries.note_use(SOURCE_LABELS.name, lead.source)  # an added source in use: no longer removable
     handler_ops.assign_at_registration(lead, unit)
     tenancy_ops.bump_stat(unit, "leads.open", 1)
     tenancy_ops.bump_stat(unit, "leads.received", 1)

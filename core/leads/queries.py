@@ -13,7 +13,7 @@ from core import calendar
 from core.crypto import name_key
 from core.extensions import db
 from core.handlers.queries import resolved_handler, where_handler
-from core.leads.models import Lead, LeadPerson, LeadReport, LeadTrackDecision, Source
+from core.leads.models import SOURCE_LABELS, Lead, LeadPerson, LeadReport, LeadTrackDecision
 from core.leads.workflow import LEAD_FLOW, OPEN, REPORT_SHARE, SHARE_STEPS, STEP_ACTIONS, TRACKS, WAYS
 from core.petitions.models import Petition
 from core.petitions.queries import load_own as load_own_petition
@@ -218,7 +218,7 @@ class LeadFilter:
     def from_args(cls, args) -> LeadFilter:
         state, source = args.get("state", ""), args.get("source", "")
         return cls(state=state if state in LEAD_FLOW.states else "",
-                   source=source if source in Source.__members__.values() else "",
+                   source=source if source in SOURCE_LABELS else "",
                    overdue=args.get("overdue") in ("1", "true", "on"), q=(args.get("q") or "").strip()[:50],
                    handler=resolved_handler(args), open=args.get("open") in ("1", "true", "on"))
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from core import dictionaries
 from core.areas import Registry
 from core.petitions.workflow import Conversion
 from core.workflow import Transition, Workflow
 from tenants.access import Action
+
+# 数据字典 (core.dictionaries): the four ways' names (四种处置方式). The flow branches on every one: relabelled only.
+WAY_LABELS = dictionaries.declare("lead_dispositions", _l("问题线索处置方式"), {
+    "talk": _l("谈话函询"), "verify": _l("初步核实"), "shelve": _l("暂存待查"), "close": _l("予以了结")},
+    area=_l("问题线索"), can_add=False, can_deactivate=False)
 
 LEAD_FLOW = Workflow("leads", {
     "registered": _l("待处置"),
@@ -18,10 +24,10 @@ LEAD_FLOW = Workflow("leads", {
     "transferred": _l("移交县纪委领办"),
 }, [
     # A shelved lead is taken up again by any other way; a talk whose reply is not believed goes on to 初步核实.
-    Transition("talk", ("registered", "shelved"), "talked", _l("谈话函询")),
-    Transition("verify", ("registered", "shelved", "talked"), "verified", _l("初步核实")),
-    Transition("shelve", ("registered",), "shelved", _l("暂存待查")),
-    Transition("close", ("registered", "shelved"), "closed", _l("予以了结"), needs_reason=True),
+    Transition("talk", ("registered", "shelved"), "talked", WAY_LABELS.lazy("talk")),
+    Transition("verify", ("registered", "shelved", "talked"), "verified", WAY_LABELS.lazy("verify")),
+    Transition("shelve", ("registered",), "shelved", WAY_LABELS.lazy("shelve")),
+    Transition("close", ("registered", "shelved"), "closed", WAY_LABELS.lazy("close"), needs_reason=True),
     # 县领办 in force: the township's lead leaves its open work; the county's lead made of it is handled there.
     # 县领办 takes a lead not yet disposed of: a talk or a verification already counted at the township (or a case
     # opened from it) would be counted again at the county, and the matter handled twice.

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core import calendar, context
+from core import calendar, context, dictionaries
 from core.audit.operations import record
 from core.errors import Conflict, InvalidInput, add_error
 from core.extensions import db
@@ -20,7 +20,7 @@ from core.inbox import operations as inbox
 from core.inbox.models import InboxKind
 from core.meetings import queries
 from core.meetings.models import InspectionTour, MeetingCategory, MeetingIssue, OnsiteMeeting
-from core.meetings.workflow import MAX_CATEGORIES
+from core.meetings.workflow import DEFAULT_CATEGORY_LABELS, MAX_CATEGORIES
 from core.models import check_version
 from core.schemas import EARLIEST, YEARS_AHEAD
 from tenants import operations as tenancy_ops
@@ -386,6 +386,7 @@ def log_issue(meeting: OnsiteMeeting, raw: dict) -> MeetingIssue:
     day = meeting.held_on
     _bump_dated(county, "meetings.issues", day)
     _bump_dated(county, f"meetings.issues.category.{code}", day)
+    dictionaries.note_use(DEFAULT_CATEGORY_LABELS.name, code)  # an added default category in use: kept
     if outcome == "answered":
         _bump_dated(county, "meetings.issues.answered_on_site", day)
     else:

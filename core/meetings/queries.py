@@ -11,11 +11,11 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from core import calendar, context
+from core import calendar, context, dictionaries
 from core.extensions import db
 from core.identity.models import Account
 from core.meetings.models import InspectionTour, MeetingCategory, MeetingIssue, OnsiteMeeting
-from core.meetings.workflow import DEFAULT_CATEGORIES, ISSUE_STATES
+from core.meetings.workflow import DEFAULT_CATEGORY_LABELS, ISSUE_STATES
 from core.villages.models import Village
 from tenants.access import Action, deny
 from tenants.models import Membership, Role, Unit, UnitLevel
@@ -70,8 +70,8 @@ def categories_of(county: Unit, *, archived: bool = False) -> list[MeetingCatego
     rows = list(db.session.scalars(select(MeetingCategory).where(MeetingCategory.unit_id == county.id)
                                    .order_by(MeetingCategory.position, MeetingCategory.id)))
     if not rows:
-        return [MeetingCategory(code=code, name=name, position=i, archived=False)
-                for i, (code, name) in enumerate(DEFAULT_CATEGORIES)]
+        return [MeetingCategory(code=entry.code, name=entry.label_zh, position=i, archived=False)
+                for i, entry in enumerate(dictionaries.entries(DEFAULT_CATEGORY_LABELS.name))]
     return [c for c in rows if archived or not c.archived]
 
 

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import dictionaries
 from core.crypto import Sealed, seal_pending
 from core.extensions import db
 from core.identity.models import Account
@@ -31,8 +32,10 @@ class Channel(StrEnum):
     WEB = "web"
 
 
-CHANNEL_LABELS = {Channel.LETTER: _l("来信"), Channel.VISIT: _l("来访"), Channel.PHONE: _l("来电"),
-                  Channel.WEB: _l("网络举报")}
+# 数据字典 (core.dictionaries): the labels read through the one accessor; offices relabel, add or deactivate.
+CHANNEL_LABELS = dictionaries.declare("petition_channels", _l("信访举报受理方式"), {
+    Channel.LETTER: _l("来信"), Channel.VISIT: _l("来访"), Channel.PHONE: _l("来电"), Channel.WEB: _l("网络举报")},
+    area=_l("信访举报"))
 
 
 class Outcome(StrEnum):
@@ -60,9 +63,10 @@ class AccusedLevel(StrEnum):
     PROVINCE = "province"
 
 
-ACCUSED_LEVEL_LABELS = {AccusedLevel.VILLAGE: _l("村（社区）干部"), AccusedLevel.TOWNSHIP: _l("乡科级"),
-                        AccusedLevel.COUNTY: _l("县处级"), AccusedLevel.CITY: _l("厅局级"),
-                        AccusedLevel.PROVINCE: _l("省部级")}
+# 数据字典: the levels decide the competent commission (COMPETENT_LEVEL): relabelled or deactivated, never added to.
+ACCUSED_LEVEL_LABELS = dictionaries.declare("accused_levels", _l("被反映人级别"), {
+    AccusedLevel.VILLAGE: _l("村（社区）干部"), AccusedLevel.TOWNSHIP: _l("乡科级"), AccusedLevel.COUNTY: _l("县处级"),
+    AccusedLevel.CITY: _l("厅局级"), AccusedLevel.PROVINCE: _l("省部级")}, area=_l("信访举报"), can_add=False)
 
 class WorkArea(StrEnum):
     """Where the accused works, when it is work the clearing of names puts first (the seed: 优先澄清 those in
@@ -107,6 +111,15 @@ ROUTING_LABELS = {RoutingMode.TRANSFER: _l("转办"), RoutingMode.ASSIGN: _l("�
 # The informant's fields, each encrypted with SM4-GCM bound to the petition (core.crypto).
 INFORMANT_FIELDS = {"name": _l("姓名"), "id_number": _l("身份证号"), "phone": _l("联系电话"),
                     "address": _l("地址")}
+
+
+# 数据字典 (core.dictionaries): the problem categories offered by default — suggested on the registration form of a
+# unit with no taxonomy in force and on the categories page; a petition carries the category's name as written.
+PROBLEM_CATEGORY_DEFAULTS = dictionaries.declare("problem_categories", _l("问题类别（默认）"), {
+    "political": _l("违反政治纪律"), "organizational": _l("违反组织纪律"), "integrity": _l("违反廉洁纪律"),
+    "mass": _l("违反群众纪律"), "work": _l("违反工作纪律"), "life": _l("违反生活纪律"),
+    "crime": _l("涉嫌违法犯罪"), "other": _l("其他")}, area=_l("信访举报"),
+    note=_l("单位尚未设定问题类别时，登记页提示这些类别；设定问题类别时作为备选名称。信访件按名称记录问题类别。"))
 
 
 class PetitionCategory(TenantOwned, TimestampMixin, VersionedMixin, db.Model):
@@ -176,7 +189,7 @@ class Petition(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def channel_label(self) -> str:
-        return str(CHANNEL_LABELS[Channel(self.channel)])
+        return dictionaries.label(CHANNEL_LABELS.name, self.channel)
 
     @property
     def state_label(self) -> str:
@@ -194,7 +207,7 @@ class Petition(Handled, TenantOwned, TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def accused_level_label(self) -> str:
-        return str(ACCUSED_LEVEL_LABELS[AccusedLevel(self.accused_level)]) if self.accused_level else ""
+        return dictionaries.label(ACCUSED_LEVEL_LABELS.name, self.accused_level)
 
     @property
     def informant_moved(self) -> bool:

@@ -21,11 +21,11 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import TooManyRequests
 
-from core.petitions.models import (COMPETENT_LEVEL, FEEDBACK_WAYS, INFORMANT_FIELDS, ROUTING_LABELS, SANDUO,
-                                   AccusedLevel, Channel, Flag, Outcome, Petition, PetitionCategory, PetitionLink,
-                                   ReplyTemplate, RoutingMode, WorkArea)
+from core.petitions.models import (ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, COMPETENT_LEVEL, FEEDBACK_WAYS,
+                                   INFORMANT_FIELDS, ROUTING_LABELS, SANDUO, AccusedLevel, Flag, Outcome, Petition,
+                                   PetitionCategory, PetitionLink, ReplyTemplate, RoutingMode, WorkArea)
 from core.petitions.workflow import HANDLING_STEPS, OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
-from core import parameters
+from core import dictionaries, parameters
 from tenants import operations as tenancy_ops
 from tenants.models import Share, Unit
 from tenants.stats import with_coarser_keys
@@ -63,7 +63,9 @@ def clean_registration(raw: dict, *, categories: list[str] | None = None) -> tup
 
     Returns the petition's plain columns and the informant's fields (empty when anonymous);
     raises InvalidInput with every field's error. ``categories``: the unit's taxonomy; when it
-    is not empty the category must be one of it.
+    is not empty the category must be one of it. The channel and the accused's level: an entry of their
+    dictionaries (数据字典), active or not (the forms offer the active ones; a routed copy, a reception's visit or an
+    imported ledger keeps the code it carries).
     """
     errors: dict[str, list[str]] = {}
     text = {k: str(raw.get(k) or "").strip() for k in ("accused_name", "accused_position", "accused_work_unit",
@@ -73,8 +75,8 @@ def clean_registration(raw: dict, *, categories: list[str] | None = None) -> tup
     # (the record of what was reported, shown on the detail page only).
     text["summary"] = without_accused(text["summary"], text["accused_name"])
     channel = str(raw.get("channel") or "")
-    if channel not in Channel.__members__.values():
-        add_error(errors, "channel", _("请选择受理方式（来信、来访、来电或网络举报）"))
+    if channel not in CHANNEL_LABELS:
+        add_error(errors, "channel", _("请选择受理方式（%(choices)s）", choices="、".join(CHANNEL_LABELS.values())))
     received = _parse_date(raw.get("received_on"))
     if received is None:
         add_error(errors, "received_on", _("请填写受理日期（如 2026-03-01）"))
@@ -87,7 +89,8 @@ def clean_registration(raw: dict, *, categories: list[str] | None = None) -> tup
     for field, label in (("accused_position", _("被反映人职务")), ("accused_work_unit", _("被反映人单位"))):
         if len(text[field]) > 100:
             add_error(errors, field, _("%(label)s不能超过 100 个字", label=label))
-    if text["accused_level"] and text["accused_level"] not in AccusedLevel.__members__.values():
+    level = text["accused_level"]
+    if level and level not in ACCUSED_LEVEL_LABELS:
         add_error(errors, "accused_level", _("请选择被反映人级别"))
     if categories:
         if text["category"] not in categories:
@@ -213,6 +216,7 @@ def register_petition(unit: Unit, raw: dict, *, origin: Petition | None = None, 
     store_informant(petition, people)
     db.session.flush()
     PETITION_FLOW.begin(petition, detail={"number": number, "channel": petition.channel})
+    dictionaries.note_use(CHANNEL_LABELS.name, petition.channel)  # an added channel in use: no longer removable
     handler_ops.assign_at_registration(petition, unit)  # 承办人: the registering officer, when they handle
     tenancy_ops.bump_stat(unit, "petitions.open", 1)
     tenancy_ops.bump_stat(unit, "petitions.received", 1)

@@ -14,7 +14,8 @@ from core.inbox.links import register_link
 from core.petitions import operations as ops
 from core.petitions import queries
 from core.petitions.models import (ACCUSED_LEVEL_LABELS, CHANNEL_LABELS, FEEDBACK_WAYS, FLAG_LABELS,
-                                   INFORMANT_FIELDS, OUTCOME_LABELS, ROUTING_LABELS, Channel, Petition,
+                                   INFORMANT_FIELDS, OUTCOME_LABELS, PROBLEM_CATEGORY_DEFAULTS, ROUTING_LABELS,
+                                   Channel, Petition,
                                    WORK_AREA_LABELS, PetitionCategory, ReplyTemplate, RoutingMode)
 from core.petitions.queries import load_handled, load_own, load_own_link, share_for_step, steps_through_shares
 from core.petitions.workflow import OPEN, PETITION_FLOW, UNFOUNDED_FOLLOW_UPS
@@ -36,6 +37,7 @@ PARTY_LABELS = {"1": _l("中共党员"), "0": _l("非中共党员")}
 def _labels() -> dict:
     return {"CHANNEL_LABELS": CHANNEL_LABELS, "OUTCOME_LABELS": OUTCOME_LABELS, "FEEDBACK_WAYS": FEEDBACK_WAYS,
             "FLAG_LABELS": FLAG_LABELS, "ACCUSED_LEVEL_LABELS": ACCUSED_LEVEL_LABELS, "WORK_AREA_LABELS": WORK_AREA_LABELS,
+            "PROBLEM_CATEGORY_DEFAULTS": PROBLEM_CATEGORY_DEFAULTS,
             "ROUTING_LABELS": ROUTING_LABELS, "LEVEL_LABELS": LEVEL_LABELS, "PARTY_LABELS": PARTY_LABELS,
             "DUE_LABELS": calendar.DUE_STATE_LABELS, "due_state": calendar.due_state, "flow": PETITION_FLOW,
             "OPEN": OPEN}
@@ -269,6 +271,8 @@ def categories(unit_id: int):
         .order_by(PetitionCategory.unit_path, PetitionCategory.name)).all()
     owners = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_({c.unit_id for c in in_force})))}
     return render_template("petitions/categories.html", unit=unit, categories=in_force, owners=owners,
+                           suggested=[name for name in PROBLEM_CATEGORY_DEFAULTS.values()
+                                      if name not in {c.name for c in in_force}],
                            may_define=may_define, errors=errors, form=request.form), 422 if errors else 200
 
 

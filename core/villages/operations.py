@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from core import calendar, context
+from core import calendar, context, dictionaries
 from core.audit.operations import record
 from core.clock import utcnow
 from core.errors import InvalidInput, add_error
@@ -23,8 +23,8 @@ from core.inbox.models import InboxKind
 from core.models import check_version
 from core.numbering import short_name
 from core.villages.models import GradingRound, Village, VillageGrading, VillagePlan, VillagePlanItem, VillageReport
-from core.villages.workflow import (DEFAULT_CRITERIA, DEFAULT_THRESHOLD_A, DEFAULT_THRESHOLD_B, EDITABLE, GRADES,
-                                    KIND_LABELS, MAX_CRITERIA, MAX_SCORE, grade_of, weighted_total)
+from core.villages.workflow import (CRITERIA_LABELS, DEFAULT_CRITERIA, DEFAULT_THRESHOLD_A, DEFAULT_THRESHOLD_B,
+                                    EDITABLE, GRADES, KIND_LABELS, MAX_CRITERIA, MAX_SCORE, grade_of, weighted_total)
 from tenants import operations as tenancy_ops
 from tenants.models import Role, Unit, UnitLevel, UnitStat
 from tenants.stats import with_coarser_keys
@@ -247,13 +247,15 @@ def import_villages(unit: Unit, data: bytes, *, dry_run: bool) -> dict:
 
 
 def default_criteria() -> list[dict]:
-    return [{"key": key, "name": name, "weight": weight} for key, name, weight in DEFAULT_CRITERIA]
+    weights = {key: weight for key, _name, weight in DEFAULT_CRITERIA}
+    return [{"key": entry.code, "name": entry.label_zh, "weight": weights[entry.code]}
+            for entry in dictionaries.entries(CRITERIA_LABELS.name, active_only=False)]
 
 
 def _clean_criteria(raw_criteria, errors: dict) -> list[dict]:
     if not raw_criteria:
         return default_criteria()
-    criteria, names, default_keys = [], set(), {name: key for key, name, _w in DEFAULT_CRITERIA}
+    criteria, names, default_keys = [], set(), {c["name"]: c["key"] for c in default_criteria()}
     for i, raw in enumerate(raw_criteria if isinstance(raw_criteria, list) else []):
         raw = raw if isinstance(raw, dict) else {}
         name = str(raw.get("name") or "").strip()

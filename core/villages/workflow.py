@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from core import dictionaries
+
 KIND_LABELS = {"village": _l("村"), "community": _l("社区")}
 GRADES = ("A", "B", "C")
 GRADE_LABELS = {"A": _l("A类"), "B": _l("B类"), "C": _l("C类")}
@@ -13,6 +15,12 @@ MOVE_LABELS = {"up": _l("提升"), "down": _l("下降"), "same": _l("保持"), "
 # The seed's five aspects of a village's integrity (作风纪律、三资管理、村级工程、村务管理运行、群众反映), weighted.
 DEFAULT_CRITERIA = (("conduct", "作风纪律", 25), ("assets", "三资管理", 25), ("projects", "村级工程", 20),
                     ("affairs", "村务管理运行", 15), ("opinion", "群众反映", 15))
+# 数据字典 (core.dictionaries): the default aspects' names and order as the system admin adjusts them; their weights
+# stay the code's (they total 100), so the list is relabelled and reordered only. A round copies its criteria.
+CRITERIA_LABELS = dictionaries.declare(
+    "village_criteria", _l("清廉村居评定内容（默认）"), {key: name for key, name, _weight in DEFAULT_CRITERIA},
+    area=_l("清廉村居"), can_add=False, can_deactivate=False,
+    note=_l("县纪委新建评定轮次时的默认评定内容；各项权重合计为 100，可在评定轮次中调整。已建立的轮次保留其评定内容。"))
 DEFAULT_THRESHOLD_A, DEFAULT_THRESHOLD_B = 85, 70  # total ≥ 85: A; ≥ 70: B; else C
 MAX_SCORE = 100
 MAX_CRITERIA = 10
