@@ -28,7 +28,8 @@ SKIP = re.compile(r"^/(static|api)/|/logout$|\.(xlsx|docx|pdf)$|/download$|^/adm
 # Words that are not English prose in a Chinese UI: product and format names, units, protocol names, the
 # language switcher, configuration variables and the one command the federation page names.
 ALLOWED_WORDS = {"English", "Excel", "Word", "PDF", "xlsx", "docx", "KB", "MB", "GB", "HTTP", "HTTPS", "API", "TOTP",
-                 "SM3", "SM4", "Ed25519", "flask", "federation", "ECharts", "PEM", "IP", "ISO", "CSV", "csv"}
+                 "SM3", "SM4", "Ed25519", "flask", "federation", "ECharts", "PEM", "IP", "ISO", "CSV", "csv",
+                 "PostgreSQL", "SQLite", "Redis", "Prometheus"}
 ENV_NAME = re.compile(r"QINGLIAN_[A-Z_]+")
 # Latin letters beside Chinese ones have no \b between them (both are \w): words are bounded by non-letters.
 RAW_CODE = re.compile(r"(?<![A-Za-z0-9_.])[a-z][a-z0-9]*(?:[._][a-z0-9]+)+(?![A-Za-z0-9_])")  # membership.add

@@ -23,7 +23,7 @@ def test_the_system_admin_sees_host_database_redis_and_queues(app, factory):
     response = browser.get("/admin/monitor")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    for heading in ("服务器", "CPU 使用率", "内存（已用 / 总量）", "磁盘：实例目录", "数据库大小", "连接数",
+    for heading in ("服务器", "处理器使用率", "内存（已用 / 总量）", "磁盘：实例目录", "数据库大小", "连接数",
                     "最长运行中的查询", "主备复制延迟", "Redis 缓存", "任务队列", "定时任务数"):
         assert heading in page, heading
     assert re.search(r'data-figure="host.cpu">\d+\.\d%<', page)
