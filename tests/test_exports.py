@@ -189,16 +189,16 @@ def test_no_informant_in_any_export_of_any_list(app, factory, browser, owner_eng
              "directives_received": f"/u/{tree.town2}/directives", "directives_sent": f"/u/{tree.town2}/directives",
              "cases": f"/u/{tree.town2}/cases", "leads": f"/u/{tree.town2}/leads", "villages": f"/u/{tree.town2}/villages",
              "village_plan_items": f"/u/{tree.town2}/villages", "remote_interviews": f"/u/{tree.town2}/evidence",
-             "reception": f"/u/{tree.town2}/reception"}
+             "reception": f"/u/{tree.town2}/reception", "ledger_kept": f"/u/{tree.town2}/ledgers/lianzheng"}
     # The county's 现场办公会问题台账 (its villagers' names) is tested with its area (tests/test_meetings.py).
     assert set(pages) | {"meeting_issues"} == set(EXPORTERS)
     expected_rows = {"petitions": 3, "clearing": 1, "zeroing": 1, "supervision": 2, "directives_received": 2,
                      "directives_sent": 0, "cases": 1, "leads": 4, "villages": 1, "village_plan_items": 1, "remote_interviews": 1,
-                     "reception": 1}
+                     "reception": 1, "ledger_kept": 0}
     for kind, list_page in pages.items():
         shown = browser.get(list_page).get_data(as_text=True)
         assert f'data-export="{kind}"' in shown or expected_rows[kind] == 0, kind
-        filters = {"campaign_id": objects["campaign_id"]} if kind == "zeroing" else {}
+        filters = {"zeroing": {"campaign_id": objects["campaign_id"]}, "ledger_kept": {"code": "lianzheng"}}.get(kind, {})
         inline = start(browser, tree.town2, list_page, kind, **filters)
         assert inline.status_code == 200, (kind, inline.status_code)
         with config(app, EXPORT_INLINE_ROWS=-1):

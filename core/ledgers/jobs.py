@@ -1,6 +1,7 @@
 """Jobs of the ledgers: the workbook of a township's ledgers (``reports`` queue, progress and heartbeat on its
-record, resumed once by the sweep if its worker dies) and the daily recount of every township's completeness (a
-ledger turns stale with the days, without any write)."""
+record, resumed once by the sweep if its worker dies), the daily recount of every township's completeness (a
+ledger turns stale with the days, without any write) and the recount of the townships below a unit whose catalogue
+changed (queued by the change)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from core.clock import utcnow
 from core.extensions import db
 from core.jobs import Periodic, Progress, across_units, claim, job, track
 from core.ledgers import operations as ops
+from core.ledgers import queries
 from core.ledgers.models import WORKBOOK_RUNNING, LedgerWorkbook
 from tenants.models import Unit
 
@@ -34,6 +36,20 @@ def build_workbook(unit_id: int, workbook_id: int, account_id: int) -> None:
 @job("maintenance", timeout=3600)
 def refresh_completeness() -> dict:
     return across_units(lambda: ops.refresh_townships(calendar.today()))
+
+
+@job("maintenance", timeout=3600)
+def refresh_completeness_below(unit_id: int) -> dict:
+    """The completeness of every township below a unit whose catalogue changed (a ledger added or archived there
+    changes what each of them must keep: the figures follow at once, not at the next daily refresh)."""
+    def work():
+        unit = db.session.get(Unit, unit_id)
+        towns = queries.townships_below(unit) if unit is not None else []
+        for town in towns:
+            ops.refresh(town, calendar.today())
+        return {"townships": len(towns)}
+
+    return across_units(work)
 
 
 def _resume(workbook: LedgerWorkbook):

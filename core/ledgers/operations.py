@@ -35,6 +35,7 @@ from tenants.stats import with_coarser_keys
 TEXT_LIMIT, TITLE_LIMIT = 2000, 100
 SHARE_PURPOSE = "ledger_spot_check"
 BUILD_JOB = "core.ledgers.jobs.build_workbook"
+REFRESH_BELOW_JOB = "core.ledgers.jobs.refresh_completeness_below"
 COMPLETENESS = ("ledgers.current", "ledgers.stale", "ledgers.missing", "ledgers.total", "ledgers.complete_units",
                 "ledgers.townships")
 
@@ -156,6 +157,7 @@ def define_ledger(unit: Unit, raw: dict) -> LedgerDefinition:
     db.session.flush()
     record("ledger_definition.add", unit_id=unit.id, object_type="ledger_definitions", object_id=definition.id,
            detail={"title": title, "period": period, "columns": len(columns)})
+    jobs.enqueue_after_commit(REFRESH_BELOW_JOB, unit.id)  # every township below now keeps one ledger more
     return definition
 
 
@@ -169,6 +171,7 @@ def archive_definition(unit: Unit, code: str) -> LedgerDefinition:
     db.session.flush()
     record("ledger_definition.archive", unit_id=unit.id, object_type="ledger_definitions", object_id=definition.id,
            detail={"title": definition.title})
+    jobs.enqueue_after_commit(REFRESH_BELOW_JOB, unit.id)  # and one ledger fewer
     return definition
 
 

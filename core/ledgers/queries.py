@@ -4,6 +4,7 @@ townships (``completeness_by_unit``: the guidance area calls it), a kept ledger'
 scope) of rows, workbooks and spot checks."""
 from __future__ import annotations
 
+import calendar as _cal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -192,8 +193,32 @@ def kept_statement(unit: Unit, code: str, start: date | None = None, end: date |
     return stmt.order_by(LedgerRow.entry_date, LedgerRow.id)
 
 
+def period_bounds(period: str | None) -> tuple[date | None, date | None]:
+    """The days a period names: a month (``2026-11``) or a year (``2026``); none for no period. ValueError else."""
+    text = str(period or "").strip()
+    if not text:
+        return None, None
+    if len(text) == 4 and text.isdigit():
+        return date(int(text), 1, 1), date(int(text), 12, 31)
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit() and 1 <= int(text[5:]) <= 12:
+        year, month = int(text[:4]), int(text[5:])
+        return date(year, month, 1), date(year, month, _cal.monthrange(year, month)[1])
+    raise ValueError(text)
+
+
 def kept_header(definition: LedgerDefinition) -> list[str]:
     return ["日期", *[c["label"] for c in definition.columns], "登记人", "登记方式"]
+
+
+def _typed(column: dict, value):
+    """A stored value as its column types it: a date column's day as a date (the page shows it as the day, the
+    xlsx as a date cell); numbers are stored as numbers already."""
+    if column.get("type") == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
 
 
 def row_values(definition: LedgerDefinition, row: LedgerRow) -> list:
@@ -201,7 +226,7 @@ def row_values(definition: LedgerDefinition, row: LedgerRow) -> list:
     cells = []
     for c in definition.columns:
         value = values.get(c["key"])
-        cells.append("" if value is None else value)
+        cells.append("" if value is None else _typed(c, value))
     return [row.entry_date, *cells, row.created_by.display_name if row.created_by else "",
             _("导入") if row.origin == "import" else _("表单")]
 
@@ -212,6 +237,11 @@ def kept_rows(unit: Unit, definition: LedgerDefinition, start: date | None = Non
         yield row_values(definition, row)
 
 
+def kept_count(unit: Unit, code: str, start: date | None = None, end: date | None = None) -> int:
+    stmt = kept_statement(unit, code, start, end).order_by(None)
+    return db.session.scalar(stmt.with_only_columns(func.count(LedgerRow.id))) or 0
+
+
 def header_of(definition: LedgerDefinition) -> list[str]:
     if definition.kind == "kept":
         return kept_header(definition)
@@ -219,18 +249,19 @@ def header_of(definition: LedgerDefinition) -> list[str]:
     return [str(h) for h in source.header()] if source else []
 
 
-def rows_of(unit: Unit, definition: LedgerDefinition, today: date | None = None) -> Iterator[list]:
-    """A ledger's rows: a kept one's from its rows, a generated one's exactly as its export lists them."""
+def rows_of(unit: Unit, definition: LedgerDefinition, today: date | None = None, *, start: date | None = None,
+            end: date | None = None) -> Iterator[list]:
+    """A ledger's rows: a kept one's from its rows (those of ``start``..``end`` if given), a generated one's exactly
+    as its export lists them."""
     if definition.kind == "kept":
-        return kept_rows(unit, definition)
+        return kept_rows(unit, definition, start, end)
     source = SOURCES.get(definition.source or "")
     return iter(source.rows(unit, None, today)) if source else iter(())
 
 
-def count_of(unit: Unit, definition: LedgerDefinition) -> int:
+def count_of(unit: Unit, definition: LedgerDefinition, *, start: date | None = None, end: date | None = None) -> int:
     if definition.kind == "kept":
-        return db.session.scalar(select(func.count(LedgerRow.id)).where(
-            LedgerRow.unit_id == unit.id, LedgerRow.code == definition.code)) or 0
+        return kept_count(unit, definition.code, start, end)
     source = SOURCES.get(definition.source or "")
     return source.count(unit) if source else 0
 

@@ -112,15 +112,22 @@ def _ledger_page(definition, *, errors: dict | None = None, form=None, failed: s
     if not queries.readable(definition, current_user, unit):
         deny(Action.LEDGER_ROWS_READ, unit=unit, object_type="ledger_definitions", object_id=definition.code)
     header = queries.header_of(definition)
+    # A kept ledger's rows of one period (?period=2026-11 or 2026), as its export (ledger_kept) lists them.
+    period = str(request.args.get("period") or "").strip()[:7] if definition.kind == "kept" else ""
+    try:
+        start, end = queries.period_bounds(period)
+    except ValueError:
+        raise InvalidInput({"period": [_("期间应为年月（如 2026-11）或年份（如 2026）")]}) from None
     rows = []
-    for i, row in enumerate(queries.rows_of(unit, definition)):
+    for i, row in enumerate(queries.rows_of(unit, definition, start=start, end=end)):
         if i >= PAGE_ROWS:
             break
         rows.append(row)
     state = next((s for s in queries.ledger_states(unit) if s.code == definition.code), None)
     checks = [c for c in queries.checks_of(unit) if c.code == definition.code] if _may(Action.SPOT_CHECKS_READ) else []
     return render_template("ledgers/ledger.html", unit=unit, d=definition, header=header, rows=rows, state=state,
-                           total=queries.count_of(unit, definition), page_rows=PAGE_ROWS,
+                           period=period, total=queries.count_of(unit, definition, start=start, end=end),
+                           page_rows=PAGE_ROWS,
                            may_keep=_may(Action.LEDGERS_KEEP) and definition.kind == "kept",
                            source=SOURCES.get(definition.source or ""), checks=checks, errors=errors or {},
                            form=form or {}, failed=failed, preview=preview, today=calendar.today()), status

@@ -34,15 +34,16 @@ BUILD_JOB = "reporting.exports.jobs.build_export"
 # ---------------------------------------------------------------- the workbook
 
 
-def filename(exporter: Exporter, unit: Unit) -> str:
-    return f"{unit.name}{exporter.title}{calendar.today():%Y%m%d}.xlsx"
+def filename(exporter: Exporter, unit: Unit, filters: dict) -> str:
+    return f"{unit.name}{exporter.heading(unit, filters)[0]}{calendar.today():%Y%m%d}.xlsx"
 
 
 def write(exporter: Exporter, unit: Unit, filters: dict, target: IO[bytes], *,
           progress: Callable[[int], None] | None = None, every: int = 0) -> int:
     """Write the list's rows into ``target`` as an xlsx, calling ``progress(rows)`` every ``every`` rows;
     returns the number of data rows."""
-    writer = SheetWriter(target, str(exporter.title), exporter.header())
+    title, header = exporter.heading(unit, filters)
+    writer = SheetWriter(target, title, header)
     for row in exporter.rows(unit, filters, calendar.today()):
         writer.append(row)
         if progress and every and writer.rows % every == 0:
@@ -73,7 +74,7 @@ def request_export(exporter: Exporter, unit: Unit, filters: dict, total: int) ->
     account_id = context.current().account_id
     export = Export(unit_id=unit.id, unit_path=unit.path, kind=exporter.kind, filters=filters,
                     requested_by_id=account_id, state="queued", total_rows=total, processed_rows=0,
-                    filename=filename(exporter, unit))
+                    filename=filename(exporter, unit, filters))
     db.session.add(export)
     db.session.flush()
     _audit(exporter, unit, filters, total, export=export)

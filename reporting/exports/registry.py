@@ -25,8 +25,10 @@ from core.directives.models import Directive, DirectiveReceipt
 from core.directives.operations import current_period
 from core.directives.queries import phase_on
 from core.evidence import queries as evidence_queries
+from core.errors import InvalidInput
 from core.extensions import db
 from core.leads import queries as lead_queries
+from core.ledgers import queries as ledger_queries
 from core.meetings import queries as meeting_queries
 from core.petitions import queries as petition_queries
 from core.reception import queries as reception_queries
@@ -59,6 +61,9 @@ class Exporter:
     # For a list that belongs to a record (a campaign's ledger): loads it through the scoped loader when an
     # export is asked for, so a record the unit cannot see answers 404 (the job then reads it as the unit).
     check: Callable[[Unit, object, dict], None] | None = field(default=None)
+    # For a list whose sheet depends on its filters (a kept ledger: the columns its catalogue types, its title):
+    # (unit, filters) -> (sheet title, header), asked once ``check`` has passed. Else the title and ``header()``.
+    sheet: Callable[[Unit, dict], tuple[str, list]] | None = field(default=None)
 
     def clean(self, args) -> dict[str, str]:
         """The filters as the export keeps them: this list's parameters only, as short strings."""
@@ -73,6 +78,10 @@ class Exporter:
     def count(self, unit: Unit, filters: dict, today: date | None = None) -> int:
         stmt = self.statement(unit, filters, today or calendar.today())
         return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+    def heading(self, unit: Unit, filters: dict) -> tuple[str, list]:
+        """The sheet's title and its header row for these filters."""
+        return self.sheet(unit, filters) if self.sheet else (str(self.title), self.header())
 
     def list_args(self, filters: dict) -> dict:
         """Arguments of the list page showing these rows."""
@@ -231,6 +240,51 @@ def _interviews_rows(unit: Unit, filters: dict, today: date):
     return evidence_queries.ledger_rows(unit, evidence_queries.InterviewFilter.from_args(MultiDict(filters)))
 
 
+# ---------------------------------------------------------------- a kept ledger (手工登记台账, core.ledgers)
+# One ledger of the township's catalogue by its ``code`` (and an optional ``period``: 2026-11 or 2026): its typed
+# columns and its rows, exactly as its page (core.ledgers.views.ledger) shows them.
+
+
+def _kept_definition(unit: Unit, filters: dict):
+    definition = ledger_queries.definition_of(unit, str(filters.get("code") or "")[:32])
+    if definition is None or definition.kind != "kept":
+        raise NotVisible
+    return definition
+
+
+def _kept_period(filters: dict):
+    try:
+        return ledger_queries.period_bounds(filters.get("period"))
+    except ValueError:
+        raise InvalidInput({"period": [_("期间应为年月（如 2026-11）或年份（如 2026）")]}) from None
+
+
+def _kept_check(unit: Unit, account, filters: dict) -> None:
+    """The ledger as the acting unit sees it: one of its catalogue's kept ledgers, else 404."""
+    definition = ledger_queries.load_definition(unit, filters.get("code"), account)
+    if definition.kind != "kept":
+        deny(Action.LEDGER_ROWS_READ, unit=unit, object_type="ledger_definitions", object_id=definition.code)
+    _kept_period(filters)
+
+
+def _kept_fixed_header():
+    """The columns every kept ledger has around its own (a sheet of one ledger has them all: ``_kept_sheet``)."""
+    return [_("日期"), _("登记人"), _("登记方式")]
+
+
+def _kept_sheet(unit: Unit, filters: dict):
+    definition = _kept_definition(unit, filters)
+    return definition.title, ledger_queries.kept_header(definition)
+
+
+def _kept_statement(unit: Unit, filters: dict, today: date):
+    return ledger_queries.kept_statement(unit, _kept_definition(unit, filters).code, *_kept_period(filters))
+
+
+def _kept_rows(unit: Unit, filters: dict, today: date):
+    return ledger_queries.kept_rows(unit, _kept_definition(unit, filters), *_kept_period(filters))
+
+
 EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
     Exporter("petitions", _l("信访举报登记台账"), Action.PETITIONS_READ, ("state", "flag", "overdue", "q"),
              petition_queries.ledger_header, _petitions_statement, _petitions_rows, "petitions.index"),
@@ -265,6 +319,8 @@ EXPORTERS: dict[str, Exporter] = {e.kind: e for e in (
              lead_queries.ledger_header, _leads_statement, _leads_rows, "leads.index"),
     Exporter("cases", _l("审查调查台账"), Action.CASES_READ, ("state", "q", "overdue", "self_handled", "open"),
              case_queries.ledger_header, _cases_statement, _cases_rows, "cases.index"),
+    Exporter("ledger_kept", _l("手工登记台账"), Action.LEDGER_ROWS_READ, ("code", "period"),
+             _kept_fixed_header, _kept_statement, _kept_rows, "ledgers.ledger", check=_kept_check, sheet=_kept_sheet),
 )}
 
 

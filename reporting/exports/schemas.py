@@ -16,7 +16,8 @@ class ExportInSchema(LooseSchema):
     filters = fields.Dict(keys=Text(NAME), values=fields.Raw(allow_none=True), load_default=dict,
                           validate=validate.Length(max=30),
                           metadata={"description": "the list page's query arguments (e.g. state, q, overdue; "
-                                                   "campaign_id for the zeroing ledger); others are ignored"})
+                                                   "campaign_id for the zeroing ledger; code, and period as 2026-11 "
+                                                   "or 2026, for a kept ledger); others are ignored"})
 
 
 class ExportSchema(Schema):

@@ -72,7 +72,7 @@ def start(unit_id: int):
     exporter, filters, total = _asked(request.form)
     if total <= current_app.config["EXPORT_INLINE_ROWS"]:
         spool, _rows = ops.stream(exporter, g.unit, filters)
-        return send_file(spool, mimetype=MIME, as_attachment=True, download_name=ops.filename(exporter, g.unit))
+        return send_file(spool, mimetype=MIME, as_attachment=True, download_name=ops.filename(exporter, g.unit, filters))
     export = ops.request_export(exporter, g.unit, filters, total)
     # No flash: the export's page tells its state as it is when shown (on the embedded default the job has run
     # inline by then, and a "being generated" note would sit above "done").
