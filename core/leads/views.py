@@ -17,7 +17,7 @@ from core.leads import queries
 from core.leads.models import (ASSESSMENT_LABELS, FORM_LABELS, LEVEL_LABELS, RECOMMENDATION_LABELS, SOURCE_LABELS,
                                TALK_LABELS, Lead, LeadReport, Source)
 from core.leads.queries import load_for_step, load_lead, load_petition_to_convert
-from core.leads.workflow import (DECISION_LABELS, LEAD_FLOW, OPEN, REPORT_FLOW, TRACK_LABELS, TRACKS, WAYS)
+from core.leads.workflow import (DECISION_LABELS, LEAD_FLOW, OPEN, REPORT_FLOW, TRACK_LABELS, TRACKS)
 from core.workflow import history
 from tenants.access import Action, can, ensure
 from tenants.models import Unit
