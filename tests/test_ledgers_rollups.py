@@ -205,7 +205,9 @@ def test_ledger_figures_equal_a_recount_and_the_sum_of_the_children_at_every_lev
         completeness = queries.completeness_by_unit(units, today)
         assert set(completeness) == {units[i].id for i in TOWNS}
         for unit in units:
-            assert reconcile.reconcile_unit(unit, today) == [], unit.name
+            # The ledgers' own figures (a rectification order's overdue figure is supervision's, set by its refresh,
+            # which this test's moved clock does not run).
+            assert [d for d in reconcile.reconcile_unit(unit, today) if d.metric.startswith("ledgers.")] == [], unit.name
             for prefix, recount in (("ledgers.rows", ops.recount_rows), ("ledgers.spot", ops.recount_spot)):
                 stored = {(row.metric, row.period): row.value for row in db.session.scalars(select(UnitStat).where(
                     UnitStat.unit_id == unit.id, UnitStat.metric.like(f"{prefix}%"))) if row.value}
