@@ -280,7 +280,7 @@ def _clean_labels(label_zh, label_en, errors: dict) -> tuple[str, str]:
 
 def _audit(action: str, name: str, code: str, detail: dict) -> None:
     db.session.flush()
-    record(action, object_type="dictionary_entry", object_id=f"{name}:{code}",
+    record(action, object_type="dictionary_entries", object_id=f"{name}:{code}",
            detail={"dictionary": name, "code": code, **detail})
     clear_cache()
 

@@ -170,7 +170,7 @@ def update(key: str, raw_value, *, duty: str, account_id: int | None) -> int:
             db.session.add(row)
         row.value, row.updated_at, row.updated_by_id = str(value), utcnow(), account_id
     db.session.flush()
-    record("parameter.update", object_type="system_parameter", object_id=key,
-           detail={"name": str(parameter.label), "from": before, "to": value})
+    record("parameter.update", object_type="system_parameters", object_id=key,
+           detail={"name": str(parameter.label), "old_value": before, "new_value": value})
     clear_cache()
     return value

@@ -188,7 +188,7 @@ OBJECT_LABELS = {
 }
 
 DETAIL_LABELS = {
-    "reason": _l("理由"), "browser": _l("浏览器"), "password_expired": _l("密码已过期"),
+    "reason": _l("理由"), "browser": _l("浏览器"), "old_value": _l("原值"), "new_value": _l("新值"), "password_expired": _l("密码已过期"),
     "tokens": _l("同时吊销接口令牌"), "from": _l("原状态"), "to": _l("新状态"), "name": _l("名称"),
     "username": _l("用户名"), "role": _l("角色"), "platform_role": _l("三员角色"), "account": _l("账户"),
     "unit": _l("单位"), "to_unit": _l("接收单位"), "parent": _l("上级单位"), "to_parent": _l("新上级"),
@@ -295,7 +295,9 @@ class Describer:
         label = OBJECT_LABELS.get(event.object_type)
         if label is None:  # a failed request names its page's endpoint
             return _("请求")
-        return f"{label} {event.object_id or ''}".strip()
+        # A row's id says which one; a key or a path (a parameter's name, a job's module) is a code no admin reads.
+        ident = event.object_id if str(event.object_id or "").isdigit() else ""
+        return f"{label} {ident}".strip()
 
     def detail(self, event) -> str:
         flow = FLOWS.get(event.action.rpartition(".")[0])
@@ -353,7 +355,10 @@ _UNIT_KEYS = {"unit", "to_unit", "parent", "to_parent", "from_parent", "reviewin
 _VALUE_LABELS = {"bad password": _l("密码错误"), "unknown user": _l("用户名不存在"), "archived": _l("账户已停用"),
                  "locked": _l("账户已锁定"), "logout": _l("主动退出"), "idle": _l("长时间未操作"),
                  "absolute": _l("登录时间已满"), "second_factor_failed": _l("动态口令错误"),
-                 "bad code": _l("动态口令错误"), "forced": _l("被强制退出")}
+                 "bad code": _l("动态口令错误"), "forced": _l("被强制退出"), "idle_timeout": _l("长时间未操作"),
+                 "absolute_timeout": _l("登录时间已满"), "password_changed": _l("修改了密码"),
+                 "password_reset": _l("密码被重置"), "second_factor_reset": _l("动态口令被重置"),
+                 "account_archived": _l("账户已停用")}
 
 _BROWSERS = (("QAXBrowser", _l("奇安信可信浏览器")), ("360SE", _l("360安全浏览器")), ("Edg/", _l("微软Edge浏览器")),
              ("Firefox/", _l("火狐浏览器")), ("Chrome/", _l("谷歌浏览器")), ("Safari/", _l("苹果浏览器")))

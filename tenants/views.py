@@ -20,6 +20,7 @@ from core.audit.jobs import verify_audit_chains
 from core.clock import utcnow
 from core.errors import InvalidInput
 from core.extensions import db
+from core.schemas import bounded_int
 from core.identity import operations as identity_ops
 from core.identity.models import PLATFORM_ROLE_LABELS, Account, PlatformRole
 from core.identity.sessions import pending_gate
@@ -406,7 +407,7 @@ def audit():
         data = audit_queries.export_xlsx(flt, audit_labels.Describer)
         return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": "attachment; filename=audit.xlsx"})
-    number = max(request.args.get("page", 1, type=int), 1)
+    number = max(request.args.get("page", 1, type=bounded_int), 1)
     events, has_more = audit_queries.page(flt, number)
     def page_url(n: int) -> str:
         return url_for("admin.audit", **{**request.args.to_dict(), "page": n})
@@ -571,7 +572,7 @@ def logins():
         workbook.save(buffer)
         return Response(buffer.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": "attachment; filename=logins.xlsx"})
-    number = max(request.args.get("page", 1, type=int), 1)
+    number = max(request.args.get("page", 1, type=bounded_int), 1)
     events, has_more = audit_queries.page(flt, number)
     locked = []
     if can(current_user, Action.ACCOUNTS_SECURE):

@@ -43,3 +43,31 @@ def test_the_operation_log_names_the_module_and_filters_by_it(app, factory):
     sheet = load_workbook(io.BytesIO(auditor.get("/admin/audit?format=xlsx&module=security").data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][3] == "模块" and rows[1:] and {r[3] for r in rows[1:]} == {"登录与安全"}
+
+
+def test_a_page_number_beyond_any_list_is_the_first_page_not_an_error(app, factory):
+    tree = factory.tree()
+    factory.account("ol-aud2", platform_role="audit")
+    factory.account("ol-town-leader", [(tree.town, "leader")])
+    auditor = Browser(app, factory)
+    auditor.login("ol-aud2")
+    huge = "99999999999999999999"
+    for path in (f"/admin/audit?page={huge}", f"/admin/logins?page={huge}"):
+        assert auditor.get(path).status_code == 200, path
+    leader = Browser(app, factory)
+    leader.login("ol-town-leader")
+    for path in (f"/u/{tree.town}/reception?page={huge}", f"/u/{tree.town}/casebook?page={huge}"):
+        assert leader.get(path).status_code == 200, path
+
+
+def test_the_log_names_a_changed_parameter_without_its_code(app, factory):
+    factory.account("ol-sys2", platform_role="system")
+    factory.account("ol-aud3", platform_role="audit")
+    admin = Browser(app, factory)
+    admin.login("ol-sys2")
+    admin.post("/admin/parameters", {"key": "EXPORT_KEEP_DAYS", "value": "9"}, form_page="/admin/parameters")
+    auditor = Browser(app, factory)
+    auditor.login("ol-aud3")
+    page = auditor.get("/admin/audit?module=security").get_data(as_text=True)
+    assert "修改系统参数" in page and "原值：7" in page and "新值：9" in page
+    assert "EXPORT_KEEP_DAYS" not in page and "system_parameter" not in page

@@ -45,7 +45,7 @@ def test_the_security_admin_tunes_the_lockout_and_it_takes_effect_at_once(app, f
     with app.app_context(), context.acting(context.maintenance_context(), db.session):
         detail = json.loads(db.session.scalars(select(AuditEvent.detail).where(
             AuditEvent.action == "parameter.update")).one())
-    assert detail["from"] == 5 and detail["to"] == 3
+    assert detail["old_value"] == 5 and detail["new_value"] == 3
 
     # Empty: back to the default.
     assert admin.post("/admin/parameters", {"key": "LOCKOUT_THRESHOLD", "value": ""},

@@ -14,6 +14,7 @@ from core.casebook import queries
 from core.casebook.workflow import FAMILIES_OF, FIELD_LABELS, REFERABLE, TAG_FAMILIES
 from core.errors import InvalidInput
 from core.extensions import db
+from core.schemas import bounded_int
 from core.inbox.links import register_link
 from tenants.access import Action, can, ensure
 
@@ -48,7 +49,7 @@ def _common(**kw) -> dict:
 def index(unit_id: int):
     ensure(current_user, Action.CASEBOOK_READ, g.unit, target=g.unit)
     q, tag, family = (request.args.get(k, "")[:100] for k in ("q", "tag", "family"))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=bounded_int) or 1, 1)
     cases, total = queries.search(g.unit, q, tag, family, page)
     may_publish = _may(Action.CASEBOOK_PUBLISH)
     return render_template(

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import func, insert, select, text
 
-from core import calendar, context, crypto, jobs, spreadsheets
+from core import calendar, context, crypto, dictionaries, jobs, spreadsheets
 from core.audit.operations import record
 from core.clock import as_utc, utcnow
 from core.errors import Conflict, InvalidInput, add_error
@@ -664,6 +664,8 @@ def commit(job: ImportJob, unit: Unit, *, progress=lambda read: None) -> None:
         if petitions:
             db.session.execute(insert(Petition.__table__), petitions)
             db.session.execute(insert(TransitionRecord.__table__), history)
+            for channel in {p["channel"] for p in petitions}:  # an added channel in use can no longer be removed
+                dictionaries.note_use(CHANNEL_LABELS.name, channel)
         created += len(petitions)
         progress(batch.read)
     if created != job.total_rows:

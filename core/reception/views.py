@@ -12,6 +12,7 @@ from markupsafe import Markup
 from core import calendar
 from core.errors import InvalidInput
 from core.extensions import db
+from core.schemas import bounded_int
 from core.petitions.models import ACCUSED_LEVEL_LABELS
 from core.petitions.operations import categories_for
 from core.reception import operations as ops
@@ -41,7 +42,7 @@ def _index_page(*, errors: dict | None = None, form=None, status: int = 200):
     today = calendar.today()
     month = _month_arg()
     f = queries.ReceptionFilter.from_args(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=bounded_int), 1)
     rows = db.session.scalars(queries.list_query(unit, f).offset((page - 1) * PER_PAGE).limit(PER_PAGE + 1)).all()
     may_log = _may(Action.RECEPTION_LOG)
     staff = queries.staff_of(unit)
