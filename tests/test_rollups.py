@@ -123,6 +123,33 @@ def _path_range_sum(unit, key: str, period, today: date) -> int:
         UnitStat.unit_path >= unit.path, UnitStat.unit_path < upper_bound(unit.path)))
 
 
+def subtree_total(unit, metric: str) -> int:
+    """The unit's subtree's stats rows of one metric (all time), summed the plain way."""
+    from tenants.models import UnitStat, upper_bound
+
+    return db.session.scalar(select(db.func.coalesce(db.func.sum(UnitStat.value), 0)).where(
+        UnitStat.metric == metric, UnitStat.period == "", UnitStat.unit_path >= unit.path,
+        UnitStat.unit_path < upper_bound(unit.path)))
+
+
+def assert_rollups_agree(units, asked, keys, today: date, period) -> None:
+    """Every unit's roll-up equals the sum of its children's lines and the plain path-range sum, before and after
+    the journal is folded into the totals; the totals then reconcile (the areas' property tests share this)."""
+    from reporting import reconcile, rollups
+    from reporting.operations import fold_journal
+
+    for folds in range(2):
+        for unit in units:
+            whole = rollups.rollup(unit, asked, keys)
+            lines = rollups.children_rollup(unit, asked, keys)
+            for key in keys:
+                assert whole[key] == sum(line[key] for line in lines), (unit.name, key, period, folds)
+                assert whole[key] == _path_range_sum(unit, key, asked, today), (unit.name, key, period, folds)
+        fold_journal()
+        db.session.commit()
+    assert reconcile.reconcile_totals(mend=False) == []
+
+
 @settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(steps=st.lists(action, min_size=5, max_size=30), period=period_text)
